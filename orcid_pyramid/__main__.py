@@ -1,0 +1,3 @@
+from orcid_pyramid.cli import main
+
+main()
