@@ -4,4 +4,5 @@ pytest_plugins = [
     "tests.fixtures.emulator",
     "tests.fixtures.database",
     "tests.fixtures.app",
+    "orcid_pyramid.compliance.plugin",
 ]

@@ -97,3 +97,127 @@ class CallRecord:
             "orcid": self.orcid,
             "duration_ms": round(self.duration_ms, 3),
         }
+
+
+@dataclass
+class Webhook:
+    """A registered webhook: ORCID POSTs (empty body) to ``callback`` when ``orcid`` changes."""
+
+    orcid: str
+    callback: str
+    client_id: str
+    registered_at: float
+
+
+@dataclass
+class BrowserSession:
+    """A signed-in browser on the emulated registry (cookie ``orcid_emulator_session``)."""
+
+    session_id: str
+    csrf: str
+    orcid: str | None = None
+    auth_time: float | None = None
+
+
+class EmulatorState:
+    """Everything the emulator knows, guarded by one re-entrant lock.
+
+    The member API side keeps ``records``; the registry side keeps clients, tokens, codes,
+    sessions and webhooks. ``notify_record_changed`` is the one hook between them: the API
+    calls it after every successful write and the webhook dispatcher (set by ``app.py``)
+    queues a delivery per registered callback.
+    """
+
+    def __init__(self, clock: Any = None) -> None:
+        self.lock = threading.RLock()
+        self._clock = clock or time.time
+        self.clients: dict[str, Client] = {}
+        self.tokens: dict[str, Token] = {}
+        #: refresh token -> access token
+        self.refresh_index: dict[str, str] = {}
+        self.codes: dict[str, AuthCode] = {}
+        self.records: dict[str, Record] = {}
+        self.calls: list[CallRecord] = []
+        #: (orcid, callback) -> Webhook
+        self.webhooks: dict[tuple[str, str], Webhook] = {}
+        self.sessions: dict[str, BrowserSession] = {}
+        #: unexpected exceptions caught by the dispatcher (a test must see a bug, not a 500)
+        self.errors: list[str] = []
+        #: webhook delivery attempts: {callback, orcid, attempt, status, error, time}
+        self.deliveries: list[dict[str, Any]] = []
+        #: set by app.py: called with an ORCID iD after a record changed
+        self.on_record_changed: Any = None
+        self._next_put_code = 1000
+
+    def now(self) -> float:
+        """The emulator's clock (seconds since the epoch)."""
+        return self._clock()
+
+    def new_put_code(self) -> int:
+        """A put code unique across the whole emulator, increasing."""
+        with self.lock:
+            self._next_put_code += 1
+            return self._next_put_code
+
+    def client(self, client_id: str | None) -> Client | None:
+        """The registered client with this id, or None."""
+        if not client_id:
+            return None
+        with self.lock:
+            return self.clients.get(client_id)
+
+    def find_token(self, access_token: str | None) -> Token | None:
+        """The token with this access token string, or None (revoked/expired ones too)."""
+        if not access_token:
+            return None
+        with self.lock:
+            return self.tokens.get(access_token)
+
+    def find_refresh(self, refresh_token: str | None) -> Token | None:
+        """The token holding this refresh token, or None."""
+        if not refresh_token:
+            return None
+        with self.lock:
+            access = self.refresh_index.get(refresh_token)
+            return self.tokens.get(access) if access else None
+
+    def add_token(self, token: Token) -> None:
+        """Store a token and index its refresh token."""
+        with self.lock:
+            self.tokens[token.access_token] = token
+            self.refresh_index[token.refresh_token] = token.access_token
+
+    def record(self, orcid: str) -> Record | None:
+        """The record with this iD, or None."""
+        with self.lock:
+            return self.records.get(orcid)
+
+    def notify_record_changed(self, orcid: str) -> None:
+        """Called after every successful write to ``orcid``'s record: queue webhook calls."""
+        hook = self.on_record_changed
+        if hook is not None:
+            hook(orcid)
+
+    def webhooks_for(self, orcid: str) -> list[Webhook]:
+        """The webhooks registered on one record."""
+        with self.lock:
+            return [w for w in self.webhooks.values() if w.orcid == orcid]
+
+    def record_call(self, call: CallRecord) -> None:
+        """Append one request to the call log."""
+        with self.lock:
+            self.calls.append(call)
+
+    def clear(self) -> None:
+        """Forget everything (the caller re-seeds); put codes keep increasing."""
+        with self.lock:
+            self.clients.clear()
+            self.tokens.clear()
+            self.refresh_index.clear()
+            self.codes.clear()
+            self.records.clear()
+            self.calls.clear()
+            self.webhooks.clear()
+            self.sessions.clear()
+            self.errors.clear()
+            self.deliveries.clear()

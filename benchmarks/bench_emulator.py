@@ -1,0 +1,144 @@
+"""How fast is the emulator? In process, one thread, direct WSGI calls.
+
+Measures authenticated single-work POSTs per second and ``GET /works`` per second and prints
+each figure with its ratio to ORCID's member API limit (24 requests/s). Aims: >= 300 POST/s
+and >= 1,000 GET/s, so the emulator is never the bottleneck of a test run.
+
+    python benchmarks/bench_emulator.py [--seconds 2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import sys
+import time
+from urllib.parse import parse_qs, urlencode, urlsplit
+
+ORCID_RATE = 24.0
+REDIRECT = "http://127.0.0.1:9/callback"
+BATCH = 300
+
+
+def call(app, method: str, path: str, body: bytes = b"", headers: dict | None = None):
+    """One WSGI request; returns (status code, headers, body)."""
+    path, _, query = path.partition("?")
+    environ = {
+        "REQUEST_METHOD": method, "PATH_INFO": path, "QUERY_STRING": query,
+        "SCRIPT_NAME": "", "SERVER_NAME": "127.0.0.1", "SERVER_PORT": "80",
+        "SERVER_PROTOCOL": "HTTP/1.1", "wsgi.url_scheme": "http", "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr, "wsgi.version": (1, 0), "wsgi.multithread": False,
+        "wsgi.multiprocess": False, "wsgi.run_once": False, "CONTENT_LENGTH": str(len(body)),
+        "REMOTE_ADDR": "127.0.0.1",
+    }
+    for name, value in (headers or {}).items():
+        key = name.upper().replace("-", "_")
+        environ[key if key == "CONTENT_TYPE" else f"HTTP_{key}"] = value
+    out: dict = {}
+
+    def start_response(status, response_headers, exc_info=None):
+        out["status"] = int(status.split()[0])
+        out["headers"] = dict(response_headers)
+
+    chunks = app(environ, start_response)
+    data = b"".join(chunks)
+    if hasattr(chunks, "close"):
+        chunks.close()
+    return out["status"], out["headers"], data
+
+
+def user_token(app) -> str:
+    """Authorize the demo researcher and exchange the code."""
+    from orcid_pyramid.emulator import seed
+
+    body = json.dumps({"orcid": seed.DEMO_ORCID, "client_id": seed.DEMO_CLIENT_ID,
+                       "scope": "/read-limited /activities/update",
+                       "redirect_uri": REDIRECT}).encode()
+    _, _, answer = call(app, "POST", "/_emulator/authorize", body,
+                        {"Content-Type": "application/json"})
+    code = parse_qs(urlsplit(json.loads(answer)["redirect"]).query)["code"][0]
+    form = urlencode({"client_id": seed.DEMO_CLIENT_ID, "client_secret": seed.DEMO_CLIENT_SECRET,
+                      "grant_type": "authorization_code", "code": code,
+                      "redirect_uri": REDIRECT}).encode()
+    _, _, answer = call(app, "POST", "/oauth/token", form,
+                        {"Content-Type": "application/x-www-form-urlencoded"})
+    return json.loads(answer)["access_token"]
+
+
+def work(n: int) -> bytes:
+    return json.dumps({"title": {"title": {"value": f"Benchmark work {n}"}},
+                       "type": "journal-article",
+                       "external-ids": {"external-id": [{
+                           "external-id-type": "doi", "external-id-value": f"10.5555/bench.{n}",
+                           "external-id-relationship": "self"}]}}).encode()
+
+
+def measure(seconds: float, step) -> tuple[int, float]:
+    """Run ``step(i)`` for about ``seconds``; (count, elapsed)."""
+    count, started = 0, time.perf_counter()
+    while time.perf_counter() - started < seconds:
+        step(count)
+        count += 1
+    return count, time.perf_counter() - started
+
+
+def measure_n(n: int, step) -> tuple[int, float]:
+    """Run ``step(i)`` ``n`` times; (n, elapsed)."""
+    started = time.perf_counter()
+    for i in range(n):
+        step(i)
+    return n, time.perf_counter() - started
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=float, default=2.0, help="duration of each run")
+    args = parser.parse_args(argv)
+
+    from orcid_pyramid.emulator import make_app, seed
+
+    app = make_app(seed="demo", rate_limit=None)
+    try:
+        headers = {"Accept": "application/json",
+                   "Content-Type": "application/json"}
+        works = f"/api/v3.0/{seed.DEMO_ORCID}/works"
+        post_path = f"/api/v3.0/{seed.DEMO_ORCID}/work"
+
+        def post(i: int) -> None:
+            status, _, _ = call(app, "POST", post_path, work(i), headers)
+            if status != 201:
+                raise SystemExit(f"POST answered {status}")
+
+        # POSTs fill records from 0 to BATCH works, a fresh record each batch (the reset and
+        # the new token are not timed): the rate does not depend on how long the run is
+        posts, post_time = 0, 0.0
+        while post_time < args.seconds:
+            app.reset()
+            headers["Authorization"] = f"Bearer {user_token(app)}"
+            count, elapsed = measure_n(BATCH, post)
+            posts, post_time = posts + count, post_time + elapsed
+        # the GET reads a record of 50 works, a realistic size for one researcher
+        app.reset()
+        headers["Authorization"] = f"Bearer {user_token(app)}"
+        for i in range(50):
+            post(i)
+
+        def get(i: int) -> None:
+            status, _, _ = call(app, "GET", works, headers=headers)
+            if status != 200:
+                raise SystemExit(f"GET answered {status}")
+
+        gets, get_time = measure(args.seconds, get)
+    finally:
+        app.close()
+    post_rate, get_rate = posts / post_time, gets / get_time
+    print(f"POST /work   : {post_rate:8.0f} req/s  ({post_rate / ORCID_RATE:5.1f}x ORCID's "
+          f"24/s; aim >= 300; records of 0-{BATCH} works)")
+    print(f"GET  /works  : {get_rate:8.0f} req/s  ({get_rate / ORCID_RATE:5.1f}x ORCID's "
+          f"24/s; aim >= 1000; record of 50 works)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

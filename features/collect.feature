@@ -1,0 +1,11 @@
+@collect-connect
+Feature: Collect & Connect: Collect
+  With permission, data read from the ORCID record is used in the site.
+
+  @CC-COLLECT
+  Scenario: The site reads the researcher's record with their permission
+    Given a researcher whose ORCID record holds a work from another source
+    And a researcher has connected their ORCID iD
+    When the site reads the researcher's ORCID record
+    Then the site has the work from the researcher's record
+    And the record was read with the researcher's /read-limited permission

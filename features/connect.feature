@@ -1,0 +1,15 @@
+@collect-connect
+Feature: Collect & Connect: Connect
+  Works, affiliations and fundings are written to the record with the user's permission.
+
+  @CC-CONNECT
+  Scenario Outline: The site writes a <kind> to the researcher's record
+    Given a researcher has connected their ORCID iD
+    When the site sends a <kind> to the researcher's ORCID record
+    Then the researcher's ORCID record holds the <kind> with the site as its source
+
+    Examples:
+      | kind        |
+      | work        |
+      | employment  |
+      | funding     |

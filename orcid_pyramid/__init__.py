@@ -1,0 +1,101 @@
+"""orcid_pyramid: ORCID for Pyramid sites.
+
+A host site adds::
+
+    config.include("orcid_pyramid")
+
+after setting a session factory and a security policy, and configures the ``orcid.*`` settings
+(see the README). Everything is registered here; importing the package does nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+
+log = logging.getLogger(__name__)
+
+#: route name -> (path under orcid.route_prefix, request method)
+ROUTES = {
+    "orcid.panel": ("/", "GET"),
+    "orcid.connect": ("/connect", "GET"),
+    "orcid.callback": ("/callback", "GET"),
+    "orcid.disconnect": ("/disconnect", "POST"),
+    "orcid.admin.calls": ("/admin/calls", "GET"),
+}
+
+
+def includeme(config) -> None:
+    """Register the add-on: settings (checked at startup), models, routes, views, templates,
+    static assets, request methods and the startup check of the host's session and security.
+
+    Raises :class:`pyramid.exceptions.ConfigurationError` with the lint's message when the
+    ``orcid.*`` settings are unusable (missing secret, plain http to ORCID, wrong token URL...).
+    """
+    from .settings import check_or_raise, load_settings
+
+    registry = config.registry
+    # load_settings writes defaults back without overwriting the host's values
+    settings = load_settings(config.get_settings())
+    check_or_raise(settings)
+    registry["orcid.settings"] = settings
+    registry.orcid_settings = settings  # the sync engine reads this attribute
+
+    # Pyramid de-duplicates these when the host included them already.
+    config.include("pyramid_jinja2")
+    config.include("pyramid_tm")
+    config.include(".models")
+
+    from .services import request as request_methods
+    from .services.display import install_jinja2_globals
+    from .views import add_views
+
+    request_methods.build_app_objects(config, settings)
+    with config.route_prefix_context(settings.route_prefix):
+        for name, (pattern, method) in ROUTES.items():
+            config.add_route(name, pattern, request_method=method)
+        if _has_module("orcid_pyramid.sync"):
+            config.include(".sync")
+    add_views(config, settings)
+    config.add_static_view("orcid-static", "orcid_pyramid:static/")
+
+    config.add_request_method(request_methods.orcid_settings, "orcid_settings", reify=True)
+    config.add_request_method(request_methods.orcid_cipher, "orcid_cipher", reify=True)
+    config.add_request_method(request_methods.orcid_client, "orcid_client", reify=True)
+    config.add_request_method(request_methods.orcid_link, "orcid_link", reify=True)
+
+    install_jinja2_globals(config, settings)
+    config.action(("orcid_pyramid", "host-check"), _check_host(config), order=10)
+
+
+def _has_module(name: str) -> bool:
+    import importlib.util
+
+    try:
+        return importlib.util.find_spec(name) is not None
+    except ImportError:
+        return False
+
+
+def _check_host(config):
+    """An action, run at commit, that fails with what to add when the host lacks a session
+    factory or a security policy (the add-on needs both and must not set them itself)."""
+
+    def check() -> None:
+        from pyramid.exceptions import ConfigurationError
+        from pyramid.interfaces import ISecurityPolicy, ISessionFactory
+
+        missing = []
+        if config.registry.queryUtility(ISessionFactory) is None:
+            missing.append(
+                "a session factory: config.set_session_factory("
+                "SignedCookieSessionFactory(secret)) (it keeps the OAuth state)")
+        if config.registry.queryUtility(ISecurityPolicy) is None:
+            missing.append(
+                "a security policy: config.set_security_policy(...) (it gives "
+                "request.authenticated_userid and the orcid.admin permission)")
+        if missing:
+            raise ConfigurationError(
+                "orcid_pyramid needs " + " and ".join(missing)
+                + "; add them before or after config.include('orcid_pyramid').")
+
+    return check

@@ -1,0 +1,129 @@
+"""``orcid-pyramid report``: run the compliance suite and write the review report.
+
+The suite runs in a pytest subprocess with the compliance plugin, which writes each scenario's
+evidence and pytest outcome to the output folder; this command then renders ``index.html``,
+``report.md`` and ``report.json`` from them. Exit status: 0 when no requirement failed, 1 when
+one did, 2 when the suite could not run at all.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import click
+
+# pytest's exit codes that mean "the suite did not run" (interrupted, internal, usage error)
+_BROKEN_RUN = {2, 3, 4}
+
+
+def find_features(explicit: str | None) -> Path | None:
+    """The ``features/`` folder: the option, ``./features``, or the one in this checkout."""
+    candidates = [Path(explicit)] if explicit else []
+    candidates += [Path.cwd() / "features", Path(__file__).resolve().parents[2] / "features"]
+    for candidate in candidates:
+        if candidate.is_dir() and any(candidate.glob("*.feature")):
+            return candidate.resolve()
+    return None
+
+
+def suite_command(
+    features: Path, out: Path, live: bool, app: str | None, screenshots: bool
+) -> list[str]:
+    """The pytest command line that runs the suite and collects evidence into ``out``."""
+    command = [
+        sys.executable, "-m", "pytest", str(features),
+        "-p", "orcid_pyramid.compliance.plugin",
+        "--orcid-evidence", str(out),
+        "--junitxml", str(out / "junit.xml"),
+        "-q", "--no-header", "-rN",
+    ]
+    if live:
+        command.append("--orcid-live")
+    if app:
+        command += ["--orcid-app", str(Path(app).resolve())]
+    if not screenshots:
+        command.append("--orcid-no-screenshots")
+    return command
+
+
+def target_name(live: bool, app: str | None) -> str:
+    """How the report names what was tested."""
+    if app:
+        return f"the Pyramid app in {Path(app).name}"
+    return "the bundled demo site" if not live else "the bundled demo site (live sandbox)"
+
+
+@click.command()
+@click.option("--out", "out", default="orcid-report", show_default=True,
+              type=click.Path(file_okay=False), help="folder for the report files")
+@click.option("--live", is_flag=True, help="run against the live ORCID sandbox "
+              "(ORCID_CLIENT_ID, ORCID_CLIENT_SECRET, ORCID_SANDBOX_EMAIL, ORCID_SANDBOX_PASSWORD)")
+@click.option("--orcid-app", "app", default=None, type=click.Path(dir_okay=False, exists=True),
+              help="a Pyramid app's ini that includes the add-on (default: the demo site)")
+@click.option("--no-screenshots", is_flag=True, help="skip the Chromium screenshots")
+@click.option("--features", "features_dir", default=None, type=click.Path(file_okay=False),
+              help="the compliance features folder (default: ./features)")
+def report(out: str, live: bool, app: str | None, no_screenshots: bool,
+           features_dir: str | None) -> None:
+    """Run the compliance suite and write index.html, report.md, report.json, screenshots/."""
+    from rich.console import Console
+
+    from orcid_pyramid.compliance.checklist import load_checklist
+    from orcid_pyramid.compliance.evidence import read_scenarios
+    from orcid_pyramid.compliance.report import RunInfo, write_report
+
+    console = Console()
+    features = find_features(features_dir)
+    if features is None:
+        raise click.ClickException(
+            "no features/ folder with .feature files found: run this from an orcid-pyramid "
+            "checkout or pass --features PATH")
+    out_dir = Path(out).resolve()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    command = suite_command(features, out_dir, live, app, not no_screenshots)
+    console.print(f"Running the compliance suite on {target_name(live, app)} …")
+    started = time.monotonic()
+    completed = subprocess.run(command, cwd=features.parent, env=dict(os.environ),
+                               capture_output=True, text=True, check=False)
+    duration = time.monotonic() - started
+    (out_dir / "pytest-output.txt").write_text(completed.stdout + completed.stderr,
+                                               encoding="utf-8")
+    scenarios = read_scenarios(out_dir)
+    if completed.returncode in _BROKEN_RUN or not scenarios:
+        tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
+        console.print(tail, markup=False)
+        raise click.ClickException(
+            f"the compliance suite did not run (pytest exit {completed.returncode}); "
+            f"full output in {out_dir / 'pytest-output.txt'}")
+    counts: dict[str, int] = {}
+    for scenario in scenarios:
+        counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
+    run = RunInfo(target=target_name(live, app), sandbox="live" if live else "emulated",
+                  duration=duration, command=" ".join(command[2:]), counts=counts)
+    data = write_report(out_dir, load_checklist(), scenarios, run)
+    _print_summary(console, data, duration, out_dir)
+    failed = [row["id"] for row in data["requirements"] if row["status"] == "fail"]
+    if failed:
+        sys.exit(1)
+
+
+def _print_summary(console, data: dict, duration: float, out_dir: Path) -> None:
+    from rich.table import Table
+
+    table = Table(title=f"ORCID checklist ({data['sandbox']} sandbox)")
+    table.add_column("ID")
+    table.add_column("Requirement")
+    table.add_column("Status")
+    colours = {"pass": "green", "fail": "red", "skip": "yellow"}
+    for row in data["requirements"]:
+        status = row["status"]
+        table.add_row(row["id"], row["title"], f"[{colours[status]}]{status}[/]")
+    console.print(table)
+    badges = ", ".join(f"{k}: {v}" for k, v in data["badges"].items())
+    console.print(f"Badges: {badges}")
+    console.print(f"Suite duration: {duration:.1f} s")
+    console.print(f"Report: {out_dir / 'index.html'} (also report.md, report.json)")

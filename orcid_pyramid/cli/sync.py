@@ -1,0 +1,139 @@
+"""``orcid-pyramid sync CONFIG [--once] [--pull] [--workers N]``: drain the outbox.
+
+The site's app is bootstrapped (so event subscribers run for ``--pull``); workers share the
+database's rate bucket and one-writer-per-iD leases, so several ``sync`` processes may run
+side by side on PostgreSQL. A rich progress bar shows the rows sent; a summary table ends
+the run.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import click
+
+
+def _summary_table(counts, elapsed: float, pulled=None):
+    from rich.table import Table
+
+    table = Table(title="orcid-pyramid sync", show_header=True)
+    table.add_column("outcome")
+    table.add_column("items", justify="right")
+    for label, value in (("posted (new)", counts.posted), ("updated (PUT)", counts.updated),
+                         ("deleted", counts.deleted), ("unchanged, no call", counts.unchanged),
+                         ("put code adopted", counts.adopted),
+                         ("rejected by ORCID", counts.rejected),
+                         ("retries scheduled", counts.retried),
+                         ("held (link revoked)", counts.held),
+                         ("deleted by the user on ORCID", counts.deleted_on_orcid)):
+        table.add_row(label, str(value))
+    if pulled is not None:
+        table.add_row("records read (pull)", str(pulled.users))
+        table.add_row("items deleted on ORCID (pull)", str(len(pulled.deleted)))
+        table.add_row("items changed on ORCID (pull)", str(len(pulled.changed)))
+    table.caption = f"{elapsed:.1f} s"
+    return table
+
+
+def _run_workers(engine, settings, workers: int, once: bool, progress_cb):
+    from orcid_pyramid.sync.sender import Counts
+    from orcid_pyramid.sync.worker import Worker
+
+    total = Counts()
+    lock = threading.Lock()
+    stop = threading.Event()
+
+    def one() -> None:
+        worker = Worker(engine, settings)
+        try:
+            if once:
+                worker.run_once(progress=progress_cb)
+            else:
+                worker.run_forever(stop, progress=progress_cb)
+        finally:
+            with lock:
+                total.add(worker.counts)
+
+    threads = [threading.Thread(target=one, name=f"orcid-sync-{n}") for n in range(workers)]
+    for thread in threads:
+        thread.start()
+    try:
+        for thread in threads:
+            while thread.is_alive():
+                thread.join(0.5)
+    except KeyboardInterrupt:
+        stop.set()
+        for thread in threads:
+            thread.join()
+    return total
+
+
+@click.command()
+@click.argument("config_uri", metavar="CONFIG")
+@click.option("--once", is_flag=True, help="Drain what is due (waiting for retries) and exit.")
+@click.option("--pull", is_flag=True,
+              help="Also read every linked record for changes made on ORCID (no webhooks).")
+@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
+              help="Worker threads (PostgreSQL; SQLite always uses one).")
+def sync(config_uri: str, once: bool, pull: bool, workers: int) -> None:
+    """Send queued changes to ORCID within the rate limit (CONFIG: the site's ini file)."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    from orcid_pyramid.scripts import ScriptError, bootstrap_app
+    from orcid_pyramid.settings import SettingsError, settings_from_registry
+    from orcid_pyramid.sync.status import pending_count
+
+    console = Console(stderr=True)
+    started = time.monotonic()
+    try:
+        with bootstrap_app(config_uri) as env:
+            registry = env["registry"]
+            settings = settings_from_registry(registry)
+            engine = registry.get("orcid.dbengine")
+            if engine is None:
+                raise click.ClickException("the app does not include orcid_pyramid's models")
+            if engine.dialect.name == "sqlite" and workers > 1:
+                console.print("SQLite runs one writer at a time: using 1 worker.")
+                workers = 1
+            from sqlalchemy.orm import Session
+
+            with Session(bind=engine) as db:
+                pending = pending_count(db)
+            # read first: a deletion seen on ORCID must stop a PUT that is still queued
+            pulled = _pull(env, engine, settings) if pull else None
+            with Progress(TextColumn("[bold]sending to ORCID"), BarColumn(),
+                          MofNCompleteColumn(), console=console, transient=False) as bar:
+                task = bar.add_task("sync", total=pending or None)
+                done = {"n": 0}
+                progress_lock = threading.Lock()
+
+                def progress_cb(counts) -> None:
+                    with progress_lock:
+                        done["n"] = max(done["n"], counts.done)
+                        bar.update(task, completed=min(done["n"], pending or done["n"]))
+
+                counts = _run_workers(engine, settings, workers, once, progress_cb)
+                bar.update(task, completed=counts.done)
+    except (ScriptError, SettingsError) as exc:
+        raise click.ClickException(str(exc)) from None
+    Console().print(_summary_table(counts, time.monotonic() - started, pulled))
+
+
+def _pull(env, engine, settings):
+    """Read every linked record and notify the app's subscribers of changes on ORCID."""
+    from sqlalchemy.orm import Session
+
+    from orcid_pyramid.crypto import TokenCipher
+    from orcid_pyramid.sync.pull import pull_all
+    from orcid_pyramid.sync.ratelimit import bucket_for
+    from orcid_pyramid.sync.worker import db_call_sink, default_client_factory
+
+    with Session(bind=engine) as db:
+        limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
+        client = default_client_factory(settings)(db_call_sink(db), limiter)
+        result = pull_all(db, client, TokenCipher.from_settings(settings),
+                          notify=env["registry"].notify, request=env["request"])
+        db.commit()
+    return result

@@ -1,0 +1,292 @@
+"""The call log: one record per HTTP exchange with ORCID, redacted before it exists.
+
+Every exchange the client makes (token, revoke, jwks, userinfo, member API, webhook) is sent
+through :meth:`CallLog.send`, the one place that times it, hooks the response (a ``requests``
+response hook) or the failure (the exception path, for calls that got no response), builds a
+:class:`CallRecord` and hands it to ``call_sink``. The record only ever holds redacted text:
+the URL, request body and response body pass :class:`Redactor` first, then are capped at
+``body_limit`` characters (capping after redaction, so a cut never leaves half a secret
+that no pattern recognises).
+"""
+
+from __future__ import annotations
+
+import http.client
+import json
+import logging
+import re
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+import urllib3.exceptions
+
+log = logging.getLogger("orcid_pyramid.client")
+
+#: Failures that mean "no usable answer". requests wraps almost everything in
+#: RequestException; the others can escape from custom adapters (e.g. a WSGI transport).
+TRANSPORT_EXCEPTIONS = (
+    requests.RequestException,
+    urllib3.exceptions.HTTPError,
+    http.client.HTTPException,
+    OSError,
+)
+
+REDACTED = "[redacted]"
+DEFAULT_BODY_LIMIT = 16384
+
+#: Form fields, query parameters and JSON members whose value is always a secret.
+SECRET_KEYS = frozenset(
+    {
+        "access_token",
+        "refresh_token",
+        "id_token",
+        "code",
+        "client_secret",
+        "token",
+        "subject_token",
+        "password",
+    }
+)
+
+_KEYS = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))
+# form / query: key=value up to the next & (or end); keeps the key visible.
+_FORM_FIELD = re.compile(rf"(^|[?&;])({_KEYS})=([^&#]*)")
+# JSON text (also truncated JSON): "key": "value..." up to the closing quote or the end.
+_JSON_MEMBER = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)')
+_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
+# UUIDs anywhere (no word boundary: a UUID can follow "%2F" inside an encoded URL).
+_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
+# a JWT (header.payload.signature, base64url, header starting with '{"')
+_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
+# the secret segment of a callback URL ".../webhook/<token>", plain or percent-encoded
+_WEBHOOK_SECRET = re.compile(r"(?i)(webhook(?:/|%2F))([A-Za-z0-9_-]{16,})")
+
+
+@dataclass(frozen=True)
+class CallRecord:
+    """One HTTP exchange with ORCID, already redacted (safe to store and display)."""
+
+    at: datetime
+    method: str
+    url: str
+    status: int | None
+    duration_ms: float
+    request_body: str | None
+    response_body: str | None
+    orcid: str | None
+    user_id: str | None
+    error: str | None
+    kind: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-friendly dict (``at`` as ISO 8601)."""
+        return {
+            "at": self.at.isoformat(),
+            "method": self.method,
+            "url": self.url,
+            "status": self.status,
+            "duration_ms": self.duration_ms,
+            "request_body": self.request_body,
+            "response_body": self.response_body,
+            "orcid": self.orcid,
+            "user_id": self.user_id,
+            "error": self.error,
+            "kind": self.kind,
+        }
+
+
+class Redactor:
+    """Replaces secrets in URLs and bodies with ``[redacted]``.
+
+    Pattern-based (secret keys, bearer tokens, UUIDs, JWTs, webhook callback tokens) plus the
+    exact values it is told about (the client secret; the token or code a call carries), which
+    catches secrets that have no recognisable shape.
+    """
+
+    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
+        self._secrets = _usable(secrets)
+
+    def with_secrets(self, secrets: Iterable[str | None]) -> Redactor:
+        """A redactor that also knows ``secrets`` (for one call)."""
+        other = Redactor()
+        other._secrets = self._secrets | _usable(secrets)
+        return other
+
+    def text(self, text: str) -> str:
+        """Redact free text (an error message, an XML body, a URL)."""
+        for secret in sorted(self._secrets, key=len, reverse=True):
+            text = text.replace(secret, REDACTED)
+        text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", text)
+        text = _JSON_MEMBER.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
+        text = _JWT.sub(REDACTED, text)
+        text = _WEBHOOK_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
+        return _UUID.sub(REDACTED, text)
+
+    def url(self, url: str) -> str:
+        """Redact a URL (query parameters by name, tokens by shape)."""
+        return self.text(url)
+
+    def body(self, body: bytes | str | None, content_type: str | None = None) -> str | None:
+        """Redact a request or response body; JSON is walked member by member."""
+        if body is None:
+            return None
+        if isinstance(body, bytes):
+            body = body.decode("utf-8", errors="replace")
+        if not body:
+            return ""
+        if "json" in (content_type or "") or body.lstrip()[:1] in ("{", "["):
+            try:
+                data = json.loads(body)
+            except ValueError:
+                return self.text(body)  # truncated or garbled: fall back to the text patterns
+            return self.text(json.dumps(self._walk(data), ensure_ascii=False))
+        return self.text(body)
+
+    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
+        """Headers with ``Authorization`` (and cookies) hidden."""
+        hidden = {"authorization", "cookie", "set-cookie", "proxy-authorization"}
+        return {k: (REDACTED if k.lower() in hidden else self.text(v)) for k, v in headers.items()}
+
+    def _walk(self, value: Any) -> Any:
+        if isinstance(value, dict):
+            return {
+                k: (REDACTED if k in SECRET_KEYS and v not in (None, "") else self._walk(v))
+                for k, v in value.items()
+            }
+        if isinstance(value, list):
+            return [self._walk(v) for v in value]
+        return value
+
+
+def _usable(secrets: Iterable[str | None]) -> frozenset[str]:
+    # very short values would redact innocent text; ORCID codes are 6 characters
+    return frozenset(s for s in secrets if isinstance(s, str) and len(s) >= 6)
+
+
+def cap(text: str | None, limit: int) -> str | None:
+    """Cut ``text`` to ``limit`` characters, saying how much was cut."""
+    if text is None or len(text) <= limit:
+        return text
+    return text[:limit] + f"... [{len(text) - limit} more characters]"
+
+
+class CallLog:
+    """Sends requests and records each exchange; the single choke point for ORCID traffic."""
+
+    def __init__(
+        self,
+        sink: Callable[[CallRecord], None] | None = None,
+        *,
+        redactor: Redactor | None = None,
+        body_limit: int = DEFAULT_BODY_LIMIT,
+        describe_error: Callable[[requests.Response], str | None] | None = None,
+    ) -> None:
+        self.sink = sink
+        self.redactor = redactor or Redactor()
+        self.body_limit = body_limit
+        self._describe_error = describe_error
+
+    def send(
+        self,
+        session: requests.Session,
+        method: str,
+        url: str,
+        *,
+        kind: str,
+        log_context: Mapping[str, Any] | None = None,
+        secrets: Iterable[str | None] = (),
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request through ``session`` and record it; re-raises transport errors.
+
+        ``secrets`` are values this call carries (token, code) that must never be recorded.
+        """
+        context = dict(log_context or {})
+        redactor = self.redactor.with_secrets([*secrets, *context.pop("secrets", ())])
+        at = datetime.now(UTC)
+        started = time.perf_counter()
+        done: list[bool] = []
+
+        def on_response(response: requests.Response, *args: Any, **kw: Any) -> requests.Response:
+            error = None
+            try:
+                response.content  # noqa: B018 - read the body now, so a cut-off body is seen here
+            except Exception as exc:  # the body broke off; record what we know, then re-raise
+                self._emit(redactor, at, started, method, response.request, response.status_code,
+                           None, context, kind, _exception_text(redactor, exc))
+                done.append(True)
+                raise
+            if response.status_code >= 400 and self._describe_error is not None:
+                error = self._describe_error(response)
+            self._emit(redactor, at, started, method, response.request, response.status_code,
+                       response, context, kind, error)
+            done.append(True)
+            return response
+
+        hooks = {"response": [on_response]}
+        try:
+            return session.request(method, url, hooks=hooks, **kwargs)
+        except TRANSPORT_EXCEPTIONS as exc:
+            if not done:
+                self._emit(redactor, at, started, method, getattr(exc, "request", None), None,
+                           None, context, kind,
+                           _exception_text(redactor, exc), fallback_url=url)
+            raise
+
+    def _emit(self, redactor, at, started, method, request, status, response, context, kind,
+              error, fallback_url=None) -> None:
+        duration_ms = round((time.perf_counter() - started) * 1000.0, 3)
+        req_url = getattr(request, "url", None) or fallback_url or ""
+        req_body = getattr(request, "body", None)
+        req_type = (getattr(request, "headers", None) or {}).get("Content-Type")
+        resp_body = None
+        if response is not None:
+            resp_body = redactor.body(response.content, response.headers.get("Content-Type"))
+        orcid = context.get("orcid")
+        if orcid is None and kind == "token" and response is not None:
+            orcid = _orcid_in_token_answer(response)
+        record = CallRecord(
+            at=at,
+            method=method.upper(),
+            url=redactor.url(req_url),
+            status=status,
+            duration_ms=duration_ms,
+            request_body=cap(redactor.body(req_body, req_type), self.body_limit),
+            response_body=cap(resp_body, self.body_limit),
+            orcid=_opt_str(orcid),
+            user_id=_opt_str(context.get("user_id")),
+            error=error,
+            kind=kind,
+        )
+        log.debug("ORCID %s %s %s -> %s (%.1f ms)", kind, record.method, record.url,
+                  status if status is not None else error, duration_ms)
+        if self.sink is None:
+            return
+        try:
+            self.sink(record)
+        except Exception:
+            # A broken sink must not turn a successful write into a failure (the put code
+            # would be lost); say so loudly instead.
+            log.exception("ORCID call-log sink failed for %s %s", record.method, record.url)
+
+
+def _exception_text(redactor: Redactor, exc: BaseException) -> str:
+    return redactor.text(f"{type(exc).__name__}: {exc}")[:1000]
+
+
+def _orcid_in_token_answer(response: requests.Response) -> str | None:
+    # the iD is not secret, and the call log should say whose token exchange this was (DM-7)
+    try:
+        value = json.loads(response.content).get("orcid")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+def _opt_str(value: Any) -> str | None:
+    return None if value is None else str(value)

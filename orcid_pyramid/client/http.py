@@ -1,0 +1,151 @@
+"""HTTP plumbing: a session whose every call has a timeout, and the one send path.
+
+:class:`Transport` is what the OAuth and member-API code call. It applies the rate limiter
+to API calls, sends through :class:`~orcid_pyramid.client.calllog.CallLog` (so every
+exchange is recorded, redacted), and turns transport failures and unexpected statuses into
+the client's own errors. The client does not retry: the sync worker owns retries and
+backoff, using ``retryable``/``retry_after`` on the errors.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Collection, Iterable, Mapping
+from typing import Any, Protocol
+
+import requests
+from requests.adapters import HTTPAdapter
+
+from .calllog import TRANSPORT_EXCEPTIONS, CallLog, CallRecord, Redactor
+from .mapping import describe_response, error_from_exception, error_from_response
+
+DEFAULT_TIMEOUT = 10.0
+USER_AGENT = "orcid-pyramid-client"
+
+
+#: Third-party loggers that print request lines or bodies at DEBUG level (urllib3 logs every
+#: path, which for webhooks holds the callback URL and its secret).
+THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "requests_oauthlib.oauth2_session", "oauthlib")
+
+
+class RedactingLogFilter(logging.Filter):
+    """Rewrites a log record's message through the redactor before any handler sees it."""
+
+    def __init__(self, redactor: Redactor | None = None) -> None:
+        super().__init__("orcid-pyramid-redaction")
+        self.redactor = redactor or Redactor()
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Redact the formatted message in place; never drops a record."""
+        try:
+            message = record.getMessage()
+        except Exception:  # a broken record is the logging system's problem, not ours
+            return True
+        redacted = self.redactor.text(message)
+        if redacted != message:
+            record.msg, record.args = redacted, None
+        return True
+
+
+def install_log_redaction() -> None:
+    """Attach :class:`RedactingLogFilter` to the third-party loggers (once; idempotent).
+
+    Called when a client is built, never at import time.
+    """
+    for name in THIRD_PARTY_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
+            logger.addFilter(RedactingLogFilter())
+
+
+class RateLimiter(Protocol):
+    """Anything with a blocking ``acquire()`` (the sync engine's shared token bucket)."""
+
+    def acquire(self) -> Any: ...
+
+
+class TimeoutHTTPAdapter(HTTPAdapter):
+    """An adapter that applies a default timeout to calls that did not set one."""
+
+    def __init__(self, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
+        self.timeout = timeout
+        kwargs.setdefault("max_retries", 0)  # retries are the caller's decision
+        super().__init__(**kwargs)
+
+    def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
+        """Send with ``timeout`` or, when none was given, the adapter's default."""
+        if timeout is None:
+            timeout = self.timeout
+        return super().send(request, stream=stream, timeout=timeout, verify=verify,
+                            cert=cert, proxies=proxies)
+
+
+def build_session(timeout: float = DEFAULT_TIMEOUT, *, pool_size: int = 10) -> requests.Session:
+    """A ``requests.Session`` whose http and https adapters enforce ``timeout``."""
+    session = requests.Session()
+    adapter = TimeoutHTTPAdapter(timeout, pool_connections=pool_size, pool_maxsize=pool_size)
+    session.mount("https://", adapter)
+    session.mount("http://", adapter)
+    session.headers["User-Agent"] = USER_AGENT
+    return session
+
+
+class Transport:
+    """Session + call log + rate limiter + error mapping: every ORCID call goes through here."""
+
+    def __init__(
+        self,
+        *,
+        session: requests.Session | None = None,
+        timeout: float = DEFAULT_TIMEOUT,
+        call_sink: Callable[[CallRecord], None] | None = None,
+        rate_limiter: RateLimiter | None = None,
+        secrets: Iterable[str | None] = (),
+        body_limit: int | None = None,
+    ) -> None:
+        install_log_redaction()
+        self.timeout = timeout
+        self.session = session if session is not None else build_session(timeout)
+        self.rate_limiter = rate_limiter
+        self.redactor = Redactor(secrets)
+        kwargs: dict[str, Any] = {} if body_limit is None else {"body_limit": body_limit}
+        self.call_log = CallLog(
+            call_sink,
+            redactor=self.redactor,
+            describe_error=lambda r: describe_response(r, self.redactor),
+            **kwargs,
+        )
+
+    def request(
+        self,
+        method: str,
+        url: str,
+        *,
+        kind: str,
+        expect: Collection[int] = (200,),
+        log_context: Mapping[str, Any] | None = None,
+        secrets: Iterable[str | None] = (),
+        rate_limited: bool = False,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Send one request; return the response if its status is in ``expect``.
+
+        Any other status raises the mapped :class:`~orcid_pyramid.client.errors.OrcidError`;
+        so does a transport failure. Redirects are never followed (a 301 means a
+        deprecated record and must surface).
+        """
+        if rate_limited and self.rate_limiter is not None:
+            self.rate_limiter.acquire()
+        kwargs.setdefault("timeout", self.timeout)
+        kwargs.setdefault("allow_redirects", False)
+        secrets = list(secrets)
+        try:
+            response = self.call_log.send(
+                self.session, method, url, kind=kind, log_context=log_context,
+                secrets=secrets, **kwargs,
+            )
+        except TRANSPORT_EXCEPTIONS as exc:
+            raise error_from_exception(exc, self.redactor.with_secrets(secrets)) from None
+        if response.status_code not in expect:
+            raise error_from_response(response, self.redactor.with_secrets(secrets))
+        return response

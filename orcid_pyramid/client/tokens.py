@@ -1,0 +1,128 @@
+"""The token endpoint's answer as an immutable object that knows its expiry (api-facts §2.1)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from .errors import OrcidMalformedResponse
+
+REDACTED = "[redacted]"
+
+#: Scopes that include others (api-facts §1.3, ScopePathType).
+IMPLIED_SCOPES: dict[str, frozenset[str]] = {
+    "openid": frozenset({"/authenticate", "/read-public"}),
+    "/authenticate": frozenset({"/read-public"}),
+    "/read-limited": frozenset(
+        {"/activities/read-limited", "/person/read-limited", "/read-public"}
+    ),
+    "/premium-notification": frozenset({"/basic-notification"}),
+}
+
+
+def split_scope(scope: str | Iterable[str] | None) -> frozenset[str]:
+    """A scope string (space- or comma-separated) or iterable as a set of scope names."""
+    if scope is None:
+        return frozenset()
+    if isinstance(scope, str):
+        scope = scope.replace(",", " ").split()
+    return frozenset(s.strip() for s in scope if s and s.strip())
+
+
+def expand_scopes(scopes: Iterable[str]) -> frozenset[str]:
+    """``scopes`` plus every scope they imply."""
+    result = set(scopes)
+    for scope in list(result):
+        result |= IMPLIED_SCOPES.get(scope, frozenset())
+    return frozenset(result)
+
+
+@dataclass(frozen=True)
+class TokenResponse:
+    """One token response. Secrets are left out of ``repr``; ``raw`` is never logged."""
+
+    access_token: str = field(repr=False)
+    token_type: str
+    refresh_token: str | None = field(repr=False)
+    expires_in: int | None
+    expires_at: datetime | None
+    scope: str
+    scopes: frozenset[str]
+    name: str | None
+    orcid: str | None
+    id_token: str | None = field(default=None, repr=False)
+    raw: Mapping[str, Any] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], *, now: datetime | None = None) -> TokenResponse:
+        """Build from the token JSON; ``expires_at`` = receipt time + ``expires_in``.
+
+        A missing, null or blank ``name`` (private name, client credentials) becomes None;
+        a missing access token is a malformed answer.
+        """
+        if not isinstance(data, Mapping):
+            raise OrcidMalformedResponse("ORCID's token answer is not a JSON object")
+        access_token = data.get("access_token")
+        if not isinstance(access_token, str) or not access_token:
+            raise OrcidMalformedResponse("ORCID's token answer has no access_token")
+        now = now or datetime.now(UTC)
+        expires_in = _int_or_none(data.get("expires_in"))
+        expires_at = now + timedelta(seconds=expires_in) if expires_in is not None else None
+        return cls(
+            access_token=access_token,
+            token_type=str(data.get("token_type") or "bearer"),
+            refresh_token=_str_or_none(data.get("refresh_token")),
+            expires_in=expires_in,
+            expires_at=expires_at,
+            scope=str(data.get("scope") or "").strip(),
+            scopes=split_scope(data.get("scope")),
+            name=_str_or_none(data.get("name")),
+            orcid=_str_or_none(data.get("orcid")),
+            id_token=_str_or_none(data.get("id_token")),
+            raw=dict(data),
+        )
+
+    def covers(self, scopes: str | Iterable[str]) -> bool:
+        """True when this token's scopes (with the ones they imply) include ``scopes``."""
+        return split_scope(scopes) <= expand_scopes(self.scopes)
+
+    def expired(self, now: datetime | None = None) -> bool:
+        """True once ``expires_at`` has passed (False when ORCID gave no expiry)."""
+        if self.expires_at is None:
+            return False
+        return (now or datetime.now(UTC)) >= self.expires_at
+
+    def redacted(self) -> dict[str, Any]:
+        """Every field for display, with the token values replaced by ``[redacted]``."""
+        return {
+            "access_token": REDACTED,
+            "token_type": self.token_type,
+            "refresh_token": REDACTED if self.refresh_token else None,
+            "expires_in": self.expires_in,
+            "expires_at": self.expires_at.isoformat() if self.expires_at else None,
+            "scope": self.scope,
+            "scopes": sorted(self.scopes),
+            "name": self.name,
+            "orcid": self.orcid,
+            "id_token": REDACTED if self.id_token else None,
+        }
+
+
+def _int_or_none(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise OrcidMalformedResponse(
+            f"ORCID's token answer has a bad expires_in: {value!r}"
+        ) from None
+
+
+def _str_or_none(value: Any) -> str | None:
+    if value is None:
+        return None
+    text = str(value).strip()
+    return text or None

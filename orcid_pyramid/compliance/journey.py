@@ -1,0 +1,168 @@
+"""A researcher's visit to the site through WebTest, and what the add-on stored for them.
+
+The compliance steps are thin; the how-to of each user action lives here: sign in, start
+connecting (read the authorize URL from the connect page), approve on ORCID (the emulator's
+control API stands in for the researcher's click), come back to the callback, disconnect.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from .site import Researcher, Site, local_path, query_params
+
+_AUTHORIZE_ATTR = re.compile(r'data-authorize-url="([^"]+)"')
+_META_REFRESH = re.compile(r'http-equiv="refresh"[^>]*content="\d+;\s*url=([^"]+)"', re.I)
+_CONTINUE_LINK = re.compile(r'id="orcid-continue"[^>]*href="([^"]+)"|href="([^"]+)"[^>]*'
+                            r'id="orcid-continue"')
+
+
+@dataclass
+class Authorize:
+    """The authorize URL the site sent the browser to, taken apart."""
+
+    url: str
+    params: dict[str, str] = field(default_factory=dict)
+    signout_url: str | None = None
+
+    @property
+    def state(self) -> str | None:
+        """The ``state`` parameter (None when the site sent none)."""
+        return self.params.get("state")
+
+
+@dataclass
+class Journey:
+    """One researcher's browser-less session on the site."""
+
+    site: Site
+    researcher: Researcher
+    app: Any
+    response: Any = None
+    authorize: Authorize | None = None
+    callback_url: str | None = None
+    first_response: Any = None
+    mark: int = 0
+
+    def sign_in(self) -> None:
+        """Sign in to the site as the researcher."""
+        self.site.sign_in(self.app, self.researcher)
+
+    def start_connect(self) -> Authorize:
+        """Open the connect route and read where the site sends the browser."""
+        response = self.app.get(self.site.path("orcid.connect"), status="*")
+        self.response = response
+        if response.status_int in (301, 302, 303, 307):
+            location = response.headers["Location"]
+            self.authorize = Authorize(location, query_params(location))
+            return self.authorize
+        assert response.status_int == 200, f"connect answered {response.status}"
+        self.authorize = authorize_from_page(response.text)
+        return self.authorize
+
+    def approve(self, orcid: str | None = None, state: str | None = None) -> str:
+        """The researcher signs in to ORCID and authorizes: the redirect back to the site."""
+        auth = self.authorize
+        assert auth is not None, "start connecting first"
+        params = auth.params
+        self.callback_url = self.site.sandbox.authorize(
+            orcid or self.researcher.orcid,
+            params["client_id"],
+            params["scope"],
+            params["redirect_uri"],
+            state if state is not None else params.get("state"),
+            params.get("nonce"),
+        )
+        return self.callback_url
+
+    def callback(self, url: str | None = None):
+        """Follow ORCID's redirect back to the site's callback."""
+        target = url or self.callback_url
+        assert target, "no redirect from ORCID to follow"
+        self.response = self.app.get(local_path(target), status="*")
+        return self.response
+
+    def connect(self):
+        """The whole connect flow; fails when the site does not end up connected."""
+        self.start_connect()
+        self.approve()
+        response = self.callback()
+        assert response.status_int in (302, 303), (
+            f"the callback answered {response.status}: {_text(response)[:300]}")
+        return response
+
+    def open(self, route_name: str):
+        """GET one of the site's routes (any status)."""
+        self.response = self.app.get(self.site.path(route_name), status="*")
+        return self.response
+
+    def disconnect(self):
+        """Press Disconnect on the ORCID panel (the form carries the CSRF token)."""
+        panel = self.open("orcid.panel")
+        form = next((f for f in panel.forms.values()
+                     if self.site.path("orcid.disconnect") in (f.action or "")), None)
+        assert form is not None, "the ORCID panel has no disconnect form"
+        self.response = form.submit(status="*")
+        if self.response.status_int in (302, 303):
+            self.response = self.response.follow(status="*")
+        return self.response
+
+
+def authorize_from_page(text: str) -> Authorize:
+    """The authorize URL on the connect page (interstitial attribute, link or meta refresh)."""
+    found = _AUTHORIZE_ATTR.search(text)
+    url = found.group(1) if found else None
+    if url is None:
+        link = _CONTINUE_LINK.search(text)
+        url = (link.group(1) or link.group(2)) if link else None
+    if url is None:
+        refresh = _META_REFRESH.search(text)
+        url = refresh.group(1) if refresh else None
+    assert url, "the connect page carries no ORCID authorize URL"
+    url = html.unescape(url)
+    signout = re.search(r'data-signout-url="([^"]+)"', text)
+    return Authorize(url, query_params(url), html.unescape(signout.group(1)) if signout else None)
+
+
+def link_of(site: Site, user_id: str):
+    """The researcher's stored :class:`OrcidLink`, or None."""
+    from sqlalchemy import select
+
+    from orcid_pyramid.models import OrcidLink
+
+    with site.db() as db:
+        return db.execute(select(OrcidLink).where(OrcidLink.user_id == user_id)).scalar_one_or_none()
+
+
+def calls_of(site: Site, user_id: str | None = None) -> list:
+    """The call-log rows (all, or one user's), oldest first."""
+    from sqlalchemy import select
+
+    from orcid_pyramid.models import OrcidCall
+
+    query = select(OrcidCall).order_by(OrcidCall.id)
+    if user_id is not None:
+        query = query.where(OrcidCall.user_id == user_id)
+    with site.db() as db:
+        return list(db.execute(query).scalars())
+
+
+def issued_tokens(site: Site, orcid: str | None = None) -> list:
+    """The tokens the in-process emulator issued to the site's client (for ``orcid``)."""
+    state = site.sandbox_state
+    if state is None:
+        return []
+    client_id = site.settings.client_id
+    with state.lock:
+        return [t for t in state.tokens.values()
+                if t.client_id == client_id and (orcid is None or t.orcid == orcid)]
+
+
+def _text(response) -> str:
+    try:
+        return response.text
+    except (AttributeError, UnicodeDecodeError):
+        return ""

@@ -1,0 +1,250 @@
+"""Writing items through the add-on's sync API, and reading them back from the sandbox.
+
+The host's side is the public sync API (``SyncService.put/remove`` in the host's transaction,
+then the worker drains the outbox, as ``orcid-pyramid sync`` does); the sandbox's side is the
+emulator's record of the researcher's items and of every request it received.
+"""
+
+from __future__ import annotations
+
+import time
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import requests
+
+WORK_KEY = "compliance-work-1"
+WORK_TITLE = "A Compliance Study of Research Integrations"
+CHANGED_TITLE = "A Compliance Study of Research Integrations (revised)"
+OTHER_TITLE = "Notes Written Elsewhere"
+#: sections on the emulator's record, by builder section
+RECORD_SECTIONS = {"work": "works", "employment": "employments", "funding": "fundings"}
+#: the browser-facing registry paths (not calls the site's server makes)
+BROWSER_PATHS = ("/oauth/authorize", "/userStatus.json", "/signout", "/signin", "/register")
+DRAIN_SECONDS = 30
+
+
+def builder(kind: str, title: str = WORK_TITLE):
+    """An item of ``kind`` as the host would build it."""
+    from orcid_pyramid.sync.builders import (
+        DisambiguatedOrganization,
+        Employment,
+        ExternalId,
+        Funding,
+        Organization,
+        Work,
+    )
+
+    if kind == "work":
+        return Work(title=title, type="journal-article", publication_date="2024",
+                    external_ids=[ExternalId("doi", "10.5555/compliance-0001")])
+    if kind == "employment":
+        return Employment(organization=Organization(
+            "Boston University", "Boston", "Massachusetts", "US",
+            DisambiguatedOrganization("https://ror.org/05qwgg493", "ROR")),
+            role_title="Research Scientist", start_date="2020-01")
+    if kind == "funding":
+        return Funding(type="grant", title="Compliance Research Grant",
+                       organization=Organization("Wellcome Trust", "London", None, "GB",
+                                                 DisambiguatedOrganization(
+                                                     "http://dx.doi.org/10.13039/100004440",
+                                                     "FUNDREF")),
+                       external_ids=[ExternalId("grant_number", "CR-2024-001")])
+    raise ValueError(f"no builder for {kind!r}")
+
+
+def _key(kind: str) -> str:
+    return WORK_KEY if kind == "work" else f"compliance-{kind}-1"
+
+
+def send(site, researcher, kind: str, item) -> dict:
+    """Queue ``item`` in the host's transaction, then drain the outbox."""
+    from orcid_pyramid.sync.service import SyncService
+
+    with site.db() as db:
+        SyncService(db, site.settings).put(researcher.user_id, _key(kind), item)
+        db.commit()
+    return drain(site)
+
+
+def remove(site, researcher, kind: str) -> dict:
+    """Ask for the item to be removed from ORCID, then drain the outbox."""
+    from orcid_pyramid.sync.service import SyncService
+
+    with site.db() as db:
+        SyncService(db, site.settings).remove(researcher.user_id, _key(kind), kind)
+        db.commit()
+    return drain(site)
+
+
+def drain(site) -> dict:
+    """Run the site's sync worker until nothing is due (bounded, so a bug cannot hang)."""
+    from orcid_pyramid.sync.worker import Worker
+
+    registry = site.registry
+    worker = Worker(registry["orcid.dbengine"], registry["orcid.settings"],
+                    client_factory=registry.get("orcid.sync.client_factory"),
+                    backoff_base=0.05, backoff_cap=0.2)
+    # the site's own cipher: the worker must read the tokens the web side stored
+    worker.cipher = registry.get("orcid.cipher", worker.cipher)
+    counts = worker.run_once(deadline=time.monotonic() + DRAIN_SECONDS)
+    return {name: getattr(counts, name) for name in ("posted", "updated", "deleted",
+                                                     "unchanged", "rejected", "held",
+                                                     "deleted_on_orcid", "retried")
+            if hasattr(counts, name)}
+
+
+def items_of(site, user_id: str) -> list:
+    """The researcher's put-code registry rows."""
+    from sqlalchemy import select
+
+    from orcid_pyramid.models.sync import OrcidItem
+
+    with site.db() as db:
+        return list(db.execute(select(OrcidItem).where(OrcidItem.user_id == user_id)).scalars())
+
+
+def item_of(site, user_id: str, section: str):
+    """The registry row of the compliance item in ``section``, or None."""
+    key = _key(section)
+    return next((i for i in items_of(site, user_id) if i.section == section
+                 and i.local_key == key), None)
+
+
+def remote_items(site, orcid: str, kind: str) -> list[dict]:
+    """The items of ``kind`` on the record whose source is the site's client."""
+    record = site.sandbox.record(orcid)
+    section = _find_section(record, RECORD_SECTIONS.get(kind, kind + "s"), kind)
+    client_id = site.settings.client_id
+    return [item for item in section if source_of(item) == client_id]
+
+
+def _find_section(record: Any, plural: str, singular: str) -> list[dict]:
+    """The list of items of a section, wherever the control API nests it."""
+    if isinstance(record, dict):
+        for key in (plural, singular):
+            value = record.get(key)
+            if isinstance(value, list):
+                return value
+            if isinstance(value, dict):
+                items = value.get("items") or value.get(singular)
+                if isinstance(items, list):
+                    return items
+        for value in record.values():
+            found = _find_section(value, plural, singular)
+            if found:
+                return found
+    return []
+
+
+def source_of(item: dict) -> str | None:
+    """The client id that wrote an item."""
+    for key in ("source_client_id", "source", "client_id"):
+        value = item.get(key)
+        if isinstance(value, str):
+            return value
+        if isinstance(value, dict):
+            client = value.get("source-client-id") or value.get("client_id")
+            if isinstance(client, dict):
+                return client.get("path")
+            if isinstance(client, str):
+                return client
+    return None
+
+
+def title_of(item: dict) -> str | None:
+    """An item's title, in the record's JSON shape or a flattened one."""
+    title = item.get("title")
+    if isinstance(title, dict):
+        inner = title.get("title")
+        return inner.get("value") if isinstance(inner, dict) else inner
+    body = item.get("body") or item.get("data")
+    if isinstance(body, dict):
+        return title_of(body)
+    return title
+
+
+def site_calls(journey) -> list[dict]:
+    """What the sandbox received during this scenario, without the control API's calls."""
+    return [c for c in journey.site.sandbox_calls(journey.mark)
+            if not c["path"].startswith("/_emulator")]
+
+
+def server_side_calls(journey) -> list[dict]:
+    """The calls the site's server made (browser page loads and other clients left out)."""
+    client_id = journey.site.settings.client_id
+    return [c for c in site_calls(journey)
+            if not c["path"].startswith(BROWSER_PATHS)
+            and c.get("client_id") in (None, client_id)]
+
+
+def work_calls(journey, method: str) -> list[dict]:
+    """The member-API calls of ``method`` on the researcher's works."""
+    orcid = journey.researcher.orcid
+    return [c for c in site_calls(journey) if c["method"] == method and c["host"] == "api"
+            and f"/{orcid}/work" in c["path"]]
+
+
+def works_in(body: Any) -> list[dict]:
+    """The work objects in a POST body (one work, or a bulk of them)."""
+    if isinstance(body, dict) and "bulk" in body:
+        return [entry["work"] for entry in body["bulk"] if "work" in entry]
+    return [body]
+
+
+@lru_cache(maxsize=1)
+def work_schema():
+    """ORCID's work-3.0 XSD (from ``../shared/orcid-model``), or None when it is absent."""
+    import xmlschema
+
+    root = Path(__file__).resolve().parents[2].parent / "shared" / "orcid-model"
+    path = root / "record_3.0" / "work-3.0.xsd"
+    return xmlschema.XMLSchema(str(path)) if path.is_file() else None
+
+
+def other_source_adds_work(site, orcid: str) -> None:
+    """Another member integration writes a work to the record (its own client and token)."""
+    sandbox = site.sandbox
+    client = sandbox.add_client(name="Another integration", member=True)
+    redirect = sandbox.authorize(orcid, client["client_id"], "/activities/update",
+                                 "https://other.example.org/callback")
+    code = requests.utils.urlparse(redirect).query.split("code=")[1].split("&")[0]
+    base = site.sandbox_url
+    token = requests.post(f"{base}/oauth/token", data={
+        "client_id": client["client_id"], "client_secret": client["client_secret"],
+        "grant_type": "authorization_code", "code": code,
+        "redirect_uri": "https://other.example.org/callback"},
+        headers={"Accept": "application/json"}, timeout=10).json()["access_token"]
+    work = {"title": {"title": {"value": OTHER_TITLE}}, "type": "book",
+            "external-ids": {"external-id": [{"external-id-type": "isbn",
+                                              "external-id-value": "978-3-16-148410-0",
+                                              "external-id-relationship": "self"}]}}
+    answer = requests.post(f"{base}/api/v3.0/{orcid}/work", json=work, timeout=10, headers={
+        "Authorization": f"Bearer {token}", "Accept": "application/json"})
+    assert answer.status_code == 201, f"the other source could not write: {answer.text[:200]}"
+
+
+def collect(site, researcher) -> list:
+    """The works the site imports from the researcher's record (CC-COLLECT)."""
+    from orcid_pyramid.sync.collect import import_works, read_profile
+
+    from .journey import link_of
+
+    link = link_of(site, researcher.user_id)
+    assert link is not None, "the researcher is not connected"
+    client = site.registry["orcid.client"]
+    token = site.registry["orcid.cipher"].decrypt(link.access_token_enc)
+    api = client.member(token, link.orcid, log_context={"user_id": link.user_id})
+    return import_works(read_profile(api), exclude_source_client_id=client.client_id)
+
+
+def pull(site):
+    """The scheduled read of every linked record (``orcid-pyramid sync --pull``)."""
+    from orcid_pyramid.sync.pull import pull_all
+
+    with site.db() as db:
+        result = pull_all(db, site.registry["orcid.client"], site.registry["orcid.cipher"],
+                          force=True)
+        db.commit()
+    return result

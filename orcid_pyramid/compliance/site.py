@@ -1,0 +1,137 @@
+"""The site under test, whatever it is: the bundled demo, any app's ini, or the live sandbox.
+
+A :class:`Site` gives the steps one vocabulary: a WebTest client on the site's WSGI app, the
+add-on's effective settings and database (read through the registry the add-on filled), the
+sandbox's control API (None against the live sandbox), and how a researcher signs in. The
+steps never reach into the demo's internals except through :attr:`Site.sign_in`, which only the
+demo target (or a host's ``orcid.compliance.sign_in`` hook) provides.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import parse_qsl, urlsplit
+
+#: how the browser and WebTest see the site when no real server runs
+WEBTEST_HOST = "localhost"
+
+
+@dataclass
+class Researcher:
+    """A person with an account on the site and a record on the (emulated) ORCID registry."""
+
+    user_id: str
+    given_names: str
+    family_names: str | None
+    email: str
+    orcid: str | None = None
+    password: str | None = None
+    site_password: str | None = None
+
+
+@dataclass
+class Site:
+    """The site under test and its sandbox."""
+
+    kind: str  # "demo" | "app" | "live"
+    description: str
+    app: Any
+    registry: Any
+    sandbox: Any | None = None  # EmulatorControl
+    sandbox_state: Any | None = None  # the in-process emulator's state, when there is one
+    sandbox_url: str | None = None
+    sign_in: Callable[[Any, Researcher], None] | None = None
+    researchers: dict[str, Researcher] = field(default_factory=dict)
+    why_no_sign_in: str = ""
+    _server: Any = field(default=None, repr=False)
+
+    # -- the add-on as the site configured it ------------------------------------------------
+    @property
+    def settings(self):
+        """The add-on's effective :class:`OrcidSettings`."""
+        return self.registry["orcid.settings"]
+
+    def path(self, route_name: str, **kw: Any) -> str:
+        """The path of one of the site's routes (``orcid.connect`` -> ``/orcid/connect``)."""
+        from pyramid.interfaces import IRoutesMapper
+
+        route = self.registry.getUtility(IRoutesMapper).get_route(route_name)
+        if route is None:
+            raise LookupError(f"the site has no route {route_name!r}")
+        return route.generate(kw)
+
+    def has_route(self, route_name: str) -> bool:
+        """True when the site registered ``route_name``."""
+        from pyramid.interfaces import IRoutesMapper
+
+        return self.registry.getUtility(IRoutesMapper).get_route(route_name) is not None
+
+    def db(self):
+        """A new session on the add-on's database (the caller closes it)."""
+        from sqlalchemy.orm import Session
+
+        return Session(bind=self.registry["orcid.dbengine"], expire_on_commit=False)
+
+    def testapp(self):
+        """A WebTest client with its own cookie jar, as one browser would be."""
+        from webtest import TestApp
+
+        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST})
+
+    # -- the sandbox -----------------------------------------------------------------------
+    def sandbox_calls(self, since: int = 0) -> list[dict]:
+        """Every request the emulated sandbox received (from index ``since``)."""
+        if self.sandbox is None:
+            raise RuntimeError("the live sandbox keeps no call record")
+        return self.sandbox.calls(since=since)
+
+    # -- a real server for the browser -------------------------------------------------------
+    def server_url(self) -> str:
+        """The site served by waitress on 127.0.0.1 (started on first use)."""
+        if self._server is None:
+            self._server = _serve(self.app)
+        return self._server[0]
+
+    def close(self) -> None:
+        """Stop the site's server, if one was started."""
+        if self._server is not None:
+            _url, server, thread, stopping = self._server
+            stopping.set()
+            server.trigger.pull_trigger()  # wake the loop so it sees the flag now
+            thread.join(5)
+            self._server = None
+
+
+def query_params(url: str) -> dict[str, str]:
+    """The query parameters of ``url`` (last value wins)."""
+    return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))
+
+
+def local_path(url: str) -> str:
+    """The path and query of a URL, to replay it on the WebTest client whatever its host."""
+    parts = urlsplit(url)
+    return parts.path + (f"?{parts.query}" if parts.query else "")
+
+
+def _serve(app) -> tuple[str, Any, threading.Thread, threading.Event]:
+    from waitress.server import create_server
+
+    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    stopping = threading.Event()
+    thread = threading.Thread(target=_loop, args=(server, stopping), name="orcid-compliance-site",
+                              daemon=True)
+    thread.start()
+    return f"http://127.0.0.1:{server.effective_port}", server, thread, stopping
+
+
+def _loop(server, stopping: threading.Event) -> None:
+    """waitress's loop in small steps, so the same thread closes it cleanly when asked."""
+    from waitress import wasyncore
+
+    while not stopping.is_set():
+        wasyncore.loop(timeout=0.5, map=server._map, count=1)
+    server.task_dispatcher.shutdown()
+    wasyncore.close_all(server._map)

@@ -1,0 +1,1 @@
+"""Step definitions and fixtures of the compliance suite, loaded by the plugin."""

@@ -1,0 +1,193 @@
+"""Steps in Chromium (Playwright): what only a browser shows, and the report's screenshots.
+
+Scenarios tagged ``@browser`` skip with a reason when no Chromium is installed. The browser
+signs in through the demo's own form, so these steps need the demo site (``--orcid-app``
+targets skip them with a reason).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from pytest_bdd import given, then, when
+
+from ..browser import NO_CHROMIUM, VIEWPORT, chromium_path, launch_chromium, screenshot
+from ..records import drain
+
+WAIT_MS = 15000
+
+
+@dataclass
+class Visit:
+    """One researcher's browser tab on the site."""
+
+    site: Any
+    researcher: Any
+    page: Any
+    evidence: Any
+    screenshots: bool
+    mark: int = 0
+    shots: list[str] = field(default_factory=list)
+
+    @property
+    def base(self) -> str:
+        """The site's address on its real socket."""
+        return self.site.server_url()
+
+    def snap(self, name: str, caption: str) -> None:
+        """Save a screenshot as evidence (when an evidence folder is set)."""
+        self.shots.append(caption)
+        if not self.screenshots:
+            return
+        path = self.evidence.screenshot_path(name)
+        if path is not None:
+            screenshot(self.page, path)
+            self.evidence.add_screenshot(path, caption)
+
+    def sign_in(self, user_id: str, password: str) -> None:
+        """Sign in through the demo's login form."""
+        self.page.goto(self.base + "/login")
+        self.page.fill("input[name=username]", user_id)
+        self.page.fill("input[name=password]", password)
+        with self.page.expect_navigation():
+            self.page.locator("form:has(input[name=username]) [type=submit]").first.click()
+
+    def open(self, route_name: str) -> None:
+        """Open one of the site's routes."""
+        self.page.goto(self.base + self.site.path(route_name))
+
+    def press_connect(self) -> None:
+        """Open the ORCID panel, press the connect button, wait for ORCID's sign-in page."""
+        self.open("orcid.panel")
+        self.snap("01-connect-button", "The ORCID panel with ORCID's connect button")
+        self.page.click("#orcid-connect")
+        self.page.wait_for_url(self.site.sandbox_url + "/**", timeout=WAIT_MS)
+        self.page.wait_for_selector("#signin-form, #consent-form", timeout=WAIT_MS)
+
+    def sign_in_to_orcid(self) -> None:
+        """On ORCID's sign-in page: the password (the email is pre-filled), then sign in."""
+        if self.page.locator("#signin-form").count():
+            self.page.fill("#password", self.researcher.password or "")
+            self.page.click("#signin-button")
+        self.page.wait_for_selector("#consent-form", timeout=WAIT_MS)
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    """One headless Chromium for the run (skips the scenario when there is none)."""
+    if chromium_path() is None:
+        pytest.skip(NO_CHROMIUM)
+    with launch_chromium() as browser:
+        yield browser
+
+
+@given("a researcher is signed in to the site in a browser", target_fixture="visit")
+def _(site, researcher, chromium, evidence, orcid_target):
+    if site.kind != "demo":
+        pytest.skip("the browser signs in through the demo's login form (demo site only)")
+    context = chromium.new_context(viewport=VIEWPORT)
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    visit = Visit(site, researcher, page, evidence, orcid_target.screenshots,
+                  mark=len(site.sandbox_calls()))
+    visit.sign_in(researcher.user_id, researcher.site_password or "")
+    yield visit
+    context.close()
+
+
+@when("the researcher presses the connect button in the browser")
+def _(visit):
+    visit.mark = len(visit.site.sandbox_calls())
+    visit.press_connect()
+    visit.snap("02-orcid-signin-prefilled", "ORCID's sign-in page, pre-filled with the "
+               "researcher's email (after the site signed the browser out of ORCID)")
+
+
+@when("the researcher connects their ORCID iD in the browser")
+def _(visit):
+    visit.press_connect()
+    visit.snap("02-orcid-signin-prefilled", "ORCID's sign-in page, pre-filled with the "
+               "researcher's email (after the site signed the browser out of ORCID)")
+    visit.sign_in_to_orcid()
+    visit.snap("03-orcid-consent", "ORCID's consent page: the permissions the site asks for")
+    with visit.page.expect_navigation(url=visit.base + "/**", timeout=WAIT_MS):
+        visit.page.click("#authorize-button")
+    visit.snap("04-panel-connected", "Back on the site: the ORCID panel with the authenticated "
+               "iD (green iD icon, full https URI)")
+
+
+@when("the researcher denies access on ORCID in the browser")
+def _(visit):
+    visit.press_connect()
+    visit.sign_in_to_orcid()
+    with visit.page.expect_navigation(url=visit.base + "/**", timeout=WAIT_MS):
+        visit.page.click("#deny-button")
+    visit.snap("05-error-denied", "The researcher denied access: the site explains it and "
+               "names the support contact")
+
+
+@when("the site sends the researcher's works to ORCID from the browser")
+def _(visit):
+    visit.page.goto(visit.base + "/works")
+    with visit.page.expect_navigation():
+        visit.page.locator("form[action$='/works/push'] [type=submit]").first.click()
+    drain(visit.site)
+    visit.open("orcid.panel")
+    visit.snap("06-item-status", "The ORCID panel's list of items sent and their status")
+
+
+@when("the researcher disconnects in the browser")
+def _(visit):
+    visit.open("orcid.panel")
+    visit.page.once("dialog", lambda dialog: dialog.accept())
+    with visit.page.expect_navigation():
+        visit.page.locator("form[action$='/disconnect'] [type=submit]").first.click()
+    visit.snap("07-disconnected", "After confirming Disconnect: the permission is withdrawn on "
+               "ORCID and the stored connection deleted")
+
+
+@when("an administrator opens the call log in the browser")
+def _(visit):
+    visit.page.context.clear_cookies()
+    visit.sign_in("admin", visit.researcher.site_password or "")
+    visit.open("orcid.admin.calls")
+    visit.snap("08-admin-call-log", "The administrators' log of every call to ORCID "
+               "(tokens redacted)")
+
+
+@then("ORCID's sign-in page shows the researcher's email")
+def _(visit):
+    assert visit.page.input_value("#username") == visit.researcher.email
+
+
+@then("the browser was signed out of ORCID before ORCID's sign-in page opened")
+def _(visit, evidence):
+    calls = [c for c in visit.site.sandbox_calls(visit.mark)
+             if not c["path"].startswith("/_emulator")]
+    paths = [c["path"] + ("?" + c["query"] if c.get("query") else "") for c in calls]
+    evidence.add("signout", "What the browser asked ORCID, in order", paths)
+    signout = next((i for i, c in enumerate(calls) if c["path"] in ("/userStatus.json",
+                                                                    "/signout")
+                    and (c["path"] == "/signout" or "logUserOut=true" in (c.get("query") or ""))),
+                   None)
+    authorize = next((i for i, c in enumerate(calls) if c["path"] == "/oauth/authorize"), None)
+    assert authorize is not None, "the browser never reached ORCID's authorize page"
+    assert signout is not None, "the browser was not signed out of ORCID"
+    assert signout < authorize, "the sign-out came after the authorize page"
+
+
+@then("the browser shows the researcher's ORCID panel with their iD")
+def _(visit):
+    uri = visit.site.settings.id_uri(visit.researcher.orcid)
+    link = visit.page.locator(f'a[href="{uri}"]').first
+    assert link.is_visible(), f"no visible link to {uri}"
+    assert uri in link.inner_text()
+    width = link.locator("img").first.evaluate("img => img.naturalWidth")
+    assert width > 0, "the iD icon did not load"
+
+
+@then("each step was captured with a description")
+def _(visit):
+    assert len(visit.shots) >= 8, f"only {len(visit.shots)} steps captured"

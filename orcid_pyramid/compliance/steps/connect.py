@@ -1,0 +1,202 @@
+"""Steps: signing in, connecting, the callback's failure paths, disconnecting (WebTest)."""
+
+from __future__ import annotations
+
+import pytest
+from pytest_bdd import given, parsers, then, when
+
+from ..journey import Journey, issued_tokens, link_of
+
+DENIED = {"error": "access_denied", "error_description": "User denied access"}
+
+
+def _journey(site, researcher) -> Journey:
+    journey = Journey(site=site, researcher=researcher, app=site.testapp())
+    if site.sandbox is not None:
+        journey.mark = len(site.sandbox_calls())
+    journey.sign_in()
+    return journey
+
+
+def _record_connect(journey: Journey, evidence) -> None:
+    auth = journey.authorize
+    evidence.add("authorize_url", "Where the site sent the researcher (ORCID's authorize URL)",
+                 {"url": auth.url.split("?")[0], "parameters": auth.params})
+    if journey.site.sandbox is None:
+        return
+    token_calls = [c for c in journey.site.sandbox_calls(journey.mark)
+                   if c["path"].endswith("/oauth/token")]
+    evidence.add("token_endpoint", "The token exchange the sandbox received (URI and host)",
+                 [{k: c.get(k) for k in ("method", "host", "path", "status")}
+                  for c in token_calls])
+
+
+@given("a researcher is signed in to the site", target_fixture="journey")
+def _(site, researcher):
+    return _journey(site, researcher)
+
+
+@given("a researcher has connected their ORCID iD", target_fixture="journey")
+def _(site, researcher, evidence):
+    journey = _journey(site, researcher)
+    journey.connect()
+    _record_connect(journey, evidence)
+    return journey
+
+
+@when("a researcher connects their ORCID iD", target_fixture="journey")
+def _(site, researcher, evidence):
+    journey = _journey(site, researcher)
+    journey.connect()
+    _record_connect(journey, evidence)
+    return journey
+
+
+@when("the researcher connects their ORCID iD")
+def _(journey, evidence):
+    journey.connect()
+    _record_connect(journey, evidence)
+
+
+@when("the researcher starts connecting their ORCID iD", target_fixture="authorize")
+def _(journey, evidence):
+    auth = journey.start_connect()
+    evidence.add("authorize_url", "Where the site sent the researcher (ORCID's authorize URL)",
+                 {"url": auth.url.split("?")[0], "parameters": auth.params})
+    return auth
+
+
+@when("the callback arrives with an iD in its query but no authorization code")
+def _(journey):
+    journey.start_connect()
+    state = journey.authorize.state or ""
+    intruder = "0000-0002-9079-593X"
+    journey.response = journey.app.get(
+        journey.site.path("orcid.callback"),
+        {"state": state, "orcid": intruder, "name": "Someone Else"}, status="*")
+
+
+@when("the researcher denies access on ORCID")
+def _(journey):
+    journey.start_connect()
+    params = dict(DENIED, state=journey.authorize.state or "")
+    journey.response = journey.app.get(journey.site.path("orcid.callback"), params, status="*")
+
+
+@when("the callback arrives with a state that was never issued")
+def _(journey):
+    journey.start_connect()
+    journey.approve(state="forged-state-0123456789abcdefghijklmnop")
+    journey.callback()
+
+
+@when("ORCID is down when the code is exchanged")
+def _(journey):
+    if journey.site.sandbox is None:
+        pytest.skip("an ORCID outage can only be staged on the emulator")
+    journey.start_connect()
+    journey.approve()
+    journey.site.sandbox.set_faults(1.0, ["503"], seed=1)
+    try:
+        journey.callback()
+    finally:
+        journey.site.sandbox.set_faults(0.0)
+
+
+@when("the researcher connects their ORCID iD twice with the same state")
+def _(journey):
+    journey.connect()
+    journey.first_response = journey.response
+    journey.callback()  # the very same redirect, replayed
+
+
+@when("the researcher asks to connect again")
+def _(journey):
+    journey.mark = len(journey.site.sandbox_calls()) if journey.site.sandbox else 0
+    journey.response = journey.app.get(journey.site.path("orcid.connect"), status="*")
+
+
+@when("the researcher disconnects their ORCID iD")
+def _(journey, evidence):
+    response = journey.disconnect()
+    evidence.add("disconnect", "What the researcher saw after disconnecting",
+                 {"status": response.status, "page_title": _title(response)})
+
+
+@when("the researcher opens their ORCID panel")
+def _(journey):
+    journey.open("orcid.panel")
+
+
+@when("the researcher revokes the site's access on ORCID")
+def _(journey):
+    if journey.site.sandbox is None:
+        pytest.skip("revoking on ORCID is staged through the emulator's control API")
+    journey.site.sandbox.revoke(journey.researcher.orcid, journey.site.settings.client_id)
+
+
+# -- outcomes ------------------------------------------------------------------------------
+@then("the site stores the iD that ORCID issued the token for")
+def _(journey, evidence):
+    link = link_of(journey.site, journey.researcher.user_id)
+    assert link is not None, "no ORCID link was stored for the researcher"
+    evidence.add("stored_id", "The stored iD and where it came from",
+                 {"user_id": link.user_id, "orcid": link.orcid})
+    assert link.orcid == journey.researcher.orcid
+    tokens = issued_tokens(journey.site, link.orcid)
+    if journey.site.sandbox_state is not None:
+        assert tokens, "the sandbox issued no token for the stored iD"
+
+
+@then("the site stores no iD for the researcher")
+def _(journey, evidence):
+    link = link_of(journey.site, journey.researcher.user_id)
+    evidence.add("callback", "The site's answer to a callback carrying an iD but no code",
+                 {"status": journey.response.status})
+    assert link is None, f"an iD was stored from the callback's query: {link.orcid}"
+    assert journey.response.status_int < 500, "the site answered with a server error"
+
+
+@then("the researcher sees an explanation and the support contact")
+def _(journey, evidence):
+    response = journey.response
+    support = journey.site.settings.support_email
+    evidence.add("error_page", "The page the researcher saw",
+                 {"status": response.status, "title": _title(response),
+                  "support_contact_shown": support in response.text})
+    assert 400 <= response.status_int < 600 and response.status_int != 500, response.status
+    assert "Traceback" not in response.text
+    assert support and support in response.text, "the page does not name the support contact"
+    assert link_of(journey.site, journey.researcher.user_id) is None, "a link was stored anyway"
+
+
+@then("the second callback is refused and no second token is requested")
+def _(journey, evidence):
+    first, second = journey.first_response, journey.response
+    token_calls = [c for c in journey.site.sandbox_calls(journey.mark)
+                   if c["path"].endswith("/oauth/token")]
+    evidence.add("replay", "A replayed callback (same code and state)",
+                 {"first": first.status, "second": second.status,
+                  "token_requests": len(token_calls)})
+    assert first.status_int in (302, 303)
+    assert 400 <= second.status_int < 500, f"the replayed state was accepted: {second.status}"
+    assert len(token_calls) == 1, f"{len(token_calls)} token requests for one authorization"
+
+
+@then("the site does not send the researcher to ORCID again")
+def _(journey, evidence):
+    response = journey.response
+    location = response.headers.get("Location", "")
+    evidence.add("reconnect", "Asking to connect with a live permission",
+                 {"status": response.status, "location": location})
+    authorize = journey.site.settings.base_url + "/oauth/authorize"
+    assert response.status_int in (302, 303), f"the connect page was shown: {response.status}"
+    assert not location.startswith(authorize), "the researcher was sent to ORCID again"
+    assert "data-authorize-url" not in response.text
+
+
+def _title(response) -> str:
+    import re
+
+    match = re.search(r"<title>(.*?)</title>", response.text or "", re.S)
+    return match.group(1).strip() if match else ""

@@ -1,0 +1,244 @@
+"""Fixtures that build the site under test: the demo (default), ``--orcid-app`` or live.
+
+Demo: the bundled demo site on a fresh database per scenario, talking over real HTTP to the
+emulator (the ``emulator`` and ``demo_app_factory`` fixtures of ``tests/fixtures``), optionally
+with one deliberately broken configuration (``--orcid-breakage``).
+App: the ini's app loaded with ``pyramid.paster.get_app``, once per run; its
+``orcid.base_url`` must be a loopback emulator (started on that port when nothing listens).
+Live: the live sandbox needs four environment variables and a network; without them the
+scenarios skip and say why.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+import pytest
+
+from ..site import Researcher, Site
+
+LIVE_VARIABLES = (
+    "ORCID_CLIENT_ID",
+    "ORCID_CLIENT_SECRET",
+    "ORCID_SANDBOX_EMAIL",
+    "ORCID_SANDBOX_PASSWORD",
+)
+
+#: the demo's researchers: alice is the emulator's seeded record, bob gets one per scenario
+SEED_ORCID = "0000-0002-1825-0097"
+DEMO_PASSWORD = "demo-password"
+
+
+@dataclass(frozen=True)
+class Target:
+    """What the run tests, from the command-line options."""
+
+    kind: str  # demo | app | live
+    config: str | None = None
+    breakage: str | None = None
+    screenshots: bool = True
+
+    @property
+    def description(self) -> str:
+        """Human words for the report header."""
+        if self.kind == "live":
+            return "the live ORCID sandbox"
+        if self.kind == "app":
+            return f"the app in {self.config}"
+        return "the bundled demo site" + (f" (broken: {self.breakage})" if self.breakage else "")
+
+
+@pytest.fixture(scope="session")
+def orcid_target(pytestconfig) -> Target:
+    """The target chosen on the command line."""
+    breakage = pytestconfig.getoption("orcid_breakage")
+    screenshots = not pytestconfig.getoption("orcid_no_screenshots")
+    if pytestconfig.getoption("orcid_live"):
+        return Target("live", breakage=breakage, screenshots=screenshots)
+    config = pytestconfig.getoption("orcid_app")
+    if config:
+        return Target("app", config=os.path.abspath(config), breakage=breakage,
+                      screenshots=screenshots)
+    return Target("demo", breakage=breakage, screenshots=screenshots)
+
+
+@pytest.fixture
+def site(request, orcid_target: Target) -> Site:
+    """The site under test for this scenario."""
+    if orcid_target.kind == "live":
+        pytest.skip(_live_skip_reason())
+    if orcid_target.kind == "app":
+        yield request.getfixturevalue("_app_site")
+        return
+    built = _demo_site(request, orcid_target)
+    yield built
+    built.close()
+
+
+def _demo_site(request, target: Target) -> Site:
+    emulator = request.getfixturevalue("emulator")
+    factory = request.getfixturevalue("demo_app_factory")
+    app = factory()
+    if target.breakage:
+        from orcid_pyramid.demo.breakage import break_app
+
+        break_app(app.registry, target.breakage)
+    bob_orcid = emulator.control.add_user("Bob", "Example", "bob@example.org", DEMO_PASSWORD)
+    researchers = {
+        "alice": Researcher("alice", "Josiah", "Carberry", "josiah.carberry@example.org",
+                            orcid=SEED_ORCID, password=DEMO_PASSWORD,
+                            site_password=DEMO_PASSWORD),
+        "bob": Researcher("bob", "Bob", "Example", "bob@example.org", orcid=bob_orcid,
+                          password=DEMO_PASSWORD, site_password=DEMO_PASSWORD),
+    }
+    return Site(
+        kind="demo",
+        description=target.description,
+        app=app,
+        registry=app.registry,
+        sandbox=emulator.control,
+        sandbox_state=emulator.state,
+        sandbox_url=emulator.base_url,
+        sign_in=_demo_sign_in,
+        researchers=researchers,
+    )
+
+
+def _demo_sign_in(testapp, researcher: Researcher) -> None:
+    """Sign in through the demo's own form, as a person would."""
+    page = testapp.get("/login")
+    form = page.forms[0] if len(page.forms) == 1 else _form_with(page, "username")
+    form["username"] = researcher.user_id
+    form["password"] = researcher.site_password or ""
+    response = form.submit()
+    assert response.status_int in (302, 303), f"signing in failed: {response.status}"
+
+
+def _form_with(page, field: str):
+    for form in page.forms.values():
+        if field in form.fields:
+            return form
+    raise AssertionError(f"no form with a {field!r} field on {page.request.path}")
+
+
+@pytest.fixture(scope="session")
+def _app_site(orcid_target: Target) -> Site:
+    """The ``--orcid-app`` site, loaded once (its database is the ini's)."""
+    from pyramid.paster import get_app, setup_logging
+
+    config = orcid_target.config
+    if not config or not os.path.isfile(config):
+        pytest.exit(f"--orcid-app {config}: no such ini file", returncode=4)
+    setup_logging(config)
+    app = get_app(config)
+    registry = _registry_of(app)
+    settings = registry["orcid.settings"]
+    sandbox, state, url = _app_sandbox(settings)
+    sign_in, researchers, why = _app_sign_in(registry)
+    built = Site(kind="app", description=orcid_target.description, app=app, registry=registry,
+                 sandbox=sandbox, sandbox_state=state, sandbox_url=url, sign_in=sign_in,
+                 researchers=researchers, why_no_sign_in=why)
+    yield built
+    built.close()
+    if state is not None:
+        state.stop()
+
+
+def _registry_of(app):
+    """The Pyramid registry behind a (possibly wrapped) WSGI app."""
+    seen = app
+    for _ in range(5):
+        registry = getattr(seen, "registry", None)
+        if registry is not None and "orcid.settings" in registry:
+            return registry
+        seen = getattr(seen, "app", None) or getattr(seen, "application", None)
+        if seen is None:
+            break
+    pytest.exit("the --orcid-app app does not include orcid_pyramid "
+                "(no orcid.settings in its registry)", returncode=4)
+
+
+def _app_sandbox(settings):
+    """The emulator the app's settings point at: started there when nothing listens yet."""
+    from orcid_pyramid.emulator.control_client import EmulatorControl
+
+    if settings.environment != "emulator":
+        pytest.skip("the app is configured for the real ORCID "
+                    f"{settings.environment}; run with --orcid-live to test against it")
+    parts = urlsplit(settings.base_url)
+    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    started = None
+    if not _listening(host, port):
+        started = _EmbeddedEmulator(host, port)
+    base = settings.base_url
+    return EmulatorControl(base), started, base
+
+
+def _app_sign_in(registry):
+    """A host's sign-in hook: ``orcid.compliance.sign_in`` = ``module:callable(testapp, user)``
+    and ``orcid.compliance.users`` = ``user_id:given:family:email`` lines."""
+    from pyramid.path import DottedNameResolver
+
+    settings = registry.settings
+    dotted = settings.get("orcid.compliance.sign_in")
+    if not dotted:
+        return None, {}, ("the suite cannot sign in to this app: set orcid.compliance.sign_in "
+                          "(callable(testapp, researcher)) and orcid.compliance.users")
+    sign_in = DottedNameResolver().resolve(dotted)
+    researchers = {}
+    for line in str(settings.get("orcid.compliance.users", "")).split():
+        user_id, given, family, email = (line.split(":") + ["", "", ""])[:4]
+        researchers[user_id] = Researcher(user_id, given, family or None, email)
+    return sign_in, researchers, ""
+
+
+class _EmbeddedEmulator:
+    """The emulator served on a fixed loopback port for an ``--orcid-app`` run."""
+
+    def __init__(self, host: str, port: int) -> None:
+        import threading
+
+        from waitress.server import create_server
+
+        from orcid_pyramid.emulator import make_app
+
+        self.app = make_app(seed="demo", rate_limit=None)
+        self.server = create_server(self.app, host=host, port=port, threads=8)
+        self.thread = threading.Thread(target=self.server.run, daemon=True,
+                                       name="orcid-compliance-emulator")
+        self.thread.start()
+
+    def stop(self) -> None:
+        """Stop serving."""
+        self.server.close()
+        close = getattr(self.app, "close", None)
+        if callable(close):
+            close()
+
+
+def _listening(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.settimeout(0.5)
+        return probe.connect_ex((host, port)) == 0
+
+
+def _live_skip_reason() -> str:
+    missing = [name for name in LIVE_VARIABLES if not os.environ.get(name)]
+    if missing:
+        return ("--orcid-live needs " + ", ".join(missing) + " in the environment "
+                "(sandbox member credentials and a sandbox researcher account)")
+    return ("--orcid-live: the live sandbox cannot be reached from this machine "
+            "(no network); run the suite where https://sandbox.orcid.org is reachable")
+
+
+@pytest.fixture
+def researcher(site: Site) -> Researcher:
+    """The researcher the scenario follows (the demo's alice, the seeded ORCID record)."""
+    if site.sign_in is None:
+        pytest.skip(site.why_no_sign_in)
+    if not site.researchers:
+        pytest.skip("no researcher configured for this site (orcid.compliance.users)")
+    return next(iter(site.researchers.values()))

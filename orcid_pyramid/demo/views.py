@@ -1,0 +1,121 @@
+"""The demo site's pages: home, sign-in/out, profile (the add-on's panel and macro) and works."""
+
+from __future__ import annotations
+
+from pyramid.csrf import new_csrf_token
+from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
+from pyramid.security import forget, remember
+from sqlalchemy import select
+
+from ..services.links import safe_next
+from .users import USERS, check_password
+from .works import works_for
+
+T = "orcid_pyramid:demo/templates/"
+
+
+def includeme(config) -> None:
+    """The demo's routes and views."""
+    config.add_route("home", "/")
+    config.add_route("login", "/login")
+    config.add_route("logout", "/logout", request_method="POST")
+    config.add_route("profile", "/profile")
+    config.add_route("people", "/people")
+    config.add_route("works", "/works")
+    config.add_route("works.push", "/works/push", request_method="POST")
+    config.add_view(home, route_name="home", renderer=T + "home.jinja2")
+    config.add_view(login, route_name="login", renderer=T + "login.jinja2")
+    config.add_view(logout, route_name="logout")
+    config.add_view(profile, route_name="profile", renderer=T + "profile.jinja2",
+                    permission="view")
+    config.add_view(people, route_name="people", renderer=T + "people.jinja2")
+    config.add_view(works, route_name="works", renderer=T + "works.jinja2", permission="view")
+    config.add_view(push_works, route_name="works.push", permission="view")
+    config.add_forbidden_view(forbidden)
+
+
+def current_user(request):
+    """The signed-in demo user or None."""
+    return USERS.get(request.authenticated_userid or "")
+
+
+def home(request):
+    """What the demo is and where to go."""
+    return {"user": current_user(request), "users": USERS}
+
+
+def login(request):
+    """Sign in as one of the seeded users; ``next`` may only be a local path."""
+    next_path = safe_next(request.params.get("next")) or request.route_url("profile")
+    error = None
+    if request.method == "POST":
+        user = check_password(request.POST.get("username", ""), request.POST.get("password", ""))
+        if user is not None:
+            new_csrf_token(request)  # a fresh token per signed-in session
+            return HTTPSeeOther(location=next_path, headers=remember(request, user.id))
+        error = "Unknown user or wrong password."
+        request.response.status_int = 400
+    return {"next": next_path, "error": error, "users": USERS}
+
+
+def logout(request):
+    """Sign out and go home."""
+    request.session.invalidate()
+    return HTTPSeeOther(location=request.route_url("home"), headers=forget(request))
+
+
+def profile(request):
+    """The user's profile: their authenticated iD (macro) and the add-on's panel link."""
+    return {"user": current_user(request), "link": request.orcid_link}
+
+
+def people(request):
+    """Everyone with a connected iD: the iD display wherever a person appears (CC-DISPLAY)."""
+    from ..models import OrcidLink
+
+    links = {link.user_id: link for link in request.orcid_db.execute(select(OrcidLink)).scalars()}
+    return {"people": [(user, links.get(user.id)) for user in USERS.values()]}
+
+
+def works(request):
+    """The user's works and, when sync is installed, each one's state on ORCID."""
+    user = current_user(request)
+    statuses = {}
+    try:
+        from ..sync.status import items_for_user
+    except ImportError:
+        items_for_user = None
+    if items_for_user is not None:
+        statuses = {item.local_key: item for item in items_for_user(request.orcid_db, user.id)}
+    return {"user": user, "works": works_for(user.id), "statuses": statuses,
+            "link": request.orcid_link}
+
+
+def push_works(request):
+    """Queue the user's works for ORCID (the sync worker sends them)."""
+    from pyramid.csrf import check_csrf_token
+
+    check_csrf_token(request)
+    user = current_user(request)
+    sync = getattr(request, "orcid_sync", None)
+    if sync is None:
+        request.session.flash("Sending works needs the sync engine.", "orcid-error")
+    elif request.orcid_link is None:
+        request.session.flash("Connect your ORCID iD first.", "orcid-error")
+    else:
+        for work in works_for(user.id):
+            sync.put(user.id, work.key, work.to_orcid())
+        request.session.flash("Your works are queued for ORCID.", "orcid")
+    return HTTPFound(location=request.route_url("works"))
+
+
+def forbidden(request):
+    """Anonymous: go sign in and come back. Signed in but not allowed: a plain 403 page."""
+    if request.authenticated_userid is None:
+        return HTTPFound(location=request.route_url("login", _query={"next": request.path_qs}))
+    response = request.response
+    response.status_int = 403
+    response.content_type = "text/html"
+    response.text = ("<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
+                     "<p>Your account may not open this page.</p>")
+    return response

@@ -1,0 +1,233 @@
+"""The emulator's WSGI application: host prefixes, dispatch, faults, latency, rate limit, and
+the call record.
+
+ORCID's three hosts share one port (docs/architecture.md): the registry at ``/``, the member
+API under ``/api`` and the public API under ``/pub``; a bare ``/v3.0/…`` is the member API.
+Every request, control calls included, lands in ``state.calls``. Any unexpected exception
+becomes an ORCID-style 500 (9008), is kept in ``state.errors`` and logged, so a bug in the
+emulator shows up in the test that hit it instead of hiding behind a retry.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import time
+import traceback
+from urllib.parse import parse_qsl, urlencode
+
+from webob import Request, Response
+
+from . import oauth, oidc, pages, webhooks
+from .control import handle_control
+from .faults import FaultConfig, FaultInjector, drop_connection, malformed_body
+from .ratelimit import RateLimiter, RateSpec
+from .responses import MAX_BODY, api_error, html_response, json_response, oauth_error
+from .seed import apply_seed
+from .state import CallRecord, EmulatorState
+
+log = logging.getLogger("orcid_pyramid.emulator")
+_ORCID_IN_PATH = re.compile(r"^/(?:v[\d.]+(?:_rc\d)?/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])(?:/|$)")
+_SECRET_PARAMS = {"code", "client_secret", "access_token", "refresh_token", "token", "password",
+                  "id_token"}
+
+_REGISTRY = {
+    "/oauth/authorize": pages.authorize,
+    "/oauth/token": oauth.token_endpoint,
+    "/oauth/revoke": oauth.revoke_endpoint,
+    "/oauth/userinfo": oidc.userinfo,
+    "/oauth/jwks": oidc.jwks,
+    "/.well-known/openid-configuration": oidc.discovery,
+    "/userStatus.json": pages.user_status,
+    "/signout": pages.signout,
+}
+_GET_ONLY = {"/oauth/jwks", "/.well-known/openid-configuration", "/userStatus.json", "/signout"}
+
+
+def split_host(path_info: str) -> tuple[str, str]:
+    """``("api"|"pub"|"root", path within that host)``."""
+    for prefix in ("api", "pub"):
+        if path_info == f"/{prefix}" or path_info.startswith(f"/{prefix}/"):
+            return prefix, path_info[len(prefix) + 1:] or "/"
+    if path_info.startswith("/v3.0/") or path_info == "/v3.0":
+        return "api", path_info
+    return "root", path_info
+
+
+def _redacted_query(query: str) -> str:
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(k, "***" if k in _SECRET_PARAMS else v) for k, v in pairs])
+
+
+class EmulatorApp:
+    """The emulated ORCID sandbox as a WSGI application (state in memory, thread-safe)."""
+
+    def __init__(self, seed: str | None = None, latency_ms: float = 0,
+                 rate_limit: str | None = "24/40", faults: str | FaultConfig | None = None,
+                 webhook_base_delay: float = 1.0, webhook_max_attempts: int = 5,
+                 webhook_batch_delay: float = 0.0, clock=None) -> None:
+        self.state = EmulatorState(clock)
+        self.seed = seed
+        if isinstance(faults, str):
+            faults = FaultConfig.parse(faults)
+        self.faults = FaultInjector(faults, latency_ms)
+        self.rate_spec: RateSpec | None = None
+        self.limiter: RateLimiter | None = None
+        self.set_rate_limit(rate_limit)
+        self.webhooks = webhooks.WebhookDispatcher(
+            self.state, base_delay=webhook_base_delay, max_attempts=webhook_max_attempts,
+            batch_delay=webhook_batch_delay)
+        self.state.on_record_changed = self.webhooks.notify
+        apply_seed(self.state, seed)
+
+    def set_rate_limit(self, text) -> None:
+        """Switch the per-client limit (``"24/40"``; None disables)."""
+        self.rate_spec = RateSpec.parse(text)
+        self.limiter = RateLimiter(self.rate_spec) if self.rate_spec else None
+
+    def reset(self) -> None:
+        """Forget everything and load the seed again (faults and latency switched off)."""
+        self.webhooks.clear()
+        self.state.clear()
+        self.faults.configure(FaultConfig())
+        self.faults.latency_ms = 0
+        if self.limiter:
+            self.limiter.reset()
+        apply_seed(self.state, self.seed)
+
+    def close(self) -> None:
+        """Stop the webhook thread."""
+        self.webhooks.stop()
+
+    def __call__(self, environ, start_response):
+        request = Request(environ)
+        started = time.perf_counter()
+        host, path = split_host(request.path_info)
+        call = CallRecord(method=request.method, path=request.path_info,
+                          query=_redacted_query(request.query_string), host=host, status=0,
+                          time=self.state.now())
+        try:
+            response = self._handle(request, host, path, call)
+        except ConnectionResetError:
+            call.status = 0  # the reset fault: no response at all
+            self._finish(call, started)
+            raise
+        except Exception:
+            detail = traceback.format_exc()
+            log.error("emulator bug on %s %s\n%s", request.method, request.path_info, detail)
+            with self.state.lock:
+                self.state.errors.append(f"{request.method} {request.path_info}\n{detail}")
+            response = self._server_error(path)
+        if call.status == 0:
+            call.status = response.status_code
+        self._finish(call, started)
+        return response(environ, start_response)
+
+    def _finish(self, call: CallRecord, started: float) -> None:
+        call.duration_ms = (time.perf_counter() - started) * 1000.0
+        self.state.record_call(call)
+
+    @staticmethod
+    def _server_error(path: str) -> Response:
+        if path.startswith("/oauth/"):
+            return oauth_error("server_error", "Internal server error", 500)
+        return api_error(500, 9008, "500 Internal Server Error: an unexpected error occurred "
+                         "in the emulator (see /_emulator/errors)")
+
+    def _handle(self, request: Request, host: str, path: str, call: CallRecord) -> Response:
+        if host == "root" and (path == "/_emulator" or path.startswith("/_emulator/")):
+            return handle_control(request, self, path[len("/_emulator"):])
+        is_token = path == "/oauth/token"
+        is_api = host != "root" and not is_token or "/webhook/" in path
+        token = self.state.find_token(oidc.bearer(request))
+        if token is not None:
+            call.client_id = token.client_id
+            call.orcid = token.orcid
+        match = _ORCID_IN_PATH.match(path)
+        if match:
+            call.orcid = match.group(1)
+        if request.content_length and request.content_length > MAX_BODY:
+            return self._too_large(path)
+        if is_token and not call.client_id:
+            call.client_id = request.POST.get("client_id") if request.method == "POST" else None
+        if is_api or is_token:
+            self.faults.delay()
+            if is_api and self.limiter is not None:
+                key = token.client_id if token else f"anonymous:{request.remote_addr}"
+                if not self.limiter.allow(key):
+                    return self._rate_limited()
+            fault = self.faults.draw()
+            if fault is not None:
+                call.status = 0
+                return self._fault(fault, request, call)
+        return self._route(request, host, path)
+
+    def _route(self, request: Request, host: str, path: str) -> Response:
+        if "/webhook/" in path and host in ("root", "api"):
+            return webhooks.webhook_endpoint(request, self.state, path)
+        if host == "root" and path in _REGISTRY:
+            if path in _GET_ONLY and request.method != "GET":
+                return oauth_error("invalid_request", f"Request method '{request.method}' "
+                                   "is not supported", 405)
+            return _REGISTRY[path](request, self.state)
+        if host != "root" and path == "/oauth/token":
+            return oauth.token_endpoint(request, self.state)
+        if path.startswith("/v3.0/"):
+            from . import api  # the member API (API engineer's module)
+
+            return api.handle_api(request, self.state, "pub" if host == "pub" else "api",
+                                  path)
+        if path.startswith("/oauth/"):
+            return oauth_error("invalid_request", f"No such endpoint: {path}", 404)
+        if host == "root" and path == "/":
+            return pages.message_page("ORCID Sandbox (emulated)", "A local emulation of "
+                                      "sandbox.orcid.org for development and tests.",
+                                      status=200)
+        if host == "root":
+            return pages.message_page("Page not found", f"There is no page at {path}.",
+                                      status=404)
+        return api_error(404, 9001, "There is an issue with your call. Full validation "
+                         f"error: HTTP 404 Not Found ({path})")
+
+    @staticmethod
+    def _too_large(path: str) -> Response:
+        if path.startswith("/oauth/"):
+            return oauth_error("invalid_request", "Request body larger than 1 MB", 413)
+        return api_error(413, 9001, "There is an issue with your call. Full validation "
+                         "error: request body larger than 1 MB")
+
+    def _rate_limited(self) -> Response:
+        response = api_error(503, 9008, "503 Service Unavailable: rate limit exceeded "
+                             f"({self.rate_spec.rate:g} requests/s, burst "
+                             f"{self.rate_spec.burst})",
+                             "ORCID is receiving too many requests. Please try again later.")
+        response.headers["Retry-After"] = "1"
+        return response
+
+    def _fault(self, kind: str, request: Request, call: CallRecord) -> Response:
+        call.status = {"timeout": 504, "reset": 0, "truncated": 200, "malformed": 200}.get(
+            kind, int(kind) if kind.isdigit() else 0)
+        if kind == "500":
+            return api_error(500, 9008, "500 Internal Server Error (emulated fault)")
+        if kind in ("502", "503"):
+            reason = "Bad Gateway" if kind == "502" else "Service Temporarily Unavailable"
+            # gateway errors come from ORCID's front proxy as HTML, not ORCID JSON
+            return html_response(f"<html><head><title>{kind} {reason}</title></head><body>"
+                                 f"<center><h1>{kind} {reason}</h1></center></body></html>",
+                                 int(kind))
+        if kind == "timeout":
+            time.sleep(self.faults.config.timeout_s)
+            return api_error(504, 9008, "504 Gateway Timeout (emulated fault)")
+        if kind == "reset":
+            drop_connection(request.environ)
+            return Response(status=500)  # never reaches the client: the socket is gone
+        if kind == "truncated":
+            response = json_response({"last-modified-date": None, "group": [],
+                                      "path": request.path_info})
+            full = len(response.body)
+            response.app_iter = [response.body[: full // 2]]
+            response.content_length = full
+            return response
+        response = Response(body=malformed_body(), status=200,
+                            content_type="application/json", charset="UTF-8")
+        return response

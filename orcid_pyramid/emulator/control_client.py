@@ -1,0 +1,113 @@
+"""A small ``requests`` client for the emulator's control API (``/_emulator/``), for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import quote
+
+import requests
+
+
+class ControlError(Exception):
+    """A control call failed; ``status`` and ``body`` say how."""
+
+    def __init__(self, status: int, body: Any) -> None:
+        super().__init__(f"control call failed: {status} {body}")
+        self.status = status
+        self.body = body
+
+
+class EmulatorControl:
+    """One method per control call. ``base_url`` is the emulator root (no ``/_emulator``)."""
+
+    def __init__(self, base_url: str, session: requests.Session | None = None,
+                 timeout: float = 10.0) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.session = session or requests.Session()
+        self.timeout = timeout
+
+    def _call(self, method: str, path: str, json: Any = None, expect=(200, 201, 204)) -> Any:
+        response = self.session.request(method, f"{self.base_url}/_emulator/{path}", json=json,
+                                        timeout=self.timeout)
+        body = response.json() if response.content and response.headers.get(
+            "Content-Type", "").startswith("application/json") else None
+        if response.status_code not in expect:
+            raise ControlError(response.status_code, body if body is not None else response.text)
+        return body
+
+    def reset(self) -> dict:
+        """Forget everything, back to the seed."""
+        return self._call("POST", "reset")
+
+    def clients(self) -> list[dict]:
+        """Registered clients (without secrets)."""
+        return self._call("GET", "clients")["clients"]
+
+    def add_client(self, client_id: str | None = None, client_secret: str | None = None,
+                   redirect_uris: list[str] | None = None, member: bool = True,
+                   premium: bool = False, name: str | None = None) -> dict:
+        """Register a client; returns it with its ``client_secret``."""
+        body = {"client_id": client_id, "client_secret": client_secret,
+                "redirect_uris": redirect_uris or [], "member": member, "premium": premium,
+                "name": name}
+        return self._call("POST", "clients", {k: v for k, v in body.items() if v is not None})
+
+    def add_user(self, given_names: str, family_names: str | None, email: str, password: str,
+                 orcid: str | None = None) -> str:
+        """Create a record; returns its iD."""
+        body = {"given_names": given_names, "family_names": family_names, "email": email,
+                "password": password, "orcid": orcid}
+        return self._call("POST", "users", {k: v for k, v in body.items() if v is not None})[
+            "orcid"]
+
+    def authorize(self, orcid: str, client_id: str, scope: str, redirect_uri: str,
+                  state: str | None = None, nonce: str | None = None) -> str:
+        """As if ``orcid`` signed in and approved; returns the redirect URL with the code."""
+        body = {"orcid": orcid, "client_id": client_id, "scope": scope,
+                "redirect_uri": redirect_uri, "state": state, "nonce": nonce}
+        return self._call("POST", "authorize", {k: v for k, v in body.items()
+                                                if v is not None})["redirect"]
+
+    def record(self, orcid: str) -> dict:
+        """The whole record with every item, put code and source."""
+        return self._call("GET", f"records/{orcid}")
+
+    def delete_item(self, orcid: str, section: str, put_code: int) -> None:
+        """The user deletes an item on ORCID."""
+        self._call("DELETE", f"records/{orcid}/{quote(section)}/{int(put_code)}")
+
+    def revoke(self, orcid: str, client_id: str) -> int:
+        """The user revokes the client's access; returns how many tokens died."""
+        return self._call("POST", f"records/{orcid}/revoke/{quote(client_id)}")["revoked"]
+
+    def set_faults(self, rate: float, kinds: list[str] | None = None, seed: int = 0,
+                   timeout_s: float | None = None) -> dict:
+        """Inject failures into API and token calls (rate 0 switches them off)."""
+        body: dict = {"rate": rate, "kinds": kinds or [], "seed": seed}
+        if timeout_s is not None:
+            body["timeout_s"] = timeout_s
+        return self._call("PUT", "faults", body)
+
+    def faults(self) -> dict:
+        """The current fault settings."""
+        return self._call("GET", "faults")
+
+    def set_latency(self, ms: float) -> dict:
+        """Add latency to API and token calls."""
+        return self._call("PUT", "latency", {"ms": ms})
+
+    def set_rate_limit(self, rate_limit: str | None) -> dict:
+        """Switch the per-client rate limit (``"24/40"``, or None to disable)."""
+        return self._call("PUT", "ratelimit", {"rate_limit": rate_limit})
+
+    def calls(self, since: int = 0) -> list[dict]:
+        """Every request the emulator received (from index ``since``)."""
+        return self._call("GET", f"calls?since={int(since)}")["calls"]
+
+    def webhooks(self) -> dict:
+        """Registered webhooks and delivery attempts."""
+        return self._call("GET", "webhooks")
+
+    def errors(self) -> list[str]:
+        """Unexpected exceptions the emulator caught (a bug when not empty)."""
+        return self._call("GET", "errors")["errors"]

@@ -1,0 +1,141 @@
+"""Injected failures and latency (issue "A local ORCID sandbox", item 6).
+
+Kinds: ``500``, ``502``, ``503`` (an ORCID-style error response), ``timeout`` (hold the request
+longer than the client waits, then answer 504), ``reset`` (drop the connection without a
+response), ``truncated`` (promise more bytes than are sent) and ``malformed`` (200 with a body
+that is not JSON). A seeded ``random.Random`` picks whether and which fault hits each request,
+so a run repeats exactly. Faults apply to API and token paths, never to ``/_emulator/``.
+
+How ``reset`` works: under waitress the app reaches the connection's socket through the
+``waitress.client_disconnected`` callable (a bound method of the channel) and shuts it down,
+so the client sees "connection aborted / remote end closed connection without response". In
+process (no socket) it raises ``EmulatedConnectionReset`` (a ``ConnectionResetError``).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+KINDS = ("500", "502", "503", "timeout", "reset", "truncated", "malformed")
+
+
+class EmulatedConnectionReset(ConnectionResetError):
+    """Raised in process for the ``reset`` fault when there is no socket to drop."""
+
+
+@dataclass
+class FaultConfig:
+    """What to inject: ``rate`` in [0, 1], the kinds to pick from, the random seed."""
+
+    rate: float = 0.0
+    kinds: tuple[str, ...] = ()
+    seed: int = 0
+    timeout_s: float = 3.0
+    errors: list[str] = field(default_factory=list)
+
+    @classmethod
+    def from_json(cls, data: object) -> FaultConfig:
+        """Build from ``{"rate", "kinds", "seed", "timeout_s"}``; raise ValueError with a reason."""
+        if not isinstance(data, dict):
+            raise ValueError("body must be a JSON object {rate, kinds, seed}")
+        try:
+            rate = float(data.get("rate", 0.0))
+            seed = int(data.get("seed", 0))
+            timeout_s = float(data.get("timeout_s", 3.0))
+        except (TypeError, ValueError):
+            raise ValueError("rate and timeout_s must be numbers, seed an integer") from None
+        kinds = data.get("kinds", list(KINDS) if rate else [])
+        if isinstance(kinds, str):
+            kinds = [k for k in kinds.replace(",", " ").split() if k]
+        if not isinstance(kinds, list) or not all(isinstance(k, str) for k in kinds):
+            raise ValueError("kinds must be a list of strings")
+        return cls.build(rate, kinds, seed, timeout_s)
+
+    @classmethod
+    def parse(cls, text: str) -> FaultConfig:
+        """Parse the command-line form ``RATE:KINDS:SEED``, e.g. ``0.1:500,reset:42``."""
+        parts = text.split(":")
+        if len(parts) not in (2, 3):
+            raise ValueError(f"faults {text!r} is not RATE:KINDS[:SEED], e.g. 0.1:500,reset:42")
+        try:
+            rate = float(parts[0])
+            seed = int(parts[2]) if len(parts) == 3 else 0
+        except ValueError:
+            raise ValueError(f"faults {text!r}: RATE must be a number, SEED an integer") from None
+        kinds = [k for k in parts[1].split(",") if k]
+        return cls.build(rate, kinds, seed)
+
+    @classmethod
+    def build(cls, rate: float, kinds, seed: int, timeout_s: float = 3.0) -> FaultConfig:
+        """Validate and build."""
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"fault rate {rate} must be between 0 and 1")
+        unknown = [k for k in kinds if k not in KINDS]
+        if unknown:
+            raise ValueError(f"unknown fault kind(s) {unknown}; known: {', '.join(KINDS)}")
+        if rate and not kinds:
+            raise ValueError("a fault rate above 0 needs at least one kind")
+        if timeout_s < 0:
+            raise ValueError("timeout_s must not be negative")
+        return cls(rate=rate, kinds=tuple(kinds), seed=seed, timeout_s=timeout_s)
+
+    def as_json(self) -> dict:
+        return {"rate": self.rate, "kinds": list(self.kinds), "seed": self.seed,
+                "timeout_s": self.timeout_s}
+
+
+class FaultInjector:
+    """Holds the current fault config and latency and draws from a seeded RNG."""
+
+    def __init__(self, config: FaultConfig | None = None, latency_ms: float = 0) -> None:
+        self._lock = threading.Lock()
+        self.latency_ms = float(latency_ms)
+        self.configure(config or FaultConfig())
+
+    def configure(self, config: FaultConfig) -> None:
+        """Switch faults (restarts the random sequence from the seed)."""
+        with self._lock:
+            self.config = config
+            self._rng = random.Random(config.seed)
+
+    def draw(self) -> str | None:
+        """The fault for this request, or None."""
+        with self._lock:
+            if not self.config.rate or not self.config.kinds:
+                return None
+            if self._rng.random() >= self.config.rate:
+                return None
+            return self._rng.choice(self.config.kinds)
+
+    def delay(self) -> None:
+        """Sleep the configured latency."""
+        if self.latency_ms > 0:
+            time.sleep(self.latency_ms / 1000.0)
+
+
+def drop_connection(environ: dict) -> None:
+    """Close the client's connection without a response (the ``reset`` fault)."""
+    checker = environ.get("waitress.client_disconnected")
+    channel = getattr(checker, "__self__", None)
+    sock = getattr(channel, "socket", None)
+    if sock is None:
+        raise EmulatedConnectionReset("emulated fault: connection reset")
+    try:
+        sock.shutdown(socket.SHUT_RDWR)
+    except OSError:
+        pass  # already gone: the client sees the same thing
+
+
+def malformed_body() -> bytes:
+    """A body that claims to be JSON and is not."""
+    return b'{"put-code": 12, "title": {"title": {"value": "cut'
+
+
+def truncated_body(payload: dict) -> bytes:
+    """A valid JSON body; the app announces more bytes than it sends."""
+    return json.dumps(payload).encode()

@@ -1,0 +1,246 @@
+"""The registry's browser pages: sign-in, registration, consent, sign-out, ``userStatus.json``.
+
+``GET /oauth/authorize`` shows the sign-in page (or registration, when ``show_login=false`` or
+the pre-filled email/iD matches no record), then the consent page listing the scopes in words.
+The forms POST back to the same URL (query string kept) with a per-session CSRF token and an
+``action`` of ``signin``, ``register``, ``authorize`` or ``deny``. A browser session cookie
+remembers the signed-in user; ``prompt=login`` and ``max_age`` force a fresh sign-in
+(api-facts §1.2, §8).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+import threading
+
+import jinja2
+from webob import Request, Response
+
+from . import oauth, scopes, seed
+from .responses import add_query, html_response, json_response, redirect
+from .state import BrowserSession, EmulatorState
+
+COOKIE = "orcid_emulator_session"
+_JSONP_NAME = re.compile(r"^[A-Za-z_$][\w$.]{0,63}$")
+_env_lock = threading.Lock()
+_env: list[jinja2.Environment] = []
+
+
+def _templates() -> jinja2.Environment:
+    with _env_lock:
+        if not _env:
+            _env.append(jinja2.Environment(
+                loader=jinja2.PackageLoader("orcid_pyramid.emulator", "templates"),
+                autoescape=True, undefined=jinja2.StrictUndefined))
+        return _env[0]
+
+
+def render(name: str, status: int = 200, **values) -> Response:
+    """Render one of the emulator's templates."""
+    values.setdefault("lang", "en")
+    return html_response(_templates().get_template(name).render(**values), status)
+
+
+def message_page(heading: str, text: str, error: str | None = None, status: int = 400,
+                 lang: str = "en") -> Response:
+    """A page that says what went wrong (no redirect)."""
+    return render("message.html", status, heading=heading, text=text, error=error, lang=lang)
+
+
+def _session(request: Request, state: EmulatorState, create: bool) -> BrowserSession | None:
+    sid = request.cookies.get(COOKIE)
+    with state.lock:
+        found = state.sessions.get(sid) if sid else None
+        if found is None and create:
+            found = BrowserSession(session_id=secrets.token_urlsafe(24),
+                                   csrf=secrets.token_urlsafe(24))
+            state.sessions[found.session_id] = found
+    return found
+
+
+def _with_cookie(request: Request, response: Response, session: BrowserSession) -> Response:
+    response.set_cookie(COOKIE, session.session_id, path=request.script_name or "/",
+                        httponly=True, samesite="Lax")
+    return response
+
+
+def _lang(request: Request) -> str:
+    lang = request.GET.get("lang", "en")
+    return lang if re.match(r"^[a-z]{2}(_[A-Z]{2})?$", lang) else "en"
+
+
+def authorize(request: Request, state: EmulatorState) -> Response:
+    """``GET|POST /oauth/authorize``."""
+    if request.method not in ("GET", "POST"):
+        return message_page("Method not allowed", "Use GET to start authorization.", status=405)
+    params = request.GET
+    lang = _lang(request)
+    try:
+        req = oauth.check_authorize(state, params)
+    except oauth.AuthorizeError as exc:
+        if not exc.redirect:
+            return message_page("Oops! Something went wrong",
+                                "The application sent an invalid authorization request.",
+                                error=exc.description, lang=lang)
+        return redirect(add_query(params["redirect_uri"], {
+            "error": exc.error, "error_description": exc.description,
+            "state": params.get("state")}))
+    session = _session(request, state, create=True)
+    response = _post(request, state, req, session) if request.method == "POST" else \
+        _get(request, state, req, session)
+    return _with_cookie(request, response, session)
+
+
+def _get(request: Request, state: EmulatorState, req, session: BrowserSession) -> Response:
+    params = request.GET
+    prompt = params.get("prompt", "")
+    max_age = params.get("max_age", "")
+    now = state.now()
+    if session.orcid and (prompt == "login" or (
+            max_age.isdigit() and now - (session.auth_time or 0) > int(max_age))):
+        session.orcid = None
+        session.auth_time = None
+    if session.orcid is None:
+        if prompt == "none":
+            return _deny_redirect(req, "login_required", "Login required")
+        login = params.get("orcid") or params.get("email") or ""
+        known = seed.find_user(state, login) if login else None
+        if params.get("show_login") == "false" or (login and known is None):
+            return _register_page(request, req, session)
+        return _signin_page(request, req, session, username=login)
+    return _consent_or_code(request, state, req, session)
+
+
+def _post(request: Request, state: EmulatorState, req, session: BrowserSession) -> Response:
+    form = request.POST
+    if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+        return message_page("Your session expired",
+                            "Go back to the application and start again.",
+                            error="The form was out of date (CSRF check failed).")
+    action = form.get("action")
+    if action == "signin":
+        record = seed.find_user(state, form.get("username"))
+        if record is None or not seed.check_password(record, form.get("password")):
+            return _signin_page(request, req, session, username=form.get("username", ""),
+                                error="Incorrect email, ORCID iD or password.", status=200)
+        _sign_in(state, session, record.orcid)
+        return _consent_or_code(request, state, req, session)
+    if action == "register":
+        return _register(request, state, req, session)
+    if action in ("authorize", "deny"):
+        if session.orcid is None:
+            return _signin_page(request, req, session, username="",
+                                error="Please sign in first.", status=200)
+        if action == "deny":
+            return _deny_redirect(req, "access_denied", "User denied access")
+        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
+        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+    return message_page("Oops! Something went wrong", "The form sent an unknown action.")
+
+
+def _sign_in(state: EmulatorState, session: BrowserSession, orcid: str) -> None:
+    with state.lock:
+        session.orcid = orcid
+        session.auth_time = state.now()
+
+
+def _register(request: Request, state: EmulatorState, req, session) -> Response:
+    form = request.POST
+    given = form.get("given_names", "").strip()
+    family = form.get("family_names", "").strip()
+    email = form.get("email", "").strip()
+    password = form.get("password", "")
+    problem = None
+    if not given:
+        problem = "Please enter your first name."
+    elif not re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", email):
+        problem = "Please enter a valid email address."
+    elif len(password) < 8:
+        problem = "Your password must be 8 characters or more."
+    elif seed.find_user(state, email) is not None:
+        problem = "This email is already registered. Please sign in instead."
+    if problem:
+        return _register_page(request, req, session, error=problem, values=form)
+    record = seed.create_user(state, given, family or None, email, password)
+    _sign_in(state, session, record.orcid)
+    return _consent_or_code(request, state, req, session)
+
+
+def _consent_or_code(request: Request, state: EmulatorState, req, session) -> Response:
+    if oauth.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
+        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
+        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+    if request.GET.get("prompt") == "none":
+        return _deny_redirect(req, "interaction_required", "User consent is required")
+    record = state.record(session.orcid)
+    return render("consent.html", lang=_lang(request), action=request.url, csrf=session.csrf,
+                  client_name=req.client.name, user_name=_name(record),
+                  orcid_uri=f"https://sandbox.orcid.org/{session.orcid}",
+                  scope_words=scopes.describe(req.scopes),
+                  signout_url=f"{request.application_url}/signout")
+
+
+def _name(record) -> str:
+    parts = [getattr(record, "given_names", None), getattr(record, "family_names", None)]
+    return " ".join(p for p in parts if p) or "ORCID user"
+
+
+def _signin_page(request, req, session, username: str, error: str | None = None,
+                 status: int = 200) -> Response:
+    register_url = add_query(request.url, {"show_login": "false"})
+    return render("signin.html", status, lang=_lang(request), action=request.url,
+                  csrf=session.csrf, client_name=req.client.name, username=username,
+                  error=error, register_url=register_url)
+
+
+def _register_page(request, req, session, error: str | None = None, values=None) -> Response:
+    values = values if values is not None else request.GET
+    signin_url = request.url.replace("show_login=false", "show_login=true")
+    return render("register.html", lang=_lang(request), action=request.url, csrf=session.csrf,
+                  client_name=req.client.name, error=error, signin_url=signin_url,
+                  given_names=values.get("given_names", ""),
+                  family_names=values.get("family_names", ""), email=values.get("email", ""))
+
+
+def _deny_redirect(req, error: str, description: str) -> Response:
+    return redirect(add_query(req.redirect_uri, {
+        "error": error, "error_description": description, "state": req.state}))
+
+
+def _end_session(request: Request, state: EmulatorState) -> bool:
+    """Sign the browser out; True if someone was signed in."""
+    session = _session(request, state, create=False)
+    if session is None:
+        return False
+    with state.lock:
+        was_in = session.orcid is not None
+        session.orcid = None
+        session.auth_time = None
+    return was_in
+
+
+def user_status(request: Request, state: EmulatorState) -> Response:
+    """``GET /userStatus.json[?logUserOut=true][&callback=fn]`` (also JSONP)."""
+    if request.GET.get("logUserOut", "").lower() == "true":
+        _end_session(request, state)
+        logged_in = False
+    else:
+        session = _session(request, state, create=False)
+        logged_in = bool(session and session.orcid)
+    callback = request.GET.get("callback")
+    if callback:
+        if not _JSONP_NAME.match(callback):
+            return json_response({"error": "invalid callback name"}, 400)
+        body = f'{callback}({{"loggedIn": {"true" if logged_in else "false"}}});'
+        return Response(body=body.encode(), content_type="application/javascript",
+                        charset="UTF-8")
+    return json_response({"loggedIn": logged_in})
+
+
+def signout(request: Request, state: EmulatorState) -> Response:
+    """``GET /signout``: end the browser session and say so."""
+    _end_session(request, state)
+    return message_page("You have signed out",
+                        "You are no longer signed in to the ORCID Sandbox (emulated).",
+                        status=200, lang=_lang(request))

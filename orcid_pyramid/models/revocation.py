@@ -1,0 +1,31 @@
+"""``OrcidPendingRevocation``: a token to revoke at ORCID that could not be revoked at
+disconnect time (ORCID down); retried later so BP-3 holds even through an outage."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Integer, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from .meta import Base, UTCDateTime, utcnow
+
+
+class OrcidPendingRevocation(Base):
+    """One encrypted token waiting to be revoked."""
+
+    __tablename__ = "orcid_pending_revocations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_enc: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+
+    def __init__(self, **values):
+        values.setdefault("attempts", 0)  # usable before the first flush
+        super().__init__(**values)
+
+    def __repr__(self) -> str:
+        return f"<OrcidPendingRevocation id={self.id} attempts={self.attempts}>"

@@ -1,0 +1,68 @@
+"""Helpers for command-line tools that read a site's ini file (``CONFIG`` arguments).
+
+``load_app_settings`` / ``load_orcid_settings`` read settings only (fast, no app built);
+``bootstrap_app`` builds the whole app for commands that need ``request.orcid_db`` and the
+client, and closes it afterwards. Errors come back as :class:`ScriptError` with a message a
+person can act on; the CLI prints it without a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from orcid_pyramid.settings import OrcidSettings, load_settings
+
+
+class ScriptError(Exception):
+    """A command cannot start: the message says why and what to do."""
+
+
+def split_config_uri(config_uri: str) -> tuple[str, str]:
+    """``"site.ini#main"`` -> ``("site.ini", "main")``; the section defaults to ``main``."""
+    path, _, section = config_uri.partition("#")
+    return path, section or "main"
+
+
+def _check_file(config_uri: str) -> str:
+    path, _ = split_config_uri(config_uri)
+    if not os.path.isfile(path):
+        raise ScriptError(f"config file {path!r} does not exist")
+    return path
+
+
+def load_app_settings(config_uri: str, *, logging: bool = True) -> dict:
+    """The ``[app:…]`` settings of an ini file, with its logging set up when asked."""
+    from pyramid.paster import get_appsettings, setup_logging
+
+    path = _check_file(config_uri)
+    if logging:
+        setup_logging(config_uri)
+    try:
+        return dict(get_appsettings(config_uri))
+    except LookupError as exc:
+        section = split_config_uri(config_uri)[1]
+        raise ScriptError(f"{path} has no usable [app:{section}] section ({exc})") from None
+    except (OSError, ValueError) as exc:
+        raise ScriptError(f"{path} cannot be read: {exc}") from None
+
+
+def load_orcid_settings(config_uri: str, *, logging: bool = True) -> OrcidSettings:
+    """The :class:`OrcidSettings` of an ini file (``SettingsError`` when values are unusable)."""
+    return load_settings(load_app_settings(config_uri, logging=logging))
+
+
+@contextmanager
+def bootstrap_app(config_uri: str) -> Iterator[dict]:
+    """``pyramid.paster.bootstrap`` around a block: yields the env (``app``, ``registry``,
+    ``request``, ...) and closes it. Use ``with env["request"].tm:`` for database work."""
+    from pyramid.paster import bootstrap, setup_logging
+
+    _check_file(config_uri)
+    setup_logging(config_uri)
+    env = bootstrap(config_uri)
+    try:
+        yield env
+    finally:
+        env["closer"]()

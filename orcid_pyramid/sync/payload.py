@@ -1,0 +1,120 @@
+"""Small readers of ORCID v3.0 JSON items and section names used by the worker and the pull."""
+
+from __future__ import annotations
+
+#: singular item path -> plural section path (api-facts §3.2)
+_PLURALS = {
+    "work": "works",
+    "funding": "fundings",
+    "employment": "employments",
+    "education": "educations",
+    "distinction": "distinctions",
+    "invited-position": "invited-positions",
+    "membership": "memberships",
+    "qualification": "qualifications",
+    "service": "services",
+    "peer-review": "peer-reviews",
+    "research-resource": "research-resources",
+}
+_SINGULARS = {plural: singular for singular, plural in _PLURALS.items()}
+
+
+def section_name(section: str) -> str:
+    """The plural section name (``works``) for either form (``work`` or ``works``)."""
+    section = section.replace("_", "-")
+    return _PLURALS.get(section, section)
+
+
+def kind_name(section: str) -> str:
+    """The singular item name (``work``) for either form."""
+    section = section.replace("_", "-")
+    return _SINGULARS.get(section, section)
+
+
+def _value(node):
+    if isinstance(node, dict):
+        return node.get("value")
+    return node
+
+
+def describe(section: str, payload: dict | None) -> str:
+    """A short human title for an item: the work/funding title or the role at the organisation."""
+    if not payload:
+        return ""
+    title = payload.get("title")
+    if isinstance(title, dict):
+        text = _value(title.get("title"))
+        if text:
+            return str(text)
+    org = (payload.get("organization") or {}).get("name")
+    role = payload.get("role-title")
+    if org and role:
+        return f"{role}, {org}"
+    return str(org or role or "")
+
+
+def self_external_ids(payload: dict | None) -> set[tuple[str, str]]:
+    """The item's ``self`` external ids as (type, lower-cased value) pairs."""
+    found = set()
+    ids = ((payload or {}).get("external-ids") or {}).get("external-id") or []
+    for ext in ids:
+        if (ext.get("external-id-relationship") or "self") != "self":
+            continue
+        kind = ext.get("external-id-type")
+        value = _value(ext.get("external-id-value"))
+        if kind and value:
+            found.add((str(kind).lower(), str(value).strip().lower()))
+    return found
+
+
+def affiliation_key(payload: dict | None) -> tuple | None:
+    """What identifies an affiliation without external ids: organisation, role, start date."""
+    if not payload or not payload.get("organization"):
+        return None
+    start = payload.get("start-date") or {}
+    return (
+        str((payload.get("organization") or {}).get("name") or "").strip().lower(),
+        str(payload.get("role-title") or "").strip().lower(),
+        str(payload.get("department-name") or "").strip().lower(),
+        tuple(str(_value(start.get(part)) or "") for part in ("year", "month", "day")),
+    )
+
+
+def summaries(section_json: dict | None, section: str) -> list[dict]:
+    """The item summaries of a section read (``GET /works`` groups, affiliation groups, …)."""
+    if not section_json:
+        return []
+    found: list[dict] = []
+    kind = kind_name(section)
+    groups = (section_json.get("group") or []) + (section_json.get("affiliation-group") or [])
+    for group in groups:
+        for key, value in group.items():
+            if key.endswith("-summary") and isinstance(value, list):
+                found.extend(value)
+            elif key == "summaries" and isinstance(value, list):
+                # affiliation groups wrap each summary: {"employment-summary": {...}}
+                for wrapper in value:
+                    inner = wrapper.get(f"{kind}-summary") if isinstance(wrapper, dict) else None
+                    if inner is None and isinstance(wrapper, dict) and len(wrapper) == 1:
+                        inner = next(iter(wrapper.values()))
+                    if isinstance(inner, dict):
+                        found.append(inner)
+    for key, value in section_json.items():
+        if key.endswith("-summary") and isinstance(value, list):
+            found.extend(value)
+    return found
+
+
+def source_client_id(summary: dict) -> str | None:
+    """The client id (``APP-…``) that created an item, from its ``source``."""
+    source = summary.get("source") or {}
+    client = source.get("source-client-id") or {}
+    return client.get("path") or (str(client.get("uri") or "").rsplit("/", 1)[-1] or None)
+
+
+def last_modified(node: dict | None) -> int | None:
+    """The epoch-ms ``last-modified-date`` of a section or an item, if present."""
+    if not node:
+        return None
+    value = _value(node.get("last-modified-date"))
+    return int(value) if value is not None else None

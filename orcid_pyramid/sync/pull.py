@@ -1,0 +1,133 @@
+"""Sync back: read what changed on the record and update the put-code registry (CC-SYNC).
+
+Used by the webhook (ORCID says "this record changed") and by ``orcid-pyramid sync --pull``
+(clients without webhooks). One read of the record's activities summary per iD: when its
+``last-modified-date`` is not newer than the cursor, nothing changed and nothing else is
+done. Otherwise every item this site wrote is looked up by put code: gone → it was deleted
+on ORCID (``OrcidItemDeleted``); modified since we last saw it → noted (``OrcidItemChanged``).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ..client.errors import OrcidError, OrcidUnauthorized
+from ..events import OrcidItemChanged, OrcidItemDeleted
+from ..models.link import STATUS_ACTIVE, OrcidLink
+from ..models.meta import utcnow
+from ..models.sync import (
+    STATUS_DELETED_ON_ORCID,
+    STATUS_REVOKED,
+    OrcidItem,
+    OrcidPullCursor,
+)
+from .payload import last_modified, section_name, summaries
+
+log = logging.getLogger("orcid_pyramid.sync")
+
+
+@dataclass
+class PullResult:
+    """What one pull saw."""
+
+    users: int = 0
+    unchanged: int = 0
+    deleted: list[tuple[str, int]] = field(default_factory=list)
+    changed: list[tuple[str, int]] = field(default_factory=list)
+    errors: list[str] = field(default_factory=list)
+
+
+def pull_link(session, api, link, *, notify=None, request=None, force: bool = False,
+              result: PullResult | None = None) -> PullResult:
+    """Read ``link``'s record through ``api`` and update its items; ``notify(event)`` events.
+
+    The caller commits (the webhook view runs in the request's transaction).
+    """
+    result = result or PullResult()
+    result.users += 1
+    cursor = session.get(OrcidPullCursor, link.orcid)
+    if cursor is None:
+        cursor = OrcidPullCursor(orcid=link.orcid)
+        session.add(cursor)
+    try:
+        activities = api.read("activities")
+    except OrcidUnauthorized:
+        link.mark_revoked()
+        for item in _items(session, link):
+            item.status = STATUS_REVOKED
+        result.errors.append(f"{link.orcid}: access revoked")
+        return result
+    except OrcidError as exc:
+        result.errors.append(f"{link.orcid}: {exc.summary()}")
+        return result
+    modified = last_modified(activities)
+    cursor.last_read_at = utcnow()
+    if not force and modified is not None and cursor.last_modified is not None \
+            and modified <= cursor.last_modified:
+        result.unchanged += 1
+        return result
+    cursor.last_modified = modified
+    seen: dict[tuple[str, int], dict] = {}
+    for key, section_json in (activities or {}).items():
+        if isinstance(section_json, dict):
+            for summary in summaries(section_json, key):
+                if summary.get("put-code") is not None:
+                    seen[(section_name(key), int(summary["put-code"]))] = summary
+    for item in _items(session, link):
+        if item.put_code is None or item.status == STATUS_DELETED_ON_ORCID:
+            continue
+        summary = seen.get((section_name(item.section), int(item.put_code)))
+        if summary is None:
+            put_code = item.put_code
+            item.status = STATUS_DELETED_ON_ORCID
+            item.put_code = None
+            item.content_hash = None
+            item.updated_at = utcnow()
+            result.deleted.append((item.section, put_code))
+            _notify(notify, OrcidItemDeleted(request, item.user_id, link.orcid, item.section,
+                                             put_code, {"local_key": item.local_key}))
+            continue
+        remote = last_modified(summary)
+        if remote is None:
+            continue
+        if item.remote_modified is not None and remote > item.remote_modified:
+            item.changed_on_orcid = True
+            item.updated_at = utcnow()
+            result.changed.append((item.section, item.put_code))
+            _notify(notify, OrcidItemChanged(request, item.user_id, link.orcid, item.section,
+                                             item.put_code, {"local_key": item.local_key,
+                                                             "last_modified": remote}))
+        item.remote_modified = remote
+    return result
+
+
+def _items(session, link) -> list[OrcidItem]:
+    return list(session.execute(
+        select(OrcidItem).where(OrcidItem.user_id == link.user_id)
+    ).scalars())
+
+
+def _notify(notify, event) -> None:
+    if notify is not None:
+        notify(event)
+
+
+def pull_all(session, client, cipher, *, notify=None, request=None,
+             force: bool = False) -> PullResult:
+    """Pull every active link's record, committing after each one."""
+    result = PullResult()
+    links = list(session.execute(
+        select(OrcidLink).where(OrcidLink.status == STATUS_ACTIVE)
+    ).scalars())
+    for link in links:
+        if not link.access_token_enc:
+            continue
+        api = client.member(cipher.decrypt(link.access_token_enc), link.orcid,
+                            log_context={"user_id": link.user_id})
+        pull_link(session, api, link, notify=notify, request=request, force=force,
+                  result=result)
+        session.commit()
+    return result

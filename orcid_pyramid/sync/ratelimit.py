@@ -1,0 +1,148 @@
+"""A token bucket shared by every worker process and thread, kept in one database row.
+
+Why the database and not a file lock (PostgreSQL): the workers already share the database (they claim
+outbox rows there), it works the same across machines, and on PostgreSQL and SQLite a single
+conditional ``UPDATE`` is atomic, so taking a token is one round trip with no lock held while
+a request is in flight. A file lock would only cover workers on one host. On SQLite (one worker by design) the
+bucket lives in the process instead (:func:`bucket_for`): a web request's open read
+transaction would otherwise make every token wait for it.
+
+ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 above that
+(api-facts §6). The bucket runs a little under the configured numbers (``margin``) because
+requests leave the bucket in order but reach ORCID with jitter; arriving in a slightly
+bunched stream must still fit ORCID's own bucket.
+
+Written by hand (no library offers a cross-process bucket on SQL); about 80 lines.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from sqlalchemy import text
+from sqlalchemy.exc import IntegrityError
+
+_REFILLED = (
+    "CASE WHEN tokens + (CASE WHEN :now > updated THEN :now - updated ELSE 0 END) * :rate"
+    " > :burst THEN :burst"
+    " ELSE tokens + (CASE WHEN :now > updated THEN :now - updated ELSE 0 END) * :rate END"
+)
+_TAKE = text(
+    f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED}) - 1,"
+    " updated = CASE WHEN :now > updated THEN :now ELSE updated END"
+    f" WHERE name = :name AND ({_REFILLED}) >= 1"
+)
+_READ = text("SELECT tokens, updated FROM orcid_rate_buckets WHERE name = :name")
+_CREATE = text(
+    "INSERT INTO orcid_rate_buckets (name, tokens, updated) VALUES (:name, :burst, :now)"
+)
+
+
+class DbTokenBucket:
+    """``acquire()`` blocks until a token is free in the shared bucket ``name``.
+
+    ``rate`` tokens per second refill up to ``burst``; both are scaled by ``margin``.
+    """
+
+    def __init__(self, engine, rate: float, burst: float, name: str = "orcid-api",
+                 margin: float = 0.97, clock=time.time, sleep=time.sleep) -> None:
+        self.engine = engine
+        self.name = name
+        self.rate = float(rate) * margin
+        # keep a few tokens of ORCID's burst as headroom for jitter on the way
+        self.burst = max(1.0, float(burst) - max(1.0, float(burst) * (1 - margin) * 4))
+        self.clock = clock
+        self.sleep = sleep
+        self.waited = 0.0  # total seconds spent waiting (for the summary)
+
+    def _params(self, now: float) -> dict:
+        return {"name": self.name, "now": now, "rate": self.rate, "burst": self.burst}
+
+    def try_acquire(self) -> float:
+        """Take a token now and return 0, or return how long to wait before trying again."""
+        now = self.clock()
+        with self.engine.begin() as conn:
+            if conn.execute(_TAKE, self._params(now)).rowcount == 1:
+                return 0.0
+            row = conn.execute(_READ, {"name": self.name}).first()
+        if row is None:
+            try:
+                with self.engine.begin() as conn:
+                    conn.execute(_CREATE, self._params(now))
+            except IntegrityError:
+                pass  # another worker created it first
+            return 0.001
+        tokens, updated = row
+        available = min(self.burst, tokens + max(0.0, now - updated) * self.rate)
+        return max(0.001, (1.0 - available) / self.rate)
+
+    def acquire(self) -> None:
+        """Block until a token is taken."""
+        while True:
+            wait = self.try_acquire()
+            if wait <= 0:
+                return
+            self.waited += wait
+            self.sleep(wait)
+
+    __call__ = acquire
+
+
+class LocalTokenBucket:
+    """The same bucket in memory, for one process (threads share it)."""
+
+    def __init__(self, rate: float, burst: float, clock=time.monotonic, sleep=time.sleep) -> None:
+        self.rate = float(rate)
+        self.burst = float(burst)
+        self.tokens = float(burst)
+        self.updated = clock()
+        self.clock = clock
+        self.sleep = sleep
+        self.waited = 0.0
+        self._lock = threading.Lock()
+
+    def try_acquire(self) -> float:
+        """Take a token now and return 0, or return how long to wait."""
+        with self._lock:
+            now = self.clock()
+            self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
+            self.updated = now
+            if self.tokens >= 1:
+                self.tokens -= 1
+                return 0.0
+            return (1.0 - self.tokens) / self.rate
+
+    def acquire(self) -> None:
+        """Block until a token is taken."""
+        while True:
+            wait = self.try_acquire()
+            if wait <= 0:
+                return
+            self.waited += wait
+            self.sleep(wait)
+
+    __call__ = acquire
+
+
+_LOCAL_BUCKETS: dict[tuple, LocalTokenBucket] = {}
+_LOCAL_LOCK = threading.Lock()
+
+
+def bucket_for(engine, rate: float, burst: float, margin: float = 0.97):
+    """The limiter for workers and requests on ``engine``.
+
+    PostgreSQL: the shared :class:`DbTokenBucket` (any number of processes). SQLite: one
+    in-process bucket per database, because SQLite runs a single worker and a reader's lock
+    (a web request in its transaction) would make the bucket's row updates wait.
+    """
+    if engine.dialect.name != "sqlite":
+        return DbTokenBucket(engine, rate, burst, margin=margin)
+    key = (str(engine.url), float(rate), float(burst))
+    with _LOCAL_LOCK:
+        bucket = _LOCAL_BUCKETS.get(key)
+        if bucket is None:
+            reserve = max(1.0, float(burst) * (1 - margin) * 4)
+            bucket = LocalTokenBucket(float(rate) * margin, max(1.0, float(burst) - reserve))
+            _LOCAL_BUCKETS[key] = bucket
+        return bucket

@@ -1,0 +1,41 @@
+"""Find the put code of an item we may already have created (a POST whose answer was lost).
+
+A worker can die, or a connection can drop, after ORCID stored a POSTed item but before we
+recorded its put code. Posting again would create a duplicate (or a 409 for works), so before
+re-posting we read the section and adopt the put code of the item this client created with
+the same ``self`` external ids (for affiliations without ids: same organisation, role,
+department and start date).
+"""
+
+from __future__ import annotations
+
+from .payload import affiliation_key, section_name, self_external_ids, source_client_id, summaries
+
+
+def match_put_code(section_json: dict | None, section: str, payload: dict | None,
+                   client_id: str | None, taken: set[int] | frozenset = frozenset()) -> int | None:
+    """The put code of this client's item in ``section_json`` that matches ``payload``.
+
+    ``taken`` holds put codes already mapped to other local objects: they are never adopted.
+    """
+    wanted_ids = self_external_ids(payload)
+    wanted_affiliation = affiliation_key(payload) if not wanted_ids else None
+    if not wanted_ids and wanted_affiliation is None:
+        return None
+    for summary in summaries(section_json, section):
+        if client_id and source_client_id(summary) not in (client_id, None):
+            continue
+        put_code = summary.get("put-code")
+        if put_code is None or int(put_code) in taken:
+            continue
+        if wanted_ids and wanted_ids & self_external_ids(summary):
+            return int(put_code)
+        if wanted_affiliation is not None and affiliation_key(summary) == wanted_affiliation:
+            return int(put_code)
+    return None
+
+
+def reconcile(api, section: str, payload: dict | None, client_id: str | None,
+              taken: set[int] | frozenset = frozenset()) -> int | None:
+    """Read ``section`` from the record through ``api`` and return the matching put code."""
+    return match_put_code(api.read(section_name(section)), section, payload, client_id, taken)

@@ -1,0 +1,412 @@
+"""Send one user's due outbox rows to ORCID (the worker holds that user's lease meanwhile).
+
+POST when the item has no put code (new works in bulk, up to 100 a call), PUT to the put
+code when it has one (BP-5), DELETE for removals, nothing when the content hash is unchanged.
+Each outcome is committed right after its call, so a crash loses at most the call in flight,
+and a POST in flight is flagged first so that the next attempt reconciles instead of
+posting a duplicate.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select, update
+
+from ..client.errors import (
+    OrcidBadRequest,
+    OrcidConflict,
+    OrcidError,
+    OrcidNotFound,
+    OrcidUnauthorized,
+)
+from ..models.link import STATUS_ACTIVE, OrcidLink
+from ..models.meta import utcnow
+from ..models.sync import (
+    STATUS_DELETED_ON_ORCID,
+    STATUS_PENDING,
+    STATUS_REJECTED,
+    STATUS_RETRYING,
+    STATUS_REVOKED,
+    STATUS_SYNCED,
+    OrcidItem,
+    OrcidOutbox,
+)
+from .items import item_for
+from .reconcile import reconcile
+
+log = logging.getLogger("orcid_pyramid.sync")
+
+BULK_MAX = 100
+
+
+@dataclass
+class Counts:
+    """What a worker did (for the summary and the tests)."""
+
+    posted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    adopted: int = 0
+    rejected: int = 0
+    retried: int = 0
+    held: int = 0
+    deleted_on_orcid: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Counts) -> None:
+        """Add another count into this one."""
+        for name in ("posted", "updated", "deleted", "unchanged", "adopted", "rejected",
+                     "retried", "held", "deleted_on_orcid"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors[-20:])
+
+    @property
+    def done(self) -> int:
+        """Rows finished (sent, unchanged or rejected)."""
+        return self.posted + self.updated + self.deleted + self.unchanged + self.rejected \
+            + self.deleted_on_orcid
+
+
+class _CommitFirst:
+    """The member API, committing the worker's session before each call.
+
+    No database transaction stays open while a request is in flight: the call may take
+    seconds, other writers (the host, the rate bucket) must not wait on it, and the row
+    state written before the call (e.g. "POST in flight") must be durable first.
+    """
+
+    def __init__(self, api, session) -> None:
+        self._api = api
+        self._session = session
+
+    def __getattr__(self, name):
+        target = getattr(self._api, name)
+        if not callable(target):
+            return target
+
+        def call(*args, **kwargs):
+            self._session.commit()
+            return target(*args, **kwargs)
+
+        return call
+
+
+class _Revoked(Exception):
+    """ORCID refused the user's token: stop sending for this user."""
+
+
+class UserSender:
+    """Drains one user's due rows through ``api_for(link)`` on ``session``."""
+
+    def __init__(self, session, user_id: str, *, api_for, cipher, client_id: str | None,
+                 worker_id: str = "worker", lease: float = 60.0, policy: str = "respect",
+                 backoff_base: float = 2.0, backoff_cap: float = 3600.0,
+                 renew=None, rng: random.Random | None = None) -> None:
+        self.session = session
+        self.user_id = user_id
+        self.worker_id = worker_id
+        self.lease = lease
+        self.api_for = api_for
+        self.cipher = cipher
+        self.client_id = client_id
+        self.policy = policy
+        self.backoff_base = backoff_base
+        self.backoff_cap = backoff_cap
+        self.renew = renew or (lambda: True)
+        self.rng = rng or random.Random()
+        self.counts = Counts()
+
+    # -- entry point ---------------------------------------------------------------------
+    def run(self) -> Counts:
+        """Send every due row of the user; returns what happened."""
+        rows = self._due_rows()
+        if not rows:
+            return self.counts
+        link = self.session.execute(
+            select(OrcidLink).where(OrcidLink.user_id == self.user_id)
+        ).scalar_one_or_none()
+        items = self._items(rows)
+        if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
+            self._hold(rows, items, revoked=link is not None)
+            return self.counts
+        api = _CommitFirst(self.api_for(link, self.cipher.decrypt(link.access_token_enc)),
+                           self.session)
+        try:
+            new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
+            for row in rows:
+                if not self.renew():
+                    return self.counts  # lease lost: another worker owns this user now
+                item = items.get((row.section, row.local_key))
+                if item is not None and item.orcid not in (None, link.orcid):
+                    self._forget_put_code(item)  # the user linked another iD since
+                if item is not None:
+                    item.orcid = link.orcid
+                queued = self._one(api, row, item, link)
+                if queued is not None:
+                    new_works.append(queued)
+            for start in range(0, len(new_works), BULK_MAX):
+                self._post_works(api, new_works[start:start + BULK_MAX])
+        except _Revoked:
+            link.mark_revoked()
+            self.session.commit()
+            rows = self.session.execute(
+                select(OrcidOutbox).where(OrcidOutbox.user_id == self.user_id,
+                                          OrcidOutbox.done_at.is_(None))
+            ).scalars().all()
+            self._hold(rows, self._items(rows), revoked=True)
+        return self.counts
+
+    # -- rows ----------------------------------------------------------------------------
+    def _due_rows(self) -> list[OrcidOutbox]:
+        """Claim the user's due rows (so the host's next change makes a new row), newest wins."""
+        now = utcnow()
+        self.session.execute(
+            update(OrcidOutbox)
+            .where(OrcidOutbox.user_id == self.user_id, OrcidOutbox.done_at.is_(None),
+                   OrcidOutbox.next_attempt_at <= now)
+            .values(locked_by=self.worker_id, locked_until=now + timedelta(seconds=self.lease))
+            .execution_options(synchronize_session=False)
+        )
+        rows = self.session.execute(
+            select(OrcidOutbox).where(OrcidOutbox.user_id == self.user_id,
+                                      OrcidOutbox.done_at.is_(None),
+                                      OrcidOutbox.locked_by == self.worker_id)
+            .order_by(OrcidOutbox.id)
+        ).scalars().all()
+        latest: dict[tuple[str, str], OrcidOutbox] = {}
+        for row in rows:
+            older = latest.get((row.section, row.local_key))
+            if older is not None:  # coalesce: the newest wish wins
+                older.done_at = now
+                older.locked_by = None
+                older.last_error = "superseded by a newer change"
+            latest[(row.section, row.local_key)] = row
+        self.session.commit()
+        return list(latest.values())
+
+    def _items(self, rows) -> dict[tuple[str, str], OrcidItem]:
+        keys = {row.local_key for row in rows}
+        if not keys:
+            return {}
+        found = self.session.execute(
+            select(OrcidItem).where(OrcidItem.user_id == self.user_id,
+                                    OrcidItem.local_key.in_(keys))
+        ).scalars()
+        return {(item.section, item.local_key): item for item in found}
+
+    def _hold(self, rows, items, *, revoked: bool) -> None:
+        """No usable link: keep the rows until the user connects again."""
+        for row in rows:
+            row.next_attempt_at = None
+            row.locked_by = None
+            item = items.get((row.section, row.local_key))
+            if item is not None:
+                item.status = STATUS_REVOKED if revoked else STATUS_PENDING
+                item.updated_at = utcnow()
+            self.counts.held += 1
+        self.session.commit()
+
+    def _finish(self, row, item=None, *, status=STATUS_SYNCED, error=None) -> None:
+        now = utcnow()
+        row.done_at = now
+        row.locked_by = None
+        row.last_error = error
+        if item is not None:
+            item.status = status
+            item.last_error = error
+            item.last_attempt_at = now
+            item.updated_at = now
+        self.session.commit()
+
+    def _retry_later(self, row, item, exc: OrcidError) -> None:
+        now = utcnow()
+        row.attempts += 1
+        delay = min(self.backoff_cap, self.backoff_base * (2 ** (row.attempts - 1)))
+        delay *= 0.5 + self.rng.random() / 2  # jitter: workers must not retry in lock step
+        if exc.retry_after:
+            delay = max(delay, float(exc.retry_after))
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        row.locked_by = None
+        row.last_error = exc.summary()
+        if item is not None:
+            item.status = STATUS_RETRYING
+            item.last_error = exc.summary()
+            item.last_attempt_at = now
+            item.updated_at = now
+        self.counts.retried += 1
+        self.session.commit()
+
+    def _forget_put_code(self, item) -> None:
+        item.put_code = None
+        item.content_hash = None
+        item.post_in_flight = False
+
+    # -- one row -------------------------------------------------------------------------
+    def _one(self, api, row, item, link):
+        """Handle one row; returns (row, item) when it is a new work to POST in bulk."""
+        try:
+            if row.action == "remove":
+                self._remove(api, row, item)
+                return None
+            if item is None:
+                item = OrcidItem(user_id=self.user_id, orcid=link.orcid, section=row.section,
+                                 local_key=row.local_key, title=row.title, updated_at=utcnow(),
+                                 status=STATUS_PENDING)
+                self.session.add(item)
+            item.title = row.title or item.title
+            if item.status == STATUS_DELETED_ON_ORCID and item.put_code is None:
+                if self.policy != "re-add":
+                    self.counts.deleted_on_orcid += 1
+                    self._finish(row, item, status=STATUS_DELETED_ON_ORCID)
+                    return None
+            if item.put_code is None and item.post_in_flight:
+                self._adopt(api, row, item)
+            if item.put_code is not None:
+                if item.content_hash == row.content_hash and item.status == STATUS_SYNCED:
+                    self.counts.unchanged += 1
+                    self._finish(row, item)
+                    return None
+                self._update(api, row, item)
+                return None
+            if row.section == "work":
+                return (row, item)
+            self._create(api, row, item)
+        except OrcidUnauthorized:
+            raise _Revoked() from None
+        except OrcidError as exc:
+            self._failed(row, item, exc)
+        return None
+
+    def _failed(self, row, item, exc: OrcidError) -> None:
+        if exc.retryable:
+            self._retry_later(row, item, exc)
+            return
+        message = exc.user_message or exc.developer_message or exc.message
+        if isinstance(exc, OrcidBadRequest):
+            message = exc.user_message or exc.developer_message or exc.message
+        self.counts.rejected += 1
+        self.counts.errors.append(exc.summary())
+        if item is not None:
+            item.post_in_flight = False
+        self._finish(row, item, status=STATUS_REJECTED, error=str(message)[:2000])
+
+    def _remove(self, api, row, item) -> None:
+        if item is None:
+            self._finish(row)
+            return
+        if item.put_code is None and item.post_in_flight:
+            self._adopt(api, row, item, then_put=False)
+        if item.put_code is not None and item.status != STATUS_DELETED_ON_ORCID:
+            try:
+                api.delete(row.section, item.put_code)
+            except OrcidNotFound:
+                pass  # already gone on ORCID: the wish is met
+            self.counts.deleted += 1
+        else:
+            self.counts.unchanged += 1
+        self.session.delete(item)
+        self._finish(row)
+
+    def _adopt(self, api, row, item, then_put: bool = True) -> None:
+        """A POST's answer was lost: look for the item we may have created."""
+        taken = set(self.session.execute(
+            select(OrcidItem.put_code).where(OrcidItem.orcid == item.orcid,
+                                             OrcidItem.section == row.section,
+                                             OrcidItem.put_code.is_not(None))
+        ).scalars())
+        found = reconcile(api, row.section, row.payload, self.client_id, taken)
+        item.post_in_flight = False
+        if found is not None:
+            item.put_code = found
+            item.content_hash = None  # unknown what was stored: PUT the wanted content
+            self.counts.adopted += 1
+        self.session.commit()
+
+    def _update(self, api, row, item) -> None:
+        try:
+            api.update(row.section, item.put_code, item_for(row.section, row.payload,
+                                                            put_code=item.put_code))
+        except OrcidNotFound:
+            self._deleted_on_orcid(api, row, item)
+            return
+        item.content_hash = row.content_hash
+        item.changed_on_orcid = False
+        item.remote_modified = None  # our own write: the next read sets a new baseline
+        self.counts.updated += 1
+        self._finish(row, item)
+
+    def _deleted_on_orcid(self, api, row, item) -> None:
+        """404 on PUT: the researcher deleted it on ORCID; the policy decides."""
+        self._forget_put_code(item)
+        if self.policy == "re-add":
+            item.status = STATUS_PENDING
+            self.session.commit()
+            self._create(api, row, item)
+            return
+        self.counts.deleted_on_orcid += 1
+        self._finish(row, item, status=STATUS_DELETED_ON_ORCID)
+
+    def _create(self, api, row, item) -> None:
+        item.post_in_flight = True
+        item.last_attempt_at = utcnow()
+        self.session.commit()  # flag first: a lost answer must lead to reconcile, not a repost
+        try:
+            put_code = api.create(row.section, item_for(row.section, row.payload))
+        except OrcidConflict as exc:
+            self._conflict(api, row, item, exc)
+            return
+        self._created(row, item, put_code)
+
+    def _created(self, row, item, put_code) -> None:
+        item.put_code = int(put_code)
+        item.post_in_flight = False
+        item.content_hash = row.content_hash
+        item.remote_modified = None
+        self.counts.posted += 1
+        self._finish(row, item)
+
+    def _conflict(self, api, row, item, exc: OrcidConflict) -> None:
+        """409: the item is already there (same external id from this client): adopt, PUT."""
+        item.post_in_flight = False
+        put_code = exc.existing_put_code
+        if put_code is None and exc.duplicate:
+            put_code = reconcile(api, row.section, row.payload, self.client_id)
+        if put_code is None:
+            self._failed(row, item, exc)
+            return
+        item.put_code = int(put_code)
+        self.counts.adopted += 1
+        self.session.commit()
+        self._update(api, row, item)
+
+    def _post_works(self, api, batch) -> None:
+        """POST new works in one bulk call; per-item errors are handled one by one."""
+        for _row, item in batch:
+            item.post_in_flight = True
+            item.last_attempt_at = utcnow()
+        self.session.commit()
+        try:
+            results = api.create_works([item_for(row.section, row.payload) for row, _ in batch])
+        except OrcidUnauthorized:
+            raise _Revoked() from None
+        except OrcidError as exc:
+            for row, item in batch:
+                self._failed(row, item, exc)
+            return
+        for (row, item), result in zip(batch, results, strict=True):
+            try:
+                if isinstance(result, OrcidConflict):
+                    self._conflict(api, row, item, result)
+                elif isinstance(result, OrcidError):
+                    self._failed(row, item, result)
+                else:
+                    self._created(row, item, result)
+            except OrcidUnauthorized:
+                raise _Revoked() from None
+            except OrcidError as exc:
+                self._failed(row, item, exc)

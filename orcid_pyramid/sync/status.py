@@ -1,0 +1,95 @@
+"""What was sent to ORCID, in words: display objects for the user's panel and the admin page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+
+#: the words the panel shows for each item status
+STATUS_TEXT = {
+    "pending": "waiting to be sent",
+    "synced": "in ORCID",
+    "deleted_on_orcid": "deleted by you on ORCID",
+    "revoked": "access revoked: connect your ORCID iD again to resume",
+    "rejected": "rejected by ORCID",
+    "retrying": "ORCID did not answer; will retry",
+}
+
+
+@dataclass(frozen=True)
+class ItemStatus:
+    """One local object's state on ORCID, ready for a template."""
+
+    section: str
+    local_key: str
+    title: str
+    put_code: int | None
+    status: str
+    status_text: str
+    last_error: str | None
+    last_attempt_at: datetime | None
+    changed_on_orcid: bool = False
+    user_id: str | None = None
+    orcid: str | None = None
+
+
+def status_text(status: str, last_error: str | None = None) -> str:
+    """The panel's words for ``status`` (a rejection carries ORCID's message)."""
+    text = STATUS_TEXT.get(status, status)
+    if status == "rejected" and last_error:
+        return f"{text}: {last_error}"
+    return text
+
+
+def _display(row) -> ItemStatus:
+    return ItemStatus(
+        section=row.section,
+        local_key=row.local_key,
+        title=row.title or row.local_key,
+        put_code=row.put_code,
+        status=row.status,
+        status_text=status_text(row.status, row.last_error),
+        last_error=row.last_error,
+        last_attempt_at=row.last_attempt_at,
+        changed_on_orcid=bool(row.changed_on_orcid),
+        user_id=row.user_id,
+        orcid=row.orcid,
+    )
+
+
+def items_for_user(dbsession, user_id) -> list[ItemStatus]:
+    """The user's items known to the sync engine, by section then title."""
+    from ..models.sync import OrcidItem
+
+    rows = dbsession.execute(
+        select(OrcidItem)
+        .where(OrcidItem.user_id == str(user_id))
+        .order_by(OrcidItem.section, OrcidItem.title, OrcidItem.id)
+    ).scalars()
+    return [_display(row) for row in rows]
+
+
+def items_for_admin(dbsession, *, status: str | None = None, limit: int = 200, offset: int = 0
+                    ) -> list[ItemStatus]:
+    """Every user's items (optionally one status), the most recently changed first."""
+    from ..models.sync import OrcidItem
+
+    query = select(OrcidItem).order_by(OrcidItem.updated_at.desc(), OrcidItem.id.desc())
+    if status:
+        query = query.where(OrcidItem.status == status)
+    rows = dbsession.execute(query.limit(limit).offset(offset)).scalars()
+    return [_display(row) for row in rows]
+
+
+def pending_count(dbsession, user_id=None) -> int:
+    """How many outbox rows are not done yet (for one user, or everyone)."""
+    from sqlalchemy import func
+
+    from ..models.sync import OrcidOutbox
+
+    query = select(func.count()).select_from(OrcidOutbox).where(OrcidOutbox.done_at.is_(None))
+    if user_id is not None:
+        query = query.where(OrcidOutbox.user_id == str(user_id))
+    return dbsession.execute(query).scalar_one()

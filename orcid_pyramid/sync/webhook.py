@@ -1,0 +1,163 @@
+"""ORCID webhooks (api-facts §7): the callback view, the path token and the registration.
+
+ORCID POSTs an empty body to the registered URL when a record changes, so the URL itself
+must say which record and must not be guessable: the path token is the iD (compact form)
+followed by an HMAC-SHA256 of the iD under ``orcid.webhook_secret``, compared in constant
+time. Anything else answers 404 with no detail.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import re
+
+from pyramid.httpexceptions import HTTPNotFound
+from pyramid.response import Response
+from sqlalchemy import select, update
+
+from ..client.errors import OrcidError
+from ..models.link import STATUS_ACTIVE, OrcidLink
+from ..models.meta import utcnow
+from ..models.sync import (
+    STATUS_PENDING,
+    STATUS_REVOKED,
+    OrcidItem,
+    OrcidOutbox,
+    OrcidPullCursor,
+)
+
+log = logging.getLogger("orcid_pyramid.sync")
+
+_TOKEN = re.compile(r"^(\d{15}[\dX])([0-9a-f]{40})$")
+
+
+def _mac(secret: str, orcid: str) -> str:
+    return hmac.new(secret.encode("utf-8"), orcid.encode("ascii"), hashlib.sha256).hexdigest()[:40]
+
+
+def webhook_token(secret: str, orcid: str) -> str:
+    """The path token for ``orcid``: compact iD + 40 hex characters of HMAC-SHA256."""
+    if not secret:
+        raise ValueError("orcid.webhook_secret is not set")
+    return orcid.replace("-", "") + _mac(secret, orcid)
+
+
+def orcid_from_token(secret: str | None, token: str) -> str | None:
+    """The iD a path token stands for, or None when it is malformed or forged."""
+    if not secret or not isinstance(token, str):
+        return None
+    match = _TOKEN.match(token)
+    if match is None:
+        return None
+    compact = match.group(1)
+    orcid = "-".join(compact[i:i + 4] for i in range(0, 16, 4))
+    if not hmac.compare_digest(_mac(secret, orcid), match.group(2)):
+        return None
+    return orcid
+
+
+def webhook_view(request):
+    """POST ``/webhook/{token}``: read what changed on that record; 204, or 404 without detail."""
+    from . import sync_settings
+    from .pull import pull_link
+
+    settings = sync_settings(request.registry)
+    orcid = orcid_from_token(settings.webhook_secret, request.matchdict.get("token", ""))
+    if orcid is None:
+        return HTTPNotFound()
+    db = request.orcid_db
+    link = db.execute(select(OrcidLink).where(OrcidLink.orcid == orcid)).scalar_one_or_none()
+    if link is None:
+        return HTTPNotFound()
+    if link.status == STATUS_ACTIVE and link.access_token_enc:
+        try:
+            api = _client(request, db).member(_cipher(settings).decrypt(link.access_token_enc),
+                                              orcid, log_context={"user_id": link.user_id})
+            pull_link(db, api, link, notify=request.registry.notify, request=request)
+        except OrcidError as exc:
+            # ORCID retries failed deliveries; our own read failing is no reason to make it
+            log.warning("webhook pull for %s failed: %s", orcid, exc.summary())
+    return Response(status=204)
+
+
+def _cipher(settings):
+    from ..crypto import TokenCipher
+
+    return TokenCipher.from_settings(settings)
+
+
+def _client(request, db):
+    """The ORCID client for a request: the web layer's when it offers one, else our own."""
+    existing = getattr(request, "orcid_client", None)
+    if existing is not None:
+        return existing
+    from . import sync_settings
+    from .ratelimit import bucket_for
+    from .worker import db_call_sink, default_client_factory
+
+    settings = sync_settings(request.registry)
+    engine = request.registry.get("orcid.dbengine")
+    limiter = None
+    if engine is not None:
+        limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
+    return default_client_factory(settings)(db_call_sink(db), limiter)
+
+
+def callback_url(request, orcid: str) -> str:
+    """The absolute URL ORCID should POST to for ``orcid``."""
+    from . import sync_settings
+
+    token = webhook_token(sync_settings(request.registry).webhook_secret, orcid)
+    return request.route_url("orcid.webhook", token=token)
+
+
+def register_webhook(client, db, orcid: str, url: str, *, user_id=None) -> bool:
+    """Register ``url`` for ``orcid`` with a ``/webhook`` client-credentials token.
+
+    Returns True when ORCID created it (201), False when it already existed (204); the
+    registration time is kept in the pull cursor.
+    """
+    created = client.register_webhook(orcid, url, log_context={"user_id": user_id})
+    cursor = db.get(OrcidPullCursor, orcid)
+    if cursor is None:
+        cursor = OrcidPullCursor(orcid=orcid)
+        db.add(cursor)
+    cursor.webhook_registered_at = utcnow()
+    return created
+
+
+def release_held(db, user_id) -> int:
+    """Make a user's held rows (link revoked or missing) due again; returns how many."""
+    db.execute(
+        update(OrcidItem)
+        .where(OrcidItem.user_id == str(user_id), OrcidItem.status == STATUS_REVOKED)
+        .values(status=STATUS_PENDING, updated_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    return db.execute(
+        update(OrcidOutbox)
+        .where(OrcidOutbox.user_id == str(user_id), OrcidOutbox.done_at.is_(None),
+               OrcidOutbox.next_attempt_at.is_(None))
+        .values(next_attempt_at=utcnow())
+        .execution_options(synchronize_session=False)
+    ).rowcount
+
+
+def on_connected(event) -> None:
+    """``OrcidConnected``: resume the user's held changes; register the webhook if enabled."""
+    from . import sync_settings
+
+    request = event.request
+    db = request.orcid_db
+    release_held(db, event.user_id)
+    settings = sync_settings(request.registry)
+    if "webhooks" not in settings.features or not settings.webhook_secret:
+        return
+    try:
+        register_webhook(_client(request, db), db, event.orcid, callback_url(request, event.orcid),
+                         user_id=event.user_id)
+    except OrcidError as exc:
+        # connecting must not fail because the webhook could not be set up; --pull covers it
+        log.warning("webhook registration for %s failed: %s", event.orcid, exc.summary())

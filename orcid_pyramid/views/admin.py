@@ -1,0 +1,112 @@
+"""The admin call log (DM-7): every ORCID exchange, filterable and paged.
+
+The iD filter is a choice among iDs already in the log, never a text field: nothing in the
+add-on lets anyone type an iD (DM-1).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+
+from sqlalchemy import func, select
+
+PAGE_SIZE = 50
+STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "none")
+METHODS = ("GET", "POST", "PUT", "DELETE")
+
+
+def _parse_date(value: str, problems: list[str], label: str) -> date | None:
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        problems.append(f"{label} must be a date like 2026-01-31; it was ignored.")
+        return None
+
+
+def _page(value: str, problems: list[str]) -> int:
+    try:
+        page = int(value or 1)
+    except ValueError:
+        problems.append("The page number was not a number; showing page 1.")
+        return 1
+    return max(page, 1)
+
+
+def read_filters(params) -> tuple[dict, list[str]]:
+    """The filters from the query string, each checked; bad values are dropped with a note."""
+    problems: list[str] = []
+    filters = {
+        "orcid": (params.get("orcid") or "").strip(),
+        "user": (params.get("user") or "").strip()[:255],
+        "status": (params.get("status") or "").strip(),
+        "method": (params.get("method") or "").strip().upper(),
+        "date_from": _parse_date((params.get("from") or "").strip(), problems, "From"),
+        "date_to": _parse_date((params.get("to") or "").strip(), problems, "To"),
+        "page": _page(params.get("page"), problems),
+    }
+    if filters["status"] and filters["status"] not in STATUS_CLASSES:
+        problems.append("Unknown status class; it was ignored.")
+        filters["status"] = ""
+    if filters["method"] and filters["method"] not in METHODS:
+        problems.append("Unknown method; it was ignored.")
+        filters["method"] = ""
+    return filters, problems
+
+
+def _apply(query, filters, OrcidCall):
+    if filters["orcid"]:
+        query = query.where(OrcidCall.orcid == filters["orcid"])
+    if filters["user"]:
+        query = query.where(OrcidCall.user_id == filters["user"])
+    if filters["method"]:
+        query = query.where(OrcidCall.method == filters["method"])
+    status = filters["status"]
+    if status == "none":
+        query = query.where(OrcidCall.status.is_(None))
+    elif status:
+        low = int(status[0]) * 100
+        query = query.where(OrcidCall.status >= low, OrcidCall.status < low + 100)
+    if filters["date_from"]:
+        query = query.where(OrcidCall.at >= datetime.combine(filters["date_from"], time(),
+                                                             tzinfo=UTC))
+    if filters["date_to"]:
+        end = datetime.combine(filters["date_to"], time(), tzinfo=UTC) + timedelta(days=1)
+        query = query.where(OrcidCall.at < end)
+    return query
+
+
+def admin_calls_view(request):
+    """The call-log table (permission ``orcid.admin``)."""
+    from ..models import OrcidCall
+
+    db = request.orcid_db
+    filters, problems = read_filters(request.params)
+    known_ids = db.execute(
+        select(OrcidCall.orcid).where(OrcidCall.orcid.is_not(None)).distinct()
+        .order_by(OrcidCall.orcid).limit(500)
+    ).scalars().all()
+    if filters["orcid"] and filters["orcid"] not in known_ids:
+        problems.append("That iD has no calls in the log; the filter was ignored.")
+        filters["orcid"] = ""
+    total = db.execute(_apply(select(func.count()).select_from(OrcidCall), filters,
+                              OrcidCall)).scalar_one()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(filters["page"], pages)
+    rows = db.execute(
+        _apply(select(OrcidCall), filters, OrcidCall)
+        .order_by(OrcidCall.at.desc(), OrcidCall.id.desc())
+        .limit(PAGE_SIZE).offset((page - 1) * PAGE_SIZE)
+    ).scalars().all()
+    query = {k: v for k, v in {
+        "orcid": filters["orcid"], "user": filters["user"], "status": filters["status"],
+        "method": filters["method"],
+        "from": filters["date_from"].isoformat() if filters["date_from"] else "",
+        "to": filters["date_to"].isoformat() if filters["date_to"] else "",
+    }.items() if v}
+    return {
+        "calls": rows, "filters": filters, "problems": problems, "known_ids": known_ids,
+        "statuses": STATUS_CLASSES, "methods": METHODS, "page": page, "pages": pages,
+        "total": total, "query": query,
+    }

@@ -1,0 +1,99 @@
+"""The user's ORCID panel (CC-DISPLAY, BP-6) and disconnect (BP-3)."""
+
+from __future__ import annotations
+
+import logging
+
+from pyramid.csrf import check_csrf_token
+from pyramid.exceptions import BadCSRFToken
+from pyramid.httpexceptions import HTTPFound
+from pyramid.renderers import render_to_response
+
+from ..services import links
+from . import require_user
+from .errors import render_error
+
+log = logging.getLogger(__name__)
+
+#: what each scope lets the site do, in the researcher's words
+SCOPE_WORDS = {
+    "openid": "confirm your ORCID iD when you connect",
+    "/authenticate": "know your ORCID iD",
+    "/read-limited": "read information on your ORCID record that you shared with trusted "
+                     "organisations",
+    "/activities/update": "add and update research activities (works, affiliations, funding) "
+                          "on your ORCID record",
+    "/person/update": "add and update biographical information (keywords, links, other names) "
+                      "on your ORCID record",
+    "/read-public": "read the public information on your ORCID record",
+}
+
+
+def permissions_in_words(scopes) -> list[str]:
+    """The granted scopes as sentences, in a stable order (unknown scopes shown as is)."""
+    order = list(SCOPE_WORDS)
+    known = sorted((s for s in scopes if s in SCOPE_WORDS), key=order.index)
+    return [SCOPE_WORDS[s] for s in known] + sorted(s for s in scopes if s not in SCOPE_WORDS)
+
+
+def user_items(request, user_id: str) -> list:
+    """The sync engine's per-item status for this user; [] when sync is not installed."""
+    try:
+        from ..sync.status import items_for_user
+    except ImportError:
+        return []
+    return items_for_user(request.orcid_db, user_id)
+
+
+def site_name(request) -> str:
+    """The host's name as shown in sentences ("… so that <site> can …")."""
+    return str(request.registry.settings.get("orcid.site_name") or "this site")
+
+
+def panel_view(request):
+    """Connected: the iD, name, permissions, date, items and Disconnect. Otherwise: Connect."""
+    user_id = require_user(request)
+    link = request.orcid_link
+    values = {"link": link, "site_name": site_name(request), "purpose": purpose(request)}
+    if link is not None:
+        values.update(
+            connected_at=link.created_at.strftime("%d %B %Y") if link.created_at else "",
+            permissions=permissions_in_words(link.scopes),
+            items=user_items(request, user_id),
+            revoked=not link.is_live(),
+        )
+    return values
+
+
+def purpose(request) -> str:
+    """What the site will do with the permission, derived from the requested scopes."""
+    scopes = set(request.orcid_settings.scopes)
+    parts = ["show your authenticated ORCID iD on your profile"]
+    if "/read-limited" in scopes:
+        parts.append("read your ORCID record to fill in your profile")
+    if "/activities/update" in scopes or "/person/update" in scopes:
+        parts.append("add your works and affiliations to your ORCID record and keep them "
+                     "up to date")
+    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+
+
+def disconnect_view(request):
+    """POST with the CSRF token: revoke at ORCID, delete local data, confirm."""
+    user_id = require_user(request)
+    try:
+        check_csrf_token(request, raises=True)
+    except BadCSRFToken:
+        return render_error(request, 400, "Your ORCID iD was not disconnected",
+                            "The form was too old or did not come from this site. Please use "
+                            "the Disconnect button again.",
+                            retry_url=request.route_url("orcid.panel"),
+                            retry_label="Back to your ORCID settings")
+    result = links.disconnect(request, user_id)
+    if result is None:
+        request.session.flash("No ORCID iD is connected to your account.", "orcid")
+        return HTTPFound(location=request.route_url("orcid.panel"))
+    orcid, revoked = result
+    log.info("user %s disconnected ORCID iD %s (revoked at ORCID: %s)", user_id, orcid, revoked)
+    return render_to_response("orcid_pyramid:templates/disconnected.jinja2",
+                              {"site_name": site_name(request), "revoked": revoked},
+                              request=request)

@@ -1,0 +1,55 @@
+"""The JSON <-> XML codec: XML bodies parse into the JSON shape the API stores (api-facts §5).
+
+Property test (hypothesis): any work the JSON API accepts survives JSON -> XML -> JSON.
+"""
+
+# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from orcid_pyramid.emulator import codec
+
+from .test_api_support import XML, api, web, work  # noqa: F401 - fixtures
+
+# XML 1.0 cannot carry control characters; ORCID's values never start/end with blanks.
+_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
+                max_size=40).map(str.strip).filter(bool)
+
+
+@settings(max_examples=60, deadline=None)
+@given(title=_TEXT, value=_TEXT, journal=_TEXT, year=st.integers(1900, 2100))
+def test_work_json_to_xml_and_back_is_identity(title, value, journal, year):
+    """§5.1: the XML written for a work parses back into the same JSON."""
+    body = work(title, doi=value, **{"journal-title": {"value": journal},
+                                    "publication-date": {"year": {"value": str(year)}}})
+    back = codec.parse_xml(codec.to_xml(body, "work:work"), "work:work")
+    assert back == body
+
+
+def test_timestamps_become_xml_date_times_and_back():
+    """§3.1: JSON epoch-ms objects are xs:dateTime in XML."""
+    body = {"created-date": {"value": 1559917017189}, "content": "kw"}
+    xml = codec.to_xml(body, "keyword:keyword")
+    assert b"2019-06-07T14:16:57.189Z" in xml
+    assert codec.parse_xml(xml, "keyword:keyword") == body
+
+
+def test_unknown_xml_element_is_a_codec_error():
+    """§3.5: an element the XSD does not allow is rejected."""
+    xml = (b'<keyword:keyword xmlns:keyword="http://www.orcid.org/ns/keyword">'
+           b'<keyword:colour>red</keyword:colour></keyword:keyword>')
+    with pytest.raises(codec.CodecError):
+        codec.parse_xml(xml, "keyword:keyword")
+
+
+def test_xml_put_code_and_visibility_attributes_reach_the_api(api):
+    """§3.4: XML carries put-code and visibility as attributes of the root element."""
+    put_code = api.create("keywords", {"content": "first"})
+    xml = (f'<keyword:keyword xmlns:keyword="http://www.orcid.org/ns/keyword" '
+           f'put-code="{put_code}" visibility="public"><keyword:content>second'
+           f'</keyword:content></keyword:keyword>').encode()
+    answer = api.put(f"keywords/{put_code}", xml, content_type=XML)
+    assert answer.json["content"] == "second" and answer.json["put-code"] == put_code

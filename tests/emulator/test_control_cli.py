@@ -1,0 +1,51 @@
+"""``orcid-pyramid emulator``: serves the sandbox and prints the seeded credentials."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+import requests
+from click.testing import CliRunner
+
+from orcid_pyramid.cli.emulator import emulator
+from orcid_pyramid.emulator import seed
+
+
+def test_command_serves_the_emulator_and_prints_credentials():
+    """A real process on a free port: prints URLs and demo credentials, answers discovery."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orcid_pyramid", "emulator", "--port", "0", "--seed", "demo",
+         "--latency-ms", "0", "--rate-limit", "24/40"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        lines = [process.stdout.readline() for _ in range(4)]
+        match = re.search(r"at (http://127\.0\.0\.1:\d+)", lines[0])
+        assert match, lines
+        doc = requests.get(match.group(1) + "/.well-known/openid-configuration",
+                           timeout=10).json()
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
+    printed = "".join(lines)
+    assert doc["issuer"] == match.group(1)
+    assert seed.DEMO_CLIENT_ID in printed and seed.DEMO_CLIENT_SECRET in printed
+    assert seed.DEMO_ORCID in printed and seed.DEMO_PASSWORD in printed
+
+
+@pytest.mark.parametrize("args, message", [
+    (["--faults", "5:500:1"], "between 0 and 1"),
+    (["--faults", "0.1:explode:1"], "unknown fault kind"),
+    (["--rate-limit", "fast"], "RATE/BURST"),
+    (["--port", "70000"], "70000"),
+])
+def test_bad_options_get_a_clear_message_not_a_traceback(args, message):
+    """Bad input exits 2 with click's usage error naming the problem."""
+    result = CliRunner().invoke(emulator, args)
+    assert result.exit_code == 2
+    assert message in result.output and "Traceback" not in result.output

@@ -1,0 +1,143 @@
+"""Shared set-up for the sync tests: a database, settings, researchers connected to the emulator.
+
+Nothing is faked but the emulator: researchers are created through its control API, sign in
+(``/_emulator/authorize``), and their codes are exchanged by the real client over HTTP; the
+links are stored encrypted exactly as the callback stores them.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+
+from orcid_pyramid.client import Endpoints, OrcidClient
+from orcid_pyramid.crypto import TokenCipher, generate_key
+from orcid_pyramid.models import Base, OrcidLink, get_engine
+from orcid_pyramid.settings import load_settings
+from orcid_pyramid.sync.builders import (
+    DisambiguatedOrganization,
+    Employment,
+    ExternalId,
+    Organization,
+    Work,
+)
+from orcid_pyramid.sync.service import SyncService
+from orcid_pyramid.sync.worker import Worker
+
+CLIENT_ID = "APP-DEMOCLIENT000001"
+CLIENT_SECRET = "demo-client-secret"
+REDIRECT = "https://site.example.org/orcid/callback"
+SCOPE = "/read-limited /activities/update"
+_counter = itertools.count(1)
+
+
+def make_settings(emulator, db_url: str, **extra) -> object:
+    """``OrcidSettings`` for the emulator (fast rate limit unless ``orcid.rate_limit`` given)."""
+    values = {
+        "orcid.environment": "emulator",
+        "orcid.base_url": emulator.base_url,
+        "orcid.api_url": emulator.api_url,
+        "orcid.client_id": CLIENT_ID,
+        "orcid.client_secret": CLIENT_SECRET,
+        "orcid.support_email": "support@example.org",
+        "orcid.token_key": generate_key(),
+        "orcid.rate_limit": "1000/1000",
+        "orcid.redirect_uri": REDIRECT,
+        "orcid.webhook_secret": "webhook-secret-for-tests",
+        "sqlalchemy.url": db_url,
+    }
+    values.update({k: str(v) for k, v in extra.items()})
+    return load_settings(values)
+
+
+@dataclass
+class SyncWorld:
+    """An emulator, a database with the add-on's tables and settings pointing at both."""
+
+    emulator: object
+    engine: object
+    settings: object
+    users: dict = field(default_factory=dict)  # user_id -> orcid
+
+    @property
+    def cipher(self) -> TokenCipher:
+        """The cipher for the stored tokens."""
+        return TokenCipher.from_settings(self.settings)
+
+    def session(self):
+        """A new plain session (the test commits)."""
+        from sqlalchemy.orm import Session
+
+        return Session(bind=self.engine, expire_on_commit=False)
+
+    def client(self, **kwargs) -> OrcidClient:
+        """A real client for the emulator."""
+        endpoints = Endpoints(self.settings.base_url, self.settings.api_url)
+        return OrcidClient(endpoints, CLIENT_ID, CLIENT_SECRET, redirect_uri=REDIRECT, **kwargs)
+
+    def connect(self, user_id: str, *, given: str = "Test") -> str:
+        """Create a researcher on the emulator, sign them in and store their link."""
+        n = next(_counter)
+        orcid = self.emulator.control.add_user(given, f"Researcher{n}",
+                                               f"r{n}-{user_id}@example.org", "password-123")
+        redirect = self.emulator.control.authorize(orcid, CLIENT_ID, SCOPE, REDIRECT, state="s")
+        code = redirect.split("code=", 1)[1].split("&", 1)[0]
+        token = self.client().exchange_code(code)
+        with self.session() as db:
+            db.add(OrcidLink(user_id=user_id, orcid=orcid, scope=" ".join(token.scopes),
+                             access_token_enc=self.cipher.encrypt(token.access_token),
+                             refresh_token_enc=self.cipher.encrypt(token.refresh_token or "x")))
+            db.commit()
+        self.users[user_id] = orcid
+        return orcid
+
+    def put(self, user_id: str, local_key: str, item) -> None:
+        """The host changes an object and asks for it on ORCID, in its own transaction."""
+        with self.session() as db:
+            SyncService(db, self.settings).put(user_id, local_key, item)
+            db.commit()
+
+    def remove(self, user_id: str, local_key: str, section: str) -> None:
+        """The host deletes an object."""
+        with self.session() as db:
+            SyncService(db, self.settings).remove(user_id, local_key, section)
+            db.commit()
+
+    def worker(self, **kwargs) -> Worker:
+        """A worker on this world's database."""
+        kwargs.setdefault("backoff_base", 0.01)
+        return Worker(self.engine, self.settings, **kwargs)
+
+    def drain(self, **kwargs):
+        """Run one worker until nothing is pending."""
+        return self.worker(**kwargs).run_once()
+
+    def record_items(self, orcid: str, section: str = "works") -> list[dict]:
+        """The items of one section of the emulator's record (control API)."""
+        record = self.emulator.control.record(orcid)
+        return section_items(record, section)
+
+
+def section_items(record: dict, section: str) -> list[dict]:
+    """Items of ``section`` in the control API's record dump."""
+    return list((record.get("sections") or {}).get(section, []))
+
+
+def build_world(emulator, db_url: str, **settings) -> SyncWorld:
+    """Create the tables on ``db_url`` and return the world."""
+    engine = get_engine(db_url)
+    Base.metadata.create_all(engine)
+    return SyncWorld(emulator, engine, make_settings(emulator, db_url, **settings))
+
+
+def work(n: int, title: str | None = None, doi_prefix: str = "10.5555/test") -> Work:
+    """A valid journal article with a DOI."""
+    return Work(title=title or f"Work number {n}", type="journal-article",
+                external_ids=[ExternalId("doi", f"{doi_prefix}.{n}")])
+
+
+def employment(role: str = "Professor") -> Employment:
+    """A valid employment at a ROR-identified organisation."""
+    org = Organization("Boston University", "Boston", None, "US",
+                       DisambiguatedOrganization("05qwgg493", "ROR"))
+    return Employment(organization=org, role_title=role, start_date="2020-01")

@@ -1,0 +1,134 @@
+"""The report renderer and the evidence store, on synthetic scenario results."""
+
+from __future__ import annotations
+
+import json
+
+from lxml import html
+
+from orcid_pyramid.compliance.checklist import load_checklist
+from orcid_pyramid.compliance.evidence import EvidenceStore, read_scenarios, redact, scrub
+from orcid_pyramid.compliance.report import RunInfo, requirement_statuses, write_report
+
+
+def _scenario(ids, status, name="s", items=None, tags=()):
+    return {
+        "nodeid": f"features/test_features.py::{name}",
+        "feature": "features/x.feature",
+        "scenario": name,
+        "tags": sorted(set(ids) | set(tags)),
+        "ids": list(ids),
+        "items": items or [],
+        "status": status,
+        "message": "" if status == "pass" else f"{name} said no",
+        "duration": 0.1,
+    }
+
+
+def test_a_requirement_fails_if_any_scenario_fails_and_skips_without_a_pass():
+    requirements = load_checklist()
+    statuses = requirement_statuses(
+        requirements,
+        [
+            _scenario(["DM-3"], "pass", "a"),
+            _scenario(["DM-3"], "fail", "b"),
+            _scenario(["DM-4"], "pass", "c"),
+            _scenario(["DM-4"], "skip", "d"),
+            _scenario(["BP-2"], "skip", "e"),
+        ],
+    )
+    assert statuses["DM-3"] == "fail"
+    assert statuses["DM-4"] == "pass"
+    assert statuses["BP-2"] == "skip"
+    assert statuses["REV-1"] == "skip"  # no scenario at all is never a pass
+
+
+def test_report_json_has_the_design_shape_with_one_entry_per_checklist_id(tmp_path):
+    requirements = load_checklist()
+    items = [{"kind": "token_endpoint", "caption": "token URL", "data": {"host": "root"},
+              "file": None}]
+    scenarios = [
+        _scenario(["CC-AUTH", "DM-3"], "pass", "connect", items),
+        _scenario(["CC-SYNC"], "fail", "sync"),
+    ]
+    run = RunInfo(target="the demo", sandbox="emulated", duration=12.5)
+    write_report(tmp_path, requirements, scenarios, run)
+    report = json.loads((tmp_path / "report.json").read_text())
+    assert set(report) == {"generated_at", "target", "sandbox", "requirements", "badges"}
+    assert report["sandbox"] == "emulated"
+    assert [r["id"] for r in report["requirements"]] == [r.id for r in requirements]
+    for row in report["requirements"]:
+        assert set(row) == {"id", "title", "status", "scenarios", "evidence"}
+        assert row["status"] in {"pass", "fail", "skip"}
+    by_id = {row["id"]: row for row in report["requirements"]}
+    assert by_id["DM-3"]["evidence"][0]["data"] == {"host": "root"}
+    assert report["badges"] == {
+        "CC-AUTH": "earned",
+        "CC-COLLECT": "missing",
+        "CC-DISPLAY": "missing",
+        "CC-CONNECT": "missing",
+        "CC-SYNC": "missing",
+    }
+
+
+def test_index_html_shows_badges_statuses_screenshots_and_escapes_evidence(tmp_path):
+    requirements = load_checklist()
+    items = [
+        {"kind": "screenshot", "caption": "The panel after connecting", "data": None,
+         "file": "screenshots/panel.png"},
+        {"kind": "note", "caption": "hostile", "data": "<script>alert(1)</script>", "file": None},
+    ]
+    scenarios = [_scenario(["BP-6"], "pass", "branding", items)]
+    write_report(tmp_path, requirements, scenarios,
+                 RunInfo(target="demo", sandbox="emulated", duration=3.0))
+    page = html.fromstring((tmp_path / "index.html").read_text())
+    assert "<script>alert" not in (tmp_path / "index.html").read_text()
+    badges = [b.text_content() for b in page.xpath('//*[contains(@class, "badge ")]')]
+    assert any("CC-AUTH" in b and "missing" in b for b in badges)
+    figure = page.xpath('//section[@id="BP-6"]//figure')[0]
+    assert figure.xpath(".//img/@src") == ["screenshots/panel.png"]
+    assert "The panel after connecting" in figure.text_content()
+    status = page.xpath('//section[@id="BP-6"]//h3/span/text()')
+    assert status == ["pass"]
+    assert "3.0 s" in page.text_content()
+
+
+def test_report_md_lists_every_requirement_and_the_duration(tmp_path):
+    requirements = load_checklist()
+    write_report(tmp_path, requirements, [_scenario(["DM-7"], "fail", "log")],
+                 RunInfo(target="demo", sandbox="live", duration=42.0))
+    text = (tmp_path / "report.md").read_text()
+    for requirement in requirements:
+        assert f"| {requirement.id} |" in text
+    assert "| DM-7 | Log every call to ORCID and its response | fail | 1 |" in text
+    assert "42.0 s" in text
+    assert "fail: log: log said no" in text
+
+
+def test_evidence_redacts_secrets_and_keeps_the_rest():
+    data = scrub({"access_token": "89f0181c-168b-4d7d-831c-1fdda2d7bbbb", "scope": "/read-limited",
+                  "nested": [{"refresh_token": "abcdefghijkl", "put_code": 12}]})
+    assert data["access_token"] == "89f0… (36 chars)"
+    assert data["scope"] == "/read-limited"
+    assert data["nested"][0] == {"refresh_token": "abcd… (12 chars)", "put_code": 12}
+    assert redact("short") == "*** (5 chars)"
+
+
+def test_the_store_folds_phases_and_writes_one_line_per_scenario(tmp_path):
+    store = EvidenceStore(tmp_path)
+    record = store.begin("n1", "f.feature", "one", {"DM-1", "data-management"})
+    record.add("authorize_url", "where we sent the user", {"state": "s3cr3t-state-value"})
+    store.outcome("n1", "setup", "passed", "")
+    store.outcome("n1", "call", "failed", "boom")
+    store.outcome("n1", "teardown", "passed", "")
+    store.finish("n1")
+    store.begin("n2", "f.feature", "two", {"DM-2"})
+    store.outcome("n2", "setup", "skipped", "no chromium")
+    store.finish("n2")
+    rows = read_scenarios(tmp_path)
+    assert [(r["scenario"], r["status"], r["message"]) for r in rows] == [
+        ("one", "fail", "boom"),
+        ("two", "skip", "no chromium"),
+    ]
+    assert rows[0]["ids"] == ["DM-1"]
+    assert rows[0]["items"][0]["data"] == {"state": "s3cr… (18 chars)"}

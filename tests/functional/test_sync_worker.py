@@ -1,0 +1,147 @@
+"""The worker against the emulator: POST, bulk POST, PUT by put code, DELETE, unchanged, 409."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from orcid_pyramid.models import OrcidCall
+from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
+
+from .sync_support import build_world, employment, work
+
+
+@pytest.fixture
+def world(emulator, fresh_db_url):
+    return build_world(emulator, fresh_db_url)
+
+
+def _items(world, user_id):
+    with world.session() as db:
+        return {i.local_key: i for i in db.execute(
+            select(OrcidItem).where(OrcidItem.user_id == user_id)).scalars()}
+
+
+def test_new_works_are_posted_in_bulk_and_their_put_codes_stored(world, emulator):
+    orcid = world.connect("u1")
+    for n in range(3):
+        world.put("u1", f"w{n}", work(n))
+    before = len(emulator.control.calls())
+    counts = world.drain()
+    assert counts.posted == 3
+    calls = [c for c in emulator.control.calls()[before:] if c["host"] == "api"]
+    assert [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in calls] == [("POST", "works")]
+    items = _items(world, "u1")
+    on_orcid = {w["put-code"] for w in world.record_items(orcid, "works")}
+    assert {i.put_code for i in items.values()} == on_orcid
+    assert all(i.status == "synced" for i in items.values())
+
+
+def _api_calls(emulator, before):
+    return [(c["method"], c["status"]) for c in emulator.control.calls()[before:]
+            if c["host"] == "api"]
+
+
+def test_a_changed_item_is_a_put_to_its_put_code_never_a_second_post(world, emulator):
+    orcid = world.connect("u1")
+    world.put("u1", "w1", work(1, title="First title"))
+    world.drain()
+    put_code = _items(world, "u1")["w1"].put_code
+    world.put("u1", "w1", work(1, title="Second title"))
+    before = len(emulator.control.calls())
+    counts = world.drain()
+    assert counts.updated == 1 and counts.posted == 0
+    assert _api_calls(emulator, before) == [("PUT", 200)]
+    works = world.record_items(orcid, "works")
+    assert [w["put-code"] for w in works] == [put_code]
+    assert works[0]["item"]["title"]["title"]["value"] == "Second title"
+
+
+def test_a_resync_with_nothing_changed_makes_no_call(world, emulator):
+    world.connect("u1")
+    world.put("u1", "w1", work(1))
+    world.drain()
+    world.put("u1", "w1", work(1))
+    before = len(emulator.control.calls())
+    counts = world.drain()
+    assert counts.unchanged == 1
+    assert _api_calls(emulator, before) == []
+
+
+def test_removing_an_object_deletes_the_item_and_forgets_its_put_code(world, emulator):
+    orcid = world.connect("u1")
+    world.put("u1", "w1", work(1))
+    world.put("u1", "e1", employment())
+    world.drain()
+    assert len(world.record_items(orcid, "employments")) == 1
+    world.remove("u1", "e1", "employment")
+    counts = world.drain()
+    assert counts.deleted == 1
+    assert world.record_items(orcid, "employments") == []
+    assert len(world.record_items(orcid, "works")) == 1
+    assert set(_items(world, "u1")) == {"w1"}
+
+
+def test_an_employment_is_posted_singly_and_updated_by_put_code(world, emulator):
+    orcid = world.connect("u1")
+    world.put("u1", "e1", employment("Lecturer"))
+    world.drain()
+    world.put("u1", "e1", employment("Professor"))
+    world.drain()
+    items = world.record_items(orcid, "employments")
+    assert len(items) == 1 and items[0]["item"]["role-title"] == "Professor"
+    assert _items(world, "u1")["e1"].put_code == items[0]["put-code"]
+
+
+def test_changes_coalesce_into_one_pending_row_per_object(world, emulator):
+    world.connect("u1")
+    for title in ("A", "B", "C"):
+        world.put("u1", "w1", work(1, title=title))
+    with world.session() as db:
+        rows = db.execute(select(OrcidOutbox)).scalars().all()
+    assert len(rows) == 1 and rows[0].payload["title"]["title"]["value"] == "C"
+
+
+def test_the_host_rolling_back_leaves_nothing_to_send(world):
+    from orcid_pyramid.sync.service import SyncService
+
+    world.connect("u1")
+    with world.session() as db:
+        SyncService(db, world.settings).put("u1", "w1", work(1))
+        db.rollback()
+    with world.session() as db:
+        assert db.execute(select(func.count()).select_from(OrcidOutbox)).scalar() == 0
+        assert db.execute(select(func.count()).select_from(OrcidItem)).scalar() == 0
+
+
+def test_a_duplicate_409_adopts_the_existing_put_code_then_puts(world, emulator):
+    orcid = world.connect("u1")
+    world.put("u1", "w1", work(1, title="Original"))
+    world.drain()
+    # the same DOI queued under a second local key: ORCID answers 409 with the put code
+    world.put("u1", "w1-copy", work(1, title="Copy"))
+    counts = world.drain()
+    assert counts.adopted == 1 and counts.updated == 1
+    works = world.record_items(orcid, "works")
+    assert len(works) == 1 and works[0]["item"]["title"]["title"]["value"] == "Copy"
+    assert _items(world, "u1")["w1-copy"].put_code == works[0]["put-code"]
+
+
+def test_every_call_the_worker_makes_is_in_the_call_log(world, emulator):
+    world.connect("u1")
+    with world.session() as db:
+        logged_before = db.execute(select(func.count()).select_from(OrcidCall)).scalar()
+    before = len(emulator.control.calls())
+    for n in range(3):
+        world.put("u1", f"w{n}", work(n))
+    world.put("u1", "e1", employment())
+    world.drain()
+    world.put("u1", "w0", work(0, title="changed"))
+    world.drain()
+    received = [c for c in emulator.control.calls()[before:] if c["host"] == "api"]
+    with world.session() as db:
+        logged = db.execute(select(OrcidCall).order_by(OrcidCall.id)).scalars().all()
+    logged = logged[logged_before:]
+    assert [(c.method, c.status) for c in logged] == [(c["method"], c["status"])
+                                                       for c in received]
+    assert all(c.user_id == "u1" for c in logged)

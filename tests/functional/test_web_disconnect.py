@@ -1,0 +1,163 @@
+"""Disconnect (BP-3): revoke at ORCID, remove local data, survive an ORCID outage."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from orcid_pyramid.events import OrcidDisconnected
+from orcid_pyramid.models import OrcidCall, OrcidPendingRevocation
+from tests.fixtures.app import (
+    SEED_ORCID,
+    app_registry,
+    app_session,
+    connect_via_emulator,
+    csrf_token,
+    stored_link,
+)
+
+
+def _tokens(emulator, orcid=SEED_ORCID):
+    with emulator.state.lock:
+        return [t for t in emulator.state.tokens.values() if t.orcid == orcid]
+
+
+def _count(app, model, *where):
+    with app_session(app) as session:
+        return session.execute(select(func.count()).select_from(model).where(*where)
+                               ).scalar_one()
+
+
+def _disconnect(testapp, **kwargs):
+    panel = testapp.get("/orcid/")
+    return testapp.post("/orcid/disconnect", {"csrf_token": csrf_token(panel.text)}, **kwargs)
+
+
+def test_disconnect_revokes_at_orcid_and_deletes_everything_local(testapp, demo_app, login,
+                                                                   emulator):
+    """BP-3: both tokens revoked at ORCID (the emulator refuses them afterwards), the link row,
+    the put codes and the user's earlier call-log rows deleted, OrcidDisconnected notified."""
+    from orcid_pyramid.models.sync import OrcidItem
+    from orcid_pyramid.sync.worker import Worker
+
+    seen = []
+    app_registry(demo_app).registerHandler(seen.append, (OrcidDisconnected,))
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    testapp.post("/works/push", {"csrf_token": csrf_token(testapp.get("/works").text)})
+    registry = app_registry(demo_app)
+    Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
+    assert _count(demo_app, OrcidItem, OrcidItem.user_id == "alice") == 2
+    assert _count(demo_app, OrcidCall, OrcidCall.user_id == "alice") >= 1
+    before = len(emulator.control.calls())
+
+    response = _disconnect(testapp)
+    assert response.status_int == 200
+    assert "Your ORCID iD is disconnected" in response.text
+    revokes = [c for c in emulator.control.calls()[before:] if c["path"] == "/oauth/revoke"]
+    assert len(revokes) == 2 and all(c["status"] == 200 for c in revokes)
+    assert all(not token.live() for token in _tokens(emulator))
+    assert stored_link(demo_app, "alice") is None
+    assert _count(demo_app, OrcidItem, OrcidItem.user_id == "alice") == 0
+    # only the two revoke calls remain: the record of the removal itself
+    with app_session(demo_app) as session:
+        kinds = session.execute(select(OrcidCall.kind).where(OrcidCall.user_id == "alice")
+                                ).scalars().all()
+    assert kinds == ["revoke", "revoke"]
+    assert [(e.user_id, e.orcid, e.revoked) for e in seen] == [("alice", SEED_ORCID, True)]
+    assert "Connect your ORCID iD" in testapp.get("/orcid/").text
+
+
+def _stop_serving(handle) -> int:
+    """Take the emulator off the network (its state stays): ORCID is down."""
+    port = handle.server.effective_port
+    handle.server.close()
+    handle.server.task_dispatcher.shutdown()
+    for channel in list(handle.server._map.values()):
+        channel.close()
+    handle.thread.join(5)
+    return port
+
+
+def _serve_again(handle, port: int) -> None:
+    """ORCID is back: the same emulator state on the same port."""
+    import threading
+
+    from waitress.server import create_server
+
+    handle.server = create_server(handle.app, host="127.0.0.1", port=port, threads=4)
+    handle.thread = threading.Thread(target=handle.server.run, daemon=True)
+    handle.thread.start()
+
+
+def test_disconnect_when_orcid_is_down_still_removes_locally_and_retries(demo_app_factory,
+                                                                         emulator_factory):
+    """BP-3 through an outage: the link is gone at once, the tokens wait encrypted in
+    orcid_pending_revocations, and retry_pending_revocations revokes them once ORCID is back."""
+    import transaction
+    from webtest import TestApp
+
+    from orcid_pyramid.models import get_tm_session
+    from orcid_pyramid.services.links import retry_pending_revocations
+    from tests.fixtures.app import login_as
+
+    orcid_host = emulator_factory()
+    app = demo_app_factory(**{"orcid.base_url": orcid_host.base_url,
+                              "orcid.api_url": orcid_host.api_url, "orcid.timeout": "2"})
+    web = TestApp(app, extra_environ={"HTTP_HOST": "localhost"})
+    login_as(web, "alice")
+    connect_via_emulator(web, orcid_host)
+    issued = _tokens(orcid_host)
+    port = _stop_serving(orcid_host)
+    try:
+        response = _disconnect(web)
+    finally:
+        _serve_again(orcid_host, port)
+    assert response.status_int == 200
+    assert "ORCID did not answer just now" in response.text
+    assert stored_link(app, "alice") is None
+    assert _count(app, OrcidPendingRevocation) == 2
+    with app_session(app) as session:
+        stored = session.execute(select(OrcidPendingRevocation.token_enc)).scalars().all()
+    for token in issued:
+        assert all(token.access_token not in value for value in stored)
+    assert all(token.live() for token in issued)
+
+    registry = app_registry(app)
+    manager = transaction.TransactionManager()
+    with manager:
+        db = get_tm_session(registry["orcid.dbsession_factory"], manager)
+        done, pending = retry_pending_revocations(db, registry["orcid.client"],
+                                                  registry["orcid.cipher"])
+    assert (done, pending) == (2, 0)
+    assert _count(app, OrcidPendingRevocation) == 0
+    assert all(not token.live() for token in _tokens(orcid_host))
+
+
+def test_disconnect_without_a_link_just_says_so(testapp, login, emulator):
+    """Nothing to remove: a clear message, no error."""
+    login("bob")
+    response = _disconnect(testapp)
+    assert response.status_int == 302
+    assert "No ORCID iD is connected" in response.follow().text
+
+
+def test_settings_can_keep_put_codes_and_call_log(demo_app_factory, emulator):
+    """orcid.disconnect_delete_items/calls = false keep those rows (site policy)."""
+    from webtest import TestApp
+
+    from orcid_pyramid.models.sync import OrcidItem
+    from orcid_pyramid.sync.worker import Worker
+    from tests.fixtures.app import login_as
+
+    app = demo_app_factory(**{"orcid.disconnect_delete_items": "false",
+                              "orcid.disconnect_delete_calls": "false"})
+    web = TestApp(app, extra_environ={"HTTP_HOST": "localhost"})
+    login_as(web, "alice")
+    connect_via_emulator(web, emulator)
+    web.post("/works/push", {"csrf_token": csrf_token(web.get("/works").text)})
+    registry = app_registry(app)
+    Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
+    calls_before = _count(app, OrcidCall, OrcidCall.user_id == "alice")
+    _disconnect(web)
+    assert _count(app, OrcidItem, OrcidItem.user_id == "alice") == 2
+    assert _count(app, OrcidCall, OrcidCall.user_id == "alice") == calls_before + 2

@@ -1,0 +1,110 @@
+"""The panel and the iD display wherever the person appears (CC-DISPLAY, BP-6)."""
+
+from __future__ import annotations
+
+import re
+
+from tests.fixtures.app import SEED_ORCID, connect_via_emulator
+
+FULL_URI = f"https://sandbox.orcid.org/{SEED_ORCID}"
+
+
+def _id_links(text: str) -> list[str]:
+    return re.findall(r'<a class="orcid-id"[^>]*>.*?</a>', text, re.S)
+
+
+def test_not_connected_panel_shows_orcids_connect_button(testapp, login, emulator):
+    """BP-6, CC-AUTH: "Connect your ORCID iD" with the green iD icon, what ORCID is and what
+    the site will do; no iD shown."""
+    login("alice")
+    page = testapp.get("/orcid/")
+    assert "Connect your ORCID iD" in page.text
+    button = re.search(r'<a class="orcid-button" href="([^"]+)" id="orcid-connect">(.*?)</a>',
+                       page.text, re.S)
+    assert button and button.group(1) == "http://localhost/orcid/connect"
+    assert 'alt="ORCID iD icon"' in button.group(2)
+    assert "persistent digital identifier" in page.text
+    assert "add your works and affiliations to your ORCID record" in page.text
+    assert not _id_links(page.text)
+    assert testapp.get("/orcid-static/orcid-id.svg").content_type == "image/svg+xml"
+
+
+def test_connected_panel_shows_the_full_id_display_and_permissions(testapp, login, emulator):
+    """BP-6, CC-DISPLAY: icon + full https URI as link text, linked to the record, with
+    aria-label and alt text; name, permissions in words, date, and a Disconnect form."""
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    page = testapp.get("/orcid/")
+    links = _id_links(page.text)
+    assert len(links) == 1
+    link = links[0]
+    assert f'href="{FULL_URI}"' in link
+    assert f'<img src="http://localhost/orcid-static/orcid-id.svg" alt="ORCID iD icon"' in link
+    assert link.endswith(f">{FULL_URI}</a>")
+    assert 'aria-label="ORCID record of Josiah Carberry: ' in link
+    assert "Josiah Carberry" in page.text
+    assert "add and update research activities" in page.text
+    assert "read information on your ORCID record" in page.text
+    assert re.search(r"<dt>Connected</dt><dd>\d{2} \w+ \d{4}</dd>", page.text)
+    form = re.search(r'<form method="post" action="http://localhost/orcid/disconnect"(.*?)</form>',
+                     page.text, re.S)
+    assert form and 'name="csrf_token"' in form.group(1) and "window.confirm" in form.group(0)
+
+
+def test_id_display_appears_wherever_the_person_appears(testapp, login, emulator):
+    """CC-DISPLAY: the host's own pages use the macro (profile, people list)."""
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    for path in ("/profile", "/people"):
+        links = _id_links(testapp.get(path).text)
+        assert len(links) == 1 and f'href="{FULL_URI}"' in links[0], path
+
+
+def test_unlinked_people_get_no_icon(testapp, login, emulator):
+    """BP-6: only authenticated iDs carry the icon; people without a link show none."""
+    login("bob")
+    page = testapp.get("/people")
+    assert not _id_links(page.text)
+    assert "ORCID iD icon" not in page.text
+
+
+def test_panel_lists_items_and_their_status_from_sync(testapp, demo_app, login, emulator):
+    """The user sees what was sent to ORCID and each item's state (sync's status words)."""
+    from orcid_pyramid.sync.worker import Worker
+    from tests.fixtures.app import app_registry, csrf_token
+
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    works = testapp.get("/works")
+    testapp.post("/works/push", {"csrf_token": csrf_token(works.text)})
+    panel = testapp.get("/orcid/")
+    assert "The Semiotics of the Lost Umbrella" in panel.text
+    assert "waiting to be sent" in panel.text
+    registry = app_registry(demo_app)
+    Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
+    panel = testapp.get("/orcid/")
+    assert panel.text.count("in ORCID") == 2
+    record = emulator.control.record(SEED_ORCID)
+    assert "The Semiotics of the Lost Umbrella" in str(record)
+
+
+def test_host_can_override_a_template(emulator, app_db_url, tmp_path):
+    """Templates are assets the host overrides (config.override_asset)."""
+    from pyramid.config import Configurator
+    from pyramid.session import SignedCookieSessionFactory
+    from webtest import TestApp
+
+    from orcid_pyramid.demo.users import DemoSecurityPolicy
+    from tests.fixtures.app import login_as, make_app_settings
+
+    (tmp_path / "panel.jinja2").write_text("OVERRIDDEN {{ link }}")
+    config = Configurator(settings=make_app_settings(emulator, app_db_url))
+    config.set_session_factory(SignedCookieSessionFactory("x" * 32))
+    config.set_security_policy(DemoSecurityPolicy())
+    config.include("orcid_pyramid")
+    config.include("orcid_pyramid.demo.views")
+    config.override_asset("orcid_pyramid:templates/panel.jinja2", str(tmp_path / "panel.jinja2"))
+    app = TestApp(config.make_wsgi_app())
+    login_as(app, "alice")
+    assert app.get("/orcid/").text == "OVERRIDDEN None"
+    config.registry["orcid.dbengine"].dispose()

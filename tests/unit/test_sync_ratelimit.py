@@ -1,0 +1,74 @@
+"""The token buckets: refill, burst, waiting, and the shared database row."""
+
+from __future__ import annotations
+
+from sqlalchemy import create_engine
+
+from orcid_pyramid.models import Base
+from orcid_pyramid.sync.ratelimit import DbTokenBucket, LocalTokenBucket, bucket_for
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.now += seconds
+
+
+def test_local_bucket_allows_the_burst_then_the_rate():
+    clock = Clock()
+    bucket = LocalTokenBucket(10, 5, clock=clock, sleep=clock.sleep)
+    for _ in range(5):
+        assert bucket.try_acquire() == 0
+    assert bucket.try_acquire() > 0
+    for _ in range(20):
+        bucket.acquire()
+    # 20 tokens after the burst at 10/s take two seconds of (fake) waiting
+    assert abs(clock.now - 1002.0) < 0.01
+
+
+def _engine(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'bucket.sqlite'}")
+    Base.metadata.create_all(engine)
+    return engine
+
+
+def test_db_bucket_keeps_a_margin_under_orcids_numbers(tmp_path):
+    bucket = DbTokenBucket(_engine(tmp_path), 24, 40)
+    assert bucket.rate < 24 and bucket.rate >= 0.9 * 24
+    assert bucket.burst < 40 and bucket.burst >= 30
+
+
+def test_db_bucket_is_shared_between_two_limiters_on_one_row(tmp_path):
+    clock = Clock()
+    engine = _engine(tmp_path)
+    first = DbTokenBucket(engine, 10, 4, margin=1.0, clock=clock, sleep=clock.sleep)
+    second = DbTokenBucket(engine, 10, 4, margin=1.0, clock=clock, sleep=clock.sleep)
+    first.try_acquire()  # creates the row
+    taken = 0
+    for limiter in (first, second) * 4:
+        if limiter.try_acquire() == 0:
+            taken += 1
+    assert taken == 4  # one burst of 4, wherever the tokens were taken
+    wait = second.try_acquire()
+    assert 0 < wait <= 0.1 + 1e-9
+    clock.sleep(wait)
+    assert first.try_acquire() == 0
+
+
+def test_db_bucket_acquire_waits_the_refill_time(tmp_path):
+    clock = Clock()
+    bucket = DbTokenBucket(_engine(tmp_path), 5, 1, margin=1.0, clock=clock, sleep=clock.sleep)
+    for _ in range(11):
+        bucket.acquire()
+    assert 1.9 < clock.now - 1000.0 < 2.2
+
+
+def test_sqlite_gets_one_in_process_bucket_per_database(tmp_path):
+    engine = _engine(tmp_path)
+    assert bucket_for(engine, 24, 40) is bucket_for(engine, 24, 40)
+    assert isinstance(bucket_for(engine, 24, 40), LocalTokenBucket)
