@@ -21,6 +21,12 @@ Feature: Best practices
     When the researcher presses the connect button in the browser
     Then ORCID's sign-in page shows the researcher's email
 
+  @BP-2
+  Scenario: The connect step ends any ORCID session before ORCID's sign-in page
+    Given a researcher is signed in to the site
+    When the researcher starts connecting their ORCID iD
+    Then the connect page signs the browser out of ORCID before going to ORCID
+
   @BP-2 @browser
   Scenario: The browser is signed out of ORCID before connecting
     Given a researcher is signed in to the site in a browser

@@ -29,6 +29,6 @@ Feature: Review basics
     When the researcher denies access on ORCID in the browser
     And the researcher connects their ORCID iD in the browser
     And the site sends the researcher's works to ORCID from the browser
-    And the researcher disconnects in the browser
     And an administrator opens the call log in the browser
+    And the researcher disconnects in the browser
     Then each step was captured with a description

@@ -46,6 +46,8 @@ class Journey:
     callback_url: str | None = None
     first_response: Any = None
     mark: int = 0
+    #: put codes the site stored for each section as items were sent (kept after removal)
+    put_codes: dict[str, int] = field(default_factory=dict)
 
     def sign_in(self) -> None:
         """Sign in to the site as the researcher."""

@@ -113,56 +113,26 @@ def item_of(site, user_id: str, section: str):
 
 
 def remote_items(site, orcid: str, kind: str) -> list[dict]:
-    """The items of ``kind`` on the record whose source is the site's client."""
+    """The items of ``kind`` on the record whose source is the site's client.
+
+    Each is the emulator's control shape: ``put-code``, ``source-client-id``, ``item``.
+    """
     record = site.sandbox.record(orcid)
-    section = _find_section(record, RECORD_SECTIONS.get(kind, kind + "s"), kind)
+    section = record["sections"].get(RECORD_SECTIONS.get(kind, kind + "s"), [])
     client_id = site.settings.client_id
     return [item for item in section if source_of(item) == client_id]
 
 
-def _find_section(record: Any, plural: str, singular: str) -> list[dict]:
-    """The list of items of a section, wherever the control API nests it."""
-    if isinstance(record, dict):
-        for key in (plural, singular):
-            value = record.get(key)
-            if isinstance(value, list):
-                return value
-            if isinstance(value, dict):
-                items = value.get("items") or value.get(singular)
-                if isinstance(items, list):
-                    return items
-        for value in record.values():
-            found = _find_section(value, plural, singular)
-            if found:
-                return found
-    return []
-
-
 def source_of(item: dict) -> str | None:
     """The client id that wrote an item."""
-    for key in ("source_client_id", "source", "client_id"):
-        value = item.get(key)
-        if isinstance(value, str):
-            return value
-        if isinstance(value, dict):
-            client = value.get("source-client-id") or value.get("client_id")
-            if isinstance(client, dict):
-                return client.get("path")
-            if isinstance(client, str):
-                return client
-    return None
+    return item.get("source-client-id")
 
 
 def title_of(item: dict) -> str | None:
-    """An item's title, in the record's JSON shape or a flattened one."""
-    title = item.get("title")
-    if isinstance(title, dict):
-        inner = title.get("title")
-        return inner.get("value") if isinstance(inner, dict) else inner
-    body = item.get("body") or item.get("data")
-    if isinstance(body, dict):
-        return title_of(body)
-    return title
+    """A work's or funding's title."""
+    title = (item.get("item") or {}).get("title") or {}
+    inner = title.get("title") if isinstance(title, dict) else None
+    return inner.get("value") if isinstance(inner, dict) else None
 
 
 def site_calls(journey) -> list[dict]:
@@ -240,11 +210,14 @@ def collect(site, researcher) -> list:
 
 
 def pull(site):
-    """The scheduled read of every linked record (``orcid-pyramid sync --pull``)."""
+    """The scheduled read of every linked record, as ``orcid-pyramid sync --pull`` runs it."""
     from orcid_pyramid.sync.pull import pull_all
+    from orcid_pyramid.sync.worker import db_call_sink, default_client_factory
 
+    registry = site.registry
     with site.db() as db:
-        result = pull_all(db, site.registry["orcid.client"], site.registry["orcid.cipher"],
+        client = default_client_factory(site.settings)(db_call_sink(db), None)
+        result = pull_all(db, client, registry["orcid.cipher"], notify=registry.notify,
                           force=True)
         db.commit()
     return result

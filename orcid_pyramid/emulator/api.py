@@ -20,6 +20,7 @@ from .errors import (
     error_xml,
     missing_scope,
     not_found,
+    not_source,
     unroutable,
     wrong_record,
 )
@@ -189,26 +190,13 @@ def _dispatch(request: Request, state, host: str, path: str, negotiated):
     if not parts or not ORCID_RE.match(parts[0]):
         raise unroutable(404, f"HTTP 404 Not Found ({path})")
     orcid, rest = parts[0], parts[1:] or ["record"]
-    method = request.method
-    section = rest[0]
-    if section in _VIEWS or section == "summary" or (
-            section in records.ACTIVITIES.values() and len(rest) == 1):
-        if len(rest) != 1:
-            raise unroutable(404, f"HTTP 404 Not Found ({path})")
-        bulk_post = section == "works" and method == "POST"
-        if method != "GET" and not bulk_post:
-            raise unroutable(405, f"HTTP 405 Method Not Allowed ({method} {path})")
-    elif section == "works" and len(rest) == 2 and method == "GET":
-        pass
-    elif section in records.ACTIVITIES or section in records.PERSON:
-        _check_shape(section, rest, method, path)
-    else:
-        raise unroutable(404, f"HTTP 404 Not Found ({path})")
+    _check_route(rest, request.method, path)
     record = state.record(orcid)
     if record is None:
         raise not_found(f"ORCID iD {orcid} not found")
+    _check_record_state(request, host, record)
     caller = authenticate(request, state, host, orcid)
-    if method == "GET":
+    if request.method == "GET":
         return _read(record, caller, rest, negotiated), None
     if host == "pub":
         raise unroutable(405, "HTTP 405 Method Not Allowed: the public API is read-only")
@@ -216,15 +204,40 @@ def _dispatch(request: Request, state, host: str, path: str, negotiated):
     return response, orcid if changed else None
 
 
-def _check_shape(section: str, rest: list[str], method: str, path: str) -> None:
-    is_activity = section in records.ACTIVITIES
-    if len(rest) == 3 and is_activity and rest[1] == "summary" and method == "GET":
-        return
-    if len(rest) == 1:
-        allowed = ("POST",) if is_activity else ("GET", "POST")
-    elif len(rest) == 2:
-        allowed = ("GET", "PUT", "DELETE")
+def _check_record_state(request: Request, host: str, record) -> None:
+    """Deprecated 301/9007 (Location: the primary record), locked 409/9018, deactivated
+    409/9044 (OrcidSecurityManagerImpl.checkProfile, api-facts §3.4)."""
+    if record.deprecated_to:
+        prefix = f"/{host}" if request.path_info.startswith(f"/{host}/") else ""
+        raise ApiError(301, 9007, "301 Moved Permanently: This account is deprecated. Please "
+                       f"refer to account: {record.deprecated_to}",
+                       headers={"Location": f"{request.application_url}{prefix}/v3.0/"
+                                            f"{record.deprecated_to}"})
+    if record.locked:
+        raise ApiError(409, 9018, "409 Conflict: The ORCID record is locked and cannot be "
+                       "edited or read.")
+    if record.deactivated:
+        raise ApiError(409, 9044, "409 Conflict: The ORCID record is deactivated.")
+
+
+def _check_route(rest: list[str], method: str, path: str) -> None:
+    """404 for a path the API does not have, 405 for a method it does not take (9001)."""
+    section, length = rest[0], len(rest)
+    if section in _VIEWS or section == "summary":
+        allowed = ("GET",) if length == 1 else None
+    elif section == "works":  # summaries, bulk POST, bulk read
+        allowed = {1: ("GET", "POST"), 2: ("GET",)}.get(length)
+    elif section in records.ACTIVITIES.values():
+        allowed = ("GET",) if length == 1 else None
+    elif section in records.ACTIVITIES:
+        allowed = {1: ("POST",), 2: ("GET", "PUT", "DELETE")}.get(length)
+        if length == 3 and rest[1] == "summary":
+            allowed = ("GET",)
+    elif section in records.PERSON:
+        allowed = {1: ("GET", "POST"), 2: ("GET", "PUT", "DELETE")}.get(length)
     else:
+        allowed = None
+    if allowed is None:
         raise unroutable(404, f"HTTP 404 Not Found ({path})")
     if method not in allowed:
         raise unroutable(405, f"HTTP 405 Method Not Allowed ({method} {path})")
@@ -364,8 +377,10 @@ def read_body(request: Request, qname: str) -> dict:
         data = json.loads(raw.decode("utf-8"))
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(400, 9047, f"400 Bad Request: Invalid JSON: {exc}") from exc
-    if not isinstance(data, dict):
-        raise ApiError(400, 9047, "400 Bad Request: Invalid JSON: expected an object")
+    try:
+        codec.check_json(data, qname)
+    except codec.CodecError as exc:
+        raise ApiError(400, 9047, f"400 Bad Request: Invalid JSON: {exc}") from exc
     return data
 
 
@@ -409,8 +424,6 @@ def _own_item(record, caller: Caller, section: str, put_code: int):
 
 def raise_not_source(section: str) -> None:
     """403/9010 naming the kind of item."""
-    from .errors import not_source
-
     raise not_source(records.PERSON.get(section, section).replace("-", " "))
 
 
@@ -419,7 +432,7 @@ def _check_duplicates(record, caller: Caller, section: str, content: dict,
     own = [i for i in record.section_items(section)
            if i.source_client_id == caller.client_id and i.put_code != skip]
     if section in records.ACTIVITIES:
-        clash = validation.find_duplicate(section, content, [(i.put_code, i.data) for i in own])
+        clash = validation.find_duplicate(section, content, [(i.put_code, i.keys) for i in own])
         if clash is not None:
             raise validation.duplicate_error(clash)
         return
@@ -447,7 +460,8 @@ def _create(state, record, caller: Caller, section: str, data: dict):
                         visibility=data.get("visibility") or record.default_visibility,
                         source_client_id=caller.client_id,
                         source_name=client.name if client else str(caller.client_id),
-                        created=now, modified=now)
+                        created=now, modified=now,
+                        keys=validation.duplicate_keys(section, content))
     record.add(item)
     return item
 
@@ -465,6 +479,7 @@ def _update(state, record, caller: Caller, section: str, put_code: int, data: di
     content = {k: v for k, v in data.items() if k not in _META}
     _check_duplicates(record, caller, section, content, skip=put_code)
     item.data = content
+    item.keys = validation.duplicate_keys(section, content)
     item.modified = max(records.now_ms(state.now()), item.created)
     record.modified = max(record.modified, item.modified)
     return item

@@ -102,12 +102,22 @@ class EmulatorApp:
     def __call__(self, environ, start_response):
         request = Request(environ)
         started = time.perf_counter()
-        host, path = split_host(request.path_info)
-        call = CallRecord(method=request.method, path=request.path_info,
+        try:
+            path_info = request.path_info
+        except UnicodeDecodeError:
+            path_info = None
+        host, path = split_host(path_info if path_info is not None else
+                                environ.get("PATH_INFO", "/"))
+        call = CallRecord(method=request.method, path=path_info or environ.get("PATH_INFO", ""),
                           query=_redacted_query(request.query_string), host=host, status=0,
                           time=self.state.now())
         try:
+            if path_info is None:
+                raise UnicodeDecodeError("utf-8", b"", 0, 1, "the path is not UTF-8")
             response = self._handle(request, host, path, call)
+        except UnicodeDecodeError:
+            # a query string, form or path that is not UTF-8: the client's mistake, not ours
+            response = self._bad_encoding(path)
         except ConnectionResetError:
             call.status = 0  # the reset fault: no response at all
             self._finish(call, started)
@@ -188,6 +198,18 @@ class EmulatorApp:
                                       status=404)
         return api_error(404, 9001, "There is an issue with your call. Full validation "
                          f"error: HTTP 404 Not Found ({path})")
+
+    @staticmethod
+    def _bad_encoding(path: str) -> Response:
+        if path.startswith("/oauth/") and path != "/oauth/authorize":
+            return oauth_error("invalid_request", "Parameters must be UTF-8 encoded")
+        if path.startswith("/_emulator"):
+            return json_response({"error": "the request is not UTF-8 encoded"}, 400)
+        if path.startswith("/v3.0/") or "/webhook/" in path:
+            return api_error(400, 9001, "There is an issue with your call. Full validation "
+                             "error: the request is not UTF-8 encoded")
+        return pages.message_page("Oops! Something went wrong",
+                                  "The request was not UTF-8 encoded.")
 
     @staticmethod
     def _too_large(path: str) -> Response:

@@ -381,3 +381,56 @@ def parse_xml(body: bytes, qname: str) -> dict:
     except etree.XMLSyntaxError as exc:
         raise CodecError(f"malformed XML: {exc}") from exc
     return from_element(root, qname)
+
+
+_SCALARS = (str, int, float, bool)
+
+
+def check_json(data, qname: str, where: str = "") -> None:
+    """Raise CodecError unless a JSON body fits the element's model (objects, lists, scalars,
+    known field names), so that ORCID's rules can then read it safely."""
+    where = where or qname.split(":", 1)[1]
+    if not isinstance(data, dict):
+        raise CodecError(f"{where} must be an object")
+    attrs, children = model(qname)
+    by_key = {child.key: child for child in children}
+    for key, value in data.items():
+        if value is None:
+            continue
+        if key in attrs:
+            if not isinstance(value, _SCALARS):
+                raise CodecError(f"{where}/{key} must be a plain value")
+            continue
+        if qname == "bulk:bulk" and key == "bulk":
+            _check_list(value, f"{where}/bulk", lambda one, at: check_json(
+                (one or {}).get("work") if isinstance(one, dict) else one, "work:work", at))
+            continue
+        if qname == "research-resource:research-resource" and key == "resource-item":
+            _check_list(value, f"{where}/{key}", lambda one, at: check_json(
+                one, "research-resource:resource-item", at))
+            continue
+        child = by_key.get(key)
+        if child is None:
+            raise CodecError(f"unrecognized field {where}/{key}")
+        if child.many:
+            _check_list(value, f"{where}/{key}", lambda one, at, c=child: _check_child(c, one, at))
+        else:
+            _check_child(child, value, f"{where}/{key}")
+
+
+def _check_list(value, where: str, check) -> None:
+    if not isinstance(value, list):
+        raise CodecError(f"{where} must be a list")
+    for index, one in enumerate(value):
+        check(one, f"{where}[{index}]")
+
+
+def _check_child(child: Child, value, where: str) -> None:
+    if child.complex:
+        check_json(value, child.qname, where)
+    elif child.wrapped and isinstance(value, dict):
+        for key, part in value.items():
+            if part is not None and not isinstance(part, _SCALARS):
+                raise CodecError(f"{where}/{key} must be a plain value")
+    elif value is not None and not isinstance(value, _SCALARS):
+        raise CodecError(f"{where} must be a plain value")

@@ -114,7 +114,7 @@ def _get(request: Request, state: EmulatorState, req, session: BrowserSession) -
 
 def _post(request: Request, state: EmulatorState, req, session: BrowserSession) -> Response:
     form = request.POST
-    if not secrets.compare_digest(form.get("csrf", ""), session.csrf):
+    if not secrets.compare_digest(form.get("csrf", "").encode(), session.csrf.encode()):
         return message_page("Your session expired",
                             "Go back to the application and start again.",
                             error="The form was out of date (CSRF check failed).")

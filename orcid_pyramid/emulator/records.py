@@ -14,6 +14,8 @@ import os
 import time
 from dataclasses import dataclass, field
 
+from .validation import normalize_id
+
 #: activity item path segment -> summary (plural) path segment
 ACTIVITIES = {
     "work": "works", "funding": "fundings", "peer-review": "peer-reviews",
@@ -73,6 +75,8 @@ class Item:
     created: int
     modified: int
     display_index: str = "0"
+    #: the duplicate rule's keys (validation.duplicate_keys), kept with the data
+    keys: frozenset = frozenset()
 
     def path(self, orcid: str) -> str:
         """``/{orcid}/{section}/{put code}`` as ORCID prints it."""
@@ -126,6 +130,10 @@ class Record:
     emails: list[Email] = field(default_factory=list)
     default_visibility: str = "public"
     locale: str = "en"
+    #: record states ORCID checks on every call (api-facts §3.4)
+    locked: bool = False
+    deactivated: bool = False
+    deprecated_to: str | None = None
     created: int = field(default_factory=now_ms)
     modified: int = field(default_factory=now_ms)
     #: section (canonical) -> put code -> item
@@ -169,6 +177,23 @@ class Record:
             self.modified = now_ms()
         return gone is not None
 
+    def add_item_as_user(self, section: str, data: dict, put_code: int,
+                         visibility: str = "public", now: float | None = None) -> Item:
+        """The researcher adds an item in ORCID's UI (source: the record itself); for seeds.
+
+        ``data`` is the item's JSON shape, trusted as is; ``put_code`` from
+        ``state.new_put_code()``.
+        """
+        canonical = canonical_section(section)
+        if canonical is None:
+            raise ValueError(f"unknown section {section!r}")
+        when = now_ms(now)
+        item = Item(section=canonical, put_code=put_code, data=dict(data), visibility=visibility,
+                    source_client_id=None, source_name=self.full_name, created=when,
+                    modified=when)
+        self.add(item)
+        return item
+
     def delete_item_as_user(self, section: str, put_code: int) -> bool:
         """The researcher deletes an item in ORCID's UI (any source); False if unknown."""
         canonical = canonical_section(section)
@@ -185,7 +210,8 @@ class Record:
             "family-names": self.family_names, "credit-name": self.credit_name,
             "name-visibility": self.name_visibility, "biography": self.biography,
             "biography-visibility": self.biography_visibility,
-            "default-visibility": self.default_visibility,
+            "default-visibility": self.default_visibility, "locked": self.locked,
+            "deactivated": self.deactivated, "deprecated-to": self.deprecated_to,
             "emails": [vars(e).copy() for e in self.emails],
             "created-date": self.created, "last-modified-date": self.modified,
             "sections": sections,
@@ -239,8 +265,6 @@ _GROUPING = ("self", "version-of")
 
 def with_normalized(value):
     """A deep copy in which every external id carries ORCID's transient normalised value."""
-    from .validation import normalize_id  # validation imports nothing from here
-
     if isinstance(value, list):
         return [with_normalized(v) for v in value]
     if not isinstance(value, dict):
@@ -274,34 +298,41 @@ def summary_json(record: Record, item: Item) -> dict:
 
 
 def _group(summaries: list[tuple[Item, dict]], ids_of) -> list[dict]:
-    """Merge summaries that share a self/version-of external id (normalised)."""
-    from .validation import normalize_id
+    """Merge summaries that share a self/version-of external id (normalised): union-find."""
+    parent = list(range(len(summaries)))
 
-    groups: list[tuple[set, list]] = []
-    for item, summary in summaries:
-        keys = {(e.get("external-id-type"), normalize_id(e.get("external-id-type"),
-                                                         str(e.get("external-id-value"))))
-                for e in ids_of(summary) if e.get("external-id-relationship") in _GROUPING}
-        joined = [g for g in groups if g[0] & keys]
-        merged = (set(keys), [(item, summary)])
-        for g in joined:
-            merged[0].update(g[0])
-            merged[1][:0] = g[1]
-            groups.remove(g)
-        groups.append(merged)
+    def root(index: int) -> int:
+        while parent[index] != index:
+            parent[index] = parent[parent[index]]
+            index = parent[index]
+        return index
+
+    owner: dict[tuple, int] = {}
+    for index, (_item, summary) in enumerate(summaries):
+        for ext in ids_of(summary):
+            if ext.get("external-id-relationship") in _GROUPING:
+                kind = ext.get("external-id-type")
+                key = (kind, normalize_id(kind, str(ext.get("external-id-value"))))
+                if key in owner:
+                    parent[root(index)] = root(owner[key])
+                else:
+                    owner[key] = index
+    members: dict[int, list[tuple[Item, dict]]] = {}
+    for index, pair in enumerate(summaries):
+        members.setdefault(root(index), []).append(pair)
     out = []
-    for _keys, members in sorted(groups, key=lambda g: min(i.put_code for i, _ in g[1])):
+    for group in sorted(members.values(), key=lambda g: min(i.put_code for i, _ in g)):
         ids, seen = [], set()
-        for _item, summary in members:
+        for _item, summary in group:
             for ext in ids_of(summary):
                 mark = (ext.get("external-id-type"),
                         (ext.get("external-id-normalized") or {}).get("value"))
                 if ext.get("external-id-relationship") in _GROUPING and mark not in seen:
                     seen.add(mark)
                     ids.append(ext)
-        out.append({"last-modified-date": {"value": max(i.modified for i, _ in members)},
+        out.append({"last-modified-date": {"value": max(i.modified for i, _ in group)},
                     "external-ids": {"external-id": ids},
-                    "summaries": [s for _, s in members]})
+                    "summaries": [s for _, s in group]})
     return out
 
 

@@ -304,28 +304,29 @@ def validate_item(section: str, data) -> dict:
     return data
 
 
-def _conflicts(a: dict, b: dict) -> bool:
-    if normalize_id(a.get("external-id-type"), _text(a.get("external-id-value"))) != normalize_id(
-            b.get("external-id-type"), _text(b.get("external-id-value"))):
-        return False
-    if a.get("external-id-type") != b.get("external-id-type"):
-        return False
-    same = a.get("external-id-relationship") == b.get("external-id-relationship")
-    return same and a.get("external-id-relationship") != "part-of"
+def duplicate_keys(section: str, data: dict) -> frozenset:
+    """What the duplicate rule compares: (type, normalised value, relationship), part-of left
+    out (two items clash when they share a key: same id and relationship, not both part-of)."""
+    keys = set()
+    for ext in external_ids(section, data):
+        relationship = ext.get("external-id-relationship")
+        if relationship != "part-of":
+            kind = ext.get("external-id-type")
+            keys.add((kind, normalize_id(kind, _text(ext.get("external-id-value"))),
+                      relationship))
+    return frozenset(keys)
 
 
 def find_duplicate(section: str, data: dict, own_items) -> int | None:
     """The put code of an item from the same source with a clashing external id, or None.
 
-    ``own_items`` are (put_code, data) pairs of the same client in the same section, without
-    the item being updated. The rule: same type and normalised value, same relationship, and
-    not both ``part-of`` (ActivityValidator, api-facts §3.4).
+    ``own_items`` are (put_code, duplicate_keys) pairs of the same client in the same section,
+    without the item being updated (ActivityValidator, api-facts §3.4).
     """
-    mine = external_ids(section, data)
-    for put_code, other in own_items:
-        for theirs in external_ids(section, other):
-            if any(_conflicts(m, theirs) for m in mine):
-                return put_code
+    mine = duplicate_keys(section, data)
+    for put_code, keys in own_items:
+        if mine & keys:
+            return put_code
     return None
 
 

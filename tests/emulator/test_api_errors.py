@@ -206,3 +206,23 @@ def test_body_over_one_megabyte_is_413(api):
     """Limits: a body over 1 MB → 413."""
     big = json.dumps(work(**{"short-description": "x" * (1024 * 1024 + 10)}))
     assert api.post("work", big, status=413).json["response-code"] == 413
+
+
+def test_expired_token_is_401_invalid_token_even_for_delete(api, emulator):
+    """§4.1: an expired token → 401 invalid_token; the revoked-DELETE quirk is not for it."""
+    put_code = api.create("work", work())
+    with emulator.state.lock:
+        emulator.state.tokens[api.token].expires_at = emulator.state.now() - 1
+    assert api.get("works", status=401).json["error"] == "invalid_token"
+    api.delete(f"work/{put_code}", status=401)
+
+
+@pytest.mark.parametrize("method,path,status", [
+    ("POST", "works/1,2", 405), ("DELETE", "employments", 405), ("GET", "work", 405),
+    ("PUT", "record", 405), ("GET", "work/1/extra", 404), ("GET", "keyword", 404),
+])
+def test_routes_answer_404_or_405_as_orcid(api, method, path, status):
+    """§4.2: unrouted paths 404/9001, known paths with another method 405/9001."""
+    answer = api.web.request(api.url(path), method=method, headers=api.headers(),
+                             status=status)
+    assert answer.json["error-code"] == 9001

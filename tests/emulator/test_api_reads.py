@@ -226,3 +226,36 @@ def test_summary_counts_validated_items_and_lists_affiliations(api):
 def test_summary_is_not_on_the_public_api(web, api):
     """§3.2: the record summary is member-only."""
     assert Api(web, None, prefix="/pub").get("summary", status=404).json["error-code"] == 9001
+
+
+@pytest.mark.parametrize("state,status,code", [("locked", 409, 9018),
+                                               ("deactivated", 409, 9044)])
+def test_locked_and_deactivated_records_answer_409(api, emulator, state, status, code):
+    """§3.4: record states are checked on every call."""
+    with emulator.state.lock:
+        setattr(emulator.state.records[ORCID], state, True)
+    assert api.get("works", status=status).json["error-code"] == code
+
+
+def test_deprecated_record_answers_301_to_the_primary_record(api, emulator):
+    """§3.4: deprecated → 301/9007 with the primary record's URL in Location."""
+    with emulator.state.lock:
+        emulator.state.records[ORCID].deprecated_to = "0000-0001-5109-3700"
+    answer = api.get("works", status=301)
+    assert answer.json["error-code"] == 9007
+    assert answer.headers["Location"].endswith("/api/v3.0/0000-0001-5109-3700")
+
+
+def test_user_added_items_have_the_record_as_source_and_count_as_self_asserted(api, emulator):
+    """§5.4: items the researcher added show ``source-orcid``; the summary counts them."""
+    with emulator.state.lock:
+        record = emulator.state.records[ORCID]
+        item = record.add_item_as_user("works", work(doi="10.1/user"),
+                                       emulator.state.new_put_code())
+    stored = api.get(f"work/{item.put_code}").json
+    assert stored["source"]["source-orcid"]["path"] == ORCID
+    assert stored["source"]["source-client-id"] is None
+    assert stored["source"]["source-name"] == {"value": "Josiah Carberry"}
+    assert api.get("summary").json["works"] == {"self-asserted-count": 1, "validated-count": 0}
+    api.put(f"work/{item.put_code}", work(doi="10.1/user", **{"put-code": item.put_code}),
+            status=403)

@@ -253,3 +253,22 @@ def test_write_is_reported_to_the_record_change_hook(api, emulator):
     api.create("work", work())
     assert emulator.control.record(ORCID)["last-modified-date"] >= before
     assert JSON  # the helper's JSON type is what the write used
+
+
+def test_write_and_read_over_a_real_socket_with_requests(api, emulator):
+    """§3.4 over real HTTP: POST through the ``/api`` host prefix, Location, then GET."""
+    import requests
+
+    headers = {"Authorization": f"Bearer {api.token}", "Accept": JSON,
+               "Content-Type": JSON}
+    with requests.Session() as http:
+        answer = http.post(f"{emulator.api_url}/v3.0/{ORCID}/work", json=work(), timeout=10,
+                           headers=headers)
+        assert answer.status_code == 201
+        location = answer.headers["Location"]
+        assert location.startswith(f"{emulator.base_url}/orcid-api-web/v3.0/{ORCID}/work/")
+        put_code = location.rsplit("/", 1)[1]
+        read = http.get(f"{emulator.api_url}/v3.0/{ORCID}/work/{put_code}", headers=headers,
+                        timeout=10)
+    assert read.status_code == 200 and read.json()["put-code"] == int(put_code)
+    assert read.headers["Content-Type"].startswith(JSON)

@@ -62,3 +62,28 @@ def test_an_unexpected_exception_is_a_9008_and_is_kept_for_the_test(emu):
     errors = emu.web.get("/_emulator/errors").json["errors"]
     assert answer.json["error-code"] == 9008
     assert len(errors) == 1 and "AttributeError" in errors[0]
+
+
+@pytest.mark.parametrize("method, path, body, shape", [
+    ("get", "/oauth/authorize?client_id=%ff&redirect_uri=%fe", None, "html"),
+    ("post", "/oauth/token", b"client_id=APP-DEMOCLIENT000001&client_secret=demo-client-secret"
+     b"&grant_type=%ff", "oauth"),
+    ("put", "/api/%ff/webhook/%fe", None, "api"),
+    ("get", "/_emulator/records/%ff", None, "control"),
+    ("post", "/oauth/authorize?client_id=APP-DEMOCLIENT000001&redirect_uri=http://x/"
+     "&scope=/authenticate", "csrf=\u00e9".encode(), "html"),
+])
+def test_input_that_is_not_utf8_is_a_400_in_the_path_s_own_shape(emu, method, path, body, shape):
+    """Undecodable paths, queries and forms are the client's mistake: 400, never a crash."""
+    headers = {"Content-Type": "application/x-www-form-urlencoded"}
+    kwargs = {"params": body} if body is not None else {}
+    answer = getattr(emu.web, method)(path, headers=headers, status=400, **kwargs)
+    if shape == "html":
+        assert answer.content_type == "text/html"
+    elif shape == "oauth":  # WebOb decodes forms leniently: the grant is simply unknown
+        assert answer.json["error"] == "unsupported_grant_type"
+    elif shape == "api":
+        assert answer.json["error-code"] == 9001
+    else:
+        assert "UTF-8" in answer.json["error"]
+    assert emu.state.errors == []

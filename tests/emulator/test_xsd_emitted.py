@@ -50,7 +50,11 @@ def full_record(api, emulator, schemas):
     created["work"].append(api.create("work", work("Limited", doi="10.1/l",
                                                    visibility="limited")))
     with emulator.state.lock:
-        emulator.state.records[ORCID].biography = "Potato researcher."
+        record = emulator.state.records[ORCID]
+        record.biography = "Potato researcher."
+        user_item = record.add_item_as_user("work", work("Mine", doi="10.1/u"),
+                                            emulator.state.new_put_code())
+    created["work"].append(user_item.put_code)  # source-orcid instead of source-client-id
     return created
 
 
@@ -72,14 +76,14 @@ def test_every_item_and_summary_validates(api, full_record, schemas):
             if section not in ("other-names", "keywords", "researcher-urls",
                                "external-identifiers", "address"):
                 schemas.validate(api.get(f"{section}/summary/{put_code}", accept=XML).body)
-    assert checked == len(SAMPLES) + 1
+    assert checked == len(SAMPLES) + 2
 
 
 def test_bulk_read_with_an_error_validates(api, full_record, schemas):
     """The bulk read answer mixes works and errors and validates (bulk-3.0.xsd)."""
     codes = ",".join(str(c) for c in full_record["work"]) + ",99999999"
     root = schemas.validate(api.get(f"works/{codes}", accept=XML).body)
-    assert [child.tag.split("}")[1] for child in root] == ["work", "work", "work", "error"]
+    assert [child.tag.split("}")[1] for child in root] == ["work"] * 4 + ["error"]
 
 
 def test_bulk_post_answer_validates(api, schemas):

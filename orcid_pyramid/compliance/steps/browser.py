@@ -49,10 +49,13 @@ class Visit:
     def sign_in(self, user_id: str, password: str) -> None:
         """Sign in through the demo's login form."""
         self.page.goto(self.base + "/login")
-        self.page.fill("input[name=username]", user_id)
+        if self.page.locator("select[name=username]").count():
+            self.page.select_option("select[name=username]", user_id)
+        else:
+            self.page.fill("input[name=username]", user_id)
         self.page.fill("input[name=password]", password)
         with self.page.expect_navigation():
-            self.page.locator("form:has(input[name=username]) [type=submit]").first.click()
+            self.page.locator("form:has([name=password]) [type=submit]").first.click()
 
     def open(self, route_name: str) -> None:
         """Open one of the site's routes."""
@@ -150,11 +153,17 @@ def _(visit):
 
 @when("an administrator opens the call log in the browser")
 def _(visit):
-    visit.page.context.clear_cookies()
-    visit.sign_in("admin", visit.researcher.site_password or "")
-    visit.open("orcid.admin.calls")
-    visit.snap("08-admin-call-log", "The administrators' log of every call to ORCID "
-               "(tokens redacted)")
+    # a second browser, so the researcher stays signed in in the first
+    context = visit.page.context.browser.new_context(viewport=VIEWPORT)
+    researcher_page, visit.page = visit.page, context.new_page()
+    try:
+        visit.sign_in("admin", visit.researcher.site_password or "")
+        visit.open("orcid.admin.calls")
+        visit.snap("08-admin-call-log", "The administrators' log of every call to ORCID "
+                   "(tokens redacted)")
+    finally:
+        visit.page = researcher_page
+        context.close()
 
 
 @then("ORCID's sign-in page shows the researcher's email")

@@ -200,3 +200,37 @@ def _title(response) -> str:
 
     match = re.search(r"<title>(.*?)</title>", response.text or "", re.S)
     return match.group(1).strip() if match else ""
+
+
+@then("no page of the ORCID flow offers a field to type an iD")
+def _(journey, evidence):
+    import re
+
+    pages = {"panel": journey.open("orcid.panel").text}
+    pages["connect"] = journey.app.get(journey.site.path("orcid.connect"), status="*").text
+    pages["callback error"] = journey.app.get(journey.site.path("orcid.callback"),
+                                              status="*").text
+    typed = {}
+    for name, text in pages.items():
+        fields = re.findall(r"<(?:input|textarea|select)\b[^>]*>", text, re.I)
+        visible = [f for f in fields if not re.search(r'type="?(hidden|submit|button)', f, re.I)]
+        if visible:
+            typed[name] = visible
+    evidence.add("no_typed_ids", "Form fields on the add-on's pages a user could type into",
+                 {name: typed.get(name, []) for name in pages})
+    assert not typed, f"fields a user could type an iD into: {typed}"
+
+
+@then("the connect page signs the browser out of ORCID before going to ORCID")
+def _(journey, authorize, evidence):
+    settings = journey.site.settings
+    page = journey.response
+    signout = authorize.signout_url or ""
+    evidence.add("signout_step", "The connect page's sign-out step",
+                 {"status": page.status, "signout_url": signout,
+                  "script": "orcid-signout.js" in page.text})
+    assert page.status_int == 200, "the site went straight to ORCID (no sign-out step)"
+    assert signout.startswith(settings.base_url + "/userStatus.json") and (
+        "logUserOut=true" in signout) or signout == settings.base_url + "/signout", (
+        f"no ORCID sign-out URL on the connect page: {signout!r}")
+    assert "orcid-signout.js" in page.text, "the page does not run the sign-out step"

@@ -19,6 +19,13 @@ WORK_KEY = helpers.WORK_KEY
 def _(journey, kind, evidence):
     counts = helpers.send(journey.site, journey.researcher, kind, helpers.builder(kind))
     evidence.add("sync", f"The worker sent the {kind}", counts)
+    _remember_put_code(journey, kind)
+
+
+def _remember_put_code(journey, kind: str) -> None:
+    item = helpers.item_of(journey.site, journey.researcher.user_id, kind)
+    if item is not None and item.put_code:
+        journey.put_codes[kind] = item.put_code
 
 
 @when("the work is changed on the site and sent again")
@@ -26,6 +33,7 @@ def _(journey, evidence):
     work = helpers.builder("work", title=helpers.CHANGED_TITLE)
     counts = helpers.send(journey.site, journey.researcher, "work", work)
     evidence.add("sync", "The worker sent the changed work", counts)
+    _remember_put_code(journey, "work")
 
 
 @when("the work is removed on the site")
@@ -141,21 +149,22 @@ def _(journey):
 
 @then("the change was a PUT to the work's put code")
 def _(journey, evidence):
-    item = helpers.item_of(journey.site, journey.researcher.user_id, "work")
+    put_code = journey.put_codes.get("work")
     puts = helpers.work_calls(journey, "PUT")
     posts = helpers.work_calls(journey, "POST")
     evidence.add("update", "How the change reached ORCID",
-                 {"put_code": item.put_code if item else None,
+                 {"put_code": put_code,
                   "PUT": [c["path"] for c in puts], "POST": [c["path"] for c in posts]})
-    assert item is not None and item.put_code
-    assert any(c["path"].endswith(f"/work/{item.put_code}") for c in puts), "no PUT to the put code"
+    assert put_code, "the site stored no put code for the work"
+    assert any(c["path"].endswith(f"/work/{put_code}") for c in puts), "no PUT to the put code"
     assert len(posts) == 1, f"the work was POSTed {len(posts)} times"
 
 
 @then("the removal was a DELETE of the work's put code")
 def _(journey):
     deletes = helpers.work_calls(journey, "DELETE")
-    assert deletes and re.search(r"/work/\d+$", deletes[-1]["path"])
+    put_code = journey.put_codes.get("work")
+    assert deletes and deletes[-1]["path"].endswith(f"/work/{put_code}")
     assert helpers.remote_items(journey.site, journey.researcher.orcid, "work") == []
 
 

@@ -1,0 +1,85 @@
+"""After a full flow, no token, code or secret is anywhere in plaintext: not in the database
+file, not in any log line (every logger at DEBUG, requests_oauthlib and urllib3 included)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from tests.fixtures.app import (
+    DEMO_CLIENT_SECRET,
+    SEED_ORCID,
+    app_registry,
+    approve,
+    authorize_request,
+    csrf_token,
+    local_path,
+)
+
+NOISY = ("", "requests_oauthlib", "oauthlib", "urllib3", "requests", "orcid_pyramid",
+         "waitress", "sqlalchemy.engine", "transaction", "txn")
+
+
+def _log_text(caplog) -> str:
+    lines = []
+    for record in caplog.records:
+        lines.append(record.getMessage())
+        if record.exc_text:
+            lines.append(record.exc_text)
+    return "\n".join(lines)
+
+
+def _db_bytes(app_settings) -> bytes:
+    url = app_settings["orcid.sqlalchemy.url"]
+    if not url.startswith("sqlite:///"):
+        pytest.skip("the file scan needs SQLite (the PostgreSQL run covers the rest)")
+    path = Path(urlsplit(url).path)
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def test_no_secret_in_database_file_or_logs_after_a_full_flow(testapp, demo_app, login,
+                                                              emulator, app_settings, caplog):
+    """DM-4 (tokens encrypted at rest) and DM-7 (redacted log): connect, sync works, read the
+    admin log, disconnect; then scan the SQLite file and every log record."""
+    from orcid_pyramid.sync.worker import Worker
+
+    for name in NOISY:
+        caplog.set_level(logging.DEBUG, logger=name)
+    login("alice")
+    auth = authorize_request(testapp.get("/orcid/connect").text)
+    redirect = approve(emulator, auth)
+    code = redirect.split("code=")[1].split("&")[0]
+    assert testapp.get(local_path(redirect)).status_int == 302
+    testapp.post("/works/push", {"csrf_token": csrf_token(testapp.get("/works").text)})
+    registry = app_registry(demo_app)
+    Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
+    with emulator.state.lock:
+        token = next(t for t in emulator.state.tokens.values() if t.orcid == SEED_ORCID)
+    secrets = {
+        "access token": token.access_token,
+        "refresh token": token.refresh_token,
+        "authorization code": code,
+        "client secret": DEMO_CLIENT_SECRET,
+        "token key": app_settings["orcid.token_key"],
+    }
+    login("admin")
+    admin_page = testapp.get("/orcid/admin/calls").text
+    stored = _db_bytes(app_settings)
+    logs = _log_text(caplog)
+    assert "/oauth/token" in logs or "oauth" in admin_page  # the scan saw real traffic
+    assert len(stored) > 0
+    for label, value in secrets.items():
+        assert value.encode() not in stored, f"{label} in the database file"
+        assert value not in logs, f"{label} in a log line"
+        assert value not in admin_page, f"{label} on the admin page"
+
+    login("alice")
+    testapp.post("/orcid/disconnect", {"csrf_token": csrf_token(testapp.get("/works").text)})
+    stored = _db_bytes(app_settings)
+    logs = _log_text(caplog)
+    for label, value in secrets.items():
+        assert value.encode() not in stored, f"{label} in the database file after disconnect"
+        assert value not in logs, f"{label} in a log line after disconnect"
