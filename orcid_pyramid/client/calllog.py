@@ -189,7 +189,7 @@ class CallLog:
         self.sink = sink
         self.redactor = redactor or Redactor()
         self.body_limit = body_limit
-        self._describe_error = describe_error
+        self.describe_error = describe_error
 
     def send(
         self,
@@ -204,67 +204,24 @@ class CallLog:
     ) -> requests.Response:
         """Send one request through ``session`` and record it; re-raises transport errors.
 
-        ``secrets`` are values this call carries (token, code) that must never be recorded.
+        ``secrets`` are values this call carries (token, code) that must never be recorded;
+        ``log_context`` may hold ``user_id``, ``orcid`` and more ``secrets``.
         """
-        context = dict(log_context or {})
-        redactor = self.redactor.with_secrets([*secrets, *context.pop("secrets", ())])
-        at = datetime.now(UTC)
-        started = time.perf_counter()
-        done: list[bool] = []
-
-        def on_response(response: requests.Response, *args: Any, **kw: Any) -> requests.Response:
-            error = None
-            try:
-                response.content  # noqa: B018 - read the body now, so a cut-off body is seen here
-            except Exception as exc:  # the body broke off; record what we know, then re-raise
-                self._emit(redactor, at, started, method, response.request, response.status_code,
-                           None, context, kind, _exception_text(redactor, exc))
-                done.append(True)
-                raise
-            if response.status_code >= 400 and self._describe_error is not None:
-                error = self._describe_error(response)
-            self._emit(redactor, at, started, method, response.request, response.status_code,
-                       response, context, kind, error)
-            done.append(True)
-            return response
-
-        hooks = {"response": [on_response]}
+        exchange = _Exchange(self, method, url, kind, log_context, secrets)
         try:
-            return session.request(method, url, hooks=hooks, **kwargs)
+            return session.request(method, url, hooks={"response": [exchange.on_response]},
+                                   **kwargs)
         except TRANSPORT_EXCEPTIONS as exc:
-            if not done:
-                self._emit(redactor, at, started, method, getattr(exc, "request", None), None,
-                           None, context, kind,
-                           _exception_text(redactor, exc), fallback_url=url)
+            if not exchange.recorded:
+                exchange.record(getattr(exc, "request", None), None, None,
+                                _exception_text(exchange.redactor, exc))
             raise
 
-    def _emit(self, redactor, at, started, method, request, status, response, context, kind,
-              error, fallback_url=None) -> None:
-        duration_ms = round((time.perf_counter() - started) * 1000.0, 3)
-        req_url = getattr(request, "url", None) or fallback_url or ""
-        req_body = getattr(request, "body", None)
-        req_type = (getattr(request, "headers", None) or {}).get("Content-Type")
-        resp_body = None
-        if response is not None:
-            resp_body = redactor.body(response.content, response.headers.get("Content-Type"))
-        orcid = context.get("orcid")
-        if orcid is None and kind == "token" and response is not None:
-            orcid = _orcid_in_token_answer(response)
-        record = CallRecord(
-            at=at,
-            method=method.upper(),
-            url=redactor.url(req_url),
-            status=status,
-            duration_ms=duration_ms,
-            request_body=cap(redactor.body(req_body, req_type), self.body_limit),
-            response_body=cap(resp_body, self.body_limit),
-            orcid=_opt_str(orcid),
-            user_id=_opt_str(context.get("user_id")),
-            error=error,
-            kind=kind,
-        )
-        log.debug("ORCID %s %s %s -> %s (%.1f ms)", kind, record.method, record.url,
-                  status if status is not None else error, duration_ms)
+    def emit(self, record: CallRecord) -> None:
+        """Hand ``record`` to the sink; a failing sink is logged, never raised."""
+        log.debug("ORCID %s %s %s -> %s (%.1f ms)", record.kind, record.method, record.url,
+                  record.status if record.status is not None else record.error,
+                  record.duration_ms)
         if self.sink is None:
             return
         try:
@@ -273,6 +230,63 @@ class CallLog:
             # A broken sink must not turn a successful write into a failure (the put code
             # would be lost); say so loudly instead.
             log.exception("ORCID call-log sink failed for %s %s", record.method, record.url)
+
+
+class _Exchange:
+    """One request in flight: its clock, its secrets, and whether it was recorded yet."""
+
+    def __init__(self, log_: CallLog, method, url, kind, log_context, secrets) -> None:
+        self.log = log_
+        self.method = method.upper()
+        self.url = url
+        self.kind = kind
+        self.context = dict(log_context or {})
+        self.redactor = log_.redactor.with_secrets(
+            [*secrets, *self.context.pop("secrets", ())])
+        self.at = datetime.now(UTC)
+        self.started = time.perf_counter()
+        self.recorded = False
+
+    def on_response(self, response: requests.Response, *args: Any, **kw: Any):
+        """The ``requests`` response hook: read the body, then record the exchange."""
+        try:
+            response.content  # noqa: B018 - read the body now, so a cut-off body is seen here
+        except Exception as exc:  # the body broke off: record what we know, then re-raise
+            self.record(response.request, response.status_code, None,
+                        _exception_text(self.redactor, exc))
+            raise
+        error = None
+        if response.status_code >= 400 and self.log.describe_error is not None:
+            error = self.log.describe_error(response)
+        self.record(response.request, response.status_code, response, error)
+        return response
+
+    def record(self, request, status, response, error) -> None:
+        """Build the redacted :class:`CallRecord` and emit it (once)."""
+        self.recorded = True
+        duration_ms = round((time.perf_counter() - self.started) * 1000.0, 3)
+        redactor, limit = self.redactor, self.log.body_limit
+        req_url = getattr(request, "url", None) or self.url
+        req_type = (getattr(request, "headers", None) or {}).get("Content-Type")
+        resp_body = None
+        if response is not None:
+            resp_body = redactor.body(response.content, response.headers.get("Content-Type"))
+        orcid = self.context.get("orcid")
+        if orcid is None and self.kind == "token" and response is not None:
+            orcid = _orcid_in_token_answer(response)
+        self.log.emit(CallRecord(
+            at=self.at,
+            method=self.method,
+            url=redactor.url(req_url),
+            status=status,
+            duration_ms=duration_ms,
+            request_body=cap(redactor.body(getattr(request, "body", None), req_type), limit),
+            response_body=cap(resp_body, limit),
+            orcid=_opt_str(orcid),
+            user_id=_opt_str(self.context.get("user_id")),
+            error=error,
+            kind=self.kind,
+        ))
 
 
 def _exception_text(redactor: Redactor, exc: BaseException) -> str:

@@ -27,7 +27,8 @@ _ERROR_NS = "http://www.orcid.org/ns/error"
 
 def parse_error_body(response: requests.Response) -> dict[str, Any]:
     """The error members found in ``response`` (empty dict when the body has none)."""
-    text = response.text if response.content else ""
+    # ORCID answers UTF-8; decoding ourselves avoids requests' slow charset guessing
+    text = response.content.decode("utf-8", "replace") if response.content else ""
     data: Any = None
     if text.lstrip().startswith(("{", "[")):
         try:

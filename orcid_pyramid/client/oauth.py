@@ -221,15 +221,17 @@ class OrcidClient(WebhookMixin):
         try:
             # oauthlib checks the answer (error members, access token present); scope=None
             # because ORCID may reorder or narrow scopes, which is not an error here.
-            WebApplicationClient(self.client_id).parse_request_body_response(response.text)
+            WebApplicationClient(self.client_id).parse_request_body_response(
+                response.content.decode("utf-8", "replace"))
         except OAuth2Error as exc:
             raise OrcidOAuthError(
                 exc.error or "invalid_request",
                 self.transport.redactor.with_secrets(secrets).text(exc.description or ""),
                 status=response.status_code,
             ) from None
-        except (ValueError, TypeError) as exc:
-            raise OrcidMalformedResponse(f"ORCID's token answer is invalid: {exc}") from None
+        except Exception as exc:  # oauthlib trips over odd member types in many ways
+            raise OrcidMalformedResponse(
+                f"ORCID's token answer is invalid ({type(exc).__name__})") from None
         return TokenResponse.from_dict(data)
 
     # -- OpenID Connect --------------------------------------------------------------------
@@ -279,7 +281,7 @@ class OrcidClient(WebhookMixin):
         if not access_token:
             raise OrcidUsageError("the member API needs an access token")
         orcid = normalize(orcid)
-        context = {"orcid": orcid, **(log_context or {})}
+        context = {**(log_context or {}), "orcid": orcid}
         return MemberApi(self.transport, self.endpoints, access_token, orcid, context, owner=self)
 
     def _redirect_uri(self, redirect_uri: str | None) -> str:

@@ -69,18 +69,23 @@ class TokenResponse:
             raise OrcidMalformedResponse("ORCID's token answer has no access_token")
         now = now or datetime.now(UTC)
         expires_in = _int_or_none(data.get("expires_in"))
-        expires_at = now + timedelta(seconds=expires_in) if expires_in is not None else None
+        try:
+            expires_at = now + timedelta(seconds=expires_in) if expires_in is not None else None
+        except OverflowError:
+            raise OrcidMalformedResponse(
+                f"ORCID's token answer has an impossible expires_in: {expires_in}") from None
+        scope = _str_or_none(data.get("scope"), "scope") or ""
         return cls(
             access_token=access_token,
-            token_type=str(data.get("token_type") or "bearer"),
-            refresh_token=_str_or_none(data.get("refresh_token")),
+            token_type=_str_or_none(data.get("token_type"), "token_type") or "bearer",
+            refresh_token=_str_or_none(data.get("refresh_token"), "refresh_token"),
             expires_in=expires_in,
             expires_at=expires_at,
-            scope=str(data.get("scope") or "").strip(),
-            scopes=split_scope(data.get("scope")),
-            name=_str_or_none(data.get("name")),
-            orcid=_str_or_none(data.get("orcid")),
-            id_token=_str_or_none(data.get("id_token")),
+            scope=scope,
+            scopes=split_scope(scope),
+            name=_str_or_none(data.get("name"), "name"),
+            orcid=_str_or_none(data.get("orcid"), "orcid"),
+            id_token=_str_or_none(data.get("id_token"), "id_token"),
             raw=dict(data),
         )
 
@@ -111,8 +116,10 @@ class TokenResponse:
 
 
 def _int_or_none(value: Any) -> int | None:
-    if value is None or isinstance(value, bool):
+    if value is None:
         return None
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        raise OrcidMalformedResponse(f"ORCID's token answer has a bad expires_in: {value!r}")
     try:
         return int(value)
     except (TypeError, ValueError):
@@ -121,8 +128,11 @@ def _int_or_none(value: Any) -> int | None:
         ) from None
 
 
-def _str_or_none(value: Any) -> str | None:
+def _str_or_none(value: Any, field_name: str) -> str | None:
     if value is None:
         return None
-    text = str(value).strip()
-    return text or None
+    if not isinstance(value, str):
+        raise OrcidMalformedResponse(
+            f"ORCID's token answer has a {type(value).__name__} where {field_name} should be text"
+        )
+    return value.strip() or None

@@ -61,7 +61,7 @@ class WebhookMixin:
         if not isinstance(callback_url, str) or not callback_url.startswith(("http://", "https://")):
             raise OrcidUsageError(f"a webhook callback must be an http(s) URL: {callback_url!r}")
         url = self.endpoints.webhook_url(orcid, callback_url)
-        context = {"orcid": orcid, **(log_context or {})}
+        context = {**(log_context or {}), "orcid": orcid}
         for attempt in (0, 1):
             token = self.webhook_token(renew=attempt == 1).access_token
             try:

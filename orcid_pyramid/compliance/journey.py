@@ -136,7 +136,8 @@ def link_of(site: Site, user_id: str):
     from orcid_pyramid.models import OrcidLink
 
     with site.db() as db:
-        return db.execute(select(OrcidLink).where(OrcidLink.user_id == user_id)).scalar_one_or_none()
+        query = select(OrcidLink).where(OrcidLink.user_id == user_id)
+        return db.execute(query).scalar_one_or_none()
 
 
 def calls_of(site: Site, user_id: str | None = None) -> list:

@@ -85,6 +85,13 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{tag}: checklist area '{section}'")
     for tag, meaning in SUITE_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")
+    breakage = config.getoption("orcid_breakage")
+    if breakage:
+        from orcid_pyramid.demo.breakage import BREAKAGES
+
+        if breakage not in BREAKAGES:
+            raise pytest.UsageError(
+                f"--orcid-breakage {breakage}: unknown; known: {', '.join(sorted(BREAKAGES))}")
     directory = config.getoption("orcid_evidence")
     store = EvidenceStore(Path(directory) if directory else None)
     config.stash[_STORE] = store

@@ -77,11 +77,7 @@ def build_report(
                     }
                     for s in mine
                 ],
-                "evidence": [
-                    dict(item, scenario=s.get("scenario", ""))
-                    for s in mine
-                    for item in s.get("items", [])
-                ],
+                "evidence": _evidence(mine),
             }
         )
     badges = {
@@ -96,6 +92,19 @@ def build_report(
         "requirements": rows,
         "badges": badges,
     }
+
+
+def _evidence(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The scenarios' evidence, each screenshot file once (several scenarios retake them)."""
+    items, files = [], set()
+    for scenario in scenarios:
+        for item in scenario.get("items", []):
+            if item.get("file"):
+                if item["file"] in files:
+                    continue
+                files.add(item["file"])
+            items.append(dict(item, scenario=scenario.get("scenario", "")))
+    return items
 
 
 def _environment() -> Environment:

@@ -105,6 +105,18 @@ class Site:
             self._server = None
 
 
+def demo_sign_in(testapp, researcher: Researcher) -> None:
+    """Sign in through a login form with ``username`` and ``password`` fields at ``/login``
+    (the demo's; usable as ``orcid.compliance.sign_in`` by hosts with the same form)."""
+    page = testapp.get("/login")
+    form = next((f for f in page.forms.values() if "username" in f.fields), None)
+    assert form is not None, "no sign-in form with a username field at /login"
+    form["username"] = researcher.user_id
+    form["password"] = researcher.site_password or ""
+    response = form.submit()
+    assert response.status_int in (302, 303), f"signing in failed: {response.status}"
+
+
 def query_params(url: str) -> dict[str, str]:
     """The query parameters of ``url`` (last value wins)."""
     return dict(parse_qsl(urlsplit(url).query, keep_blank_values=True))

@@ -2,7 +2,7 @@
 
 ``validate_item`` checks one incoming item (JSON shape) and returns it normalised (work type
 aliases resolved, value wrappers added where ORCID's JSON has them); failures raise
-``ApiError`` with ORCID's status and error code. ``find_duplicate`` is the 409/9021 rule.
+``ApiError`` with ORCID's status and error code. The 409/9021 rule is in ``duplicates.py``.
 """
 
 from __future__ import annotations
@@ -10,77 +10,26 @@ from __future__ import annotations
 import datetime
 import re
 
-from .errors import ApiError, invalid
+from .duplicates import external_ids
+from .duplicates import plain_text as _text
+from .errors import invalid
+from .vocabularies import (
+    AFFILIATIONS,
+    CITATION_TYPES,
+    DISAMBIGUATION_SOURCES,
+    EXTERNAL_ID_TYPES,
+    FUNDING_ROLES,
+    FUNDING_TYPES,
+    LANGUAGE_CODES,
+    RELATIONSHIPS,
+    VISIBILITIES,
+    WORK_ROLES,
+    WORK_TYPE_ALIASES,
+    WORK_TYPES,
+)
 
-WORK_TYPES = frozenset("""
-annotation artistic-performance blog-post book-chapter book-review book cartographic-material
-clinical-study conference-abstract conference-output conference-paper conference-poster
-conference-presentation conference-proceedings data-management-plan data-set design
-dictionary-entry disclosure dissertation-thesis edited-book encyclopedia-entry image invention
-journal-article journal-issue learning-object lecture-speech license magazine-article manual
-moving-image musical-composition newsletter-article newspaper-article online-resource other
-patent physical-object preprint public-speech registered-copyright report research-technique
-research-tool review software sound spin-off-company standards-and-policy
-supervised-student-publication technical-standard test trademark transcription translation
-website working-paper undefined""".split())
-WORK_TYPE_ALIASES = {"article-journal": "journal-article", "chapter": "book-chapter",
-                     "dataset": "data-set", "standard": "standards-and-policy"}
-FUNDING_TYPES = frozenset({"grant", "contract", "award", "salary-award"})
-RELATIONSHIPS = frozenset({"self", "part-of", "version-of", "funded-by"})
-VISIBILITIES = frozenset({"public", "limited", "private", "registered-only"})
-DISAMBIGUATION_SOURCES = frozenset({"RINGGOLD", "GRID", "FUNDREF", "ROR", "LEI"})
-#: ORCID's identifier types for activities (legacy core set plus the common newer ones).
-EXTERNAL_ID_TYPES = frozenset("""
-other-id agr ark arxiv asin asin-tld authenticusid bibcode cba cienciaiul cit ctx dnb doi eid
-emdb empiar ethos grant_number hal handle hir isbn ismn issn jfm jstor k10plus kuid lccn lensid
-mr oclc ol osti pat pdb pmc pmid ppr proposal-id rfc rrid source-work-id ssrn swhid uri urn
-wosuid zbl""".split())
-CITATION_TYPES = frozenset({"bibtex", "formatted-apa", "formatted-chicago", "formatted-harvard",
-                            "formatted-ieee", "formatted-mla", "formatted-vancouver",
-                            "formatted-unspecified", "ris"})
-WORK_ROLES = frozenset({"author", "assignee", "editor", "chair-or-translator", "co-investigator",
-                        "co-inventor", "graduate-student", "other-inventor",
-                        "principal-investigator", "postdoctoral-researcher", "support-staff"})
-FUNDING_ROLES = frozenset({"lead", "co-lead", "supported-by", "other-contribution"})
 _CREDIT_ROLE = re.compile(r"^https?://credit\.niso\.org/contributor-roles/[a-z-]+/?$")
 _ORCID_PATH = re.compile(r"^(\d{4}-){3}\d{3}[\dX]$")
-#: ISO 639-1 style codes ORCID accepts (common-3.0.xsd ``language-code`` documentation)
-LANGUAGE_CODES = frozenset("""
-ab aa af ak sq am ar an hy as av ae ay az bm ba eu be bn bh bi bs br bg my ca ch ce zh_CN zh_TW
-cu cv kw co cr hr cs da dv nl dz en eo et ee fo fj fi fr fy ff gl lg ka de el kl gn gu ht ha iw
-hz hi ho hu is io ig in ia ie iu ik ga it ja jv kn kr ks kk km ki rw ky kv kg ko ku kj lo la lv
-li ln lt lu lb mk mg ms ml mt gv mi mr mh mo mn na nv ng ne nd se no nb nn ny oc oj or om os pi
-pa fa pl pt ps qu rm ro rn ru sm sg sa sc gd sr sn ii sd si sk sl so nr st es su sw ss sv tl ty
-tg ta tt te th bo ti to ts tn tr tk tw ug uk ur uz ve vi vo wa cy wo xh ji yo za zu""".split())
-AFFILIATIONS = ("distinction", "education", "employment", "invited-position", "membership",
-                "qualification", "service")
-_DOI_PREFIX = re.compile(r"^(https?://(dx\.)?doi\.org/|doi:)", re.I)
-
-
-def normalize_id(id_type: str, value: str) -> str:
-    """ORCID's normalised external id value (lower case, DOI prefixes stripped)."""
-    value = (value or "").strip().lower()
-    if (id_type or "").lower() == "doi":
-        value = _DOI_PREFIX.sub("", value)
-    return value
-
-
-def external_ids(section: str, data: dict) -> list[dict]:
-    """The external ids of an item, wherever its section keeps them."""
-    if section == "peer-review":
-        holder = data.get("review-identifiers")
-    elif section == "research-resource":
-        holder = (data.get("proposal") or {}).get("external-ids")
-    else:
-        holder = data.get("external-ids")
-    return list((holder or {}).get("external-id") or [])
-
-
-def _text(value) -> str:
-    """The text of a plain or ``{"value": ...}`` JSON member."""
-    if isinstance(value, dict):
-        value = value.get("value")
-    return value.strip() if isinstance(value, str) else ("" if value is None else str(value))
 
 
 def _wrap(data: dict, *keys: str) -> None:
@@ -302,36 +251,3 @@ def validate_item(section: str, data) -> dict:
     else:
         _person(section, data)
     return data
-
-
-def duplicate_keys(section: str, data: dict) -> frozenset:
-    """What the duplicate rule compares: (type, normalised value, relationship), part-of left
-    out (two items clash when they share a key: same id and relationship, not both part-of)."""
-    keys = set()
-    for ext in external_ids(section, data):
-        relationship = ext.get("external-id-relationship")
-        if relationship != "part-of":
-            kind = ext.get("external-id-type")
-            keys.add((kind, normalize_id(kind, _text(ext.get("external-id-value"))),
-                      relationship))
-    return frozenset(keys)
-
-
-def find_duplicate(section: str, data: dict, own_items) -> int | None:
-    """The put code of an item from the same source with a clashing external id, or None.
-
-    ``own_items`` are (put_code, duplicate_keys) pairs of the same client in the same section,
-    without the item being updated (ActivityValidator, api-facts §3.4).
-    """
-    mine = duplicate_keys(section, data)
-    for put_code, keys in own_items:
-        if mine & keys:
-            return put_code
-    return None
-
-
-def duplicate_error(put_code: int) -> ApiError:
-    """409/9021, naming the existing item's put code as ORCID does."""
-    return ApiError(409, 9021, "409 Conflict: You have already added this activity (matched by "
-                    f"external identifiers), please see element with put-code {put_code}. If you "
-                    "are trying to edit the item, please use PUT instead of POST.")

@@ -51,7 +51,7 @@ class DbTokenBucket:
         self.name = name
         self.rate = float(rate) * margin
         # keep a few tokens of ORCID's burst as headroom for jitter on the way
-        self.burst = max(1.0, float(burst) - max(1.0, float(burst) * (1 - margin) * 4))
+        self.burst = max(1.0, float(burst) * (1 - (1 - margin) * 4))
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0  # total seconds spent waiting (for the summary)
@@ -108,10 +108,10 @@ class LocalTokenBucket:
             now = self.clock()
             self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
             self.updated = now
-            if self.tokens >= 1:
-                self.tokens -= 1
+            if self.tokens >= 1 - 1e-9:  # float refill may land a hair under one token
+                self.tokens = max(0.0, self.tokens - 1)
                 return 0.0
-            return (1.0 - self.tokens) / self.rate
+            return max(0.0005, (1.0 - self.tokens) / self.rate)
 
     def acquire(self) -> None:
         """Block until a token is taken."""
@@ -142,7 +142,7 @@ def bucket_for(engine, rate: float, burst: float, margin: float = 0.97):
     with _LOCAL_LOCK:
         bucket = _LOCAL_BUCKETS.get(key)
         if bucket is None:
-            reserve = max(1.0, float(burst) * (1 - margin) * 4)
+            reserve = float(burst) * (1 - margin) * 4
             bucket = LocalTokenBucket(float(rate) * margin, max(1.0, float(burst) - reserve))
             _LOCAL_BUCKETS[key] = bucket
         return bucket

@@ -36,13 +36,31 @@ def permissions_in_words(scopes) -> list[str]:
     return [SCOPE_WORDS[s] for s in known] + sorted(s for s in scopes if s not in SCOPE_WORDS)
 
 
-def user_items(request, user_id: str) -> list:
-    """The sync engine's per-item status for this user; [] when sync is not installed."""
+def link_and_items(request, user_id: str):
+    """The user's link and the sync engine's per-item status, in ONE query (a left join);
+    ``(link or None, [])`` when sync is not installed or the user has no link."""
+    from sqlalchemy import select
+
+    from ..models import OrcidLink
+
     try:
-        from ..sync.status import items_for_user
+        from ..models.sync import OrcidItem
+        from ..sync import status
     except ImportError:
-        return []
-    return items_for_user(request.orcid_db, user_id)
+        return request.orcid_link, []
+    # sync's row -> display object; the public per-user function costs a second query
+    to_status = getattr(status, "item_status", None) or getattr(status, "_display", None)
+    if to_status is None:
+        return request.orcid_link, status.items_for_user(request.orcid_db, user_id)
+    rows = request.orcid_db.execute(
+        select(OrcidLink, OrcidItem)
+        .outerjoin(OrcidItem, OrcidItem.user_id == OrcidLink.user_id)
+        .where(OrcidLink.user_id == user_id)
+        .order_by(OrcidItem.section, OrcidItem.title, OrcidItem.id)
+    ).all()
+    if not rows:
+        return None, []
+    return rows[0][0], [to_status(item) for _, item in rows if item is not None]
 
 
 def site_name(request) -> str:
@@ -53,13 +71,13 @@ def site_name(request) -> str:
 def panel_view(request):
     """Connected: the iD, name, permissions, date, items and Disconnect. Otherwise: Connect."""
     user_id = require_user(request)
-    link = request.orcid_link
+    link, items = link_and_items(request, user_id)
     values = {"link": link, "site_name": site_name(request), "purpose": purpose(request)}
     if link is not None:
         values.update(
             connected_at=link.created_at.strftime("%d %B %Y") if link.created_at else "",
             permissions=permissions_in_words(link.scopes),
-            items=user_items(request, user_id),
+            items=items,
             revoked=not link.is_live(),
         )
     return values

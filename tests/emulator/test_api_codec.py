@@ -3,7 +3,6 @@
 Property test (hypothesis): any work the JSON API accepts survives JSON -> XML -> JSON.
 """
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import pytest
@@ -12,7 +11,7 @@ from hypothesis import strategies as st
 
 from orcid_pyramid.emulator import codec
 
-from .test_api_support import XML, api, web, work  # noqa: F401 - fixtures
+from .api_helpers import XML, work
 
 # XML 1.0 cannot carry control characters; ORCID's values never start/end with blanks.
 _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,

@@ -1,6 +1,5 @@
 """Content negotiation, tokens and error bodies of the member API (api-facts §3.1, §4)."""
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import json
@@ -9,18 +8,7 @@ import pytest
 from lxml import etree
 from webtest import TestApp
 
-from .test_api_support import (  # noqa: F401 - fixtures
-    ALL_SCOPES,
-    JSON,
-    ORCID,
-    XML,
-    Api,
-    api,
-    public_token,
-    token_for,
-    web,
-    work,
-)
+from .api_helpers import ALL_SCOPES, JSON, ORCID, XML, Api, public_token, token_for, work
 
 FIVE_KEYS = ["response-code", "developer-message", "user-message", "error-code", "more-info"]
 ERROR_NS = "{http://www.orcid.org/ns/error}"

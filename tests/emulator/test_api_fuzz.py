@@ -1,7 +1,6 @@
 """Bad input never breaks the emulator: any JSON in any field of a write answers ORCID's 4xx
 with its five-key body, never a 500 (house rule; api-facts §4)."""
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import json
@@ -9,15 +8,7 @@ import json
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from .test_api_support import (  # noqa: F401 - fixtures
-    affiliation,
-    api,
-    funding,
-    peer_review,
-    research_resource,
-    web,
-    work,
-)
+from .api_helpers import affiliation, funding, peer_review, research_resource, work
 
 _JSON = st.recursive(
     st.none() | st.booleans() | st.integers(-5, 5) | st.text(max_size=5),

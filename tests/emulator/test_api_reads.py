@@ -1,26 +1,22 @@
 """Member and public API reads: views, groups and visibility filtering (api-facts §3.2, §3.3,
 §5.4)."""
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import pytest
 
-from .test_api_support import (  # noqa: F401 - fixtures
+from .api_helpers import (
     ALL_SCOPES,
     ORCID,
     PERSON_ITEMS,
     Api,
     affiliation,
-    api,
     ext_id,
     funding,
-    other_api,
     peer_review,
     public_token,
     research_resource,
     token_for,
-    web,
     work,
 )
 
@@ -259,3 +255,10 @@ def test_user_added_items_have_the_record_as_source_and_count_as_self_asserted(a
     assert api.get("summary").json["works"] == {"self-asserted-count": 1, "validated-count": 0}
     api.put(f"work/{item.put_code}", work(doi="10.1/user", **{"put-code": item.put_code}),
             status=403)
+
+
+def test_api_helpers_reach_the_member_api_with_a_real_token(api):
+    """§3.2: a token from the code exchange reads the record it was issued for."""
+    body = api.get("record").json
+    assert body["orcid-identifier"]["path"] == ORCID
+    assert body["path"] == f"/{ORCID}"

@@ -1,22 +1,19 @@
 """ORCID's validation of incoming items, with its error codes (api-facts §3.5, §4.2, §5.5)."""
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import copy
 
 import pytest
 
-from .test_api_support import (  # noqa: F401 - fixtures
+from .api_helpers import (
     ORG,
     affiliation,
-    api,
     date,
     ext_id,
     funding,
     peer_review,
     research_resource,
-    web,
     work,
 )
 

@@ -1,23 +1,19 @@
 """Member API writes: POST/PUT/DELETE, put codes, source and duplicate rules (api-facts §3.4)."""
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import pytest
 
-from .test_api_support import (  # noqa: F401 - fixtures
+from .api_helpers import (
     CLIENT,
     JSON,
     ORCID,
     PERSON_ITEMS,
     affiliation,
-    api,
     ext_id,
     funding,
-    other_api,
     peer_review,
     research_resource,
-    web,
     work,
 )
 

@@ -4,22 +4,14 @@ The record is filled through the API with ORCID's own JSON write samples (every 
 every read view, every item, every summary, bulk answers and error bodies are fetched as XML.
 """
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import json
 
 import pytest
 
-from .test_api_support import (  # noqa: F401 - fixtures
-    JSON,
-    ORCID,
-    XML,
-    api,
-    web,
-    work,
-)
-from .test_xsd_support import model_dir, schemas  # noqa: F401 - fixture
+from .api_helpers import JSON, ORCID, XML, work
+from .xsd_helpers import model_dir
 
 #: JSON write sample -> the API path it is posted to
 SAMPLES = {
@@ -113,3 +105,14 @@ def test_put_answer_in_xml_validates(api, schemas):
     answer = api.put(f"work/{put_code}", work("New", **{"put-code": put_code}), accept=XML)
     assert schemas.validate(answer.body).get("put-code") == str(put_code)
     assert JSON != XML
+
+
+def test_schemas_reject_a_document_out_of_xsd_order(schemas):
+    """The validator is real: a work with type before title fails ORCID's XSD."""
+    import xmlschema
+
+    bad = (b'<work:work xmlns:common="http://www.orcid.org/ns/common" '
+           b'xmlns:work="http://www.orcid.org/ns/work"><work:type>book</work:type>'
+           b'<work:title><common:title>T</common:title></work:title></work:work>')
+    with pytest.raises(xmlschema.XMLSchemaValidationError):
+        schemas.validate(bad)

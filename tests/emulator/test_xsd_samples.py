@@ -14,13 +14,12 @@ Notes on the samples:
   they are accepted here.
 """
 
-# ruff: noqa: F811 - pytest fixtures are imported from the support modules by name
 from __future__ import annotations
 
 import pytest
 
-from .test_api_support import JSON, XML, api, web  # noqa: F401 - fixtures
-from .test_xsd_support import model_dir, schemas  # noqa: F401 - fixture
+from .api_helpers import JSON, XML
+from .xsd_helpers import model_dir
 
 NOT_PAYLOADS = {"peer-review-group-id.json"}
 #: bulk sample -> {element index: the error code ORCID's rules give it}

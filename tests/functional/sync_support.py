@@ -97,6 +97,14 @@ class SyncWorld:
             SyncService(db, self.settings).put(user_id, local_key, item)
             db.commit()
 
+    def put_many(self, user_id: str, items: dict) -> None:
+        """The host changes several objects of one user in one transaction."""
+        with self.session() as db:
+            service = SyncService(db, self.settings)
+            for local_key, item in items.items():
+                service.put(user_id, local_key, item)
+            db.commit()
+
     def remove(self, user_id: str, local_key: str, section: str) -> None:
         """The host deletes an object."""
         with self.session() as db:
@@ -126,6 +134,13 @@ def section_items(record: dict, section: str) -> list[dict]:
 def build_world(emulator, db_url: str, **settings) -> SyncWorld:
     """Create the tables on ``db_url`` and return the world."""
     engine = get_engine(db_url)
+    if engine.dialect.name == "sqlite":
+        from sqlalchemy import event
+
+        @event.listens_for(engine, "connect")
+        def _fast(dbapi_connection, record):  # test speed only: no fsync per commit
+            dbapi_connection.execute("PRAGMA synchronous=OFF")
+
     Base.metadata.create_all(engine)
     return SyncWorld(emulator, engine, make_settings(emulator, db_url, **settings))
 

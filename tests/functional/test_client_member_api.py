@@ -127,6 +127,17 @@ def test_webhooks_register_once_and_unregister(client, member):
         client.unregister_webhook(DEMO_ORCID, callback)
 
 
+def test_a_revoked_webhook_token_is_renewed_once(client, records):
+    callback = "http://127.0.0.1:9/orcid/webhook/AbCdEfGhIjKlMnOpQrSt"
+    first = client.webhook_token()
+    client.revoke(first.access_token)
+    records.clear()
+    assert client.register_webhook(DEMO_ORCID, callback) is True
+    assert client.webhook_token().access_token != first.access_token
+    assert [(r.kind, r.status) for r in records] == [
+        ("webhook", 401), ("token", 200), ("webhook", 201)]
+
+
 class CountingLimiter:
     """A rate limiter stand-in that only counts (the real one is the sync engine's)."""
 

@@ -39,7 +39,7 @@ def test_connected_panel_shows_the_full_id_display_and_permissions(testapp, logi
     assert len(links) == 1
     link = links[0]
     assert f'href="{FULL_URI}"' in link
-    assert f'<img src="http://localhost/orcid-static/orcid-id.svg" alt="ORCID iD icon"' in link
+    assert '<img src="http://localhost/orcid-static/orcid-id.svg" alt="ORCID iD icon"' in link
     assert link.endswith(f">{FULL_URI}</a>")
     assert 'aria-label="ORCID record of Josiah Carberry: ' in link
     assert "Josiah Carberry" in page.text

@@ -281,3 +281,8 @@ def test_lenient_context_only_applies_inside_the_block():
         Work(title="", type="nonsense")
     with pytest.raises(OrcidValidationError):
         Work(title="", type="nonsense")
+
+
+def test_a_lone_external_id_instead_of_a_list_is_a_clear_error():
+    with pytest.raises(OrcidValidationError, match="work.external_ids: must be a list"):
+        full_work(external_ids=DOI)

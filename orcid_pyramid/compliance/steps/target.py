@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..site import Researcher, Site
+from ..site import Researcher, Site, demo_sign_in
 
 LIVE_VARIABLES = (
     "ORCID_CLIENT_ID",
@@ -71,7 +71,9 @@ def site(request, orcid_target: Target) -> Site:
     if orcid_target.kind == "live":
         pytest.skip(_live_skip_reason())
     if orcid_target.kind == "app":
-        yield request.getfixturevalue("_app_site")
+        shared = request.getfixturevalue("_app_site")
+        _fresh_start(shared)
+        yield shared
         return
     built = _demo_site(request, orcid_target)
     yield built
@@ -102,26 +104,9 @@ def _demo_site(request, target: Target) -> Site:
         sandbox=emulator.control,
         sandbox_state=emulator.state,
         sandbox_url=emulator.base_url,
-        sign_in=_demo_sign_in,
+        sign_in=demo_sign_in,
         researchers=researchers,
     )
-
-
-def _demo_sign_in(testapp, researcher: Researcher) -> None:
-    """Sign in through the demo's own form, as a person would."""
-    page = testapp.get("/login")
-    form = page.forms[0] if len(page.forms) == 1 else _form_with(page, "username")
-    form["username"] = researcher.user_id
-    form["password"] = researcher.site_password or ""
-    response = form.submit()
-    assert response.status_int in (302, 303), f"signing in failed: {response.status}"
-
-
-def _form_with(page, field: str):
-    for form in page.forms.values():
-        if field in form.fields:
-            return form
-    raise AssertionError(f"no form with a {field!r} field on {page.request.path}")
 
 
 @pytest.fixture(scope="session")
@@ -178,8 +163,13 @@ def _app_sandbox(settings):
 
 
 def _app_sign_in(registry):
-    """A host's sign-in hook: ``orcid.compliance.sign_in`` = ``module:callable(testapp, user)``
-    and ``orcid.compliance.users`` = ``user_id:given:family:email`` lines."""
+    """A host's sign-in hook for the suite.
+
+    ``orcid.compliance.sign_in`` = ``module:callable(testapp, researcher)`` signs a test
+    account in; ``orcid.compliance.users`` lists test accounts, one per line, as
+    ``user_id:site_password:given_names:family_names:email:orcid:orcid_password`` (the iD
+    and password of the researcher's record on the emulator).
+    """
     from pyramid.path import DottedNameResolver
 
     settings = registry.settings
@@ -190,9 +180,31 @@ def _app_sign_in(registry):
     sign_in = DottedNameResolver().resolve(dotted)
     researchers = {}
     for line in str(settings.get("orcid.compliance.users", "")).split():
-        user_id, given, family, email = (line.split(":") + ["", "", ""])[:4]
-        researchers[user_id] = Researcher(user_id, given, family or None, email)
+        fields = (line.split(":") + [""] * 7)[:7]
+        user_id, site_password, given, family, email, orcid, password = fields
+        researchers[user_id] = Researcher(user_id, given, family or None, email,
+                                          orcid=orcid or None, password=password or None,
+                                          site_password=site_password)
     return sign_in, researchers, ""
+
+
+def _fresh_start(site: Site) -> None:
+    """An ``--orcid-app`` scenario starts from scratch: the emulator back to its seed, and
+    nothing stored for the test accounts (the app and its database live for the whole run)."""
+    from sqlalchemy import delete
+
+    from orcid_pyramid.models import Base
+
+    if site.sandbox is not None:
+        site.sandbox.reset()
+    users = list(site.researchers)
+    if not users:
+        return
+    with site.db() as db:
+        for table in reversed(Base.metadata.sorted_tables):
+            if "user_id" in table.c:
+                db.execute(delete(table).where(table.c.user_id.in_(users)))
+        db.commit()
 
 
 class _EmbeddedEmulator:

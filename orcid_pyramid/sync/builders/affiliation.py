@@ -39,7 +39,10 @@ class Affiliation(OrcidItem):
     external_ids: tuple[ExternalId, ...] = ()
 
     def _normalize(self) -> None:
-        self._set("external_ids", normalize_external_ids(self.external_ids))
+        self._set(
+            "external_ids",
+            normalize_external_ids(f"{self.section}.external_ids", self.external_ids),
+        )
         if isinstance(self.organization, Organization):
             self._set("organization", self.organization.normalized())
         self._set("start_date", FuzzyDate.coerce(self.start_date, f"{self.section}.start_date"))

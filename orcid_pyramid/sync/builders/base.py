@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, ClassVar
 
 from . import vocab
-from .common import OrcidValidationError, value_of
+from .common import OrcidValidationError, as_tuple, value_of
 
 # Set while ``from_json(strict=False)`` builds an item: records read from ORCID may hold
 # data entered by the user or other clients that our write rules would refuse, and
@@ -74,8 +74,7 @@ class OrcidItem:
         object.__setattr__(self, name, value)
 
     def _tuple(self, name: str) -> None:
-        value = getattr(self, name)
-        self._set(name, tuple(value) if value is not None else ())
+        self._set(name, as_tuple(f"{self.section}.{name}", getattr(self, name)))
 
     def validate(self) -> None:
         """Raise :class:`OrcidValidationError` if the item breaks one of ORCID's rules."""

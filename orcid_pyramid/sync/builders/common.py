@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -251,11 +252,21 @@ class ExternalId:
         )
 
 
-def normalize_external_ids(ids) -> tuple:
+def as_tuple(field: str, value: Any) -> tuple:
+    """A list-like value as a tuple (None gives ``()``); anything else is an error."""
+    if value is None:
+        return ()
+    if isinstance(value, (str, bytes, dict)) or not isinstance(value, Iterable):
+        # a lone ExternalId/Contributor instead of a list is an easy slip: say so
+        raise OrcidValidationError(field, "must be a list")
+    return tuple(value)
+
+
+def normalize_external_ids(field: str, ids: Any) -> tuple:
     """Activity external ids in ORCID's spelling: lower-case type and relationship, trimmed
     value (``DOI`` -> ``doi``). Person external identifiers keep their free-text type."""
     found = []
-    for eid in ids or ():
+    for eid in as_tuple(field, ids):
         if isinstance(eid, ExternalId):
             eid = ExternalId(
                 eid.type.strip().lower() if isinstance(eid.type, str) else eid.type,

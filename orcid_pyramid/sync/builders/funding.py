@@ -60,7 +60,10 @@ class Funding(OrcidItem):
     contributors: tuple[Contributor, ...] = ()
 
     def _normalize(self) -> None:
-        self._set("external_ids", normalize_external_ids(self.external_ids))
+        self._set(
+            "external_ids",
+            normalize_external_ids(f"{self.section}.external_ids", self.external_ids),
+        )
         self._tuple("contributors")
         if isinstance(self.type, str):
             self._set("type", self.type.strip().lower().replace("_", "-"))

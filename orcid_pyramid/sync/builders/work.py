@@ -79,7 +79,10 @@ class Work(OrcidItem):
     country: str | None = None
 
     def _normalize(self) -> None:
-        self._set("external_ids", normalize_external_ids(self.external_ids))
+        self._set(
+            "external_ids",
+            normalize_external_ids(f"{self.section}.external_ids", self.external_ids),
+        )
         self._tuple("contributors")
         self._set("type", normalize_work_type(self.type))
         self._set(

@@ -1,8 +1,7 @@
-"""Shared helpers for the member API tests: tokens through the control API, a WebTest client
-on the emulator's WSGI app, and minimal valid payloads (api-facts §5).
+"""Helpers for the member API tests: tokens through the control API, a WebTest client on
+the emulator's WSGI app, and minimal valid payloads (api-facts §5).
 
-The other ``test_api_*`` modules import the fixtures from here. The one test in this module
-proves the helpers themselves reach the API with a real token.
+The fixtures built on them (``web``, ``api``, ``other_api``) are in ``conftest.py``.
 """
 
 from __future__ import annotations
@@ -11,7 +10,6 @@ import copy
 import json
 from urllib.parse import parse_qs, urlsplit
 
-import pytest
 from webtest import TestApp
 
 from orcid_pyramid.emulator import seed
@@ -101,26 +99,6 @@ class Api:
         return int(answer.headers["Location"].rsplit("/", 1)[1])
 
 
-@pytest.fixture
-def web(emulator):
-    """WebTest on the emulator's WSGI app (reset to the demo seed)."""
-    return TestApp(emulator.app)
-
-
-@pytest.fixture
-def api(web, emulator):
-    """The demo client with read-limited + both update scopes on the demo record."""
-    return Api(web, token_for(web, emulator.control, ALL_SCOPES))
-
-
-@pytest.fixture
-def other_api(web, emulator):
-    """A second member client with the same scopes on the same record."""
-    emulator.control.add_client(client_id=OTHER_CLIENT, client_secret="other-secret",
-                                name="Other member")
-    return Api(web, token_for(web, emulator.control, ALL_SCOPES, OTHER_CLIENT, "other-secret"))
-
-
 def error_of(answer) -> dict:
     """The five-key JSON error body of a response."""
     return answer.json
@@ -204,10 +182,3 @@ PERSON_ITEMS = {
                              "external-id-relationship": "self"},
     "address": {"country": {"value": "US"}},
 }
-
-
-def test_api_helpers_reach_the_member_api_with_a_real_token(api):
-    """§3.2: a token from the code exchange reads the record it was issued for."""
-    body = api.get("record").json
-    assert body["orcid-identifier"]["path"] == ORCID
-    assert body["path"] == f"/{ORCID}"

@@ -1,7 +1,7 @@
 """ORCID's v3.0 XSDs (orcid-model, MIT) for the XSD tests: where they are, loaded once.
 
-The folder is ``../shared/orcid-model`` beside the checkout, or ``$ORCID_MODEL_DIR``. Tests that
-need it skip with a reason when it is absent (toolchain notes).
+The folder is ``../shared/orcid-model`` beside the checkout, or ``$ORCID_MODEL_DIR``. The
+``schemas`` fixture (``conftest.py``) skips with a reason when it is absent (toolchain notes).
 """
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-import pytest
 from lxml import etree
 
 CHECKOUT = Path(__file__).resolve().parents[2]
@@ -49,24 +48,3 @@ class Schemas:
         prefix = etree.QName(root).namespace.rsplit("/", 1)[1]
         self.for_prefix(prefix).validate(root)
         return root
-
-
-@pytest.fixture(scope="session")
-def schemas() -> Schemas:
-    """ORCID's XSDs, or a skip when orcid-model is absent."""
-    folder = model_dir()
-    if folder is None:
-        pytest.skip("ORCID's orcid-model XSDs are not beside the checkout "
-                    "(../shared/orcid-model) and ORCID_MODEL_DIR is not set")
-    return Schemas(folder)
-
-
-def test_schemas_reject_a_document_out_of_xsd_order(schemas):
-    """The validator is real: a work with type before title fails ORCID's XSD."""
-    import xmlschema
-
-    bad = (b'<work:work xmlns:common="http://www.orcid.org/ns/common" '
-           b'xmlns:work="http://www.orcid.org/ns/work"><work:type>book</work:type>'
-           b'<work:title><common:title>T</common:title></work:title></work:work>')
-    with pytest.raises(xmlschema.XMLSchemaValidationError):
-        schemas.validate(bad)

@@ -1,0 +1,110 @@
+"""Reads of the member and public API v3.0 (api-facts §3.2, §3.3): ``GET /v3.0/{orcid}/...``.
+
+``read`` answers a routed, authenticated GET; the bodies come from ``views.py`` and are
+filtered by what the caller may see.
+"""
+
+from __future__ import annotations
+
+from webob import Response
+
+from . import records, views
+from .api_common import MAX_BULK, VIEWS, Caller, item_qname, list_qname, put_code, render
+from .errors import ApiError, not_found, unroutable
+
+
+def read(record, caller: Caller, rest: list[str], negotiated) -> Response:
+    """Answer ``GET /v3.0/{orcid}/{rest...}`` (the route is already checked)."""
+    section = rest[0]
+
+    def see_person(visibility: str) -> bool:
+        return caller.sees(record, visibility, "person")
+
+    def see_item(item) -> bool:
+        area = "activities" if item.section in records.ACTIVITIES else "person"
+        return caller.sees(record, item.visibility, area, item.source_client_id)
+
+    if section == "record":
+        return render(views.record_json(record, see_item, see_person), VIEWS[section],
+                      negotiated)
+    if section == "person":
+        return render(views.person_json(record, see_item, see_person), VIEWS[section],
+                      negotiated)
+    if section == "personal-details":
+        return render(views.personal_details_json(record, see_item, see_person),
+                      VIEWS[section], negotiated)
+    if section == "activities":
+        return render(views.activities_json(record, see_item), VIEWS[section], negotiated)
+    if section == "email":
+        return render(views.emails_json(record, lambda v: caller.sees(record, v, "email")),
+                      VIEWS[section], negotiated)
+    if section == "biography":
+        return _read_biography(record, caller, negotiated)
+    if section == "summary":
+        return _read_summary(record, caller, see_item, negotiated)
+    canonical = records.canonical_section(section)
+    if section == "works" and len(rest) == 2:
+        return _read_bulk(record, rest[1], see_item, caller, negotiated)
+    if len(rest) == 1:
+        if canonical in records.ACTIVITIES:
+            body = views.activity_section_json(record, canonical, see_item)
+        else:
+            body = views.person_section_json(record, canonical, see_item)
+        return render(body, list_qname(canonical), negotiated)
+    item = record.find(canonical, put_code(rest[-1]))
+    if item is None:
+        raise not_found(f"No {section} with put-code {rest[-1]}")
+    _check_visible(caller, item, see_item)
+    if len(rest) == 3:  # /{activity}/summary/{put-code}
+        return render(views.summary_json(record, item),
+                      f"{canonical}:{canonical}-summary", negotiated)
+    return render(views.item_json(record, item), item_qname(canonical), negotiated)
+
+
+def _check_visible(caller: Caller, item, see_item) -> None:
+    if see_item(item):
+        return
+    if caller.public_only:
+        raise ApiError(403, 9039, "403 Forbidden: The item is not public and cannot be "
+                       "accessed with the Public API.")
+    if item.visibility == "private":
+        raise ApiError(403, 9013, "403 Forbidden: The item is private and you are not the "
+                       "source of it.")
+    raise ApiError(403, 9038, "409 Conflict: The item has a limited or private visibility and "
+                   "your request doesn't have the required scope.")
+
+
+def _read_biography(record, caller: Caller, negotiated) -> Response:
+    if not record.biography:
+        raise ApiError(404, 9041, "404 Not Found: The biography was not found.")
+    body = views.biography_json(record, lambda v: caller.sees(record, v, "person"))
+    if body is None:
+        raise ApiError(403, 9039 if caller.public_only else 9038, "403 Forbidden: The "
+                       "biography is not public and your request doesn't have the required "
+                       "scope.")
+    return render(body, VIEWS["biography"], negotiated)
+
+
+def _read_summary(record, caller: Caller, see_item, negotiated) -> Response:
+    if caller.client_id is None or caller.public_only:
+        raise unroutable(404, "HTTP 404 Not Found: the record summary is on the member API only")
+    return render(views.record_summary_json(record, see_item), "summary:record-summary",
+                  negotiated)
+
+
+def _read_bulk(record, codes: str, see_item, caller: Caller, negotiated) -> Response:
+    wanted = [c.strip() for c in codes.split(",") if c.strip()]
+    if len(wanted) > MAX_BULK:
+        raise ApiError(400, 9042, "400 Bad Request: Too many put codes specified: maximum is "
+                       f"{MAX_BULK}")
+    entries = []
+    for text in wanted:
+        try:
+            item = record.find("work", put_code(text))
+            if item is None:
+                raise not_found(f"No work with put-code {text}")
+            _check_visible(caller, item, see_item)
+            entries.append({"work": views.item_json(record, item)})
+        except ApiError as err:
+            entries.append({"error": err.body()})
+    return render({"bulk": entries}, "bulk:bulk", negotiated)
