@@ -61,6 +61,12 @@ Feature: Best practices
     When the researcher opens their ORCID panel
     Then the iD is shown with the green iD icon and its full https URI, linked
 
+  @BP-6
+  Scenario: The connect button uses ORCID's wording and iD icon
+    Given a researcher is signed in to the site
+    When the researcher opens their ORCID panel
+    Then the panel offers ORCID's connect button with the green iD icon
+
   @BP-6 @breach
   Scenario: An iD that was not authenticated gets no iD icon
     Then an iD typed by someone is displayed without the iD icon

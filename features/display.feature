@@ -8,6 +8,12 @@ Feature: Collect & Connect: Display
     When the researcher opens their ORCID panel
     Then the iD is shown with the green iD icon and its full https URI, linked
 
+  @CC-DISPLAY @demo-only
+  Scenario: The iD is displayed wherever the researcher appears
+    Given a researcher has connected their ORCID iD
+    When someone opens the site's list of people
+    Then the iD is shown with the green iD icon and its full https URI, linked
+
   @CC-DISPLAY @browser
   Scenario: The panel shows the iD in a browser
     Given a researcher is signed in to the site in a browser

@@ -22,8 +22,10 @@ _BROKEN_RUN = {2, 3, 4}
 
 def find_features(explicit: str | None) -> Path | None:
     """The ``features/`` folder: the option, ``./features``, or the one in this checkout."""
-    candidates = [Path(explicit)] if explicit else []
-    candidates += [Path.cwd() / "features", Path(__file__).resolve().parents[2] / "features"]
+    if explicit:
+        candidates = [Path(explicit)]
+    else:
+        candidates = [Path.cwd() / "features", Path(__file__).resolve().parents[2] / "features"]
     for candidate in candidates:
         if candidate.is_dir() and any(candidate.glob("*.feature")):
             return candidate.resolve()

@@ -40,8 +40,9 @@ VIEWPORT = {"width": 1000, "height": 760}
 def chromium_path() -> str | None:
     """The Chromium binary to drive, or None when there is none on this machine."""
     configured = os.environ.get("ORCID_CHROMIUM")
-    candidates = [configured] if configured else []
-    candidates += ["/usr/bin/chromium", shutil.which("chromium") or ""]
+    # a configured path is the only candidate: a wrong one must not silently fall back
+    candidates = [configured] if configured else ["/usr/bin/chromium",
+                                                  shutil.which("chromium") or ""]
     for candidate in candidates:
         if candidate and Path(candidate).is_file() and os.access(candidate, os.X_OK):
             return candidate

@@ -103,6 +103,16 @@ def evidence_store(config: pytest.Config) -> EvidenceStore:
     return config.stash[_STORE]
 
 
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    """``@demo-only`` needs the bundled demo; ``@emulator-only`` needs the emulator."""
+    config = item.config
+    live = config.getoption("orcid_live")
+    if item.get_closest_marker("demo-only") and (live or config.getoption("orcid_app")):
+        pytest.skip("needs the bundled demo site (its pages and accounts)")
+    if item.get_closest_marker("emulator-only") and live:
+        pytest.skip("stages ORCID-side events through the emulator's control API")
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     if config.getoption("orcid_live"):
         target = "the live ORCID sandbox"

@@ -92,16 +92,13 @@ class Site:
     def server_url(self) -> str:
         """The site served by waitress on 127.0.0.1 (started on first use)."""
         if self._server is None:
-            self._server = _serve(self.app)
+            self._server = serve(self.app)
         return self._server[0]
 
     def close(self) -> None:
         """Stop the site's server, if one was started."""
         if self._server is not None:
-            _url, server, thread, stopping = self._server
-            stopping.set()
-            server.trigger.pull_trigger()  # wake the loop so it sees the flag now
-            thread.join(5)
+            stop_server(self._server)
             self._server = None
 
 
@@ -128,15 +125,25 @@ def local_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def _serve(app) -> tuple[str, Any, threading.Thread, threading.Event]:
+def serve(app, host: str = "127.0.0.1", port: int = 0,
+          threads: int = 4) -> tuple[str, Any, threading.Thread, threading.Event]:
+    """Serve ``app`` with waitress in a daemon thread; returns a handle for :func:`stop_server`."""
     from waitress.server import create_server
 
-    server = create_server(app, host="127.0.0.1", port=0, threads=4)
+    server = create_server(app, host=host, port=port, threads=threads)
     stopping = threading.Event()
     thread = threading.Thread(target=_loop, args=(server, stopping), name="orcid-compliance-site",
                               daemon=True)
     thread.start()
-    return f"http://127.0.0.1:{server.effective_port}", server, thread, stopping
+    return f"http://{host}:{server.effective_port}", server, thread, stopping
+
+
+def stop_server(handle) -> None:
+    """Stop a server started by :func:`serve`."""
+    _url, server, thread, stopping = handle
+    stopping.set()
+    server.trigger.pull_trigger()  # wake the loop so it sees the flag now
+    thread.join(5)
 
 
 def _loop(server, stopping: threading.Event) -> None:

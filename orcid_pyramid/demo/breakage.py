@@ -1,8 +1,8 @@
 """Deliberately broken configurations of the demo, for the compliance suite's meta-test.
 
 Each breakage is the kind of mistake ORCID's reviewers see, made only through the add-on's
-public seams (its settings object, its registry utilities, asset overrides), never by editing
-the add-on. The meta-test runs the compliance features against each and checks that exactly
+public seams (its settings object, its registry utilities, asset overrides) or the host's own
+(the session factory), never by editing the add-on. The meta-test runs the compliance features against each and checks that exactly
 the checklist IDs listed here fail.
 
 Use: ``break_app(app.registry, "non-root-token-url")`` on a built app (the suite's
@@ -12,6 +12,7 @@ Use: ``break_app(app.registry, "non-root-token-url")`` on a built app (the suite
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
@@ -124,6 +125,67 @@ def _post_for_updates(registry) -> None:
     registry[SYNC_CLIENT_FACTORY] = factory
 
 
+class _StateCheckOff:
+    """The host's session, except that any callback ``state`` looks like one the site issued
+    (to the signed-in user, unexpired): the state check is in effect turned off (BP-1)."""
+
+    def __init__(self, session, request) -> None:
+        self._session = session
+        self._request = request
+
+    def get(self, key, default=None):
+        """The stored value; for the add-on's pending states, also the incoming one."""
+        from orcid_pyramid.services.state import SESSION_KEY
+
+        value = self._session.get(key, default)
+        incoming = self._request.GET.get("state") if key == SESSION_KEY else None
+        if not incoming:
+            return value
+        stored = dict(value or {})
+        if incoming not in stored:
+            newest = max(stored.values(), key=lambda entry: entry.get("exp", 0), default={})
+            stored[incoming] = {
+                "user": str(self._request.authenticated_userid),
+                "exp": time.time() + 600,
+                "nonce": newest.get("nonce"),
+                "redirect_uri": newest.get("redirect_uri")
+                or self._request.route_url("orcid.callback"),
+            }
+        return stored
+
+    def __getattr__(self, name):
+        return getattr(self._session, name)
+
+    def __getitem__(self, key):
+        return self._session[key]
+
+    def __setitem__(self, key, value) -> None:
+        self._session[key] = value
+
+    def __delitem__(self, key) -> None:
+        del self._session[key]
+
+    def __contains__(self, key) -> bool:
+        return key in self._session
+
+    def __iter__(self):
+        return iter(self._session)
+
+    def __len__(self) -> int:
+        return len(self._session)
+
+
+def _state_off(registry) -> None:
+    from pyramid.interfaces import ISessionFactory
+
+    inner = registry.getUtility(ISessionFactory)
+
+    def factory(request):
+        return _StateCheckOff(inner(request), request)
+
+    registry.registerUtility(factory, ISessionFactory)
+
+
 BREAKAGES = {
     b.name: b for b in (
         Breakage("http-redirect-uri", frozenset({"DM-2"}),
@@ -135,6 +197,8 @@ BREAKAGES = {
                  "the app's ORCID client has no call-log hook", _no_call_log),
         Breakage("plaintext-tokens", frozenset({"DM-4"}),
                  "tokens are stored without encryption", _plaintext_tokens),
+        Breakage("state-off", frozenset({"BP-1"}),
+                 "the callback's state is not checked (any state is accepted)", _state_off),
         Breakage("no-signout", frozenset({"BP-2"}),
                  "the connect page goes straight to ORCID without signing the browser out",
                  _no_signout, selection="BP-2"),

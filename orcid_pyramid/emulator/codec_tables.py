@@ -53,7 +53,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "work:citation": ("", "work:citation-type work:citation-value"),
     "work:contributors": ("", "work:contributor*{}"),
     "work:contributor": ("", "common:contributor-orcid{} work:credit-name= "
-                         "work:contributor-email work:contributor-attributes{}"),
+                         "work:contributor-email= work:contributor-attributes{}"),
     "work:contributor-attributes": ("", "work:contributor-sequence work:contributor-role"),
     "bulk:bulk": ("", "work:work*{} error:error*{}"),
     "error:error": ("", "error:response-code error:developer-message error:user-message "
@@ -69,7 +69,7 @@ TABLE: dict[str, tuple[str, str]] = {
     "funding:title": ("", "common:title= common:translated-title="),
     "funding:contributors": ("", "funding:contributor*{}"),
     "funding:contributor": ("", "common:contributor-orcid{} funding:credit-name= "
-                            "funding:contributor-email funding:contributor-attributes{}"),
+                            "funding:contributor-email= funding:contributor-attributes{}"),
     "funding:contributor-attributes": ("", "funding:contributor-role"),
     # peer reviews
     "peer-review:peer-review": (

@@ -116,7 +116,7 @@ def _check_contributors(data: dict, roles: frozenset) -> None:
         sequence = attributes.get("contributor-sequence")
         if sequence is not None and sequence not in ("first", "additional"):
             raise invalid(9020, f"Invalid contributor-sequence {sequence!r}")
-        _wrap(contributor, "credit-name")
+        _wrap(contributor, "credit-name", "contributor-email")
 
 
 def _check_language(code, field: str) -> None:

@@ -36,7 +36,8 @@ from ..models.sync import (
     OrcidOutbox,
 )
 from .items import item_for
-from .reconcile import reconcile
+from .payload import section_name
+from .reconcile import match_put_code, reconcile
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -120,6 +121,7 @@ class UserSender:
         self.renew = renew or (lambda: True)
         self.rng = rng or random.Random()
         self.counts = Counts()
+        self._sections: dict[str, dict] = {}
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
@@ -211,7 +213,8 @@ class UserSender:
             self.counts.held += 1
         self.session.commit()
 
-    def _finish(self, row, item=None, *, status=STATUS_SYNCED, error=None) -> None:
+    def _finish(self, row, item=None, *, status=STATUS_SYNCED, error=None,
+                commit: bool = True) -> None:
         now = utcnow()
         row.done_at = now
         row.locked_by = None
@@ -221,7 +224,8 @@ class UserSender:
             item.last_error = error
             item.last_attempt_at = now
             item.updated_at = now
-        self.session.commit()
+        if commit:
+            self.session.commit()
 
     def _retry_later(self, row, item, exc: OrcidError) -> None:
         now = utcnow()
@@ -319,7 +323,12 @@ class UserSender:
                                              OrcidItem.section == row.section,
                                              OrcidItem.put_code.is_not(None))
         ).scalars())
-        found = reconcile(api, row.section, row.payload, self.client_id, taken)
+        # one read per section and run: items posted by this run are recorded directly, so
+        # the read only has to show what earlier, interrupted runs may have created
+        if row.section not in self._sections:
+            self._sections[row.section] = api.read(section_name(row.section))
+        found = match_put_code(self._sections[row.section], row.section, row.payload,
+                               self.client_id, taken)
         item.post_in_flight = False
         if found is not None:
             item.put_code = found
@@ -362,13 +371,13 @@ class UserSender:
             return
         self._created(row, item, put_code)
 
-    def _created(self, row, item, put_code) -> None:
+    def _created(self, row, item, put_code, commit: bool = True) -> None:
         item.put_code = int(put_code)
         item.post_in_flight = False
         item.content_hash = row.content_hash
         item.remote_modified = None
         self.counts.posted += 1
-        self._finish(row, item)
+        self._finish(row, item, commit=commit)
 
     def _conflict(self, api, row, item, exc: OrcidConflict) -> None:
         """409: the item is already there (same external id from this client): adopt, PUT."""
@@ -405,8 +414,9 @@ class UserSender:
                 elif isinstance(result, OrcidError):
                     self._failed(row, item, result)
                 else:
-                    self._created(row, item, result)
+                    self._created(row, item, result, commit=False)
             except OrcidUnauthorized:
                 raise _Revoked() from None
             except OrcidError as exc:
                 self._failed(row, item, exc)
+        self.session.commit()  # the put codes of the whole batch at once

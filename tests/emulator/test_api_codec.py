@@ -52,3 +52,19 @@ def test_xml_put_code_and_visibility_attributes_reach_the_api(api):
            f'</keyword:content></keyword:keyword>').encode()
     answer = api.put(f"keywords/{put_code}", xml, content_type=XML)
     assert answer.json["content"] == "second" and answer.json["put-code"] == put_code
+
+
+@pytest.mark.parametrize("email", [{"value": "jc@example.org"}, "jc@example.org"])
+def test_contributor_email_is_a_value_object_and_a_bare_string_is_accepted(api, email):
+    """§5.1: ``contributor-email`` is a value object in ORCID's JSON model (JAXB @XmlValue);
+    orcid-model's work-full sample writes a bare string: both are stored as the object."""
+    contributor = {"credit-name": {"value": "J. Carberry"}, "contributor-email": email}
+    body = work(contributors={"contributor": [contributor]})
+    put_code = api.create("work", body)
+    stored = api.get(f"work/{put_code}").json["contributors"]["contributor"][0]
+    assert stored["contributor-email"] == {"value": "jc@example.org"}
+    xml = codec.to_xml(body, "work:work")
+    assert b"<work:contributor-email>jc@example.org</work:contributor-email>" in xml
+    parsed = codec.parse_xml(xml, "work:work")
+    assert parsed["contributors"]["contributor"][0]["contributor-email"] == {
+        "value": "jc@example.org"}

@@ -26,10 +26,10 @@ def world(emulator, fresh_db_url):
 
 def _drain_under_faults(world, emulator, seed):
     emulator.control.set_faults(0.2, ["500", "503", "timeout", "reset"], seed=seed,
-                                timeout_s=0.4)
+                                timeout_s=0.3)
     try:
-        # 0.25 s client timeout against a 0.4 s emulated hang; 10 ms backoff base
-        counts = world.drain(timeout=0.25, backoff_base=0.01, backoff_cap=0.2)
+        # 0.15 s client timeout against a 0.3 s emulated hang; 10 ms backoff base
+        counts = world.drain(timeout=0.15, backoff_base=0.01, backoff_cap=0.2)
     finally:
         emulator.control.set_faults(0.0)
     return counts

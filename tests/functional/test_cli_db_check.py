@@ -55,3 +55,24 @@ def test_a_missing_file_is_an_error_not_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["check", str(tmp_path / "missing.ini")])
     assert result.exit_code == 1 and "does not exist" in result.output
     assert result.exception is None or isinstance(result.exception, SystemExit)
+
+
+def test_check_db_wants_the_tables_migrated_then_passes(tmp_path, fresh_db_url):
+    settings = {**CLEAN, "orcid.token_key": generate_key(), "sqlalchemy.url": fresh_db_url}
+    ini = write_ini(tmp_path, **settings)
+    runner = CliRunner()
+    before = runner.invoke(main, ["check", "--db", ini], catch_exceptions=False)
+    assert before.exit_code == 1
+    assert "tables are at revision none" in before.output and "initdb" in before.output
+    assert runner.invoke(main, ["initdb", ini]).exit_code == 0
+    after = runner.invoke(main, ["check", "--db", ini], catch_exceptions=False)
+    assert (after.exit_code, after.output) == (0, "OK\n")
+
+
+def test_check_db_names_an_unreachable_server_without_its_password(tmp_path):
+    settings = {**CLEAN, "orcid.token_key": generate_key(),
+                "sqlalchemy.url": "postgresql+psycopg://u:hunter2@127.0.0.1:1/x"}
+    result = CliRunner().invoke(main, ["check", "--db", write_ini(tmp_path, **settings)],
+                                catch_exceptions=False)
+    assert result.exit_code == 1 and "cannot be reached" in result.output
+    assert "hunter2" not in result.output

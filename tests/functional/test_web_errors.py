@@ -147,3 +147,22 @@ def test_orcid_errors_outside_the_add_on_routes_are_left_to_the_host(emulator, a
     # the add-on's own route renders the support page for the same error
     response = app.get("/orcid/?boom=1", status=503)
     assert SUPPORT in response.text
+
+
+def test_unexpected_failure_shows_the_support_page_not_a_traceback(testapp, demo_app, login,
+                                                                   emulator):
+    """DM-8: even a failure nobody planned for (here the add-on's table is missing) gives the
+    support page with a reference, status 503, and no traceback."""
+    from orcid_pyramid.models import Base, OrcidLink
+    from tests.fixtures.app import app_registry
+
+    login("alice")
+    engine = app_registry(demo_app)["orcid.dbengine"]
+    OrcidLink.__table__.drop(engine)
+    try:
+        response = testapp.get("/orcid/", status=503)
+    finally:
+        Base.metadata.create_all(engine)
+    assert "This page is not available right now" in response.text
+    assert SUPPORT in response.text and "Please quote reference" in response.text
+    assert "Traceback" not in response.text and "orcid_links" not in response.text

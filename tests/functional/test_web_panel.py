@@ -108,3 +108,47 @@ def test_host_can_override_a_template(emulator, app_db_url, tmp_path):
     login_as(app, "alice")
     assert app.get("/orcid/").text == "OVERRIDDEN None"
     config.registry["orcid.dbengine"].dispose()
+
+
+def test_every_member_api_call_uses_the_v3_schema(testapp, demo_app, login, emulator):
+    """REV-1: what the site sends to the member API goes to /v3.0/ and ORCID accepts it."""
+    from orcid_pyramid.sync.worker import Worker
+    from tests.fixtures.app import app_registry, csrf_token
+
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    before = len(emulator.control.calls())
+    testapp.post("/works/push", {"csrf_token": csrf_token(testapp.get("/works").text)})
+    registry = app_registry(demo_app)
+    Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
+    api_calls = [c for c in emulator.control.calls()[before:] if c["host"] == "api"]
+    assert api_calls
+    assert all(re.match(r"^(/api)?/v3\.0/", c["path"]) for c in api_calls), api_calls
+    assert all(c["status"] < 400 for c in api_calls), api_calls
+
+
+def test_sandbox_environment_uses_https_everywhere(app_db_url):
+    """DM-2: outside the loopback emulator, ORCID is reached over https only (authorize,
+    sign-out, token) and the startup lint refuses plain http."""
+    from webtest import TestApp
+
+    from orcid_pyramid.crypto import generate_key
+    from orcid_pyramid.demo import main
+    from tests.fixtures.app import authorize_request, login_as
+
+    app = main({}, **{
+        "orcid.environment": "sandbox", "orcid.client_id": "APP-DEMOCLIENT000001",
+        "orcid.client_secret": "x-secret-value", "orcid.support_email": "s@example.org",
+        "orcid.token_key": generate_key(), "orcid.sqlalchemy.url": app_db_url,
+        "orcid.create_tables": "true", "demo.session_secret": "s" * 32,
+        "orcid.redirect_uri": "https://site.example/orcid/callback"})
+    web = TestApp(app, extra_environ={"HTTP_HOST": "site.example", "wsgi.url_scheme": "https",
+                                      "HTTP_REFERER": "https://site.example/login"})
+    login_as(web, "alice")
+    page = web.get("/orcid/connect").text
+    auth = authorize_request(page)
+    assert auth.url.startswith("https://sandbox.orcid.org/oauth/authorize?")
+    assert auth.params["redirect_uri"] == "https://site.example/orcid/callback"
+    assert 'data-signout-url="https://sandbox.orcid.org/userStatus.json?logUserOut=true"' in page
+    assert app.registry["orcid.client"].endpoints.token_url == "https://sandbox.orcid.org/oauth/token"
+    app.registry["orcid.dbengine"].dispose()

@@ -214,3 +214,14 @@ def test_contributor_json_and_checks():
         Contributor(orcid="0000-0002-1825-0098").check("c", roles=frozenset(), sequences=True)
     with pytest.raises(OrcidValidationError, match="needs an ORCID iD or a credit name"):
         Contributor(role="author").check("c", roles=frozenset({"author"}), sequences=True)
+
+
+def test_contributor_orcid_host_must_be_an_orcid_host():
+    roles = frozenset({"author"})
+    Contributor(orcid="0000-0002-1825-0097", orcid_host="sandbox.orcid.org").check(
+        "c", roles=roles, sequences=True
+    )
+    with pytest.raises(OrcidValidationError, match="c.orcid_host: 'example.org' is not an ORCID"):
+        Contributor(orcid="0000-0002-1825-0097", orcid_host="example.org").check(
+            "c", roles=roles, sequences=True
+        )

@@ -286,3 +286,9 @@ def test_lenient_context_only_applies_inside_the_block():
 def test_a_lone_external_id_instead_of_a_list_is_a_clear_error():
     with pytest.raises(OrcidValidationError, match="work.external_ids: must be a list"):
         full_work(external_ids=DOI)
+
+
+def test_control_characters_are_refused_before_they_break_the_xml():
+    with pytest.raises(OrcidValidationError, match="work.title: contains control characters"):
+        full_work(title="Bell\x07 title")
+    assert b"line one\nline two" in full_work(short_description="line one\nline two").to_xml()

@@ -227,3 +227,16 @@ def _(site, evidence):
     evidence.add("display_unauthenticated", "An iD that did not come from OAuth",
                  {"authenticated": shown.authenticated, "url": shown.url})
     assert not shown.authenticated and not shown.url, "a typed iD got the authenticated display"
+
+
+@then("the panel offers ORCID's connect button with the green iD icon")
+def _(journey, evidence):
+    page = journey.response
+    button = re.search(r'<a[^>]*href="[^"]*' + re.escape(journey.site.path("orcid.connect"))
+                       + r'"[^>]*>(.*?)</a>', page.text, re.S)
+    text = re.sub(r"<[^>]+>|\s+", " ", button.group(1)).strip() if button else ""
+    evidence.add("connect_button", "The connect button's wording", {"text": text})
+    assert button, "no connect button on the panel"
+    assert text == "Connect your ORCID iD", f"the button says {text!r}"
+    icon = re.search(r'<img[^>]*src="([^"]+)"', button.group(1))
+    assert icon and GREEN in _icon_text(journey, icon.group(1)).lower()

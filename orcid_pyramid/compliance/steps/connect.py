@@ -234,3 +234,9 @@ def _(journey, authorize, evidence):
         "logUserOut=true" in signout) or signout == settings.base_url + "/signout", (
         f"no ORCID sign-out URL on the connect page: {signout!r}")
     assert "orcid-signout.js" in page.text, "the page does not run the sign-out step"
+
+
+@when("someone opens the site's list of people")
+def _(journey):
+    journey.response = journey.app.get("/people", status="*")
+    assert journey.response.status_int == 200, journey.response.status

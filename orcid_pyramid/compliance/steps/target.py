@@ -27,7 +27,7 @@ LIVE_VARIABLES = (
     "ORCID_SANDBOX_PASSWORD",
 )
 
-#: the demo's researchers: alice is the emulator's seeded record, bob gets one per scenario
+#: the demo's researcher: alice, whose ORCID record is the emulator's seeded one
 SEED_ORCID = "0000-0002-1825-0097"
 DEMO_PASSWORD = "demo-password"
 
@@ -88,13 +88,10 @@ def _demo_site(request, target: Target) -> Site:
         from orcid_pyramid.demo.breakage import break_app
 
         break_app(app.registry, target.breakage)
-    bob_orcid = emulator.control.add_user("Bob", "Example", "bob@example.org", DEMO_PASSWORD)
     researchers = {
         "alice": Researcher("alice", "Josiah", "Carberry", "josiah.carberry@example.org",
                             orcid=SEED_ORCID, password=DEMO_PASSWORD,
                             site_password=DEMO_PASSWORD),
-        "bob": Researcher("bob", "Bob", "Example", "bob@example.org", orcid=bob_orcid,
-                          password=DEMO_PASSWORD, site_password=DEMO_PASSWORD),
     }
     return Site(
         kind="demo",
@@ -211,21 +208,18 @@ class _EmbeddedEmulator:
     """The emulator served on a fixed loopback port for an ``--orcid-app`` run."""
 
     def __init__(self, host: str, port: int) -> None:
-        import threading
-
-        from waitress.server import create_server
-
         from orcid_pyramid.emulator import make_app
 
+        from ..site import serve
+
         self.app = make_app(seed="demo", rate_limit=None)
-        self.server = create_server(self.app, host=host, port=port, threads=8)
-        self.thread = threading.Thread(target=self.server.run, daemon=True,
-                                       name="orcid-compliance-emulator")
-        self.thread.start()
+        self.handle = serve(self.app, host=host, port=port, threads=8)
 
     def stop(self) -> None:
-        """Stop serving."""
-        self.server.close()
+        """Stop serving and the emulator's background work."""
+        from ..site import stop_server
+
+        stop_server(self.handle)
         close = getattr(self.app, "close", None)
         if callable(close):
             close()

@@ -27,6 +27,10 @@ class OrcidValidationError(ValueError):
         super().__init__(f"{field}: {message}")
 
 
+# characters XML 1.0 cannot carry (tab, newline and carriage return are fine)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 # -- small checks -------------------------------------------------------------------------
 
 
@@ -40,6 +44,8 @@ def check_text(field: str, value: Any, *, max_len: int, required: bool = False) 
         raise OrcidValidationError(field, f"must be text, got {type(value).__name__}")
     if not value.strip():
         raise OrcidValidationError(field, "must not be blank")
+    if _CONTROL.search(value):
+        raise OrcidValidationError(field, "contains control characters that XML cannot carry")
     if len(value) > max_len:
         raise OrcidValidationError(
             field, f"is {len(value)} characters long; ORCID allows {max_len}"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -16,6 +17,9 @@ from .common import (
     value_of,
     wrap,
 )
+
+# ORCID's XSD only accepts contributor iD URIs on an orcid.org host (sandbox.orcid.org, ...)
+_ORCID_HOST = re.compile(r"([a-z0-9-]+\.)*orcid\.org")
 
 
 @dataclass(frozen=True)
@@ -145,6 +149,10 @@ class Contributor:
             raise OrcidValidationError(field, "a contributor needs an ORCID iD or a credit name")
         if self.orcid is not None and not orcid_checksum_ok(self.orcid):
             raise OrcidValidationError(f"{field}.orcid", f"{self.orcid!r} is not a valid ORCID iD")
+        if not (isinstance(self.orcid_host, str) and _ORCID_HOST.fullmatch(self.orcid_host)):
+            raise OrcidValidationError(
+                f"{field}.orcid_host", f"{self.orcid_host!r} is not an ORCID host such as orcid.org"
+            )
         check_text(f"{field}.credit_name", self.credit_name, max_len=150)
         if self.email is not None and (not isinstance(self.email, str) or "@" not in self.email):
             raise OrcidValidationError(f"{field}.email", f"{self.email!r} is not an email address")
