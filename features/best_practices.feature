@@ -15,6 +15,12 @@ Feature: Best practices
     When the researcher connects their ORCID iD twice with the same state
     Then the second callback is refused and no second token is requested
 
+  @BP-1 @breach
+  Scenario: A state the site never issued is refused
+    Given a researcher is signed in to the site
+    When the callback arrives with a state that was never issued
+    Then the researcher sees an explanation and the support contact
+
   @BP-1 @browser
   Scenario: The ORCID sign-in page opens pre-filled
     Given a researcher is signed in to the site in a browser

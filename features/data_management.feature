@@ -79,10 +79,10 @@ Feature: Data management
     Then the researcher sees an explanation and the support contact
 
     Examples:
-      | failure                                                |
-      | the researcher denies access on ORCID                  |
-      | the callback arrives with a state that was never issued |
-      | ORCID is down when the code is exchanged               |
+      | failure                                              |
+      | the researcher denies access on ORCID                |
+      | the callback arrives without the state the site sent |
+      | ORCID is down when the code is exchanged             |
 
   @DM-8
   Scenario: A revoked permission is reported to the researcher

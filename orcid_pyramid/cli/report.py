@@ -86,6 +86,9 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
             "checkout or pass --features PATH")
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
+    # screenshots of an earlier run must not pass for this run's
+    for stale in (out_dir / "screenshots").glob("*.png"):
+        stale.unlink()
     command = suite_command(features, out_dir, live, app, not no_screenshots)
     console.print(f"Running the compliance suite on {target_name(live, app)} …")
     started = time.monotonic()

@@ -94,6 +94,14 @@ def _put_code(value: Any) -> int:
     return int(text)
 
 
+def _answered_put_code(value: Any) -> int:
+    # a put code ORCID sent us: a bad one is ORCID's malformed answer, not our usage error
+    try:
+        return _put_code(value)
+    except OrcidUsageError:
+        raise OrcidMalformedResponse(f"ORCID answered an invalid put code: {value!r}") from None
+
+
 class MemberApi:
     """The member API for one record and one access token (from :meth:`OrcidClient.member`)."""
 
@@ -185,7 +193,7 @@ class MemberApi:
                 work = entry.get("work") if isinstance(entry, dict) else None
                 error = entry.get("error") if isinstance(entry, dict) else None
                 if isinstance(work, dict) and work.get("put-code") is not None:
-                    results.append(_put_code(work["put-code"]))
+                    results.append(_answered_put_code(work["put-code"]))
                 elif isinstance(error, dict):
                     results.append(error_from_body(error, None, redactor, url=response.url,
                                                    method="POST"))

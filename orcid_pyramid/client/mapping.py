@@ -181,9 +181,11 @@ def retry_after_seconds(value: str | None) -> float | None:
 
 
 def _int(value: Any) -> int | None:
+    if isinstance(value, bool):
+        return None
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):  # json.loads accepts Infinity and NaN
         return None
 
 

@@ -122,7 +122,7 @@ def _int_or_none(value: Any) -> int | None:
         raise OrcidMalformedResponse(f"ORCID's token answer has a bad expires_in: {value!r}")
     try:
         return int(value)
-    except (TypeError, ValueError):
+    except (TypeError, ValueError, OverflowError):
         raise OrcidMalformedResponse(
             f"ORCID's token answer has a bad expires_in: {value!r}"
         ) from None

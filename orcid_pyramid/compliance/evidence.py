@@ -31,6 +31,7 @@ SECRET_KEYS = frozenset(
         "authorization",
         "password",
         "state",
+        "nonce",
     }
 )
 

@@ -2,8 +2,8 @@
 
 Each breakage is the kind of mistake ORCID's reviewers see, made only through the add-on's
 public seams (its settings object, its registry utilities, asset overrides) or the host's own
-(the session factory), never by editing the add-on. The meta-test runs the compliance features against each and checks that exactly
-the checklist IDs listed here fail.
+(the session factory), never by editing the add-on. The meta-test runs the compliance
+features against each and checks that exactly the checklist IDs listed here fail.
 
 Use: ``break_app(app.registry, "non-root-token-url")`` on a built app (the suite's
 ``--orcid-breakage NAME``), or ``apply(config, name)`` from a host's ``main`` after

@@ -27,6 +27,7 @@ def sync_settings(registry):
 
 def includeme(config) -> None:
     """Register the webhook route and view, ``request.orcid_sync`` and the connect subscriber."""
+    from ..events import OrcidConnected
     from .webhook import on_connected, webhook_view
 
     prefix = ""
@@ -37,9 +38,4 @@ def includeme(config) -> None:
     config.add_view(webhook_view, route_name="orcid.webhook", request_method="POST",
                     require_csrf=False)
     config.add_request_method(_request_sync, "orcid_sync", reify=True)
-    try:
-        from ..events import OrcidConnected
-    except ImportError:  # the web layer's events are not there yet: nothing to subscribe to
-        OrcidConnected = None
-    if OrcidConnected is not None:
-        config.add_subscriber(on_connected, OrcidConnected)
+    config.add_subscriber(on_connected, OrcidConnected)

@@ -1,11 +1,11 @@
 """A token bucket shared by every worker process and thread, kept in one database row.
 
-Why the database and not a file lock (PostgreSQL): the workers already share the database (they claim
-outbox rows there), it works the same across machines, and on PostgreSQL and SQLite a single
-conditional ``UPDATE`` is atomic, so taking a token is one round trip with no lock held while
-a request is in flight. A file lock would only cover workers on one host. On SQLite (one worker by design) the
-bucket lives in the process instead (:func:`bucket_for`): a web request's open read
-transaction would otherwise make every token wait for it.
+Why the database and not a file lock (PostgreSQL): the workers already share the
+database (they claim outbox rows there), it works the same across machines, and a single
+conditional ``UPDATE`` is atomic, so taking a token is one round trip with no lock held
+while a request is in flight. A file lock would only cover workers on one host. On SQLite
+(one worker by design) the bucket lives in the process instead (:func:`bucket_for`): a web
+request's open read transaction would otherwise make every token wait for it.
 
 ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 above that
 (api-facts §6). The bucket runs a little under the configured numbers (``margin``) because

@@ -153,6 +153,7 @@ class UserSender:
                     new_works.append(queued)
             for start in range(0, len(new_works), BULK_MAX):
                 self._post_works(api, new_works[start:start + BULK_MAX])
+            self.session.commit()
         except _Revoked:
             link.mark_revoked()
             self.session.commit()
@@ -266,14 +267,14 @@ class UserSender:
             if item.status == STATUS_DELETED_ON_ORCID and item.put_code is None:
                 if self.policy != "re-add":
                     self.counts.deleted_on_orcid += 1
-                    self._finish(row, item, status=STATUS_DELETED_ON_ORCID)
+                    self._finish(row, item, status=STATUS_DELETED_ON_ORCID, commit=False)
                     return None
             if item.put_code is None and item.post_in_flight:
                 self._adopt(api, row, item)
             if item.put_code is not None:
                 if item.content_hash == row.content_hash and item.status == STATUS_SYNCED:
                     self.counts.unchanged += 1
-                    self._finish(row, item)
+                    self._finish(row, item, commit=False)  # committed with the next call
                     return None
                 self._update(api, row, item)
                 return None

@@ -36,6 +36,31 @@ class SyncService:
         Raises the builder's ``OrcidValidationError`` at once when the item is not valid, so
         the host can tell its user before anything is stored.
         """
+        return self._enqueue(str(user_id), *self._describe(local_key, item))
+
+    def put_many(self, user_id, items: dict) -> list[OrcidOutbox]:
+        """``put`` for many objects of one user (``{local_key: item}``) with two queries."""
+        user_id = str(user_id)
+        described = [self._describe(key, item) for key, item in items.items()]
+        keys = [d[1] for d in described]
+        known, pending = {}, {}
+        for start in range(0, len(keys), 500):
+            chunk = keys[start:start + 500]
+            for row in self.dbsession.execute(select(OrcidItem).where(
+                    OrcidItem.user_id == user_id, OrcidItem.local_key.in_(chunk))).scalars():
+                known[(row.section, row.local_key)] = row
+            for row in self.dbsession.execute(select(OrcidOutbox).where(
+                    OrcidOutbox.user_id == user_id, OrcidOutbox.local_key.in_(chunk),
+                    OrcidOutbox.done_at.is_(None), OrcidOutbox.locked_by.is_(None))
+                    .order_by(OrcidOutbox.id)).scalars():
+                pending[(row.section, row.local_key)] = row
+        rows = [self._enqueue(user_id, *d, lookup=(known, pending), flush=False)
+                for d in described]
+        self.dbsession.flush()
+        return rows
+
+    @staticmethod
+    def _describe(local_key, item) -> tuple:
         validate = getattr(item, "validate", None)
         if callable(validate):
             validate()
@@ -44,22 +69,27 @@ class SyncService:
         title = getattr(item, "title", None)
         if not isinstance(title, str):
             title = describe(section, payload)
-        return self._enqueue(str(user_id), section, str(local_key), ACTION_PUT, payload,
-                             item.content_hash(), title)
+        return section, str(local_key), ACTION_PUT, payload, item.content_hash(), title
 
     def remove(self, user_id, local_key, section) -> OrcidOutbox | None:
         """Ask for the item sent for ``local_key`` in ``section`` to be deleted from ORCID."""
         return self._enqueue(str(user_id), kind_name(section), str(local_key), ACTION_REMOVE,
                              None, None, None)
 
-    def _enqueue(self, user_id, section, local_key, action, payload, content_hash, title):
+    def _enqueue(self, user_id, section, local_key, action, payload, content_hash, title,
+                 lookup=None, flush=True):
         now = utcnow()
-        registry_row = self.dbsession.execute(
-            select(OrcidItem).where(OrcidItem.user_id == user_id, OrcidItem.section == section,
-                                    OrcidItem.local_key == local_key)
-        ).scalar_one_or_none()
-        if action == ACTION_REMOVE and registry_row is None and not self._pending(
-                user_id, section, local_key):
+        if lookup is None:
+            registry_row = self.dbsession.execute(
+                select(OrcidItem).where(OrcidItem.user_id == user_id,
+                                        OrcidItem.section == section,
+                                        OrcidItem.local_key == local_key)
+            ).scalar_one_or_none()
+            pending = self._pending(user_id, section, local_key)
+        else:
+            registry_row = lookup[0].get((section, local_key))
+            pending = lookup[1].get((section, local_key))
+        if action == ACTION_REMOVE and registry_row is None and pending is None:
             return None  # never sent, nothing pending: nothing to remove
         if title is None:
             title = registry_row.title if registry_row is not None else local_key
@@ -67,7 +97,7 @@ class SyncService:
         # worker claiming the row at the same moment wins cleanly: then we add a new row.
         values = {"action": action, "payload": payload, "content_hash": content_hash,
                   "title": title[:500], "next_attempt_at": now, "last_error": None}
-        row = self._pending(user_id, section, local_key)
+        row = pending
         if row is not None:
             result = self.dbsession.execute(
                 update(OrcidOutbox)
@@ -79,23 +109,28 @@ class SyncService:
             if result.rowcount == 1:
                 self.dbsession.expire(row)
             else:
-                row = None
+                row = None  # a worker claimed it meanwhile: this wish gets its own row
         if row is None:
             row = OrcidOutbox(user_id=user_id, section=section, local_key=local_key,
                               created_at=now, attempts=0, **values)
             self.dbsession.add(row)
+            if lookup is not None:
+                lookup[1][(section, local_key)] = row
         if action == ACTION_PUT:
             if registry_row is None:
                 registry_row = OrcidItem(user_id=user_id, section=section, local_key=local_key,
                                          status=STATUS_PENDING, title=title[:500],
                                          updated_at=now)
                 self.dbsession.add(registry_row)
+                if lookup is not None:
+                    lookup[0][(section, local_key)] = registry_row
             elif registry_row.content_hash != content_hash:
                 registry_row.title = title[:500]
                 registry_row.updated_at = now
                 if registry_row.status in (STATUS_SYNCED, STATUS_REJECTED):
                     registry_row.status = STATUS_PENDING
-        self.dbsession.flush()
+        if flush:
+            self.dbsession.flush()
         return row
 
     def _pending(self, user_id, section, local_key) -> OrcidOutbox | None:

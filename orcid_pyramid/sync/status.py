@@ -5,7 +5,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
+
+from ..models.sync import OrcidItem, OrcidOutbox
 
 #: the words the panel shows for each item status
 STATUS_TEXT = {
@@ -61,8 +63,6 @@ def _display(row) -> ItemStatus:
 
 def items_for_user(dbsession, user_id) -> list[ItemStatus]:
     """The user's items known to the sync engine, by section then title."""
-    from ..models.sync import OrcidItem
-
     rows = dbsession.execute(
         select(OrcidItem)
         .where(OrcidItem.user_id == str(user_id))
@@ -74,8 +74,6 @@ def items_for_user(dbsession, user_id) -> list[ItemStatus]:
 def items_for_admin(dbsession, *, status: str | None = None, limit: int = 200, offset: int = 0
                     ) -> list[ItemStatus]:
     """Every user's items (optionally one status), the most recently changed first."""
-    from ..models.sync import OrcidItem
-
     query = select(OrcidItem).order_by(OrcidItem.updated_at.desc(), OrcidItem.id.desc())
     if status:
         query = query.where(OrcidItem.status == status)
@@ -85,10 +83,6 @@ def items_for_admin(dbsession, *, status: str | None = None, limit: int = 200, o
 
 def pending_count(dbsession, user_id=None) -> int:
     """How many outbox rows are not done yet (for one user, or everyone)."""
-    from sqlalchemy import func
-
-    from ..models.sync import OrcidOutbox
-
     query = select(func.count()).select_from(OrcidOutbox).where(OrcidOutbox.done_at.is_(None))
     if user_id is not None:
         query = query.where(OrcidOutbox.user_id == str(user_id))

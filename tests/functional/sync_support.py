@@ -100,9 +100,7 @@ class SyncWorld:
     def put_many(self, user_id: str, items: dict) -> None:
         """The host changes several objects of one user in one transaction."""
         with self.session() as db:
-            service = SyncService(db, self.settings)
-            for local_key, item in items.items():
-                service.put(user_id, local_key, item)
+            SyncService(db, self.settings).put_many(user_id, items)
             db.commit()
 
     def remove(self, user_id: str, local_key: str, section: str) -> None:
@@ -156,3 +154,13 @@ def employment(role: str = "Professor") -> Employment:
     org = Organization("Boston University", "Boston", None, "US",
                        DisambiguatedOrganization("05qwgg493", "ROR"))
     return Employment(organization=org, role_title=role, start_date="2020-01")
+
+
+def host_app(global_config, **settings):
+    """A minimal host for ``orcid-pyramid sync CONFIG`` in tests (paste ``call:`` factory)."""
+    from pyramid.config import Configurator
+
+    with Configurator(settings=settings) as config:
+        config.include("orcid_pyramid.models")
+        config.include("orcid_pyramid.sync")
+        return config.make_wsgi_app()

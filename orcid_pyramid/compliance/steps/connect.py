@@ -240,3 +240,12 @@ def _(journey, authorize, evidence):
 def _(journey):
     journey.response = journey.app.get("/people", status="*")
     assert journey.response.status_int == 200, journey.response.status
+
+
+@when("the callback arrives without the state the site sent")
+def _(journey):
+    journey.start_connect()
+    redirect = journey.approve()
+    stripped = "&".join(part for part in redirect.split("?", 1)[1].split("&")
+                        if not part.startswith("state="))
+    journey.callback(redirect.split("?", 1)[0] + "?" + stripped)
