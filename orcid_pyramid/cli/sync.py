@@ -37,7 +37,7 @@ def _summary_table(counts, elapsed: float, pulled=None):
 
 
 def _run_workers(engine, settings, workers: int, once: bool, progress_cb):
-    from orcid_pyramid.sync.sender import Counts
+    from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.worker import Worker
 
     total = Counts()

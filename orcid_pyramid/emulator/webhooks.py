@@ -14,6 +14,7 @@ import heapq
 import itertools
 import logging
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from urllib.parse import quote, unquote, urlsplit
 
@@ -75,10 +76,16 @@ class _Delivery:
     callback: str = ""
     orcid: str = ""
     attempt: int = 1
+    generation: int = 0
 
 
 class WebhookDispatcher:
-    """Queues and sends webhook calls from one daemon thread (started on first use)."""
+    """Queues webhook calls; one daemon thread schedules them and a small pool sends them, so
+    a slow subscriber does not hold up the others. Started on first use.
+
+    ``clear`` (on reset) starts a new generation: calls still in flight from before finish
+    but are neither recorded nor retried, so one test never sees another's deliveries.
+    """
 
     def __init__(self, state: EmulatorState, base_delay: float = 1.0, max_attempts: int = 5,
                  batch_delay: float = 0.0, timeout: float = 5.0) -> None:
@@ -93,7 +100,8 @@ class WebhookDispatcher:
         self._seq = itertools.count()
         self._thread: threading.Thread | None = None
         self._stopping = False
-        self._session: requests.Session | None = None
+        self._generation = 0
+        self._pool: ThreadPoolExecutor | None = None
 
     def notify(self, orcid: str) -> None:
         """Queue a call to every callback registered on ``orcid`` (the state hook)."""
@@ -109,7 +117,8 @@ class WebhookDispatcher:
                     continue  # coalesced with the one already waiting
                 self._pending.add(hook.callback)
                 heapq.heappush(self._heap, _Delivery(now + self.batch_delay, next(self._seq),
-                                                     hook.callback, orcid))
+                                                     hook.callback, orcid,
+                                                     generation=self._generation))
             self._start()
             self._cond.notify_all()
 
@@ -118,6 +127,7 @@ class WebhookDispatcher:
         with self._cond:
             self._heap.clear()
             self._pending.clear()
+            self._generation += 1
 
     def idle(self) -> bool:
         """True when nothing is waiting to be sent."""
@@ -125,6 +135,9 @@ class WebhookDispatcher:
             return not self._heap and not self._pending
 
     def _start(self) -> None:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=4,
+                                            thread_name_prefix="orcid-emulator-webhook-send")
         if self._thread is None or not self._thread.is_alive():
             self._thread = threading.Thread(target=self._run, name="orcid-emulator-webhooks",
                                             daemon=True)
@@ -138,11 +151,10 @@ class WebhookDispatcher:
             thread = self._thread
         if thread is not None:
             thread.join(timeout)
-        if self._session is not None:
-            self._session.close()
+        if self._pool is not None:
+            self._pool.shutdown(wait=False, cancel_futures=True)
 
     def _run(self) -> None:
-        self._session = requests.Session()
         while True:
             with self._cond:
                 while not self._stopping and (
@@ -153,17 +165,20 @@ class WebhookDispatcher:
                     return
                 job = heapq.heappop(self._heap)
                 self._pending.discard(job.callback)
-            self._send(job)
+                self._pool.submit(self._send, job)
 
     def _send(self, job: _Delivery) -> None:
         status, error = None, None
         try:
-            response = self._session.post(job.callback, data=b"", timeout=self.timeout)
+            response = requests.post(job.callback, data=b"", timeout=self.timeout)
             status = response.status_code
             response.close()
-        except requests.RequestException as exc:
+        except (requests.RequestException, ValueError, OSError) as exc:
+            # an unreachable or odd callback is the subscriber's problem: record it, retry
             error = type(exc).__name__
         ok = status is not None and 200 <= status < 300
+        if job.generation != self._generation:
+            return  # sent before a reset: not this run's business
         with self.state.lock:
             self.state.deliveries.append({"callback": job.callback, "orcid": job.orcid,
                                           "attempt": job.attempt, "status": status,
@@ -177,6 +192,9 @@ class WebhookDispatcher:
         with self._cond:
             if self._stopping:
                 return
+            if job.generation != self._generation:
+                return
             heapq.heappush(self._heap, _Delivery(self.state.now() + delay, next(self._seq),
-                                                 job.callback, job.orcid, job.attempt + 1))
+                                                 job.callback, job.orcid, job.attempt + 1,
+                                                 job.generation))
             self._cond.notify_all()

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 import logging
 import random
-from dataclasses import dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select, update
 
 from ..client.errors import (
     OrcidBadRequest,
-    OrcidConflict,
     OrcidError,
     OrcidNotFound,
     OrcidUnauthorized,
@@ -36,72 +34,14 @@ from ..models.sync import (
     OrcidOutbox,
 )
 from .items import item_for
+from .outcome import CommitFirst, Counts, Revoked
 from .payload import section_name
-from .reconcile import match_put_code, reconcile
+from .posting import BULK_MAX, PostingMixin
+from .reconcile import match_put_code
 
 log = logging.getLogger("orcid_pyramid.sync")
 
-BULK_MAX = 100
-
-
-@dataclass
-class Counts:
-    """What a worker did (for the summary and the tests)."""
-
-    posted: int = 0
-    updated: int = 0
-    deleted: int = 0
-    unchanged: int = 0
-    adopted: int = 0
-    rejected: int = 0
-    retried: int = 0
-    held: int = 0
-    deleted_on_orcid: int = 0
-    errors: list[str] = field(default_factory=list)
-
-    def add(self, other: Counts) -> None:
-        """Add another count into this one."""
-        for name in ("posted", "updated", "deleted", "unchanged", "adopted", "rejected",
-                     "retried", "held", "deleted_on_orcid"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.errors.extend(other.errors[-20:])
-
-    @property
-    def done(self) -> int:
-        """Rows finished (sent, unchanged or rejected)."""
-        return self.posted + self.updated + self.deleted + self.unchanged + self.rejected \
-            + self.deleted_on_orcid
-
-
-class _CommitFirst:
-    """The member API, committing the worker's session before each call.
-
-    No database transaction stays open while a request is in flight: the call may take
-    seconds, other writers (the host, the rate bucket) must not wait on it, and the row
-    state written before the call (e.g. "POST in flight") must be durable first.
-    """
-
-    def __init__(self, api, session) -> None:
-        self._api = api
-        self._session = session
-
-    def __getattr__(self, name):
-        target = getattr(self._api, name)
-        if not callable(target):
-            return target
-
-        def call(*args, **kwargs):
-            self._session.commit()
-            return target(*args, **kwargs)
-
-        return call
-
-
-class _Revoked(Exception):
-    """ORCID refused the user's token: stop sending for this user."""
-
-
-class UserSender:
+class UserSender(PostingMixin):
     """Drains one user's due rows through ``api_for(link)`` on ``session``."""
 
     def __init__(self, session, user_id: str, *, api_for, cipher, client_id: str | None,
@@ -136,7 +76,7 @@ class UserSender:
         if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
             self._hold(rows, items, revoked=link is not None)
             return self.counts
-        api = _CommitFirst(self.api_for(link, self.cipher.decrypt(link.access_token_enc)),
+        api = CommitFirst(self.api_for(link, self.cipher.decrypt(link.access_token_enc)),
                            self.session)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
@@ -154,7 +94,7 @@ class UserSender:
             for start in range(0, len(new_works), BULK_MAX):
                 self._post_works(api, new_works[start:start + BULK_MAX])
             self.session.commit()
-        except _Revoked:
+        except Revoked:
             link.mark_revoked()
             self.session.commit()
             rows = self.session.execute(
@@ -282,7 +222,7 @@ class UserSender:
                 return (row, item)
             self._create(api, row, item)
         except OrcidUnauthorized:
-            raise _Revoked() from None
+            raise Revoked() from None
         except OrcidError as exc:
             self._failed(row, item, exc)
         return None
@@ -360,64 +300,3 @@ class UserSender:
             return
         self.counts.deleted_on_orcid += 1
         self._finish(row, item, status=STATUS_DELETED_ON_ORCID)
-
-    def _create(self, api, row, item) -> None:
-        item.post_in_flight = True
-        item.last_attempt_at = utcnow()
-        self.session.commit()  # flag first: a lost answer must lead to reconcile, not a repost
-        try:
-            put_code = api.create(row.section, item_for(row.section, row.payload))
-        except OrcidConflict as exc:
-            self._conflict(api, row, item, exc)
-            return
-        self._created(row, item, put_code)
-
-    def _created(self, row, item, put_code, commit: bool = True) -> None:
-        item.put_code = int(put_code)
-        item.post_in_flight = False
-        item.content_hash = row.content_hash
-        item.remote_modified = None
-        self.counts.posted += 1
-        self._finish(row, item, commit=commit)
-
-    def _conflict(self, api, row, item, exc: OrcidConflict) -> None:
-        """409: the item is already there (same external id from this client): adopt, PUT."""
-        item.post_in_flight = False
-        put_code = exc.existing_put_code
-        if put_code is None and exc.duplicate:
-            put_code = reconcile(api, row.section, row.payload, self.client_id)
-        if put_code is None:
-            self._failed(row, item, exc)
-            return
-        item.put_code = int(put_code)
-        self.counts.adopted += 1
-        self.session.commit()
-        self._update(api, row, item)
-
-    def _post_works(self, api, batch) -> None:
-        """POST new works in one bulk call; per-item errors are handled one by one."""
-        for _row, item in batch:
-            item.post_in_flight = True
-            item.last_attempt_at = utcnow()
-        self.session.commit()
-        try:
-            results = api.create_works([item_for(row.section, row.payload) for row, _ in batch])
-        except OrcidUnauthorized:
-            raise _Revoked() from None
-        except OrcidError as exc:
-            for row, item in batch:
-                self._failed(row, item, exc)
-            return
-        for (row, item), result in zip(batch, results, strict=True):
-            try:
-                if isinstance(result, OrcidConflict):
-                    self._conflict(api, row, item, result)
-                elif isinstance(result, OrcidError):
-                    self._failed(row, item, result)
-                else:
-                    self._created(row, item, result, commit=False)
-            except OrcidUnauthorized:
-                raise _Revoked() from None
-            except OrcidError as exc:
-                self._failed(row, item, exc)
-        self.session.commit()  # the put codes of the whole batch at once

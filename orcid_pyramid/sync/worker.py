@@ -28,8 +28,9 @@ from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox, OrcidSyncLock
+from .outcome import Counts
 from .ratelimit import bucket_for
-from .sender import Counts, UserSender
+from .sender import UserSender
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -180,7 +181,8 @@ class Worker:
             session.rollback()  # anything half-done is not committed; the rows stay due
             self.release(session, user_id)
 
-    def run_once(self, *, deadline: float | None = None, progress=None) -> Counts:
+    def run_once(self, *, deadline: float | None = None, progress=None,
+                 stop: threading.Event | None = None) -> Counts:
         """Send everything that is due, waiting for retries, until nothing is pending.
 
         Rows held for a revoked link do not count as pending. ``deadline`` (monotonic
@@ -190,7 +192,8 @@ class Worker:
         session.info["orcid_worker"] = self.worker_id
         client = self.client_factory(db_call_sink(session), self.rate_limiter)
         try:
-            while deadline is None or time.monotonic() < deadline:
+            while (deadline is None or time.monotonic() < deadline) and not (
+                    stop is not None and stop.is_set()):
                 users = self.claim(session)
                 for user_id in users:
                     self.counts.add(self.process_user(session, client, user_id))
@@ -201,7 +204,11 @@ class Worker:
                 wait = self._next_due_in(session)
                 if wait is None:
                     break
-                time.sleep(min(max(wait, 0.01), 1.0))
+                pause = min(max(wait, 0.01), 1.0)
+                if stop is not None:
+                    stop.wait(pause)
+                else:
+                    time.sleep(pause)
         finally:
             session.close()
         return self.counts
@@ -209,7 +216,7 @@ class Worker:
     def run_forever(self, stop: threading.Event, *, poll: float = 1.0, progress=None) -> Counts:
         """Keep draining until ``stop`` is set, polling every ``poll`` seconds when idle."""
         while not stop.is_set():
-            self.run_once(deadline=time.monotonic() + 60, progress=progress)
+            self.run_once(deadline=time.monotonic() + 60, progress=progress, stop=stop)
             stop.wait(poll)
         return self.counts
 

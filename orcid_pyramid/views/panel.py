@@ -36,10 +36,13 @@ def permissions_in_words(scopes) -> list[str]:
     return [SCOPE_WORDS[s] for s in known] + sorted(s for s in scopes if s not in SCOPE_WORDS)
 
 
+_PANEL_QUERY: dict = {}
+
+
 def link_and_items(request, user_id: str):
     """The user's link and the sync engine's per-item status, in ONE query (a left join);
     ``(link or None, [])`` when sync is not installed or the user has no link."""
-    from sqlalchemy import select
+    from sqlalchemy import bindparam, select
 
     from ..models import OrcidLink
 
@@ -52,12 +55,15 @@ def link_and_items(request, user_id: str):
     to_status = getattr(status, "item_status", None) or getattr(status, "_display", None)
     if to_status is None:
         return request.orcid_link, status.items_for_user(request.orcid_db, user_id)
-    rows = request.orcid_db.execute(
-        select(OrcidLink, OrcidItem)
-        .outerjoin(OrcidItem, OrcidItem.user_id == OrcidLink.user_id)
-        .where(OrcidLink.user_id == user_id)
-        .order_by(OrcidItem.section, OrcidItem.title, OrcidItem.id)
-    ).all()
+    statement = _PANEL_QUERY.get("stmt")
+    if statement is None:  # built once, on first use: constructing it costs more than running it
+        statement = _PANEL_QUERY["stmt"] = (
+            select(OrcidLink, OrcidItem)
+            .outerjoin(OrcidItem, OrcidItem.user_id == OrcidLink.user_id)
+            .where(OrcidLink.user_id == bindparam("user_id"))
+            .order_by(OrcidItem.section, OrcidItem.title, OrcidItem.id)
+        )
+    rows = request.orcid_db.execute(statement, {"user_id": user_id}).all()
     if not rows:
         return None, []
     return rows[0][0], [to_status(item) for _, item in rows if item is not None]
@@ -72,7 +78,9 @@ def panel_view(request):
     """Connected: the iD, name, permissions, date, items and Disconnect. Otherwise: Connect."""
     user_id = require_user(request)
     link, items = link_and_items(request, user_id)
-    values = {"link": link, "site_name": site_name(request), "purpose": purpose(request)}
+    settings = request.orcid_settings
+    values = {"link": link, "site_name": site_name(request), "purpose": purpose(request),
+              "support_email": settings.support_email, "support_url": settings.support_url}
     if link is not None:
         values.update(
             connected_at=link.created_at.strftime("%d %B %Y") if link.created_at else "",

@@ -12,7 +12,7 @@ import requests
 from click.testing import CliRunner
 
 from orcid_pyramid.cli.emulator import emulator
-from orcid_pyramid.emulator import seed
+from orcid_pyramid.emulator import paste_app_factory, seed
 
 
 def test_command_serves_the_emulator_and_prints_credentials():
@@ -49,3 +49,15 @@ def test_bad_options_get_a_clear_message_not_a_traceback(args, message):
     result = CliRunner().invoke(emulator, args)
     assert result.exit_code == 2
     assert message in result.output and "Traceback" not in result.output
+
+
+def test_paste_factory_reads_ini_strings():
+    """``use = egg:orcid-pyramid#emulator`` with ini values (all strings)."""
+    app = paste_app_factory({}, seed="demo", latency_ms="5", rate_limit="none",
+                            faults="0.5:500:9")
+    try:
+        assert app.rate_spec is None and app.faults.latency_ms == 5.0
+        assert app.faults.config.kinds == ("500",) and app.faults.config.seed == 9
+        assert app.state.client(seed.DEMO_CLIENT_ID) is not None
+    finally:
+        app.close()

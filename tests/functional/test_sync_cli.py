@@ -20,7 +20,7 @@ def _ini(tmp_path, world) -> str:
     path = tmp_path / "site.ini"
     path.write_text(f"""[app:main]
 use = call:tests.functional.sync_support:host_app
-sqlalchemy.url = {s.sqlalchemy_url}
+sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
 orcid.environment = emulator
 orcid.base_url = {s.base_url}
 orcid.api_url = {s.api_url}

@@ -145,3 +145,38 @@ def test_every_call_the_worker_makes_is_in_the_call_log(world, emulator):
     assert [(c.method, c.status) for c in logged] == [(c["method"], c["status"])
                                                        for c in received]
     assert all(c.user_id == "u1" for c in logged)
+
+
+def test_the_demo_push_sends_the_users_works_and_an_employment(world, emulator):
+    from orcid_pyramid.demo.works import works_for
+    from orcid_pyramid.sync.demo_push import enqueue_demo
+    from orcid_pyramid.sync.service import SyncService
+
+    orcid = world.connect("alice")
+    with world.session() as db:
+        queued = enqueue_demo(SyncService(db, world.settings), "alice", works_for("alice"))
+        db.commit()
+    counts = world.drain()
+    assert counts.posted == queued == len(works_for("alice")) + 1
+    assert len(world.record_items(orcid, "works")) == len(works_for("alice"))
+    assert len(world.record_items(orcid, "employments")) == 1
+
+
+def test_the_background_worker_sends_what_is_queued_until_stopped(world, emulator):
+    import time
+
+    from orcid_pyramid.sync.demo_push import start_background_worker
+
+    orcid = world.connect("u1")
+    thread, stop = start_background_worker(world.engine, world.settings, poll=0.05)
+    try:
+        world.put("u1", "w1", work(1))
+        for _ in range(400):
+            if _items(world, "u1")["w1"].status == "synced":
+                break
+            time.sleep(0.05)
+        assert len(world.record_items(orcid, "works")) == 1
+    finally:
+        stop.set()
+        thread.join(10)
+    assert not thread.is_alive()

@@ -94,6 +94,8 @@ def test_revoked_on_orcid_is_shown_and_connect_is_offered_again(testapp, demo_ap
     Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
     panel = testapp.get("/orcid/")
     assert "no longer works" in panel.text
+    alert = panel.text.split('role="alert"')[1].split("</div>")[0]
+    assert SUPPORT in alert and "/orcid/connect" in alert
     assert stored_link(demo_app, "alice").status == "revoked"
     assert testapp.get("/orcid/connect").status_int == 200  # not "already connected"
     assert connect_via_emulator(testapp, emulator).status_int == 302

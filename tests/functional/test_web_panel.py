@@ -152,3 +152,24 @@ def test_sandbox_environment_uses_https_everywhere(app_db_url):
     assert 'data-signout-url="https://sandbox.orcid.org/userStatus.json?logUserOut=true"' in page
     assert app.registry["orcid.client"].endpoints.token_url == "https://sandbox.orcid.org/oauth/token"
     app.registry["orcid.dbengine"].dispose()
+
+
+def test_rejected_item_shows_orcids_reason_and_the_support_contact(testapp, demo_app, login,
+                                                                   emulator):
+    """DM-8 (validation error on a write): the item's status carries ORCID's message and the
+    panel names the support contact."""
+    from datetime import UTC, datetime
+
+    from orcid_pyramid.models.sync import OrcidItem
+    from tests.fixtures.app import app_session
+
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    with app_session(demo_app) as session:
+        session.add(OrcidItem(user_id="alice", orcid=SEED_ORCID, section="work",
+                              local_key="bad-1", title="A work ORCID refused", status="rejected",
+                              last_error="The title is missing.", updated_at=datetime.now(UTC)))
+        session.commit()
+    panel = testapp.get("/orcid/").text
+    assert "rejected by ORCID: The title is missing." in panel
+    assert 'class="orcid-support"' in panel and "support@example.org" in panel

@@ -1,0 +1,62 @@
+"""What a sync run did, and the member-API wrapper that commits before every call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass
+class Counts:
+    """What a worker did (for the summary and the tests)."""
+
+    posted: int = 0
+    updated: int = 0
+    deleted: int = 0
+    unchanged: int = 0
+    adopted: int = 0
+    rejected: int = 0
+    retried: int = 0
+    held: int = 0
+    deleted_on_orcid: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def add(self, other: Counts) -> None:
+        """Add another count into this one."""
+        for name in ("posted", "updated", "deleted", "unchanged", "adopted", "rejected",
+                     "retried", "held", "deleted_on_orcid"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.errors.extend(other.errors[-20:])
+
+    @property
+    def done(self) -> int:
+        """Rows finished (sent, unchanged or rejected)."""
+        return self.posted + self.updated + self.deleted + self.unchanged + self.rejected \
+            + self.deleted_on_orcid
+
+
+class CommitFirst:
+    """The member API, committing the worker's session before each call.
+
+    No database transaction stays open while a request is in flight: the call may take
+    seconds, other writers (the host, the rate bucket) must not wait on it, and the row
+    state written before the call (e.g. "POST in flight") must be durable first.
+    """
+
+    def __init__(self, api, session) -> None:
+        self._api = api
+        self._session = session
+
+    def __getattr__(self, name):
+        target = getattr(self._api, name)
+        if not callable(target):
+            return target
+
+        def call(*args, **kwargs):
+            self._session.commit()
+            return target(*args, **kwargs)
+
+        return call
+
+
+class Revoked(Exception):
+    """ORCID refused the user's token: stop sending for this user."""

@@ -1,0 +1,80 @@
+"""Creating items: POST (new works in bulk, 100 a call), 409 adoption, lost answers.
+
+A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep files small.
+"""
+
+from __future__ import annotations
+
+from ..client.errors import OrcidConflict, OrcidError, OrcidUnauthorized
+from ..models.meta import utcnow
+from .items import item_for
+from .outcome import Revoked
+from .reconcile import reconcile
+
+BULK_MAX = 100
+
+
+class PostingMixin:
+    """POST paths of the sender (needs ``session``, ``counts``, ``_finish``, ``_failed``,
+    ``_update``)."""
+
+    def _create(self, api, row, item) -> None:
+        item.post_in_flight = True
+        item.last_attempt_at = utcnow()
+        self.session.commit()  # flag first: a lost answer must lead to reconcile, not a repost
+        try:
+            put_code = api.create(row.section, item_for(row.section, row.payload))
+        except OrcidConflict as exc:
+            self._conflict(api, row, item, exc)
+            return
+        self._created(row, item, put_code)
+
+    def _created(self, row, item, put_code, commit: bool = True) -> None:
+        item.put_code = int(put_code)
+        item.post_in_flight = False
+        item.content_hash = row.content_hash
+        item.remote_modified = None
+        self.counts.posted += 1
+        self._finish(row, item, commit=commit)
+
+    def _conflict(self, api, row, item, exc: OrcidConflict) -> None:
+        """409: the item is already there (same external id from this client): adopt, PUT."""
+        item.post_in_flight = False
+        put_code = exc.existing_put_code
+        if put_code is None and exc.duplicate:
+            put_code = reconcile(api, row.section, row.payload, self.client_id)
+        if put_code is None:
+            self._failed(row, item, exc)
+            return
+        item.put_code = int(put_code)
+        self.counts.adopted += 1
+        self.session.commit()
+        self._update(api, row, item)
+
+    def _post_works(self, api, batch) -> None:
+        """POST new works in one bulk call; per-item errors are handled one by one."""
+        for _row, item in batch:
+            item.post_in_flight = True
+            item.last_attempt_at = utcnow()
+        self.session.commit()
+        try:
+            results = api.create_works([item_for(row.section, row.payload) for row, _ in batch])
+        except OrcidUnauthorized:
+            raise Revoked() from None
+        except OrcidError as exc:
+            for row, item in batch:
+                self._failed(row, item, exc)
+            return
+        for (row, item), result in zip(batch, results, strict=True):
+            try:
+                if isinstance(result, OrcidConflict):
+                    self._conflict(api, row, item, result)
+                elif isinstance(result, OrcidError):
+                    self._failed(row, item, result)
+                else:
+                    self._created(row, item, result, commit=False)
+            except OrcidUnauthorized:
+                raise Revoked() from None
+            except OrcidError as exc:
+                self._failed(row, item, exc)
+        self.session.commit()  # the put codes of the whole batch at once
