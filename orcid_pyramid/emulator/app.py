@@ -73,6 +73,7 @@ class EmulatorApp:
         self.faults = FaultInjector(faults, latency_ms)
         self.rate_spec: RateSpec | None = None
         self.limiter: RateLimiter | None = None
+        self._start_rate_limit = rate_limit
         self.set_rate_limit(rate_limit)
         self.webhooks = webhooks.WebhookDispatcher(
             self.state, base_delay=webhook_base_delay, max_attempts=webhook_max_attempts,
@@ -86,13 +87,13 @@ class EmulatorApp:
         self.limiter = RateLimiter(self.rate_spec) if self.rate_spec else None
 
     def reset(self) -> None:
-        """Forget everything and load the seed again (faults and latency switched off)."""
+        """Forget everything and load the seed again; faults and latency off, the rate limit
+        back to its starting value (so one test's settings never leak into the next)."""
         self.webhooks.clear()
         self.state.clear()
         self.faults.configure(FaultConfig())
         self.faults.latency_ms = 0
-        if self.limiter:
-            self.limiter.reset()
+        self.set_rate_limit(self._start_rate_limit)
         apply_seed(self.state, self.seed)
 
     def close(self) -> None:

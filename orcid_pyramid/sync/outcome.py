@@ -46,6 +46,11 @@ class CommitFirst:
         self._api = api
         self._session = session
 
+    @property
+    def raw(self):
+        """The wrapped API (for calls made from other threads, which must not commit)."""
+        return self._api
+
     def __getattr__(self, name):
         target = getattr(self._api, name)
         if not callable(target):

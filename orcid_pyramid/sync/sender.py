@@ -16,11 +16,11 @@ from datetime import timedelta
 from sqlalchemy import select, update
 
 from ..client.errors import (
-    OrcidBadRequest,
     OrcidError,
     OrcidNotFound,
     OrcidUnauthorized,
 )
+from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
 from ..models.sync import (
@@ -36,7 +36,7 @@ from ..models.sync import (
 from .items import item_for
 from .outcome import CommitFirst, Counts, Revoked
 from .payload import section_name
-from .posting import BULK_MAX, PostingMixin
+from .posting import PostingMixin
 from .reconcile import match_put_code
 
 log = logging.getLogger("orcid_pyramid.sync")
@@ -76,8 +76,14 @@ class UserSender(PostingMixin):
         if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
             self._hold(rows, items, revoked=link is not None)
             return self.counts
-        api = CommitFirst(self.api_for(link, self.cipher.decrypt(link.access_token_enc)),
-                           self.session)
+        try:
+            token = self.cipher.decrypt(link.access_token_enc)
+        except TokenDecryptError as exc:
+            # a configuration problem (a key dropped before rekey): hold, say why in the log
+            log.error("cannot send for user %s: %s", self.user_id, exc)
+            self._hold(rows, items, revoked=False)
+            return self.counts
+        api = CommitFirst(self.api_for(link, token), self.session)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
             for row in rows:
@@ -91,8 +97,7 @@ class UserSender(PostingMixin):
                 queued = self._one(api, row, item, link)
                 if queued is not None:
                     new_works.append(queued)
-            for start in range(0, len(new_works), BULK_MAX):
-                self._post_works(api, new_works[start:start + BULK_MAX])
+            self._post_all_works(api, new_works)
             self.session.commit()
         except Revoked:
             link.mark_revoked()
@@ -228,12 +233,12 @@ class UserSender(PostingMixin):
         return None
 
     def _failed(self, row, item, exc: OrcidError) -> None:
+        """Retry what a retry can fix (5xx, 503, timeouts, resets); otherwise rejected (400,
+        403 …) with ORCID's own words, never retried."""
         if exc.retryable:
             self._retry_later(row, item, exc)
             return
         message = exc.user_message or exc.developer_message or exc.message
-        if isinstance(exc, OrcidBadRequest):
-            message = exc.user_message or exc.developer_message or exc.message
         self.counts.rejected += 1
         self.counts.errors.append(exc.summary())
         if item is not None:

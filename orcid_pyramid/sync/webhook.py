@@ -18,6 +18,7 @@ from pyramid.response import Response
 from sqlalchemy import select, update
 
 from ..client.errors import OrcidError
+from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
 from ..models.sync import (
@@ -79,6 +80,8 @@ def webhook_view(request):
         except OrcidError as exc:
             # ORCID retries failed deliveries; our own read failing is no reason to make it
             log.warning("webhook pull for %s failed: %s", orcid, exc.summary())
+        except TokenDecryptError as exc:
+            log.error("webhook pull for %s: %s", orcid, exc)
     return Response(status=204)
 
 

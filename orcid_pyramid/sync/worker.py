@@ -21,7 +21,7 @@ import time
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
 from ..crypto import TokenCipher
@@ -35,19 +35,38 @@ from .sender import UserSender
 log = logging.getLogger("orcid_pyramid.sync")
 
 
-def db_call_sink(session):
+def db_call_sink(session, *, buffered: bool = False):
     """A client ``call_sink`` that adds one ``OrcidCall`` row per exchange to ``session``.
 
-    The row commits with the worker's next commit (right after the call's outcome).
+    The row commits with the session's next commit. ``buffered``: calls may come from other
+    threads (the worker's parallel bulk POSTs), so records wait in a locked list and join
+    the session in its own thread, just before it commits.
     """
 
-    def sink(record) -> None:
-        session.add(OrcidCall(
+    def row(record) -> OrcidCall:
+        return OrcidCall(
             at=record.at, kind=record.kind, method=record.method, url=record.url,
             status=record.status, duration_ms=int(round(record.duration_ms)),
             request_body=record.request_body, response_body=record.response_body,
             orcid=record.orcid, user_id=record.user_id, error=record.error,
-        ))
+        )
+
+    if not buffered:
+        return lambda record: session.add(row(record))
+    waiting: list = []
+    lock = threading.Lock()
+
+    def move(_session) -> None:
+        with lock:
+            records = waiting[:]
+            waiting.clear()
+        session.add_all([row(r) for r in records])
+
+    event.listen(session, "before_commit", move)
+
+    def sink(record) -> None:
+        with lock:
+            waiting.append(record)
 
     return sink
 
@@ -190,7 +209,7 @@ class Worker:
         """
         session = self.session_factory()
         session.info["orcid_worker"] = self.worker_id
-        client = self.client_factory(db_call_sink(session), self.rate_limiter)
+        client = self.client_factory(db_call_sink(session, buffered=True), self.rate_limiter)
         try:
             while (deadline is None or time.monotonic() < deadline) and not (
                     stop is not None and stop.is_set()):

@@ -37,6 +37,17 @@ def test_reset_goes_back_to_the_seed(emu):
     assert emu.state.record(seed.DEMO_ORCID) is not None
 
 
+def test_reset_switches_off_faults_latency_and_run_time_rate_limits(emu):
+    """Settings made for one test never leak into the next."""
+    emu.web.put_json("/_emulator/faults", {"rate": 1.0, "kinds": ["500"]})
+    emu.web.put_json("/_emulator/latency", {"ms": 50})
+    emu.web.put_json("/_emulator/ratelimit", {"rate_limit": "1/1"})
+    emu.web.post("/_emulator/reset")
+    assert emu.web.get("/_emulator/faults").json["rate"] == 0
+    assert emu.web.get("/_emulator/latency").json == {"ms": 0}
+    assert emu.web.get("/_emulator/ratelimit").json == {"rate_limit": None}
+
+
 def test_clients_register_with_generated_credentials(emu):
     """``POST clients`` answers 201 with the secret; ids look like ORCID's."""
     body = emu.web.post_json("/_emulator/clients", {"name": "Other site", "member": False},
