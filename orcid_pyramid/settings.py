@@ -109,6 +109,11 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("orcid.admin_permission", "orcid.admin", "permission guarding the admin call log"),
     ("orcid.webhook_secret", "(required with webhooks)", "secret for the webhook path token"),
     ("orcid.lang", "", "ORCID UI language sent when the host gives none (`en`, `es`, ...)"),
+    ("orcid.site_name", "this site",
+     "the site's name in the panel's and connect page's sentences (\"so that <name> can ...\")"),
+    ("orcid.layout", "(the add-on's own page)",
+     "asset spec of the host's base Jinja2 template the add-on's pages extend; it must define "
+     "the blocks `title`, `head` (inside `<head>`) and `content`"),
 )
 
 _PLAIN_DEFAULTS = {
@@ -126,6 +131,7 @@ _PLAIN_DEFAULTS = {
     "orcid.disconnect_delete_items": "true",
     "orcid.disconnect_delete_calls": "true",
     "orcid.admin_permission": "orcid.admin",
+    "orcid.site_name": "this site",
 }
 
 
@@ -172,6 +178,8 @@ class OrcidSettings:
     create_tables: bool = False
     scope_explicit: bool = False
     token_key_derived: bool = False
+    site_name: str = "this site"
+    layout: str | None = None
 
     def __repr__(self) -> str:  # secrets must never reach a log through repr()
         return (
@@ -297,6 +305,8 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         create_tables=reader.boolean("orcid.create_tables"),
         scope_explicit=bool(explicit_scope),
         token_key_derived=derived,
+        site_name=reader.text("orcid.site_name"),
+        layout=reader.optional("orcid.layout"),
     )
     if problems:
         raise SettingsError(problems)

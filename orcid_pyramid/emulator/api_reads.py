@@ -46,11 +46,7 @@ def read(record, caller: Caller, rest: list[str], negotiated) -> Response:
     if section == "works" and len(rest) == 2:
         return _read_bulk(record, rest[1], see_item, caller, negotiated)
     if len(rest) == 1:
-        if canonical in records.ACTIVITIES:
-            body = views.activity_section_json(record, canonical, see_item)
-        else:
-            body = views.person_section_json(record, canonical, see_item)
-        return render(body, list_qname(canonical), negotiated)
+        return _read_list(record, canonical, see_item, negotiated)
     item = record.find(canonical, put_code(rest[-1]))
     if item is None:
         raise not_found(f"No {section} with put-code {rest[-1]}")
@@ -59,6 +55,34 @@ def read(record, caller: Caller, rest: list[str], negotiated) -> Response:
         return render(views.summary_json(record, item),
                       f"{canonical}:{canonical}-summary", negotiated)
     return render(views.item_json(record, item), item_qname(canonical), negotiated)
+
+
+#: list reads kept per record (cleared when full): a test run reads few distinct views
+_LIST_CACHE_SIZE = 64
+
+
+def _read_list(record, canonical: str, see_item, negotiated) -> Response:
+    """``GET /works``, ``/keywords``, …, the encoded body cached per record.
+
+    A list read depends only on the record's iD and its visible items, so the body is keyed by
+    the (put code, version) of each visible item: a write makes a new version (or adds/removes
+    an item) and so a new key, and a stale body is never served.
+    """
+    visible = tuple((i.put_code, i.version) for i in record.section_items(canonical)
+                    if see_item(i))
+    key = (canonical, negotiated, visible)
+    cache = record.__dict__.setdefault("list_reads", {})
+    body = cache.get(key)
+    if body is None:
+        if canonical in records.ACTIVITIES:
+            data = views.activity_section_json(record, canonical, see_item)
+        else:
+            data = views.person_section_json(record, canonical, see_item)
+        body = render(data, list_qname(canonical), negotiated).body
+        if len(cache) >= _LIST_CACHE_SIZE:
+            cache.clear()
+        cache[key] = body
+    return Response(body=body, content_type=negotiated[0], charset="UTF-8")
 
 
 def _check_visible(caller: Caller, item, see_item) -> None:

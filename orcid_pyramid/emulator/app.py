@@ -111,7 +111,7 @@ class EmulatorApp:
                                 environ.get("PATH_INFO", "/"))
         call = CallRecord(method=request.method, path=path_info or environ.get("PATH_INFO", ""),
                           query=_redacted_query(request.query_string), host=host, status=0,
-                          time=self.state.now())
+                          time=self.state.now(), generation=self.state.generation)
         try:
             if path_info is None:
                 raise UnicodeDecodeError("utf-8", b"", 0, 1, "the path is not UTF-8")

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import itertools
 import os
 import time
 from dataclasses import dataclass, field
@@ -25,6 +26,8 @@ ACTIVITIES = {
 PERSON = {"other-names": "other-name", "keywords": "keyword", "researcher-urls": "researcher-url",
           "external-identifiers": "external-identifier", "address": "address"}
 SANDBOX_HOST = "sandbox.orcid.org"
+#: item versions: every assignment to an item's field takes the next number
+_VERSIONS = itertools.count(1)
 
 
 def canonical_section(name: str) -> str | None:
@@ -75,6 +78,24 @@ class Item:
     #: the duplicate rule's keys (duplicates.duplicate_keys), kept with the data
     keys: frozenset = frozenset()
 
+    def __setattr__(self, name: str, value) -> None:
+        # Any change makes a new version and drops the renderings cached for the old one
+        # (views.py), so a read after a write can never be served stale data.
+        object.__setattr__(self, name, value)
+        object.__setattr__(self, "version", next(_VERSIONS))
+        self.__dict__.pop("rendered", None)
+
+    def cached(self, key: tuple, build):
+        """``build()``'s value, computed once per ``key`` and version of this item.
+
+        Callers must not mutate the value: it is shared by every later read of this version.
+        """
+        cache = self.__dict__.setdefault("rendered", {})
+        value = cache.get(key)
+        if value is None:
+            value = cache[key] = build()
+        return value
+
     def path(self, orcid: str) -> str:
         """``/{orcid}/{section}/{put code}`` as ORCID prints it."""
         return f"/{orcid}/{self.section}/{self.put_code}"
@@ -99,6 +120,8 @@ class Item:
 
 _META_KEYS = {"put-code", "path", "visibility", "source", "created-date", "last-modified-date",
               "display-index"}
+#: ORCID's metadata keys of an item, never stored in ``Item.data``
+META_KEYS = frozenset(_META_KEYS)
 
 
 @dataclass
@@ -226,7 +249,8 @@ def new_record(orcid: str, given_names: str, family_names: str | None, email: st
     Optional keywords: ``credit_name``, ``name_visibility``, ``biography``,
     ``biography_visibility``, ``default_visibility``, ``email_visibility``,
     ``email_verified``, ``emails`` (more addresses: strings or dicts of ``Email`` fields),
-    ``locale``, ``now`` (seconds since the epoch).
+    ``locale``, ``locked``, ``deactivated``, ``deprecated_to`` (the primary record's iD),
+    ``now`` (seconds since the epoch).
     """
     salt = os.urandom(16)
     when = now_ms(optional.pop("now", None))
@@ -237,7 +261,7 @@ def new_record(orcid: str, given_names: str, family_names: str | None, email: st
     for extra in optional.pop("emails", None) or []:
         emails.append(Email(extra) if isinstance(extra, str) else Email(**extra))
     allowed = {"credit_name", "name_visibility", "biography", "biography_visibility",
-               "default_visibility", "locale"}
+               "default_visibility", "locale", "locked", "deactivated", "deprecated_to"}
     unknown = set(optional) - allowed
     if unknown:
         raise TypeError(f"new_record() got unknown options: {', '.join(sorted(unknown))}")

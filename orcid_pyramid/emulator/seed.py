@@ -94,14 +94,16 @@ def check_password(record, password: str | None) -> bool:
 
 
 def create_user(state: EmulatorState, given_names: str, family_names: str | None,
-                email: str, password: str, orcid: str | None = None):
-    """Create a record (the API side's ``records.new_record``) and store it; return it."""
+                email: str, password: str, orcid: str | None = None, **options):
+    """Create a record (``records.new_record``, which takes the optional ``options``) and
+    store it; return it."""
     from . import records  # the API engineer's module; imported late to keep imports cheap
 
     with state.lock:
         orcid = orcid or new_orcid(state)
         record = records.new_record(orcid=orcid, given_names=given_names,
-                                    family_names=family_names, email=email, password=password)
+                                    family_names=family_names, email=email, password=password,
+                                    **options)
         state.records[orcid] = record
     return record
 

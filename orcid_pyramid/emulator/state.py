@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -21,6 +22,8 @@ if TYPE_CHECKING:  # pragma: no cover
 
 #: ``expires_in`` of every long-lived token, as ORCID answers it (api-facts §2.1).
 LONG_LIVED_SECONDS = 631138518
+#: how many calls ``GET /_emulator/calls`` keeps (the newest)
+CALLS_KEPT = 10_000
 
 
 @dataclass
@@ -84,9 +87,15 @@ class CallRecord:
     client_id: str | None = None
     orcid: str | None = None
     duration_ms: float = 0.0
+    #: ``EmulatorState.generation`` when the request started: a reset in between drops it
+    generation: int = 0
+    #: position in the call log since the last reset (set when recorded)
+    index: int = -1
 
     def as_json(self) -> dict[str, Any]:
+        """The call as ``GET /_emulator/calls`` lists it."""
         return {
+            "index": self.index,
             "method": self.method,
             "path": self.path,
             "query": self.query,
@@ -137,7 +146,12 @@ class EmulatorState:
         self.refresh_index: dict[str, str] = {}
         self.codes: dict[str, AuthCode] = {}
         self.records: dict[str, Record] = {}
-        self.calls: list[CallRecord] = []
+        #: the newest CALLS_KEPT requests (older ones fall off the front)
+        self.calls: deque[CallRecord] = deque(maxlen=CALLS_KEPT)
+        #: calls recorded since the last reset (the next call's index)
+        self.calls_recorded = 0
+        #: bumped by every reset, so calls of requests that began before it are not kept
+        self.generation = 0
         #: (orcid, callback) -> Webhook
         self.webhooks: dict[tuple[str, str], Webhook] = {}
         self.sessions: dict[str, BrowserSession] = {}
@@ -204,9 +218,22 @@ class EmulatorState:
             return [w for w in self.webhooks.values() if w.orcid == orcid]
 
     def record_call(self, call: CallRecord) -> None:
-        """Append one request to the call log."""
+        """Append one request to the call log, unless a reset happened since it began."""
         with self.lock:
+            if call.generation != self.generation:
+                return
+            call.index = self.calls_recorded
+            self.calls_recorded += 1
             self.calls.append(call)
+
+    def calls_since(self, index: int = 0, since_time: float | None = None,
+                    limit: int | None = None) -> list[CallRecord]:
+        """Kept calls with ``index`` or more and, when given, made at ``since_time`` or later;
+        the oldest ``limit`` of them when given."""
+        with self.lock:
+            calls = [c for c in self.calls if c.index >= index
+                     and (since_time is None or c.time >= since_time)]
+        return calls if limit is None else calls[:limit]
 
     def clear(self) -> None:
         """Forget everything (the caller re-seeds); put codes keep increasing."""
@@ -217,6 +244,8 @@ class EmulatorState:
             self.codes.clear()
             self.records.clear()
             self.calls.clear()
+            self.calls_recorded = 0
+            self.generation += 1
             self.webhooks.clear()
             self.sessions.clear()
             self.errors.clear()

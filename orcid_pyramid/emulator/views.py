@@ -4,6 +4,10 @@ returns, in ORCID's JSON shape, from a ``records.Record``.
 Every view takes the caller's filters (``can_see(item)``, ``can_see_visibility(str)``) so that
 visibility stays the API's decision. Works, fundings and research resources are grouped by
 shared ``self``/``version-of`` external ids; affiliations by ``affiliation-group``.
+
+Speed: an item's full and summary renderings are built once per item version
+(``Item.cached``; any change to an item makes a new version) and shared by later reads, so
+the dicts these views return must be treated as read-only.
 """
 
 from __future__ import annotations
@@ -38,12 +42,18 @@ def with_normalized(value):
 
 
 def item_json(record: Record, item: Item) -> dict:
-    """The full item as a read returns it."""
-    return with_normalized(item.to_json(record.orcid))
+    """The full item as a read returns it (shared: do not mutate)."""
+    return item.cached(("item", record.orcid),
+                       lambda: with_normalized(item.to_json(record.orcid)))
 
 
 def summary_json(record: Record, item: Item) -> dict:
-    """The ``{section}-summary`` of an item (the fields ORCID's summary types have)."""
+    """The ``{section}-summary`` of an item, the fields ORCID's summary types have (shared:
+    do not mutate)."""
+    return item.cached(("summary", record.orcid), lambda: _build_summary(record, item))
+
+
+def _build_summary(record: Record, item: Item) -> dict:
     full = item.to_json(record.orcid)
     if item.section == "peer-review":
         full["external-ids"] = full.get("review-identifiers")

@@ -34,6 +34,9 @@ class OrcidLink(Base):
     scope: Mapped[str] = mapped_column(Text, default="")
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     id_token_claims: Mapped[dict | None] = mapped_column(JSON)
+    #: the raw OpenID id_token (a signed JWT) as ORCID returned it, encrypted like the tokens:
+    #: kept as evidence of the authentication (DM-4), deleted with the link at disconnect
+    id_token_enc: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(20), default=STATUS_ACTIVE)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

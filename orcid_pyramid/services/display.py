@@ -71,14 +71,20 @@ def orcid_display(settings, value) -> Shown:
     return Shown(authenticated=False, text=str(value))
 
 
+#: the add-on's own stand-alone page, extended when the host names no base template
+DEFAULT_LAYOUT = "orcid_pyramid:templates/page.jinja2"
+
+
 def install_jinja2_globals(config, settings) -> None:
-    """Make ``orcid_display`` a global of the ``.jinja2`` environment (imported macros see
-    globals but not the caller's context)."""
+    """Make ``orcid_display`` (imported macros see globals but not the caller's context) and
+    ``orcid_layout`` (the base template ``layout.jinja2`` extends: ``orcid.layout`` or the
+    add-on's own page) globals of the ``.jinja2`` environment."""
 
     def register() -> None:
         env = config.get_jinja2_environment()
         if env is not None:
             env.globals["orcid_display"] = partial(orcid_display, settings)
+            env.globals["orcid_layout"] = settings.layout or DEFAULT_LAYOUT
 
     # 999: after pyramid_jinja2 built the environment (its documented hook order)
     config.action(None, register, order=999)

@@ -167,8 +167,8 @@ def store_link(request, user_id: str, token, claims):
     link.scope = token.scope
     link.expires_at = token.expires_at
     link.id_token_claims = dict(claims) if claims else None
-    if token.id_token and hasattr(OrcidLink, "id_token_enc"):
-        link.id_token_enc = cipher.encrypt(token.id_token)
+    # the raw id_token too (DM-4): the signed proof of this authentication, encrypted at rest
+    link.id_token_enc = cipher.encrypt(token.id_token) if token.id_token else None
     link.status = STATUS_ACTIVE
     link.revoked_at = None
     try:

@@ -25,7 +25,8 @@ def connect_view(request):
         request.session.flash("Your ORCID iD is already connected; nothing to do.", "orcid")
         return HTTPFound(location=next_path or request.route_url("orcid.panel"))
     plan = links.start_connect(request, user_id, next_path)
-    return {"authorize_url": plan.authorize_url, "signout_url": plan.signout_url}
+    return {"authorize_url": plan.authorize_url, "signout_url": plan.signout_url,
+            "site_name": settings.site_name}
 
 
 def callback_view(request):
@@ -44,8 +45,9 @@ def callback_view(request):
         if exc.error == "access_denied":
             return render_error(
                 request, 403, "You chose not to connect your ORCID iD",
-                "Nothing was shared and nothing was stored. You can connect your ORCID iD at "
-                "any time.", retry_url=retry, retry_label="Connect your ORCID iD")
+                f"Nothing was shared with {request.orcid_settings.site_name} and nothing was "
+                "stored. You can connect your ORCID iD at any time.",
+                notice=True, connect_url=retry)
         reference = new_reference()
         log.warning("ORCID callback failed [ref %s]: %s", reference, exc.summary())
         return render_error(request, status_for(exc), "We could not connect your ORCID iD",

@@ -17,14 +17,22 @@ TEMPLATE = "orcid_pyramid:templates/error.jinja2"
 
 
 def render_error(request, status: int, title: str, message: str, *, retry_url=None,
-                 retry_label=None, reference=None):
-    """The error page as a response (the host may override the template)."""
+                 retry_label=None, reference=None, notice=False, connect_url=None):
+    """The error page as a response (the host may override the template).
+
+    ``notice=True`` shows a neutral notice instead of an alert (an outcome that is nobody's
+    fault); ``connect_url`` offers ORCID's "Connect your ORCID iD" button instead of a plain
+    retry link. The support contact is on the page either way (DM-8).
+    """
     settings = request.orcid_settings
     values = {
         "title": title,
         "message": message,
         "retry_url": retry_url,
         "retry_label": retry_label,
+        "notice": notice,
+        "connect_url": connect_url,
+        "site_name": settings.site_name,
         "support_email": settings.support_email,
         "support_url": settings.support_url,
         "reference": reference,

@@ -70,8 +70,8 @@ def link_and_items(request, user_id: str):
 
 
 def site_name(request) -> str:
-    """The host's name as shown in sentences ("… so that <site> can …")."""
-    return str(request.registry.settings.get("orcid.site_name") or "this site")
+    """The host's name as shown in sentences ("… so that <site> can …"): ``orcid.site_name``."""
+    return request.orcid_settings.site_name
 
 
 def panel_view(request):

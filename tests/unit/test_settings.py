@@ -147,8 +147,24 @@ def test_every_key_is_documented_once_and_every_feature_named():
     features_row = dict((k, m) for k, _, m in SETTINGS_DOC)["orcid.features"]
     assert all(feature in features_row for feature in FEATURES)
     # each OrcidSettings field read from an ini key has a row
-    for field in ("client_id", "token_url", "webhook_secret", "call_log_body_limit", "lang"):
+    for field in ("client_id", "token_url", "webhook_secret", "call_log_body_limit", "lang",
+                  "site_name", "layout"):
         assert f"orcid.{field}" in keys
+
+
+def test_site_name_defaults_to_this_site_and_keeps_the_hosts_value():
+    settings: dict = {}
+    assert load_settings(settings).site_name == "this site"
+    assert settings["orcid.site_name"] == "this site"  # the effective value is visible
+    host = {"orcid.site_name": "  Example University "}
+    assert load_settings(host).site_name == "Example University"
+    assert host["orcid.site_name"] == "  Example University "
+
+
+def test_layout_is_none_unless_the_host_names_its_base_template():
+    assert load_settings({}).layout is None
+    spec = "myapp:templates/base.jinja2"
+    assert load_settings({"orcid.layout": spec}).layout == spec
 
 
 def test_the_registry_keeps_one_settings_object():

@@ -31,6 +31,7 @@ def upgrade() -> None:
         sa.Column("scope", sa.Text(), nullable=False),
         sa.Column("expires_at", UTCDateTime(), nullable=True),
         sa.Column("id_token_claims", sa.JSON(), nullable=True),
+        sa.Column("id_token_enc", sa.Text(), nullable=True),
         sa.Column("status", sa.String(20), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.Column("updated_at", UTCDateTime(), nullable=False),

@@ -1,0 +1,92 @@
+"""Read caching never serves stale data: every read after a write shows the new state.
+
+The emulator caches each item's renderings per item version and each list read's encoded body
+(views.py, api_reads.py); these tests write, then read every view that shows the item.
+"""
+
+from __future__ import annotations
+
+from .api_helpers import ORCID, XML, work
+
+
+def _titles(api) -> list[str]:
+    groups = api.get("works").json["group"]
+    return [s["title"]["title"]["value"] for g in groups for s in g["work-summary"]]
+
+
+def test_read_after_put_shows_the_new_title_in_every_view(api):
+    """§3.4: a PUT is visible in the next /works, /work/{pc}, summary and bulk read."""
+    put_code = api.create("work", work("Old title"))
+    assert _titles(api) == ["Old title"]
+    assert api.get(f"work/{put_code}").json["title"]["title"]["value"] == "Old title"
+    assert b"Old title" in api.get("works", accept=XML).body
+    body = api.get(f"work/{put_code}").json
+    body["title"]["title"]["value"] = "New title"
+    api.put(f"work/{put_code}", body)
+    assert _titles(api) == ["New title"]
+    assert api.get(f"work/{put_code}").json["title"]["title"]["value"] == "New title"
+    summary = api.get(f"work/summary/{put_code}").json
+    assert summary["title"]["title"]["value"] == "New title"
+    bulk = api.get(f"works/{put_code}").json["bulk"]
+    assert bulk[0]["work"]["title"]["title"]["value"] == "New title"
+    xml = api.get("works", accept=XML).body
+    assert b"New title" in xml and b"Old title" not in xml
+    activities = api.get("activities").json["works"]["group"]
+    assert activities[0]["work-summary"][0]["title"]["title"]["value"] == "New title"
+
+
+def test_two_quick_puts_each_show_in_the_next_read(api):
+    """Two writes within one millisecond still give two different reads (no time key)."""
+    put_code = api.create("work", work("T0"))
+    body = api.get(f"work/{put_code}").json
+    for n in range(1, 4):
+        body["title"]["title"]["value"] = f"T{n}"
+        api.put(f"work/{put_code}", body)
+        assert _titles(api) == [f"T{n}"]
+
+
+def test_read_after_delete_and_post_shows_the_new_list(api):
+    """§3.4: a deleted work is gone from the next read; a new one appears."""
+    first = api.create("work", work("First", doi="10.1000/a"))
+    second = api.create("work", work("Second", doi="10.1000/b"))
+    assert sorted(_titles(api)) == ["First", "Second"]
+    api.delete(f"work/{first}")
+    assert _titles(api) == ["Second"]
+    api.get(f"work/{first}", status=404)
+    api.create("work", work("Third", doi="10.1000/c"))
+    assert sorted(_titles(api)) == ["Second", "Third"]
+    api.delete(f"work/{second}")
+    assert _titles(api) == ["Third"]
+
+
+def test_person_section_read_after_put_and_delete(api):
+    """§3.4: keywords show the updated content, then nothing after DELETE."""
+    put_code = api.create("keywords", {"content": "potatoes"})
+    assert [k["content"] for k in api.get("keywords").json["keyword"]] == ["potatoes"]
+    body = api.get(f"keywords/{put_code}").json
+    body["content"] = "tomatoes"
+    api.put(f"keywords/{put_code}", body)
+    assert [k["content"] for k in api.get("keywords").json["keyword"]] == ["tomatoes"]
+    api.delete(f"keywords/{put_code}")
+    assert api.get("keywords").json["keyword"] == []
+
+
+def test_read_after_the_researcher_deletes_through_the_control_api(api, emulator):
+    """§3.4: the user removing an item in ORCID's UI shows in the client's next read."""
+    put_code = api.create("work", work("Mine"))
+    assert _titles(api) == ["Mine"]
+    emulator.control.delete_item(ORCID, "work", put_code)
+    assert _titles(api) == []
+
+
+def test_read_after_a_direct_state_change_of_visibility(api, web, emulator):
+    """A test changing an item in the state directly is seen too: any assignment makes a new
+    item version, which the caches key on (§3.3: private items are hidden from the public)."""
+    put_code = api.create("work", work("Seen"))
+    anonymous = web.get(f"/pub/v3.0/{ORCID}/works", headers={"Accept": "application/json"})
+    assert len(anonymous.json["group"]) == 1
+    with emulator.state.lock:
+        emulator.state.record(ORCID).find("work", put_code).visibility = "private"
+    anonymous = web.get(f"/pub/v3.0/{ORCID}/works", headers={"Accept": "application/json"})
+    assert anonymous.json["group"] == []
+    assert _titles(api) == ["Seen"]  # the source still sees its own private item
