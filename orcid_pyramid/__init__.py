@@ -20,6 +20,8 @@ ROUTES = {
     "orcid.connect": ("/connect", "GET"),
     "orcid.callback": ("/callback", "GET"),
     "orcid.disconnect": ("/disconnect", "POST"),
+    # the same path answering GET: the confirmation page for browsers without JavaScript
+    "orcid.disconnect.confirm": ("/disconnect", "GET"),
     "orcid.admin.calls": ("/admin/calls", "GET"),
 }
 

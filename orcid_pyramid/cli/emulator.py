@@ -15,8 +15,8 @@ import click
               help="Latency added to API and token calls.")
 @click.option("--rate-limit", default="24/40", show_default=True,
               help="Per-client RATE/BURST on the API ('none' disables).")
-@click.option("--faults", default=None, metavar="RATE:KINDS:SEED",
-              help="Inject failures, e.g. 0.1:500,503,reset:42.")
+@click.option("--faults", default=None, metavar="RATE:KINDS[:SEED[:TIMEOUT_SECONDS]]",
+              help="Inject failures, e.g. 0.1:500,503,reset:42 or 1:timeout:0:1.5.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
 def emulator(host, port, seed, latency_ms, rate_limit, faults, threads):
     """Run the ORCID sandbox emulator (OAuth, OpenID Connect, member API v3.0, webhooks)."""

@@ -14,6 +14,8 @@ log = logging.getLogger(__name__)
 DEMO_DEFAULTS = {
     "orcid.user_info": "orcid_pyramid.demo.users:user_info",
     "orcid.site_name": "the orcid-pyramid demo",
+    # the add-on's pages (panel, connect, errors) carry the demo's navigation
+    "orcid.layout": "orcid_pyramid:demo/templates/base.jinja2",
 }
 
 

@@ -16,6 +16,7 @@ T = "orcid_pyramid:demo/templates/"
 
 def includeme(config) -> None:
     """The demo's routes and views."""
+    config.add_static_view("demo-static", "orcid_pyramid:demo/static/")
     config.add_route("home", "/")
     config.add_route("login", "/login")
     config.add_route("logout", "/logout", request_method="POST")

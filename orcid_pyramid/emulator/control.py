@@ -5,66 +5,67 @@
 | ``POST reset`` | forget everything, back to the seed |
 | ``GET clients`` | list registered clients (extra, for debugging) |
 | ``POST clients`` ``{client_id, client_secret, redirect_uris, member, premium, name}`` | 201 |
-| ``POST users`` ``{given_names, family_names, email, password[, orcid]}`` | 201 ``{"orcid"}`` |
+| ``POST users`` ``{given_names, family_names, email, password[, orcid, ...]}`` | 201 (below) |
 | ``POST authorize`` ``{orcid, client_id, scope, redirect_uri, state[, nonce]}`` | redirect |
 | ``GET records/{orcid}`` | the whole record, each item with put code and source |
+| ``POST records/{orcid}/items/{section}`` ``{item, source_client_id?, visibility?}`` | 201 |
 | ``DELETE records/{orcid}/{section}/{put_code}`` | the user deletes an item (204) |
 | ``POST records/{orcid}/revoke/{client_id}`` | the user revokes the client (``{"revoked": n}``) |
-| ``GET|PUT faults`` ``{rate, kinds, seed[, timeout_s]}`` · ``GET|PUT latency`` ``{ms}`` | |
+| ``GET|PUT faults`` ``{rate, kinds, seed[, timeout_seconds]}`` · ``GET|PUT latency`` ``{ms}`` | |
 | ``GET|PUT ratelimit`` ``{"rate_limit": "24/40" or null}`` (extra) | |
-| ``GET calls`` (``?since=N`` skips the first N) | every request: method, path, host, status... |
+| ``GET calls`` ``[?since=INDEX|TIME][&limit=N]`` | requests: index, method, path, host, status... |
 | ``GET webhooks`` (extra) | registered webhooks and delivery attempts |
 | ``GET errors`` (extra) | unexpected exceptions the emulator caught (should be empty) |
+
+``POST users`` answers ``{"orcid"}``. It also takes the optional record fields of
+``records.new_record``: ``credit_name``, ``biography``, ``locale`` (strings);
+``name_visibility``, ``biography_visibility``, ``default_visibility``, ``email_visibility``
+(``public``, ``limited``, ``registered-only``, ``private``); ``email_verified``, ``locked``,
+``deactivated`` (true/false); ``deprecated_to`` (the primary record's iD: reads answer
+301/9007); ``emails`` (more addresses: strings, verified, or ``{email, verified, primary,
+visibility}``; the API only ever shows verified ones).
+
+``POST records/{orcid}/items/{section}`` (201 ``{"put_code"}``) puts data on a record for a
+test: ``item`` is the item in the API's JSON shape (checked as the API checks it, no put
+code); without ``source_client_id`` the researcher adds it (as in ORCID's UI), with it the
+registered client is the source; ``visibility`` defaults to the item's, else the record's
+default. Webhooks fire as for any change. Sections as in the API, singular or plural
+(``work``, ``employments``, ``keywords``...).
+
+``GET faults`` answers ``timeout_seconds`` (how long a ``timeout`` fault holds the request);
+``PUT`` takes it (``timeout_s`` is the older spelling, still accepted).
+
+``GET calls`` keeps the newest 10,000 calls since the last reset, oldest first, each with its
+``index`` (0 for the first call after a reset; indexes are never reused until the next reset)
+and ``time`` (seconds since the epoch). ``since`` is an index (an integer) or a time (a number
+with a decimal point, a number from 1,000,000,000 up, or an ISO 8601 date-time): only calls
+from there on; ``limit=N``: the oldest N of those. The answer is ``{"calls": [...], "next":
+INDEX}``, ``next`` being the index the next call will get (ask ``since=next`` to page). A
+request that began before a reset is never listed after it.
 
 Control calls never get faults, latency or rate limits, and are recorded in ``calls`` too.
 """
 
 from __future__ import annotations
 
-import json
 import secrets
 import string
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from webob import Request, Response
 
 from . import oauth, seed
+from .control_input import BadInput as _Bad
+from .control_input import body as _body
+from .control_input import error as _error
+from .control_input import text as _text
+from .control_records import add_user, records_call
 from .faults import FaultConfig
 from .responses import add_query, json_response
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import EmulatorApp
-
-
-def _error(status: int, message: str) -> Response:
-    return json_response({"error": message}, status)
-
-
-class _Bad(Exception):
-    pass
-
-
-def _body(request: Request) -> dict:
-    if not request.body:
-        return {}
-    try:
-        data = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
-        raise _Bad("the body is not valid JSON") from None
-    if not isinstance(data, dict):
-        raise _Bad("the body must be a JSON object")
-    return data
-
-
-def _text(data: dict, key: str, required: bool = True) -> str | None:
-    value = data.get(key)
-    if value is None or value == "":
-        if required:
-            raise _Bad(f"'{key}' is required")
-        return None
-    if not isinstance(value, str):
-        raise _Bad(f"'{key}' must be a string")
-    return value
 
 
 def handle_control(request: Request, app: EmulatorApp, path: str) -> Response:
@@ -82,11 +83,11 @@ def handle_control(request: Request, app: EmulatorApp, path: str) -> Response:
         if route == ("POST", "clients"):
             return _add_client(request, app)
         if route == ("POST", "users"):
-            return _add_user(request, app)
+            return add_user(request, app)
         if route == ("POST", "authorize"):
             return _authorize(request, app)
         if parts and parts[0] == "records":
-            return _records(request, app, parts[1:])
+            return records_call(request, app, parts[1:])
         if route == ("GET", "faults"):
             return json_response(app.faults.config.as_json())
         if route == ("PUT", "faults"):
@@ -99,11 +100,7 @@ def handle_control(request: Request, app: EmulatorApp, path: str) -> Response:
                 app.set_rate_limit(_body(request).get("rate_limit"))
             return json_response({"rate_limit": str(app.rate_spec) if app.rate_spec else None})
         if route == ("GET", "calls"):
-            since = request.GET.get("since", "0")
-            start = int(since) if since.isdigit() else 0
-            with app.state.lock:
-                calls = [c.as_json() for c in app.state.calls[start:]]
-            return json_response({"calls": calls})
+            return _calls(request, app)
         if route == ("GET", "webhooks"):
             with app.state.lock:
                 hooks = [{"orcid": w.orcid, "callback": w.callback, "client_id": w.client_id}
@@ -149,21 +146,6 @@ def _add_client(request: Request, app: EmulatorApp) -> Response:
     return json_response(body, 201)
 
 
-def _add_user(request: Request, app: EmulatorApp) -> Response:
-    data = _body(request)
-    given = _text(data, "given_names")
-    email = _text(data, "email")
-    password = _text(data, "password")
-    orcid = _text(data, "orcid", required=False)
-    if orcid is not None and (not seed.valid_orcid(orcid) or app.state.record(orcid)):
-        raise _Bad(f"'orcid' {orcid} is not a valid, unused ORCID iD")
-    if seed.find_user(app.state, email) is not None:
-        return _error(409, f"a record with email {email} already exists")
-    record = seed.create_user(app.state, given, _text(data, "family_names", required=False),
-                              email, password, orcid=orcid)
-    return json_response({"orcid": record.orcid}, 201)
-
-
 def _authorize(request: Request, app: EmulatorApp) -> Response:
     data = _body(request)
     orcid = _text(data, "orcid")
@@ -184,32 +166,6 @@ def _authorize(request: Request, app: EmulatorApp) -> Response:
                                                 {"code": code, "state": req.state})})
 
 
-def _records(request: Request, app: EmulatorApp, parts: list[str]) -> Response:
-    if not parts:
-        return _error(404, "records/{orcid} expected")
-    record = app.state.record(parts[0])
-    if record is None:
-        return _error(404, f"no record {parts[0]}")
-    if request.method == "GET" and len(parts) == 1:
-        with app.state.lock:
-            return json_response(record.to_control_json())
-    if request.method == "DELETE" and len(parts) == 3:
-        if not parts[2].isdigit():
-            raise _Bad("put code must be a number")
-        with app.state.lock:
-            deleted = record.delete_item_as_user(parts[1], int(parts[2]))
-        if not deleted:
-            return _error(404, f"no {parts[1]} item {parts[2]} on {parts[0]}")
-        app.state.notify_record_changed(parts[0])
-        return Response(status=204)
-    if request.method == "POST" and len(parts) == 3 and parts[1] == "revoke":
-        if app.state.client(parts[2]) is None:
-            return _error(404, f"no client {parts[2]}")
-        return json_response({"revoked": oauth.revoke_client_tokens(app.state, parts[0],
-                                                                    parts[2])})
-    return _error(404, "unknown records call")
-
-
 def _latency(request: Request, app: EmulatorApp) -> Response:
     if request.method == "PUT":
         value = _body(request).get("ms")
@@ -218,3 +174,40 @@ def _latency(request: Request, app: EmulatorApp) -> Response:
         app.faults.latency_ms = float(value)
     return json_response({"ms": app.faults.latency_ms})
 
+
+
+#: below this, a whole number given as ``since`` is an index; from it up, epoch seconds
+_EPOCH_FLOOR = 1_000_000_000
+
+
+def _calls(request: Request, app: EmulatorApp) -> Response:
+    """``GET calls[?since=INDEX|TIME][&limit=N]`` (see the module docstring)."""
+    index, since_time = _since(request.GET.get("since", "").strip())
+    limit_text = request.GET.get("limit", "").strip()
+    if limit_text and not limit_text.isdigit():
+        raise _Bad(f"'limit' must be a whole number, not {limit_text!r}")
+    limit = int(limit_text) if limit_text else None
+    with app.state.lock:
+        calls = [c.as_json() for c in app.state.calls_since(index, since_time, limit)]
+        following = app.state.calls_recorded
+    return json_response({"calls": calls, "next": following})
+
+
+def _since(text: str) -> tuple[int, float | None]:
+    """(first index, earliest time or None) from ``since``."""
+    if not text:
+        return 0, None
+    if text.isdigit() and int(text) < _EPOCH_FLOOR:
+        return int(text), None
+    try:
+        return 0, float(text)
+    except ValueError:
+        pass
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        raise _Bad(f"'since' must be a call index, epoch seconds or an ISO 8601 date-time, "
+                   f"not {text!r}") from None
+    if when.tzinfo is None:
+        raise _Bad(f"'since' {text!r} needs a time zone (e.g. Z)")
+    return 0, when.timestamp()

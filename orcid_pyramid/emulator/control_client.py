@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import requests
 
@@ -53,12 +53,28 @@ class EmulatorControl:
         return self._call("POST", "clients", {k: v for k, v in body.items() if v is not None})
 
     def add_user(self, given_names: str, family_names: str | None, email: str, password: str,
-                 orcid: str | None = None) -> str:
-        """Create a record; returns its iD."""
+                 orcid: str | None = None, **options: Any) -> str:
+        """Create a record; returns its iD.
+
+        ``options`` are the optional record fields: ``credit_name``, ``biography``,
+        ``locale``; ``name_visibility``, ``biography_visibility``, ``default_visibility``,
+        ``email_visibility`` ("public", "limited", "registered-only", "private");
+        ``email_verified``, ``locked``, ``deactivated`` (bools); ``deprecated_to`` (an iD);
+        ``emails`` (more addresses: strings or ``{"email", "verified", "primary",
+        "visibility"}`` dicts).
+        """
         body = {"given_names": given_names, "family_names": family_names, "email": email,
-                "password": password, "orcid": orcid}
+                "password": password, "orcid": orcid, **options}
         return self._call("POST", "users", {k: v for k, v in body.items() if v is not None})[
             "orcid"]
+
+    def add_item(self, orcid: str, section: str, item: dict,
+                 source_client_id: str | None = None, visibility: str | None = None) -> int:
+        """Put an item (the API's JSON shape) on a record, as the researcher or, with
+        ``source_client_id``, as that client; returns its put code."""
+        body = {"item": item, "source_client_id": source_client_id, "visibility": visibility}
+        return self._call("POST", f"records/{orcid}/items/{quote(section)}",
+                          {k: v for k, v in body.items() if v is not None})["put_code"]
 
     def authorize(self, orcid: str, client_id: str, scope: str, redirect_uri: str,
                   state: str | None = None, nonce: str | None = None) -> str:
@@ -81,11 +97,14 @@ class EmulatorControl:
         return self._call("POST", f"records/{orcid}/revoke/{quote(client_id)}")["revoked"]
 
     def set_faults(self, rate: float, kinds: list[str] | None = None, seed: int = 0,
-                   timeout_s: float | None = None) -> dict:
-        """Inject failures into API and token calls (rate 0 switches them off)."""
+                   timeout_s: float | None = None,
+                   timeout_seconds: float | None = None) -> dict:
+        """Inject failures into API and token calls (rate 0 switches them off);
+        ``timeout_seconds`` (or the older ``timeout_s``): how long a ``timeout`` holds."""
         body: dict = {"rate": rate, "kinds": kinds or [], "seed": seed}
-        if timeout_s is not None:
-            body["timeout_s"] = timeout_s
+        timeout = timeout_seconds if timeout_seconds is not None else timeout_s
+        if timeout is not None:
+            body["timeout_seconds"] = timeout
         return self._call("PUT", "faults", body)
 
     def faults(self) -> dict:
@@ -100,9 +119,19 @@ class EmulatorControl:
         """Switch the per-client rate limit (``"24/40"``, or None to disable)."""
         return self._call("PUT", "ratelimit", {"rate_limit": rate_limit})
 
-    def calls(self, since: int = 0) -> list[dict]:
-        """Every request the emulator received (from index ``since``)."""
-        return self._call("GET", f"calls?since={int(since)}")["calls"]
+    def calls(self, since: int | float | str = 0, limit: int | None = None) -> list[dict]:
+        """Requests the emulator received since the last reset (the newest 10,000 are kept):
+        from call index ``since`` (an int), or from a time (epoch seconds as a float, or an
+        ISO 8601 string); at most the oldest ``limit`` of them."""
+        return self.calls_page(since, limit)["calls"]
+
+    def calls_page(self, since: int | float | str = 0, limit: int | None = None) -> dict:
+        """``{"calls": [...], "next": index of the next call}`` (page with ``since=next``)."""
+        params = {"since": since if isinstance(since, str) else
+                  repr(float(since)) if isinstance(since, float) else str(int(since))}
+        if limit is not None:
+            params["limit"] = str(int(limit))
+        return self._call("GET", f"calls?{urlencode(params)}")
 
     def webhooks(self) -> dict:
         """Registered webhooks and delivery attempts."""

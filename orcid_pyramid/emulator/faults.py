@@ -1,10 +1,15 @@
 """Injected failures and latency (issue "A local ORCID sandbox", item 6).
 
 Kinds: ``500``, ``502``, ``503`` (an ORCID-style error response), ``timeout`` (hold the request
-longer than the client waits, then answer 504), ``reset`` (drop the connection without a
-response), ``truncated`` (promise more bytes than are sent) and ``malformed`` (200 with a body
-that is not JSON). A seeded ``random.Random`` picks whether and which fault hits each request,
+``timeout_seconds``, default 3, longer than the client waits, then answer 504), ``reset``
+(drop the connection without a response), ``truncated`` (promise more bytes than are sent)
+and ``malformed`` (200 with a body that is not JSON). A seeded ``random.Random`` picks
+whether and which fault hits each request,
 so a run repeats exactly. Faults apply to API and token paths, never to ``/_emulator/``.
+
+Configured at start with ``RATE:KINDS[:SEED[:TIMEOUT_SECONDS]]`` (``--faults``, e.g.
+``0.2:timeout,500:7:1.5``) and at run time with ``PUT /_emulator/faults`` ``{rate, kinds, seed,
+timeout_seconds}`` (``timeout_s`` is accepted as an older spelling).
 
 How ``reset`` works: under waitress the app reaches the connection's socket through the
 ``waitress.client_disconnected`` callable (a bound method of the channel) and shuts it down,
@@ -30,7 +35,8 @@ class EmulatedConnectionReset(ConnectionResetError):
 
 @dataclass
 class FaultConfig:
-    """What to inject: ``rate`` in [0, 1], the kinds to pick from, the random seed."""
+    """What to inject: ``rate`` in [0, 1], the kinds to pick from, the random seed, and how
+    long a ``timeout`` fault holds the request (``timeout_s``, seconds)."""
 
     rate: float = 0.0
     kinds: tuple[str, ...] = ()
@@ -40,15 +46,20 @@ class FaultConfig:
 
     @classmethod
     def from_json(cls, data: object) -> FaultConfig:
-        """Build from ``{"rate", "kinds", "seed", "timeout_s"}``; raise ValueError with a reason."""
+        """Build from ``{"rate", "kinds", "seed", "timeout_seconds"}``; raise ValueError with a
+        reason."""
         if not isinstance(data, dict):
-            raise ValueError("body must be a JSON object {rate, kinds, seed}")
+            raise ValueError("body must be a JSON object {rate, kinds, seed, timeout_seconds}")
+        timeout = data.get("timeout_seconds", data.get("timeout_s", 3.0))
         try:
+            if any(isinstance(v, bool) for v in (data.get("rate"), data.get("seed"), timeout)):
+                raise TypeError("a boolean is not a number")
             rate = float(data.get("rate", 0.0))
             seed = int(data.get("seed", 0))
-            timeout_s = float(data.get("timeout_s", 3.0))
+            timeout_s = float(timeout)
         except (TypeError, ValueError):
-            raise ValueError("rate and timeout_s must be numbers, seed an integer") from None
+            raise ValueError("rate and timeout_seconds must be numbers, seed an integer") \
+                from None
         kinds = data.get("kinds", list(KINDS) if rate else [])
         if isinstance(kinds, str):
             kinds = [k for k in kinds.replace(",", " ").split() if k]
@@ -58,17 +69,23 @@ class FaultConfig:
 
     @classmethod
     def parse(cls, text: str) -> FaultConfig:
-        """Parse the command-line form ``RATE:KINDS:SEED``, e.g. ``0.1:500,reset:42``."""
+        """Parse the command-line form ``RATE:KINDS[:SEED[:TIMEOUT_SECONDS]]``, e.g.
+        ``0.1:500,reset:42`` or ``1:timeout:0:1.5`` (the last field may also be written
+        ``timeout_seconds=1.5``)."""
         parts = text.split(":")
-        if len(parts) not in (2, 3):
-            raise ValueError(f"faults {text!r} is not RATE:KINDS[:SEED], e.g. 0.1:500,reset:42")
+        if len(parts) not in (2, 3, 4):
+            raise ValueError(f"faults {text!r} is not RATE:KINDS[:SEED[:TIMEOUT_SECONDS]], "
+                             "e.g. 0.1:500,reset:42 or 1:timeout:0:1.5")
+        timeout = parts[3].removeprefix("timeout_seconds=") if len(parts) == 4 else "3"
         try:
             rate = float(parts[0])
-            seed = int(parts[2]) if len(parts) == 3 else 0
+            seed = int(parts[2]) if len(parts) >= 3 and parts[2] else 0
+            timeout_s = float(timeout)
         except ValueError:
-            raise ValueError(f"faults {text!r}: RATE must be a number, SEED an integer") from None
+            raise ValueError(f"faults {text!r}: RATE must be a number, SEED an integer, "
+                             "TIMEOUT_SECONDS a number of seconds") from None
         kinds = [k for k in parts[1].split(",") if k]
-        return cls.build(rate, kinds, seed)
+        return cls.build(rate, kinds, seed, timeout_s)
 
     @classmethod
     def build(cls, rate: float, kinds, seed: int, timeout_s: float = 3.0) -> FaultConfig:
@@ -80,13 +97,19 @@ class FaultConfig:
             raise ValueError(f"unknown fault kind(s) {unknown}; known: {', '.join(KINDS)}")
         if rate and not kinds:
             raise ValueError("a fault rate above 0 needs at least one kind")
-        if timeout_s < 0:
-            raise ValueError("timeout_s must not be negative")
+        if not 0 <= timeout_s <= 3600:
+            raise ValueError(f"timeout_seconds {timeout_s} must be between 0 and 3600")
         return cls(rate=rate, kinds=tuple(kinds), seed=seed, timeout_s=timeout_s)
 
+    @property
+    def timeout_seconds(self) -> float:
+        """How long a ``timeout`` fault holds the request."""
+        return self.timeout_s
+
     def as_json(self) -> dict:
+        """The settings as ``GET /_emulator/faults`` answers them (both timeout spellings)."""
         return {"rate": self.rate, "kinds": list(self.kinds), "seed": self.seed,
-                "timeout_s": self.timeout_s}
+                "timeout_seconds": self.timeout_s, "timeout_s": self.timeout_s}
 
 
 class FaultInjector:

@@ -67,8 +67,23 @@ def _build_summary(record: Record, item: Item) -> dict:
     return with_normalized(out)
 
 
-def _group(summaries: list[tuple[Item, dict]], ids_of) -> list[dict]:
-    """Merge summaries that share a self/version-of external id (normalised): union-find."""
+def _grouping_ids(record: Record, item: Item, summary: dict) -> tuple:
+    """(group key, mark, external id) of each self/version-of id of a summary, per version."""
+    def build() -> tuple:
+        out = []
+        for ext in _ids(summary):
+            if ext.get("external-id-relationship") in _GROUPING:
+                kind = ext.get("external-id-type")
+                key = (kind, normalize_id(kind, str(ext.get("external-id-value"))))
+                mark = (kind, (ext.get("external-id-normalized") or {}).get("value"))
+                out.append((key, mark, ext))
+        return tuple(out)
+    return item.cached(("grouping", record.orcid), build)
+
+
+def _group(record: Record, summaries: list[tuple[Item, dict]]) -> list[dict]:
+    """Merge summaries that share a self/version-of external id (normalised): union-find.
+    Each group's ``members`` are its (item, summary) pairs, oldest first."""
     parent = list(range(len(summaries)))
 
     def root(index: int) -> int:
@@ -77,32 +92,30 @@ def _group(summaries: list[tuple[Item, dict]], ids_of) -> list[dict]:
             index = parent[index]
         return index
 
+    grouping = [_grouping_ids(record, item, summary) for item, summary in summaries]
     owner: dict[tuple, int] = {}
-    for index, (_item, summary) in enumerate(summaries):
-        for ext in ids_of(summary):
-            if ext.get("external-id-relationship") in _GROUPING:
-                kind = ext.get("external-id-type")
-                key = (kind, normalize_id(kind, str(ext.get("external-id-value"))))
-                if key in owner:
-                    parent[root(index)] = root(owner[key])
-                else:
-                    owner[key] = index
-    members: dict[int, list[tuple[Item, dict]]] = {}
-    for index, pair in enumerate(summaries):
-        members.setdefault(root(index), []).append(pair)
+    for index, found in enumerate(grouping):
+        for key, _mark, _ext in found:
+            if key in owner:
+                parent[root(index)] = root(owner[key])
+            else:
+                owner[key] = index
+    members: dict[int, list[int]] = {}
+    for index in range(len(summaries)):
+        members.setdefault(root(index), []).append(index)
     out = []
-    for group in sorted(members.values(), key=lambda g: min(i.put_code for i, _ in g)):
+    # the indexes follow put-code order, so a group's first index is its oldest item
+    for group in sorted(members.values(), key=lambda g: summaries[g[0]][0].put_code):
         ids, seen = [], set()
-        for _item, summary in group:
-            for ext in ids_of(summary):
-                mark = (ext.get("external-id-type"),
-                        (ext.get("external-id-normalized") or {}).get("value"))
-                if ext.get("external-id-relationship") in _GROUPING and mark not in seen:
+        for index in group:
+            for _key, mark, ext in grouping[index]:
+                if mark not in seen:
                     seen.add(mark)
                     ids.append(ext)
-        out.append({"last-modified-date": {"value": max(i.modified for i, _ in group)},
+        out.append({"last-modified-date": {"value": max(summaries[i][0].modified
+                                                        for i in group)},
                     "external-ids": {"external-id": ids},
-                    "summaries": [s for _, s in group]})
+                    "members": [summaries[i] for i in group]})
     return out
 
 
@@ -112,8 +125,16 @@ def _ids(summary: dict) -> list:
     return (summary.get("external-ids") or {}).get("external-id") or []
 
 
-def activity_section_json(record: Record, section: str, can_see) -> dict:
-    """``GET /works``, ``/employments``, …: the visible items' summaries, grouped."""
+def _as_is(_item: Item, summary: dict) -> dict:
+    return summary
+
+
+def activity_section_json(record: Record, section: str, can_see, show=_as_is) -> dict:
+    """``GET /works``, ``/employments``, …: the visible items' summaries, grouped.
+
+    ``show(item, summary)`` is what stands for each summary in the body (the summary itself
+    by default; the list read passes stand-ins for text it has encoded already).
+    """
     items = [i for i in record.section_items(section) if can_see(i)]
     summaries = [(i, summary_json(record, i)) for i in items]
     body: dict = {"last-modified-date": _latest(items)}
@@ -125,8 +146,9 @@ def activity_section_json(record: Record, section: str, can_see) -> dict:
         groups = []
         for group_id, members in by_group.items():
             inner = [{"last-modified-date": g["last-modified-date"],
-                      "external-ids": g["external-ids"], key: g["summaries"]}
-                     for g in _group(members, _ids)]
+                      "external-ids": g["external-ids"],
+                      key: [show(i, s) for i, s in g["members"]]}
+                     for g in _group(record, members)]
             groups.append({"last-modified-date": {"value": max(i.modified for i, _ in members)},
                            "external-ids": {"external-id": [{
                                "external-id-type": "peer-review", "external-id-value": group_id,
@@ -135,12 +157,14 @@ def activity_section_json(record: Record, section: str, can_see) -> dict:
         body["group"] = groups
     elif section in ("work", "funding", "research-resource"):
         body["group"] = [{"last-modified-date": g["last-modified-date"],
-                          "external-ids": g["external-ids"], key: g["summaries"]}
-                         for g in _group(summaries, _ids)]
+                          "external-ids": g["external-ids"],
+                          key: [show(i, s) for i, s in g["members"]]}
+                         for g in _group(record, summaries)]
     else:
         body["affiliation-group"] = [
             {"last-modified-date": g["last-modified-date"], "external-ids": g["external-ids"],
-             "summaries": [{key: s} for s in g["summaries"]]} for g in _group(summaries, _ids)]
+             "summaries": [{key: show(i, s)} for i, s in g["members"]]}
+            for g in _group(record, summaries)]
     body["path"] = f"/{record.orcid}/{ACTIVITIES[section]}"
     return body
 

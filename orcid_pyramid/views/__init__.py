@@ -13,7 +13,7 @@ def add_views(config, settings) -> None:
     from .admin import admin_calls_view
     from .connect import callback_view, connect_view
     from .errors import ADDON_ROUTES, guard, orcid_error_view
-    from .panel import disconnect_view, panel_view
+    from .panel import disconnect_confirm_view, disconnect_view, panel_view
 
     common = {"decorator": guard, "http_cache": 0}
     config.add_view(panel_view, route_name="orcid.panel", request_method="GET",
@@ -24,6 +24,8 @@ def add_views(config, settings) -> None:
     # CSRF is checked inside the view: the host may not have turned require_csrf on
     config.add_view(disconnect_view, route_name="orcid.disconnect", request_method="POST",
                     require_csrf=False, **common)
+    config.add_view(disconnect_confirm_view, route_name="orcid.disconnect.confirm",
+                    request_method="GET", renderer=T + "disconnect_confirm.jinja2", **common)
     config.add_view(admin_calls_view, route_name="orcid.admin.calls", request_method="GET",
                     permission=settings.admin_permission, renderer=T + "admin_calls.jinja2",
                     **common)

@@ -12,6 +12,7 @@ from pyramid.renderers import render_to_response
 log = logging.getLogger(__name__)
 
 ADDON_ROUTES = ("orcid.panel", "orcid.connect", "orcid.callback", "orcid.disconnect",
+                "orcid.disconnect.confirm",
                 "orcid.admin.calls")
 TEMPLATE = "orcid_pyramid:templates/error.jinja2"
 

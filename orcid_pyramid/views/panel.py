@@ -103,6 +103,17 @@ def purpose(request) -> str:
     return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
 
 
+def disconnect_confirm_view(request):
+    """GET: "Disconnect your ORCID iD from <site>?" with the POST form — the confirmation for
+    browsers without JavaScript (the panel links here from <noscript>)."""
+    require_user(request)
+    link = request.orcid_link
+    if link is None:
+        request.session.flash("No ORCID iD is connected to your account.", "orcid")
+        return HTTPFound(location=request.route_url("orcid.panel"))
+    return {"link": link, "site_name": site_name(request)}
+
+
 def disconnect_view(request):
     """POST with the CSRF token: revoke at ORCID, delete local data, confirm."""
     user_id = require_user(request)

@@ -6,7 +6,20 @@ The emulator caches each item's renderings per item version and each list read's
 
 from __future__ import annotations
 
-from .api_helpers import ORCID, XML, work
+import json
+
+from orcid_pyramid.emulator import api_reads, records, views
+
+from .api_helpers import (
+    ORCID,
+    XML,
+    affiliation,
+    ext_id,
+    funding,
+    peer_review,
+    research_resource,
+    work,
+)
 
 
 def _titles(api) -> list[str]:
@@ -90,3 +103,26 @@ def test_read_after_a_direct_state_change_of_visibility(api, web, emulator):
     anonymous = web.get(f"/pub/v3.0/{ORCID}/works", headers={"Accept": "application/json"})
     assert anonymous.json["group"] == []
     assert _titles(api) == ["Seen"]  # the source still sees its own private item
+
+
+def test_json_list_reads_are_byte_for_byte_the_encoded_view(api, other_api, emulator):
+    """The list read's fast path (summaries encoded once per version, joined into the body)
+    gives exactly ``json.dumps`` of the view, for every kind of grouping and non-ASCII text."""
+    api.create("work", work("Ünïcödé \u2603 \"quoted\"", doi="10.1000/A"))
+    ids = [ext_id("10.1000/a"), ext_id("10.1000/b", relationship="part-of")]
+    other_api.create("work", work("Same DOI, other client",
+                                  **{"external-ids": {"external-id": ids}}))
+    api.create("work", work("Alone", doi="10.1000/c"))
+    api.create("funding", funding())
+    api.create("peer-review", peer_review())
+    api.create("employment", affiliation())
+    api.create("education", affiliation(**{"role-title": "Student"}))
+    api.create("research-resource", research_resource())
+    record = emulator.state.record(ORCID)
+    for section in records.ACTIVITIES:
+        expected = json.dumps(views.activity_section_json(record, section, lambda _i: True))
+        assert api_reads._activity_list_json(record, section, lambda _i: True) == \
+            expected.encode("utf-8"), section
+        served = api.get(records.ACTIVITIES[section]).body
+        assert json.loads(served) == json.loads(expected)
+    assert len(api.get("works").json["group"]) == 2  # the first two works grouped by DOI

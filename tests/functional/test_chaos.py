@@ -46,9 +46,6 @@ def _actual(world, emulator):
 
 
 def test_chaos_two_thousand_items_end_in_the_desired_state(world, emulator):
-    import time
-
-    marks = [("start", time.monotonic())]
     rng = random.Random(7)
     for u in range(USERS):
         world.connect(f"u{u}")
@@ -62,9 +59,7 @@ def test_chaos_two_thousand_items_end_in_the_desired_state(world, emulator):
             desired.setdefault(f"u{u}", {})[key] = (f"10.5555/test.{number}",
                                                       f"Work number {number}")
         world.put_many(f"u{u}", batch)
-    marks.append(("queued", time.monotonic()))
     first = _drain_under_faults(world, emulator, seed=11)
-    marks.append(("first drain", time.monotonic()))
     assert first.retried > 0  # the faults did bite
     # a second wave: a quarter of the works change, a tenth are removed
     for u in range(USERS):
@@ -76,10 +71,7 @@ def test_chaos_two_thousand_items_end_in_the_desired_state(world, emulator):
             elif roll < 0.35:
                 world.remove(f"u{u}", key, "work")
                 del desired[f"u{u}"][key]
-    marks.append(("queued 2", time.monotonic()))
     second = _drain_under_faults(world, emulator, seed=12)
-    marks.append(("second drain", time.monotonic()))
-    print([(n, round(t - marks[0][1], 1)) for n, t in marks], first, second)
     assert second.retried > 0
 
     actual = _actual(world, emulator)

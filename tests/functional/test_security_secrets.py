@@ -15,6 +15,7 @@ from tests.fixtures.app import (
     authorize_request,
     csrf_token,
     local_path,
+    stored_link,
 )
 
 NOISY = ("", "requests_oauthlib", "oauthlib", "urllib3", "requests", "orcid_pyramid",
@@ -75,6 +76,8 @@ def test_no_secret_in_database_file_or_logs_after_a_full_flow(testapp, demo_app,
         "authorization code": code,
         "client secret": DEMO_CLIENT_SECRET,
         "token key": app_settings["orcid.token_key"],
+        # the id_token is stored (DM-4), encrypted; neither the call log nor a log line has it
+        "id_token": registry["orcid.cipher"].decrypt(stored_link(demo_app, "alice").id_token_enc),
     }
     login("admin")
     admin_page = testapp.get("/orcid/admin/calls").text

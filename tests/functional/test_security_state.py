@@ -143,4 +143,6 @@ def test_disconnect_needs_the_csrf_token(testapp, demo_app, login, emulator, tok
     response = testapp.post("/orcid/disconnect", params, status=400)
     assert "was not disconnected" in response.text
     assert stored_link(demo_app, "alice") is not None
-    assert testapp.get("/orcid/disconnect", status=404).status_int == 404
+    # a GET (a link, an <img>) only shows the confirmation page: nothing is disconnected
+    assert "Disconnect your ORCID iD from" in testapp.get("/orcid/disconnect").text
+    assert stored_link(demo_app, "alice") is not None

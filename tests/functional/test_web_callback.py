@@ -153,3 +153,50 @@ def test_reconnecting_replaces_the_grant_and_revokes_the_old_token(testapp, demo
     assert first.revoked and not second.revoked
     cipher = app_registry(demo_app)["orcid.cipher"]
     assert cipher.decrypt(stored_link(demo_app, "alice").access_token_enc) == second.access_token
+
+
+def _database_bytes(demo_app) -> bytes:
+    """The app's SQLite file(s) byte for byte (WAL and journal included)."""
+    from pathlib import Path
+
+    engine = app_registry(demo_app)["orcid.dbengine"]
+    path = Path(engine.url.database)
+    return b"".join(p.read_bytes() for p in path.parent.glob(path.name + "*"))
+
+
+def test_the_raw_id_token_is_stored_encrypted(testapp, demo_app, login, emulator):
+    """DM-4 "id_token when openid": the id_token ORCID returned is kept, encrypted with the
+    token key; it is ORCID's signed token for this very request (our nonce) and its text is
+    nowhere in the database file."""
+    login("alice")
+    auth = authorize_request(testapp.get("/orcid/connect").text)
+    testapp.get(local_path(approve(emulator, auth)), status=302)
+    link = stored_link(demo_app, "alice")
+    registry = app_registry(demo_app)
+    assert link.id_token_enc, "no id_token stored"
+    raw = registry["orcid.cipher"].decrypt(link.id_token_enc)
+    claims = registry["orcid.client"].verify_id_token(raw, nonce=auth.params["nonce"])
+    assert claims["sub"] == SEED_ORCID
+    assert raw.count(".") == 2 and raw not in link.id_token_enc
+    if app_registry(demo_app)["orcid.dbengine"].url.get_backend_name() != "sqlite":
+        return  # the file scan is SQLite's; test_security_secrets scans PostgreSQL's rows
+    stored = _database_bytes(demo_app)
+    signature = raw.rsplit(".", 1)[1]
+    assert raw.encode() not in stored and signature.encode() not in stored
+    assert link.id_token_enc.encode() in stored  # the scan does read the row
+
+
+def test_without_openid_no_id_token_is_kept(demo_app_factory, emulator):
+    """A connection without openid has no id_token: the column stays empty (and a reconnect
+    without openid clears an older one)."""
+    from webtest import TestApp
+
+    from tests.fixtures.app import login_as
+
+    app = demo_app_factory(**{"orcid.features": "collect connect-activities"})
+    client = TestApp(app, extra_environ={"HTTP_HOST": "localhost"})
+    login_as(client, "alice")
+    connect_via_emulator(client, emulator)
+    link = stored_link(app, "alice")
+    assert link.orcid == SEED_ORCID and "openid" not in link.scope.split()
+    assert link.id_token_enc is None and link.id_token_claims is None

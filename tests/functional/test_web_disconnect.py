@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import func, select
 
 from orcid_pyramid.events import OrcidDisconnected
-from orcid_pyramid.models import OrcidCall, OrcidPendingRevocation
+from orcid_pyramid.models import OrcidCall, OrcidLink, OrcidPendingRevocation
 from tests.fixtures.app import (
     SEED_ORCID,
     app_registry,
@@ -47,6 +47,7 @@ def test_disconnect_revokes_at_orcid_and_deletes_everything_local(testapp, demo_
     registry = app_registry(demo_app)
     Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
     assert _count(demo_app, OrcidItem, OrcidItem.user_id == "alice") == 2
+    assert stored_link(demo_app, "alice").id_token_enc  # DM-4: kept while connected
     assert _count(demo_app, OrcidCall, OrcidCall.user_id == "alice") >= 1
     before = len(emulator.control.calls())
 
@@ -57,6 +58,9 @@ def test_disconnect_revokes_at_orcid_and_deletes_everything_local(testapp, demo_
     assert len(revokes) == 2 and all(c["status"] == 200 for c in revokes)
     assert all(not token.live() for token in _tokens(emulator))
     assert stored_link(demo_app, "alice") is None
+    with app_session(demo_app) as session:  # the id_token went with the row: none anywhere
+        assert session.execute(select(func.count()).select_from(OrcidLink).where(
+            OrcidLink.id_token_enc.is_not(None))).scalar_one() == 0
     assert _count(demo_app, OrcidItem, OrcidItem.user_id == "alice") == 0
     # only the two revoke calls remain: the record of the removal itself
     with app_session(demo_app) as session:
@@ -68,23 +72,28 @@ def test_disconnect_revokes_at_orcid_and_deletes_everything_local(testapp, demo_
 
 
 def _stop_serving(handle) -> int:
-    """Take the emulator off the network (its state stays): ORCID is down."""
+    """Take the emulator off the network (its state stays): ORCID is down. Its serving thread
+    closes the sockets itself (closing them from here races its select(): EBADF)."""
     port = handle.server.effective_port
-    handle.server.close()
-    handle.server.task_dispatcher.shutdown()
-    for channel in list(handle.server._map.values()):
-        channel.close()
-    return port  # the socket is closed now; the idle serving thread (a daemon) ends later
+    handle.stopping.set()
+    handle.server.trigger.pull_trigger()
+    handle.thread.join(10)
+    assert not handle.thread.is_alive(), "the emulator did not stop serving"
+    return port
 
 
 def _serve_again(handle, port: int) -> None:
-    """ORCID is back: the same emulator state on the same port."""
+    """ORCID is back: the same emulator state on the same port (stopped by the fixture)."""
     import threading
 
     from waitress.server import create_server
 
+    from tests.fixtures.emulator import _serve
+
     handle.server = create_server(handle.app, host="127.0.0.1", port=port, threads=4)
-    handle.thread = threading.Thread(target=handle.server.run, daemon=True)
+    handle.stopping = threading.Event()
+    handle.thread = threading.Thread(target=_serve, args=(handle.server, handle.stopping),
+                                     daemon=True)
     handle.thread.start()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.fixtures.app import SEED_ORCID, connect_via_emulator
+from tests.fixtures.app import SEED_ORCID, connect_via_emulator, local_path
 
 FULL_URI = f"https://sandbox.orcid.org/{SEED_ORCID}"
 
@@ -48,7 +48,39 @@ def test_connected_panel_shows_the_full_id_display_and_permissions(testapp, logi
     assert re.search(r"<dt>Connected</dt><dd>\d{2} \w+ \d{4}</dd>", page.text)
     form = re.search(r'<form method="post" action="http://localhost/orcid/disconnect"(.*?)</form>',
                      page.text, re.S)
-    assert form and 'name="csrf_token"' in form.group(1) and "window.confirm" in form.group(0)
+    assert form and 'name="csrf_token"' in form.group(1)
+    assert 'data-orcid-confirm="Disconnect your ORCID iD from the orcid-pyramid demo?"' \
+        in form.group(0)
+
+
+def test_disconnect_confirmation_needs_no_inline_script(testapp, login, emulator):
+    """BP-3 confirmation, CSP-friendly: no inline handler or script anywhere on the panel; the
+    confirm() lives in a static file, which also shows the (hidden) form; without JavaScript
+    the <noscript> link opens a confirmation page whose form disconnects."""
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    page = testapp.get("/orcid/")
+    assert not re.search(r"\son[a-z]+\s*=", page.text), "an inline event handler"
+    assert not re.search(r"<script(?![^>]*\ssrc=)[^>]*>", page.text), "an inline script"
+    assert not re.search(r"<style", page.text), "an inline style sheet"
+    script = re.search(r'<script src="([^"]+orcid-panel\.js)"', page.text)
+    assert script, "the panel does not load orcid-panel.js"
+    js = testapp.get(local_path(script.group(1))).text
+    assert "window.confirm" in js and "data-orcid-confirm" in js and "preventDefault" in js
+    assert "form.hidden = false" in js
+    assert re.search(r'<form method="post" action="http://localhost/orcid/disconnect"[^>]*'
+                     r'\bhidden>', page.text), "the form shows before the script can confirm"
+    fallback = re.search(r"<noscript>(.*?)</noscript>", page.text, re.S)
+    link = re.search(r'href="([^"]+)">Disconnect your ORCID iD…</a>', fallback.group(1))
+    assert link and link.group(1) == "http://localhost/orcid/disconnect"
+    confirm = testapp.get(local_path(link.group(1)))
+    assert "<h1>Disconnect your ORCID iD from the orcid-pyramid demo?</h1>" in confirm.text
+    assert SEED_ORCID in confirm.text  # which iD, shown with the iD display
+    assert 'href="http://localhost/orcid/">No, keep it connected</a>' in confirm.text
+    done = confirm.forms["orcid-disconnect-confirm"].submit()
+    assert "Your ORCID iD is disconnected" in done.text
+    # with nothing connected the confirmation page just goes back to the panel
+    assert testapp.get("/orcid/disconnect").location == "http://localhost/orcid/"
 
 
 def test_id_display_appears_wherever_the_person_appears(testapp, login, emulator):

@@ -21,6 +21,8 @@ from orcid_pyramid.models import (
 
 ACCESS = "89f0181c-168b-4d7d-831c-1fdda2d7bbbb"
 REFRESH = "69e883f6-d84e-4ae6-87f5-ef0044e3e9a7"
+ID_TOKEN = ("eyJraWQiOiJzYW5kYm94LW9yY2lkLW9yZy0zIiwiYWxnIjoiUlMyNTYifQ."
+            "eyJzdWIiOiIwMDAwLTAwMDItMTgyNS0wMDk3In0.c2lnbmF0dXJlLW9mLXRoZS1pZC10b2tlbg")
 
 
 def test_the_sqlite_file_holds_no_plaintext_token(tmp_path):
@@ -31,11 +33,13 @@ def test_the_sqlite_file_holds_no_plaintext_token(tmp_path):
     with Session(engine) as session, session.begin():
         session.add(OrcidLink(user_id="alice", orcid="0000-0002-1825-0097",
                               access_token_enc=cipher.encrypt(ACCESS),
-                              refresh_token_enc=cipher.encrypt(REFRESH), scope="/read-limited"))
+                              refresh_token_enc=cipher.encrypt(REFRESH),
+                              id_token_enc=cipher.encrypt(ID_TOKEN), scope="/read-limited"))
     engine.dispose()
     raw = path.read_bytes()
     assert b"0000-0002-1825-0097" in raw  # the scan does see the row's plain columns
     assert ACCESS.encode() not in raw and REFRESH.encode() not in raw
+    assert ID_TOKEN.encode() not in raw and ID_TOKEN.split(".")[2].encode() not in raw
     assert ACCESS.replace("-", "").encode() not in raw
 
 

@@ -49,6 +49,7 @@ def test_routes_views_and_request_methods_are_registered(tmp_path):
     assert routes["orcid.connect"] == "/account/orcid/connect"
     assert routes["orcid.callback"] == "/account/orcid/callback"
     assert routes["orcid.disconnect"] == "/account/orcid/disconnect"
+    assert routes["orcid.disconnect.confirm"] == "/account/orcid/disconnect"  # GET: no-JS page
     assert routes["orcid.admin.calls"] == "/account/orcid/admin/calls"
     assert routes["orcid.webhook"] == "/account/orcid/webhook/{token}"
     from pyramid.interfaces import IRequestExtensions
