@@ -23,7 +23,7 @@ def encrypted_columns():
     from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation
 
     return (
-        (OrcidLink, ("access_token_enc", "refresh_token_enc")),
+        (OrcidLink, ("access_token_enc", "refresh_token_enc", "id_token_enc")),
         (OrcidPendingRevocation, ("token_enc",)),
     )
 

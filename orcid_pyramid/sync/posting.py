@@ -5,8 +5,6 @@ A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep fil
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-
 from ..client.errors import OrcidConflict, OrcidError, OrcidUnauthorized
 from ..models.meta import utcnow
 from .items import item_for
@@ -14,8 +12,6 @@ from .outcome import Revoked
 from .reconcile import reconcile
 
 BULK_MAX = 100
-#: bulk calls for one researcher's new works sent side by side
-PARALLEL_BULK = 4
 
 
 class PostingMixin:
@@ -56,44 +52,31 @@ class PostingMixin:
         self._update(api, row, item)
 
     def _post_all_works(self, api, new_works) -> None:
-        """POST new works 100 a call, up to ``PARALLEL_BULK`` calls at a time.
+        """POST new works 100 a call, one call at a time.
 
-        The chunks hold distinct new items, so they are independent: sending them side by
-        side (still through the shared rate bucket) saves one round trip per chunk. Only the
-        HTTP calls run in threads; every outcome is recorded here, on the worker's session.
+        One writer per iD (the issue's rule): never two requests in flight for one record,
+        so they cannot race each other there (e.g. on the duplicate check). Parallelism comes
+        from several researchers at once (other workers or threads, each holding its own
+        user's lease) through the shared rate bucket. Each chunk is flagged in flight and
+        committed before its call, its outcome committed right after, so a lost answer leads
+        to reconcile, never to a repost; the lease is renewed between chunks.
         """
-        batches = [new_works[i:i + BULK_MAX] for i in range(0, len(new_works), BULK_MAX)]
-        for start in range(0, len(batches), PARALLEL_BULK):
-            group = batches[start:start + PARALLEL_BULK]
-            for batch in group:
-                for _row, item in batch:
-                    item.post_in_flight = True
-                    item.last_attempt_at = utcnow()
+        for start in range(0, len(new_works), BULK_MAX):
+            if not self.renew():
+                return  # lease lost: the rows stay claimed until it expires, then go again
+            batch = new_works[start:start + BULK_MAX]
+            for _row, item in batch:
+                item.post_in_flight = True
+                item.last_attempt_at = utcnow()
             self.session.commit()  # flag first: a lost answer must lead to reconcile
-            revoked = False
-            for batch, outcome in zip(group, self._send_bulk(api, group), strict=True):
-                if isinstance(outcome, OrcidUnauthorized):
-                    revoked = True
-                    continue
-                self._bulk_results(api, batch, outcome)
-            if revoked:
-                raise Revoked()
-
-    def _send_bulk(self, api, group) -> list:
-        """One ``create_works`` per batch; each result is the list or the error raised."""
-        raw = getattr(api, "raw", api)  # no session commits from other threads
-
-        def send(batch):
             try:
-                return raw.create_works([item_for(row.section, row.payload)
-                                         for row, _ in batch])
+                outcome = api.create_works([item_for(row.section, row.payload)
+                                            for row, _ in batch])
+            except OrcidUnauthorized:
+                raise Revoked() from None
             except OrcidError as exc:
-                return exc
-
-        if len(group) == 1:
-            return [send(group[0])]
-        with ThreadPoolExecutor(max_workers=len(group)) as pool:
-            return list(pool.map(send, group))
+                outcome = exc
+            self._bulk_results(api, batch, outcome)
 
     def _bulk_results(self, api, batch, outcome) -> None:
         """Record one bulk call's per-item results (put code, 409, error)."""

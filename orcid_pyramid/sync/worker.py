@@ -38,9 +38,10 @@ log = logging.getLogger("orcid_pyramid.sync")
 def db_call_sink(session, *, buffered: bool = False):
     """A client ``call_sink`` that adds one ``OrcidCall`` row per exchange to ``session``.
 
-    The row commits with the session's next commit. ``buffered``: calls may come from other
-    threads (the worker's parallel bulk POSTs), so records wait in a locked list and join
-    the session in its own thread, just before it commits.
+    The row commits with the session's next commit. ``buffered``: for calls made from other
+    threads than the session's, records wait in a locked list and join the session in its
+    own thread, just before it commits. (The worker makes every call of a user in its own
+    thread, one at a time, so it does not need it.)
     """
 
     def row(record) -> OrcidCall:
@@ -209,7 +210,7 @@ class Worker:
         """
         session = self.session_factory()
         session.info["orcid_worker"] = self.worker_id
-        client = self.client_factory(db_call_sink(session, buffered=True), self.rate_limiter)
+        client = self.client_factory(db_call_sink(session), self.rate_limiter)
         try:
             while (deadline is None or time.monotonic() < deadline) and not (
                     stop is not None and stop.is_set()):

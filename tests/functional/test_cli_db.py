@@ -19,7 +19,7 @@ from orcid_pyramid.migrations import head_revision
 from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation, get_engine
 
 ROOT = Path(__file__).resolve().parents[2]
-TOKENS = ["access-1", "refresh-1", "access-2", "pending-1"]
+TOKENS = ["access-1", "refresh-1", "id-token-1", "access-2", "pending-1"]
 
 
 def app_factory(global_config, **settings):  # referenced by the ini files below
@@ -45,7 +45,8 @@ def store_tokens(url: str, cipher: TokenCipher) -> None:
     with Session(engine) as session, session.begin():
         session.add(OrcidLink(user_id="a", orcid="0000-0000-0000-0001",
                               access_token_enc=cipher.encrypt("access-1"),
-                              refresh_token_enc=cipher.encrypt("refresh-1")))
+                              refresh_token_enc=cipher.encrypt("refresh-1"),
+                              id_token_enc=cipher.encrypt("id-token-1")))
         session.add(OrcidLink(user_id="b", orcid="0000-0000-0000-0002",
                               access_token_enc=cipher.encrypt("access-2")))
         session.add(OrcidLink(user_id="c", orcid="0000-0000-0000-0003", status="revoked"))
@@ -57,7 +58,8 @@ def stored_tokens(url: str) -> list[str]:
     engine = get_engine(url)
     with Session(engine) as session:
         links = session.scalars(select(OrcidLink).order_by(OrcidLink.id)).all()
-        values = [v for link in links for v in (link.access_token_enc, link.refresh_token_enc)]
+        values = [v for link in links
+                  for v in (link.access_token_enc, link.refresh_token_enc, link.id_token_enc)]
         values += session.scalars(select(OrcidPendingRevocation.token_enc)).all()
     engine.dispose()
     return [v for v in values if v]
@@ -110,9 +112,9 @@ def test_rekey_re_encrypts_every_token_under_the_new_key(migrated):
     new = generate_key()
     result = run("rekey", ini, "--new-key", new)
     assert result.exit_code == 0, result.output
-    assert "Re-encrypted 4 token(s) in 3 row(s)" in result.output
+    assert "Re-encrypted 5 token(s) in 3 row(s)" in result.output
     after = stored_tokens(url)
-    assert len(after) == 4 and set(after).isdisjoint(before)
+    assert len(after) == 5 and set(after).isdisjoint(before)
     new_only = TokenCipher([new])
     assert [new_only.decrypt(v) for v in after] == TOKENS  # the old key can now go
     with pytest.raises(TokenDecryptError):
@@ -134,7 +136,7 @@ def test_rekey_without_a_new_key_rotates_to_the_first_configured_key(tmp_path, m
     new = generate_key()
     ini = write_ini(tmp_path, **{"orcid.sqlalchemy.url": url, "orcid.token_key": f"{new},{old}"})
     result = run("rekey", ini)
-    assert result.exit_code == 0 and "Re-encrypted 4 token(s)" in result.output
+    assert result.exit_code == 0 and "Re-encrypted 5 token(s)" in result.output
     assert [TokenCipher([new]).decrypt(v) for v in stored_tokens(url)] == TOKENS
 
 
