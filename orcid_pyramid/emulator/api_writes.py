@@ -95,14 +95,18 @@ def raise_not_source(section: str) -> None:
 
 
 def _check_duplicates(record, caller: Caller, section: str, content: dict,
-                      skip: int | None = None) -> None:
-    own = [i for i in record.section_items(section)
-           if i.source_client_id == caller.client_id and i.put_code != skip]
+                      skip: int | None = None) -> frozenset:
+    """409 when ``content`` clashes with one of the caller's items; returns its duplicate
+    keys (activities) so the caller stores them without computing them twice."""
     if section in records.ACTIVITIES:
-        clash = duplicates.find_duplicate(section, content, [(i.put_code, i.keys) for i in own])
+        keys = duplicates.duplicate_keys(section, content)
+        # the record's index of (source, key): no scan of every item per write
+        clash = record.find_duplicate(section, caller.client_id, keys, skip=skip)
         if clash is not None:
             raise duplicates.duplicate_error(clash)
-        return
+        return keys
+    own = [i for i in record.section_items(section)
+           if i.source_client_id == caller.client_id and i.put_code != skip]
     keys = _PERSON_IDENTITY[section]
 
     def identity(data):
@@ -112,6 +116,7 @@ def _check_duplicates(record, caller: Caller, section: str, content: dict,
         if identity(other.data) == identity(content):
             raise ApiError(409, 9030, "409 Conflict: The element is duplicated: you already "
                            f"added it, see put-code {other.put_code}.")
+    return duplicates.duplicate_keys(section, content)
 
 
 def _create(state, record, caller: Caller, section: str, data: dict):
@@ -120,15 +125,14 @@ def _create(state, record, caller: Caller, section: str, data: dict):
                        "When posting new activities, the put code should be omitted.")
     data = validation.validate_item(section, data)
     content = {k: v for k, v in data.items() if k not in _META}
-    _check_duplicates(record, caller, section, content)
+    keys = _check_duplicates(record, caller, section, content)
     now = records.now_ms(state.now())
     client = state.client(caller.client_id)
     item = records.Item(section=section, put_code=state.new_put_code(), data=content,
                         visibility=data.get("visibility") or record.default_visibility,
                         source_client_id=caller.client_id,
                         source_name=client.name if client else str(caller.client_id),
-                        created=now, modified=now,
-                        keys=duplicates.duplicate_keys(section, content))
+                        created=now, modified=now, keys=keys)
     record.add(item)
     return item
 
@@ -144,9 +148,10 @@ def _update(state, record, caller: Caller, section: str, code: int, data: dict):
         raise ApiError(403, 9035, "403 Forbidden: The visibility of the item can't be "
                        f"changed through the API (it is {item.visibility}).")
     content = {k: v for k, v in data.items() if k not in _META}
-    _check_duplicates(record, caller, section, content, skip=code)
+    keys = _check_duplicates(record, caller, section, content, skip=code)
     item.data = content
-    item.keys = duplicates.duplicate_keys(section, content)
+    item.keys = keys
+    record.reindex(item)
     item.modified = max(records.now_ms(state.now()), item.created)
     record.modified = max(record.modified, item.modified)
     return item

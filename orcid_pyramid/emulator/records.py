@@ -158,6 +158,10 @@ class Record:
     modified: int = field(default_factory=now_ms)
     #: section (canonical) -> put code -> item
     items: dict[str, dict[int, Item]] = field(default_factory=dict)
+    #: the duplicate rule's index: section -> (source client, duplicate key) -> put codes.
+    #: Kept by ``add``/``reindex``; entries may go stale (removed or edited items) and are
+    #: checked against the item on every lookup, so a stale entry never makes a false 409.
+    _duplicate_index: dict = field(default_factory=dict, repr=False, compare=False)
 
     def check_password(self, password: str) -> bool:
         """True when ``password`` is this record's password (constant-time compare)."""
@@ -188,7 +192,36 @@ class Record:
     def add(self, item: Item) -> None:
         """Store a new item and touch the record."""
         self.items.setdefault(item.section, {})[item.put_code] = item
+        self.reindex(item)
         self.modified = max(self.modified, item.modified)
+
+    def reindex(self, item: Item) -> None:
+        """Index ``item.keys`` for the duplicate check (call after changing them)."""
+        if item.source_client_id is None or not item.keys:
+            return  # the researcher's own items never clash with a client's
+        index = self._duplicate_index.setdefault(item.section, {})
+        for key in item.keys:
+            index.setdefault((item.source_client_id, key), set()).add(item.put_code)
+
+    def find_duplicate(self, section: str, client_id: str, keys: frozenset,
+                       skip: int | None = None) -> int | None:
+        """The lowest put code of ``client_id``'s items in ``section`` sharing one of
+        ``keys`` (``duplicates.duplicate_keys``), ``skip`` left out; None when none does.
+
+        The same answer as scanning every item of the section, without the scan.
+        """
+        index = self._duplicate_index.get(section)
+        if not index or not keys:
+            return None
+        section_items = self.items.get(section, {})
+        found = None
+        for key in keys:
+            for code in index.get((client_id, key), ()):
+                item = section_items.get(code)
+                if (code != skip and item is not None and item.source_client_id == client_id
+                        and key in item.keys and (found is None or code < found)):
+                    found = code
+        return found
 
     def remove(self, section: str, put_code: int) -> bool:
         """Drop an item; False when there is no such item."""
