@@ -90,3 +90,10 @@ Feature: Data management
     When the researcher revokes the site's access on ORCID
     And the site sends a work to the researcher's ORCID record
     Then the researcher's ORCID panel says the connection no longer works
+
+  @DM-8 @emulator-only
+  Scenario: An item ORCID rejects is shown as rejected, with ORCID's message and the support contact
+    Given a researcher has connected their ORCID iD
+    When the site sends a work that ORCID rejects
+    Then the researcher's ORCID panel shows the work as rejected by ORCID with ORCID's message
+    And the researcher's ORCID panel names the support contact

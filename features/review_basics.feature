@@ -6,9 +6,9 @@ Feature: Review basics
   @REV-1
   Scenario: Every member API call uses the 3.0 message schema
     Given a researcher has connected their ORCID iD
-    When the site sends a work to the researcher's ORCID record
+    When the site sends a work, an employment and a funding to the researcher's ORCID record
     Then every member API call went to a /v3.0/ URL
-    And the work sent validates against ORCID's 3.0 schema
+    And every item body the site sent validates against ORCID's 3.0 schema
 
   @REV-1 @breach
   Scenario: A site configured for an older message schema is refused at startup

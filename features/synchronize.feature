@@ -24,3 +24,14 @@ Feature: Collect & Connect: Synchronize
     When the researcher adds a work on ORCID from another source
     And the site reads the changes on the researcher's ORCID record
     Then the site has the work from the researcher's record
+
+  @CC-SYNC @emulator-only @webhooks
+  Scenario: A deletion on ORCID reaches the site through ORCID's webhook
+    Given a researcher has connected their ORCID iD
+    When the site sends a work to the researcher's ORCID record
+    And the researcher deletes the work on ORCID
+    And ORCID calls the site's webhook for the researcher's record
+    Then the site registered a webhook for the researcher's record
+    And the site's webhook answered as ORCID expects
+    And the researcher's ORCID panel shows the work as deleted on ORCID
+    And the site announced that the work was deleted on ORCID

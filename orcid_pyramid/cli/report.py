@@ -108,15 +108,16 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
     for scenario in scenarios:
         counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
     run = RunInfo(target=target_name(live, app), sandbox="live" if live else "emulated",
-                  duration=duration, command=" ".join(command[2:]), counts=counts)
+                  duration=duration, command=" ".join(command[2:]), counts=counts,
+                  screenshots=not no_screenshots)
     data = write_report(out_dir, load_checklist(), scenarios, run)
-    _print_summary(console, data, duration, out_dir)
+    _print_summary(console, data, run, out_dir)
     failed = [row["id"] for row in data["requirements"] if row["status"] == "fail"]
     if failed:
         sys.exit(1)
 
 
-def _print_summary(console, data: dict, duration: float, out_dir: Path) -> None:
+def _print_summary(console, data: dict, run, out_dir: Path) -> None:
     from rich.table import Table
 
     table = Table(title=f"ORCID checklist ({data['sandbox']} sandbox)")
@@ -130,5 +131,5 @@ def _print_summary(console, data: dict, duration: float, out_dir: Path) -> None:
     console.print(table)
     badges = ", ".join(f"{k}: {v}" for k, v in data["badges"].items())
     console.print(f"Badges: {badges}")
-    console.print(f"Suite duration: {duration:.1f} s")
+    console.print(f"Suite duration: {run.duration_text}")
     console.print(f"Report: {out_dir / 'index.html'} (also report.md, report.json)")

@@ -48,6 +48,10 @@ class Journey:
     mark: int = 0
     #: put codes the site stored for each section as items were sent (kept after removal)
     put_codes: dict[str, int] = field(default_factory=dict)
+    #: the webhook the site registered at ORCID, the site's answer to it, the events it raised
+    webhook_url: str | None = None
+    webhook_status: int | None = None
+    events: list = field(default_factory=list)
 
     def sign_in(self) -> None:
         """Sign in to the site as the researcher."""

@@ -27,6 +27,7 @@ pytest_plugins = [
     "orcid_pyramid.compliance.steps.common",
     "orcid_pyramid.compliance.steps.connect",
     "orcid_pyramid.compliance.steps.records",
+    "orcid_pyramid.compliance.steps.sync",
     "orcid_pyramid.compliance.steps.browser",
 ]
 
@@ -36,6 +37,7 @@ SUITE_TAGS = {
     "browser": "needs Chromium (skips with a reason when it is absent)",
     "demo-only": "needs the bundled demo site (skips against --orcid-app)",
     "emulator-only": "needs the emulator's control API (skips against the live sandbox)",
+    "webhooks": "the site runs with ORCID's webhooks on (the demo turns them on; an app must)",
 }
 
 _STORE = pytest.StashKey[EvidenceStore]()

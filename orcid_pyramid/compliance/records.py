@@ -8,9 +8,6 @@ emulator's record of the researcher's items and of every request it received.
 from __future__ import annotations
 
 import time
-from functools import lru_cache
-from pathlib import Path
-from typing import Any
 
 import requests
 
@@ -154,23 +151,6 @@ def work_calls(journey, method: str) -> list[dict]:
     orcid = journey.researcher.orcid
     return [c for c in site_calls(journey) if c["method"] == method and c["host"] == "api"
             and f"/{orcid}/work" in c["path"]]
-
-
-def works_in(body: Any) -> list[dict]:
-    """The work objects in a POST body (one work, or a bulk of them)."""
-    if isinstance(body, dict) and "bulk" in body:
-        return [entry["work"] for entry in body["bulk"] if "work" in entry]
-    return [body]
-
-
-@lru_cache(maxsize=1)
-def work_schema():
-    """ORCID's work-3.0 XSD (from ``../shared/orcid-model``), or None when it is absent."""
-    import xmlschema
-
-    root = Path(__file__).resolve().parents[2].parent / "shared" / "orcid-model"
-    path = root / "record_3.0" / "work-3.0.xsd"
-    return xmlschema.XMLSchema(str(path)) if path.is_file() else None
 
 
 def other_source_adds_work(site, orcid: str) -> None:

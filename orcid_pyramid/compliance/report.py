@@ -32,6 +32,25 @@ class RunInfo:
     generated_at: str = ""
     command: str = ""
     counts: dict[str, int] | None = None
+    #: True/False when known: whether Chromium screenshots were taken (sets the time aim)
+    screenshots: bool | None = None
+
+    @property
+    def aim_seconds(self) -> int | None:
+        """The issue's time aim for this kind of run: 3 min with screenshots, 60 s without."""
+        if self.screenshots is None:
+            return None
+        return 180 if self.screenshots else 60
+
+    @property
+    def duration_text(self) -> str:
+        """The measured suite duration, next to the aim it is held to."""
+        text = f"{self.duration:.1f} s"
+        if self.aim_seconds is not None:
+            kind = "with" if self.screenshots else "without"
+            verdict = "within" if self.duration <= self.aim_seconds else "OVER"
+            text += f" ({kind} screenshots; {verdict} the {self.aim_seconds} s aim)"
+        return text
 
     def __post_init__(self) -> None:
         if not self.generated_at:
@@ -74,6 +93,7 @@ def build_report(
                         "status": s["status"],
                         "message": s.get("message", ""),
                         "breach": "breach" in s.get("tags", []),
+                        "duration": s.get("duration"),
                     }
                     for s in mine
                 ],

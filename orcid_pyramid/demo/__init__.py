@@ -82,17 +82,14 @@ def expand_env(settings: dict) -> dict:
 
 
 def _start_worker(registry) -> None:
-    """Drain the sync outbox in a daemon thread (the demo has no separate worker process)."""
-    import threading
-
+    """Drain the sync outbox in a daemon thread (the demo has no separate worker process);
+    ``registry["demo.worker_stop"].set()`` stops it."""
     try:
-        from ..sync.worker import Worker
+        from ..sync.demo_push import start_background_worker
     except ImportError:
         log.warning("demo.sync_worker is on but the sync engine is not installed")
         return
-    worker = Worker(registry["orcid.dbengine"], registry["orcid.settings"])
-    stop = threading.Event()
-    thread = threading.Thread(target=worker.run_forever, args=(stop,), name="orcid-demo-sync",
-                              daemon=True)
-    thread.start()
+    thread, stop = start_background_worker(registry["orcid.dbengine"],
+                                           registry["orcid.settings"])
     registry["demo.worker_stop"] = stop
+    registry["demo.worker_thread"] = thread

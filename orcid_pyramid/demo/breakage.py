@@ -29,8 +29,14 @@ class Breakage:
     ids: frozenset[str]
     description: str
     apply: Callable[[object], None]
-    #: pytest -m expression selecting the scenarios worth running against it
-    selection: str = "not browser"
+    #: pytest -m expression selecting the scenarios worth running against it (default: the
+    #: scenarios of its IDs that need no browser)
+    selection: str = ""
+
+    def __post_init__(self) -> None:
+        if not self.selection:
+            wanted = " or ".join(sorted(self.ids))
+            object.__setattr__(self, "selection", f"({wanted}) and not browser")
 
 
 def _swap_settings(registry, **changes) -> None:
@@ -201,7 +207,7 @@ BREAKAGES = {
                  "the callback's state is not checked (any state is accepted)", _state_off),
         Breakage("no-signout", frozenset({"BP-2"}),
                  "the connect page goes straight to ORCID without signing the browser out",
-                 _no_signout, selection="BP-2"),
+                 _no_signout),
         Breakage("post-for-updates", frozenset({"BP-5", "DM-6", "CC-SYNC"}),
                  "changes are POSTed as new items instead of PUT to their put code",
                  _post_for_updates),

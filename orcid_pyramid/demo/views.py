@@ -11,6 +11,11 @@ from ..services.links import safe_next
 from .users import USERS, check_password
 from .works import works_for
 
+try:  # the sync engine's key for the demo employment
+    from ..sync.demo_push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
+except ImportError:  # sync not installed: nothing is pushed, the key is never looked up
+    EMPLOYMENT_KEY = "demo-employment"
+
 T = "orcid_pyramid:demo/templates/"
 
 
@@ -33,6 +38,7 @@ def includeme(config) -> None:
     config.add_view(works, route_name="works", renderer=T + "works.jinja2", permission="view")
     config.add_view(push_works, route_name="works.push", permission="view")
     config.add_forbidden_view(forbidden)
+    config.include("orcid_pyramid.demo.collect")
 
 
 def current_user(request):
@@ -79,7 +85,8 @@ def people(request):
 
 
 def works(request):
-    """The user's works and, when sync is installed, each one's state on ORCID."""
+    """The user's works and the demo employment and, when sync is installed, each one's state
+    on ORCID in words."""
     user = current_user(request)
     statuses = {}
     try:
@@ -89,11 +96,25 @@ def works(request):
     if items_for_user is not None:
         statuses = {item.local_key: item for item in items_for_user(request.orcid_db, user.id)}
     return {"user": user, "works": works_for(user.id), "statuses": statuses,
+            "employment": _demo_employment(), "employment_status": statuses.get(EMPLOYMENT_KEY),
             "link": request.orcid_link}
 
 
+def _demo_employment() -> dict | None:
+    """What the page shows of the employment the demo sends (None without sync)."""
+    try:
+        from ..sync.demo_push import demo_employment
+    except ImportError:
+        return None
+    employment = demo_employment()
+    organization = employment.organization
+    return {"organization": organization.name, "department": employment.department_name,
+            "role": employment.role_title}
+
+
 def push_works(request):
-    """Queue the user's works for ORCID (the sync worker sends them)."""
+    """Queue the user's works and the demo employment for ORCID (the sync worker sends them;
+    ``demo.sync_worker = true`` runs one inside the demo)."""
     from pyramid.csrf import check_csrf_token
 
     check_csrf_token(request)
@@ -104,9 +125,11 @@ def push_works(request):
     elif request.orcid_link is None:
         request.session.flash("Connect your ORCID iD first.", "orcid-error")
     else:
-        for work in works_for(user.id):
-            sync.put(user.id, work.key, work.to_orcid())
-        request.session.flash("Your works are queued for ORCID.", "orcid")
+        from ..sync.demo_push import enqueue_demo
+
+        count = enqueue_demo(sync, user.id, works_for(user.id))
+        request.session.flash(
+            f"Your works and employment ({count} items) are queued for ORCID.", "orcid")
     return HTTPFound(location=request.route_url("works"))
 
 

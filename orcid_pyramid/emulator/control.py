@@ -10,6 +10,7 @@
 | ``GET records/{orcid}`` | the whole record, each item with put code and source |
 | ``POST records/{orcid}/items/{section}`` ``{item, source_client_id?, visibility?}`` | 201 |
 | ``DELETE records/{orcid}/{section}/{put_code}`` | the user deletes an item (204) |
+| ``PUT records/{orcid}/{section}/{put_code}`` ``{item?, visibility?}`` | the user edits it (200) |
 | ``POST records/{orcid}/revoke/{client_id}`` | the user revokes the client (``{"revoked": n}``) |
 | ``GET|PUT faults`` ``{rate, kinds, seed[, timeout_seconds]}`` · ``GET|PUT latency`` ``{ms}`` | |
 | ``GET|PUT ratelimit`` ``{"rate_limit": "24/40" or null}`` (extra) | |
@@ -31,6 +32,12 @@ code); without ``source_client_id`` the researcher adds it (as in ORCID's UI), w
 registered client is the source; ``visibility`` defaults to the item's, else the record's
 default. Webhooks fire as for any change. Sections as in the API, singular or plural
 (``work``, ``employments``, ``keywords``...).
+
+``PUT records/{orcid}/{section}/{put_code}`` (200, the item as ``GET records`` lists it):
+the researcher changes an item on ORCID, whatever its source: ``item`` is the new content
+(the API's JSON shape, checked as the API checks it), ``visibility`` the new visibility; at
+least one of them. The item's and the record's last-modified dates move on (by at least
+1 ms); webhooks fire.
 
 ``GET faults`` answers ``timeout_seconds`` (how long a ``timeout`` fault holds the request);
 ``PUT`` takes it (``timeout_s`` is the older spelling, still accepted).

@@ -92,6 +92,13 @@ class EmulatorControl:
         """The user deletes an item on ORCID."""
         self._call("DELETE", f"records/{orcid}/{quote(section)}/{int(put_code)}")
 
+    def edit_item(self, orcid: str, section: str, put_code: int, item: dict | None = None,
+                  visibility: str | None = None) -> dict:
+        """The user edits an item on ORCID (new content and/or visibility); returns it."""
+        body = {"item": item, "visibility": visibility}
+        return self._call("PUT", f"records/{orcid}/{quote(section)}/{int(put_code)}",
+                          {k: v for k, v in body.items() if v is not None})
+
     def revoke(self, orcid: str, client_id: str) -> int:
         """The user revokes the client's access; returns how many tokens died."""
         return self._call("POST", f"records/{orcid}/revoke/{quote(client_id)}")["revoked"]

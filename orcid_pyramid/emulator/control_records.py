@@ -88,7 +88,7 @@ def _emails(emails) -> list:
 
 
 def records_call(request: Request, app: EmulatorApp, parts: list[str]) -> Response:
-    """``records/{orcid}...``: read, delete an item, revoke a client, add an item."""
+    """``records/{orcid}...``: read, delete, edit or add an item, revoke a client."""
     if not parts:
         return error(404, "records/{orcid} expected")
     record = app.state.record(parts[0])
@@ -113,6 +113,8 @@ def records_call(request: Request, app: EmulatorApp, parts: list[str]) -> Respon
                                                                     parts[2])})
     if request.method == "POST" and len(parts) == 3 and parts[1] == "items":
         return _add_item(request, app, record, parts[2])
+    if request.method == "PUT" and len(parts) == 3:
+        return _edit_item(request, app, record, parts[1], parts[2])
     return error(404, "unknown records call")
 
 
@@ -150,3 +152,47 @@ def _add_item(request: Request, app: EmulatorApp, record, section: str) -> Respo
         record.add(added)
     app.state.notify_record_changed(record.orcid)
     return json_response({"put_code": added.put_code}, 201)
+
+
+def _edit_item(request: Request, app: EmulatorApp, record, section: str,
+               code: str) -> Response:
+    """``PUT records/{orcid}/{section}/{put_code}`` ``{item?, visibility?}``: the researcher
+    changes an item on ORCID (any source): new content (the API's JSON shape, checked as the
+    API checks it) and/or visibility. Its last-modified date moves on (at least 1 ms, so a
+    reader comparing dates always sees the change); webhooks fire. 200 with the item."""
+    canonical = records.canonical_section(section)
+    if canonical is None:
+        return error(404, f"unknown section {section!r}")
+    if not code.isdigit():
+        raise BadInput("put code must be a number")
+    data = body(request)
+    item = data.get("item")
+    visibility = choice(data, "visibility", VISIBILITIES)
+    if item is None and visibility is None:
+        raise BadInput("give 'item' (the new content) and/or 'visibility'")
+    content = None
+    if item is not None:
+        if not isinstance(item, dict):
+            raise BadInput("'item' must be the item as a JSON object (the API's JSON shape)")
+        if item.get("put-code") not in (None, int(code)):
+            raise BadInput(f"'item' carries put-code {item.get('put-code')}, not {code}")
+        try:
+            checked = validation.validate_item(canonical, item)
+        except ApiError as exc:
+            raise BadInput(f"invalid {section}: {exc.developer}") from None
+        content = {k: v for k, v in checked.items() if k not in records.META_KEYS}
+    with app.state.lock:
+        found = record.find(canonical, int(code))
+        if found is None:
+            return error(404, f"no {section} item {code} on {record.orcid}")
+        if content is not None:
+            found.data = content
+            found.keys = duplicates.duplicate_keys(canonical, content)
+            record.reindex(found)
+        if visibility is not None:
+            found.visibility = visibility
+        found.modified = max(records.now_ms(app.state.now()), found.modified + 1)
+        record.modified = max(record.modified, found.modified)
+        answer = found.to_control_json()
+    app.state.notify_record_changed(record.orcid)
+    return json_response(answer)

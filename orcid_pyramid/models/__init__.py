@@ -82,21 +82,86 @@ _NO_URL = ("orcid-pyramid has no database: set orcid.sqlalchemy.url (or the host
            "sqlalchemy.url)")
 
 
+#: how long (ms) a SQLite connection waits for another one's write lock before "locked"
+SQLITE_BUSY_TIMEOUT_MS = 5000
+_CLEAN = "orcid.sqlite_read_only"  # connection.info flag: this transaction wrote nothing yet
+_DML = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+_READS = ("SELECT", "PRAGMA", "BEGIN")
+
+
 def _fix_sqlite(engine: Engine) -> None:
-    """Let SQLAlchemy, not the sqlite3 module, decide when transactions begin, so SAVEPOINTs
-    and transactional DDL work (SQLAlchemy's documented pysqlite recipe); enforce foreign
-    keys, which SQLite ignores by default."""
+    """Make SQLite behave under a web server with a background worker.
+
+    * SQLAlchemy, not the sqlite3 module, decides when transactions begin, so SAVEPOINTs and
+      transactional DDL work (SQLAlchemy's documented pysqlite recipe);
+    * foreign keys are enforced (SQLite ignores them by default);
+    * file databases run in WAL mode, so a reader (a request showing a page) never blocks a
+      writer (the worker, the call-log sink) and the other way round, and every connection
+      waits up to ``SQLITE_BUSY_TIMEOUT_MS`` for another one's write lock instead of failing;
+    * a transaction that has only read so far is restarted as ``BEGIN IMMEDIATE`` at its first
+      INSERT/UPDATE/DELETE (see :func:`_upgrade_before_first_write`).
+    """
+    wal = _is_file_database(engine)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_connection, connection_record):
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        if wal:
+            # persistent in the file; setting it on every connect is cheap and idempotent
+            cursor.execute("PRAGMA journal_mode=WAL")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _begin(connection):
         connection.exec_driver_sql("BEGIN")
+        connection.info[_CLEAN] = True
+
+    event.listen(engine, "before_cursor_execute", _upgrade_before_first_write)
+
+
+def _is_file_database(engine: Engine) -> bool:
+    database = engine.url.database or ""
+    return bool(database) and database != ":memory:" and "mode=memory" not in str(engine.url)
+
+
+def _upgrade_before_first_write(conn, cursor, statement, parameters, context, executemany):
+    """Restart a read-only transaction as ``BEGIN IMMEDIATE`` just before its first write.
+
+    Why: in WAL mode a transaction reads from the snapshot of its first SELECT. When another
+    connection commits after that (the worker, the call-log sink, another request — typically
+    while a view waits for ORCID), SQLite refuses to turn the old snapshot into a write
+    transaction and answers "database is locked" at once, without waiting (SQLITE_BUSY_SNAPSHOT).
+    Nothing was written yet, so dropping the read snapshot and taking the write lock (waiting
+    for it up to the busy timeout) loses nothing; the reads made before behave as under
+    PostgreSQL's default READ COMMITTED. Never done after a write, inside a SAVEPOINT or
+    outside a transaction.
+    """
+    info = conn.info
+    if not info.get(_CLEAN):
+        return
+    verb = statement.lstrip().split(None, 1)[0].upper() if statement.strip() else ""
+    if verb in _READS:
+        return
+    info[_CLEAN] = False
+    if verb not in _DML or not conn.in_transaction() or conn.in_nested_transaction():
+        return
+    dbapi = cursor.connection
+    if not dbapi.in_transaction:
+        return
+    try:
+        dbapi.execute("ROLLBACK")
+    except Exception:  # an unfinished read holds the snapshot: write in it as before
+        return
+    try:
+        dbapi.execute("BEGIN IMMEDIATE")
+    except Exception:
+        # still no write lock after the busy timeout: stay in a transaction (SQLAlchemy
+        # believes it is in one) and let the write fail as it would have
+        dbapi.execute("BEGIN")
+        raise
 
 
 def get_session_factory(engine: Engine) -> sessionmaker[Session]:

@@ -234,7 +234,7 @@ def disconnect(request, user_id: str):
     revoked = _revoke_later_or_now(request, tokens, user_id)
     orcid = link.orcid
     if settings.disconnect_delete_items:
-        _delete_sync_rows(db, user_id)
+        _delete_sync_rows(db, user_id, orcid)
     if settings.disconnect_delete_calls:
         # rows from before this disconnect; the revoke calls just made stay as its record
         db.execute(delete(OrcidCall).where(OrcidCall.user_id == user_id,
@@ -246,15 +246,20 @@ def disconnect(request, user_id: str):
     return orcid, revoked
 
 
-def _delete_sync_rows(db, user_id: str) -> None:
+def _delete_sync_rows(db, user_id: str, orcid: str | None) -> None:
+    """Forget the user's put codes and pending changes, and the sync engine's bookkeeping
+    for them: the writer lease of the user and the pull cursor of the iD."""
     try:
         from ..models import sync as sync_models
     except ImportError:  # the sync engine is not installed: no put codes to forget
         return
-    for name in ("OrcidItem", "OrcidOutbox"):
+    for name in ("OrcidItem", "OrcidOutbox", "OrcidSyncLock"):
         model = getattr(sync_models, name, None)
         if model is not None and hasattr(model, "user_id"):
             db.execute(delete(model).where(model.user_id == user_id))
+    cursor = getattr(sync_models, "OrcidPullCursor", None)
+    if orcid and cursor is not None and hasattr(cursor, "orcid"):
+        db.execute(delete(cursor).where(cursor.orcid == orcid))
 
 
 def retry_pending_revocations(dbsession, client, cipher, *, now: datetime | None = None,

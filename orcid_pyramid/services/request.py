@@ -35,6 +35,7 @@ def build_app_objects(config, settings) -> None:
         # test hook: a requests.Session with a WSGI adapter (in-process emulator)
         session=config.get_settings().get("orcid.http_session"),
         body_limit=settings.call_log_body_limit,
+        rate_limiter=shared_rate_limiter(registry["orcid.dbengine"], settings),
     )
     user_info = None
     if settings.user_info:
@@ -46,6 +47,18 @@ def build_app_objects(config, settings) -> None:
         if not callable(user_info):
             raise ConfigurationError(f"orcid.user_info = {settings.user_info!r} is not callable")
     registry["orcid.user_info"] = user_info
+
+
+def shared_rate_limiter(engine, settings):
+    """The token bucket the sync worker uses too (``orcid.rate_limit``, ORCID's 24/s burst 40
+    per client): calls made by the web process (callback reads, webhook reads, collect) and by
+    the workers draw from ONE budget, so together they never exceed ORCID's limit. None when
+    the sync engine is not installed."""
+    try:
+        from ..sync.ratelimit import bucket_for
+    except ImportError:
+        return None
+    return bucket_for(engine, settings.rate_per_second, settings.rate_burst)
 
 
 def orcid_settings(request):

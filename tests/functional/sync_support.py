@@ -8,6 +8,7 @@ links are stored encrypted exactly as the callback stores them.
 from __future__ import annotations
 
 import itertools
+import json
 from dataclasses import dataclass, field
 
 from orcid_pyramid.client import Endpoints, OrcidClient
@@ -157,10 +158,29 @@ def employment(role: str = "Professor") -> Employment:
 
 
 def host_app(global_config, **settings):
-    """A minimal host for ``orcid-pyramid sync CONFIG`` in tests (paste ``call:`` factory)."""
+    """A minimal host for ``orcid-pyramid sync CONFIG`` in tests (paste ``call:`` factory).
+
+    With the setting ``test.events_file``, its subscribers append each ``OrcidItemChanged``
+    / ``OrcidItemDeleted`` they receive to that file, one JSON line each (what a host's
+    subscriber would do with them, observable from the test).
+    """
     from pyramid.config import Configurator
 
+    from orcid_pyramid.events import OrcidItemChanged, OrcidItemDeleted
+
+    events_file = settings.get("test.events_file")
     with Configurator(settings=settings) as config:
         config.include("orcid_pyramid.models")
         config.include("orcid_pyramid.sync")
+        if events_file:
+            def record(event) -> None:
+                line = {"event": type(event).__name__, "user_id": event.user_id,
+                        "orcid": event.orcid, "section": event.section,
+                        "put_code": event.put_code,
+                        "local_key": event.details.get("local_key")}
+                with open(events_file, "a", encoding="utf-8") as out:
+                    out.write(json.dumps(line) + "\n")
+
+            config.add_subscriber(record, OrcidItemChanged)
+            config.add_subscriber(record, OrcidItemDeleted)
         return config.make_wsgi_app()

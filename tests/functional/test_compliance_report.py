@@ -132,3 +132,22 @@ def test_the_store_folds_phases_and_writes_one_line_per_scenario(tmp_path):
     ]
     assert rows[0]["ids"] == ["DM-1"]
     assert rows[0]["items"][0]["data"] == {"state": "s3cr… (18 chars)"}
+
+
+def test_the_measured_durations_are_shown_against_the_aim(tmp_path):
+    requirements = load_checklist()
+    scenarios = [_scenario(["DM-3"], "pass", "token")]
+    scenarios[0]["duration"] = 0.437
+    write_report(tmp_path, requirements, scenarios,
+                 RunInfo(target="demo", sandbox="emulated", duration=71.25, screenshots=False))
+    text = (tmp_path / "report.md").read_text()
+    assert "71.2 s (without screenshots; OVER the 60 s aim)" in text
+    assert "pass: token (0.44 s)" in text
+    page = html.fromstring((tmp_path / "index.html").read_text()).text_content()
+    assert "71.2 s (without screenshots; OVER the 60 s aim)" in page and "0.44 s" in page
+    report = json.loads((tmp_path / "report.json").read_text())
+    row = next(r for r in report["requirements"] if r["id"] == "DM-3")
+    assert row["scenarios"][0]["duration"] == 0.437
+    write_report(tmp_path, requirements, scenarios,
+                 RunInfo(target="demo", sandbox="emulated", duration=95.0, screenshots=True))
+    assert "95.0 s (with screenshots; within the 180 s aim)" in (tmp_path / "report.md").read_text()

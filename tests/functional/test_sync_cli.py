@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import select
 
 from orcid_pyramid.cli import main
+from orcid_pyramid.models.sync import OrcidItem
 
 from .sync_support import build_world, work
 
@@ -15,7 +19,7 @@ def world(emulator, fresh_db_url):
     return build_world(emulator, fresh_db_url)
 
 
-def _ini(tmp_path, world) -> str:
+def _ini(tmp_path, world, extra: str = "") -> str:
     s = world.settings
     path = tmp_path / "site.ini"
     path.write_text(f"""[app:main]
@@ -29,6 +33,7 @@ orcid.client_secret = {s.client_secret}
 orcid.token_key = {",".join(s.token_keys)}
 orcid.support_email = support@example.org
 orcid.rate_limit = 1000/1000
+{extra}
 """)
     return str(path)
 
@@ -55,6 +60,44 @@ def test_sync_pull_notices_an_item_deleted_on_orcid(world, emulator, tmp_path):
     row = next(line for line in result.output.splitlines()
                if "items deleted on ORCID (pull)" in line)
     assert "1" in row
+
+
+def _events(path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
+
+
+def test_sync_pull_emits_item_changed_when_the_user_edits_an_item_on_orcid(world, emulator,
+                                                                           tmp_path):
+    orcid = world.connect("u1")
+    world.put("u1", "w1", work(1, title="As the site wrote it"))
+    world.put("u1", "w2", work(2))
+    world.drain()
+    events_file = tmp_path / "events.jsonl"
+    ini = _ini(tmp_path, world, f"test.events_file = {events_file}")
+    runner = CliRunner()
+    # the first read after our own write is the baseline: nothing changed on ORCID yet
+    first = runner.invoke(main, ["sync", ini, "--once", "--pull"])
+    assert first.exit_code == 0, first.output
+    assert _events(events_file) == []
+    put_code = next(w["put-code"] for w in world.record_items(orcid)
+                    if w["item"]["title"]["title"]["value"] == "As the site wrote it")
+    edited = work(1, title="As the researcher changed it").to_json()
+    emulator.control.edit_item(orcid, "work", put_code, item=edited)
+    second = runner.invoke(main, ["sync", ini, "--once", "--pull"])
+    assert second.exit_code == 0, second.output
+    assert _events(events_file) == [{"event": "OrcidItemChanged", "user_id": "u1",
+                                     "orcid": orcid, "section": "work",
+                                     "put_code": put_code, "local_key": "w1"}]
+    row = next(line for line in second.output.splitlines()
+               if "items changed on ORCID (pull)" in line)
+    assert "1" in row
+    with world.session() as db:
+        items = {i.local_key: i for i in db.execute(select(OrcidItem)).scalars()}
+    assert items["w1"].changed_on_orcid and not items["w2"].changed_on_orcid
+    # read again with nothing new: no second event
+    third = runner.invoke(main, ["sync", ini, "--once", "--pull"])
+    assert third.exit_code == 0, third.output
+    assert len(_events(events_file)) == 1
 
 
 def test_sync_with_a_missing_config_says_so_without_a_traceback(tmp_path):

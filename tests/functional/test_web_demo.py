@@ -122,4 +122,6 @@ def test_threads_are_enough_for_the_callback_to_call_back_in():
     parser.read(ROOT / "development.ini")
     assert int(parser["server:main"]["threads"]) >= 4
     assert parser["app:main"]["demo.embed_emulator"] == "true"
+    # the demo drains its own outbox: pushed works and the employment reach the sandbox
+    assert parser["app:main"]["demo.sync_worker"] == "true"
     assert parser["app:main"]["orcid.base_url"] == "http://127.0.0.1:6543/sandbox"

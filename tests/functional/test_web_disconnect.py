@@ -46,7 +46,7 @@ def test_disconnect_revokes_at_orcid_and_deletes_everything_local(testapp, demo_
     testapp.post("/works/push", {"csrf_token": csrf_token(testapp.get("/works").text)})
     registry = app_registry(demo_app)
     Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
-    assert _count(demo_app, OrcidItem, OrcidItem.user_id == "alice") == 2
+    assert _count(demo_app, OrcidItem, OrcidItem.user_id == "alice") == 3  # 2 works, 1 job
     assert stored_link(demo_app, "alice").id_token_enc  # DM-4: kept while connected
     assert _count(demo_app, OrcidCall, OrcidCall.user_id == "alice") >= 1
     before = len(emulator.control.calls())
@@ -69,6 +69,39 @@ def test_disconnect_revokes_at_orcid_and_deletes_everything_local(testapp, demo_
     assert kinds == ["revoke", "revoke"]
     assert [(e.user_id, e.orcid, e.revoked) for e in seen] == [("alice", SEED_ORCID, True)]
     assert "Connect your ORCID iD" in testapp.get("/orcid/").text
+
+
+def test_disconnect_deletes_the_sync_bookkeeping_of_the_user_and_the_id(testapp, demo_app,
+                                                                        login, emulator):
+    """With the put codes go the sync engine's rows naming the user and the iD: the writer
+    lease the worker took (``OrcidSyncLock``) and the pull cursor of the record
+    (``OrcidPullCursor``); another user's rows stay."""
+    from sqlalchemy.orm import Session
+
+    from orcid_pyramid.models.sync import OrcidPullCursor, OrcidSyncLock
+    from orcid_pyramid.sync.pull import pull_all
+    from orcid_pyramid.sync.worker import Worker
+
+    registry = app_registry(demo_app)
+    engine = registry["orcid.dbengine"]
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    testapp.post("/works/push", {"csrf_token": csrf_token(testapp.get("/works").text)})
+    Worker(engine, registry["orcid.settings"]).run_once()
+    with Session(engine) as session:  # a scheduled pull reads the record: a cursor row
+        pull_all(session, registry["orcid.client"], registry["orcid.cipher"], force=True)
+        session.add(OrcidSyncLock(user_id="someone-else"))
+        session.add(OrcidPullCursor(orcid="0000-0001-5109-3700"))
+        session.commit()
+    assert _count(demo_app, OrcidSyncLock, OrcidSyncLock.user_id == "alice") == 1
+    assert _count(demo_app, OrcidPullCursor, OrcidPullCursor.orcid == SEED_ORCID) == 1
+
+    assert _disconnect(testapp).status_int == 200
+    assert _count(demo_app, OrcidSyncLock, OrcidSyncLock.user_id == "alice") == 0
+    assert _count(demo_app, OrcidPullCursor, OrcidPullCursor.orcid == SEED_ORCID) == 0
+    assert _count(demo_app, OrcidSyncLock, OrcidSyncLock.user_id == "someone-else") == 1
+    assert _count(demo_app, OrcidPullCursor,
+                  OrcidPullCursor.orcid == "0000-0001-5109-3700") == 1
 
 
 def _stop_serving(handle) -> int:
@@ -167,5 +200,5 @@ def test_settings_can_keep_put_codes_and_call_log(demo_app_factory, emulator):
     Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
     calls_before = _count(app, OrcidCall, OrcidCall.user_id == "alice")
     _disconnect(web)
-    assert _count(app, OrcidItem, OrcidItem.user_id == "alice") == 2
+    assert _count(app, OrcidItem, OrcidItem.user_id == "alice") == 3
     assert _count(app, OrcidCall, OrcidCall.user_id == "alice") == calls_before + 2

@@ -115,7 +115,7 @@ def test_panel_lists_items_and_their_status_from_sync(testapp, demo_app, login, 
     registry = app_registry(demo_app)
     Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
     panel = testapp.get("/orcid/")
-    assert panel.text.count("in ORCID") == 2
+    assert panel.text.count("in ORCID") == 3  # two works and the demo employment
     record = emulator.control.record(SEED_ORCID)
     assert "The Semiotics of the Lost Umbrella" in str(record)
 

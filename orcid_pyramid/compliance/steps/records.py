@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 
 import pytest
@@ -89,23 +88,6 @@ def _(journey, evidence):
     assert calls, "the site made no member API call"
     stale = [c["path"] for c in calls if "/v3.0/" not in c["path"] and "/webhook/" not in c["path"]]
     assert not stale, f"calls outside /v3.0/: {stale}"
-
-
-@then("the work sent validates against ORCID's 3.0 schema")
-def _(journey, evidence):
-    rows = [row for row in calls_of(journey.site) if row.method == "POST"
-            and re.search(r"/works?$", row.url) and row.request_body]
-    assert rows, "no work body in the call log"
-    works = helpers.works_in(json.loads(rows[-1].request_body))
-    schema = helpers.work_schema()
-    if schema is None:
-        pytest.skip("ORCID's 3.0 XSDs are not beside the checkout (../shared/orcid-model)")
-    from orcid_pyramid.emulator.codec import to_xml
-
-    for work in works:
-        schema.validate(to_xml(work, "work:work"))
-    evidence.add("schema", "Work bodies validated against ORCID's work-3.0.xsd",
-                 {"works": len(works), "schema": "record_3.0/work-3.0.xsd"})
 
 
 @then("the sandbox received the token exchange, the work and the revocation")

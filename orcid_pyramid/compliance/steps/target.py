@@ -72,6 +72,11 @@ def site(request, orcid_target: Target) -> Site:
         pytest.skip(_live_skip_reason())
     if orcid_target.kind == "app":
         shared = request.getfixturevalue("_app_site")
+        settings = shared.settings
+        if request.node.get_closest_marker("webhooks") and not (
+                "webhooks" in settings.features and settings.webhook_secret):
+            pytest.skip("the app does not turn ORCID's webhooks on (orcid.features with "
+                        "'webhooks' and an orcid.webhook_secret)")
         _fresh_start(shared)
         yield shared
         return
@@ -80,10 +85,25 @@ def site(request, orcid_target: Target) -> Site:
     built.close()
 
 
+#: the demo's webhook path-token secret in ``@webhooks`` scenarios
+WEBHOOK_SECRET = "compliance-webhook-secret-0123456789"
+
+
+def _demo_overrides(request) -> dict[str, str]:
+    """Settings a scenario's tags ask of the demo: ``@webhooks`` turns ORCID's webhooks on."""
+    if request.node.get_closest_marker("webhooks") is None:
+        return {}
+    settings = request.getfixturevalue("app_settings")
+    # the add-on's documented default when the demo's settings do not name the features
+    features = settings.get("orcid.features", "openid collect connect-activities").split()
+    return {"orcid.features": " ".join(dict.fromkeys([*features, "webhooks"])),
+            "orcid.webhook_secret": WEBHOOK_SECRET}
+
+
 def _demo_site(request, target: Target) -> Site:
     emulator = request.getfixturevalue("emulator")
     factory = request.getfixturevalue("demo_app_factory")
-    app = factory()
+    app = factory(**_demo_overrides(request))
     if target.breakage:
         from orcid_pyramid.demo.breakage import break_app
 
