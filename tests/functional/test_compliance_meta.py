@@ -87,6 +87,7 @@ def runs(request, tmp_path_factory) -> dict[str, dict]:
         baseline = _run(BASELINE, root / BASELINE)["scenarios"]
         source = "a baseline subprocess"
     results[BASELINE] = {"scenarios": baseline, "source": source}
+    print("META-REFERENCE:", source)
     return results
 
 

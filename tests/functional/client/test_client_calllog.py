@@ -1,8 +1,5 @@
 """The call log: every exchange of every kind is recorded once, and no secret reaches a record."""
 
-# Fixtures are imported by name from test_client_fixtures, so ruff sees them as redefined.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import json
@@ -12,17 +9,12 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from orcid_pyramid.client import Endpoints, OrcidClient, OrcidConflict, OrcidError, OrcidTimeout
-from tests.functional.test_client_fixtures import (  # noqa: F401 - fixtures
+from tests.functional.client.support import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_ORCID,
     REDIRECT_URI,
-    authorize,
-    client,
-    connect,
-    endpoints,
     make_work,
-    records,
 )
 
 CALLBACK_SECRET = "Cb7secretWebhookTokenXyZ"

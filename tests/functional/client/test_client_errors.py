@@ -1,8 +1,5 @@
 """Each error class, produced by the emulator's real answers and injected faults."""
 
-# Fixtures are imported by name from test_client_fixtures, so ruff sees them as redefined.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import socket
@@ -24,19 +21,12 @@ from orcid_pyramid.client import (
     OrcidTransportError,
     OrcidUnauthorized,
 )
-from tests.functional.test_client_fixtures import (  # noqa: F401 - fixtures
+from tests.functional.client.support import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_ORCID,
     REDIRECT_URI,
-    authorize,
-    client,
-    connect,
-    endpoints,
     make_work,
-    member,
-    other_client,
-    records,
 )
 
 

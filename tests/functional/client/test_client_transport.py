@@ -1,8 +1,5 @@
 """The client's transport: timeouts with a caller's session, many threads on one client."""
 
-# Fixtures are imported by name from test_client_fixtures, so ruff sees them as redefined.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
@@ -11,16 +8,12 @@ import pytest
 import requests
 
 from orcid_pyramid.client import OrcidClient, OrcidTimeout
-from tests.functional.test_client_fixtures import (  # noqa: F401 - fixtures
+from tests.functional.client.support import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_ORCID,
     REDIRECT_URI,
-    authorize,
-    client,
-    endpoints,
     make_work,
-    records,
 )
 
 

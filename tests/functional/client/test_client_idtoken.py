@@ -1,8 +1,5 @@
 """OpenID Connect id_token verification against the emulator's real JWKS and tokens."""
 
-# Fixtures are imported by name from test_client_fixtures, so ruff sees them as redefined.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import base64
@@ -13,16 +10,11 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 from orcid_pyramid.client import Endpoints, OrcidClient, OrcidIdTokenError
-from tests.functional.test_client_fixtures import (  # noqa: F401 - fixtures
+from tests.functional.client.support import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
     DEMO_ORCID,
     REDIRECT_URI,
-    authorize,
-    client,
-    connect,
-    endpoints,
-    records,
 )
 
 

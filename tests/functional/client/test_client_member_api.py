@@ -1,8 +1,5 @@
 """Every MemberApi method against the emulator's member API v3.0 (JSON)."""
 
-# Fixtures are imported by name from test_client_fixtures, so ruff sees them as redefined.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 import threading
@@ -10,16 +7,10 @@ import threading
 import pytest
 
 from orcid_pyramid.client import OrcidConflict, OrcidNotFound, OrcidUsageError
-from tests.functional.test_client_fixtures import (  # noqa: F401 - fixtures
+from tests.functional.client.support import (
     DEMO_ORCID,
-    authorize,
-    client,
-    connect,
-    endpoints,
     make_employment,
     make_work,
-    member,
-    records,
 )
 
 
@@ -152,7 +143,7 @@ class CountingLimiter:
 
 def test_the_rate_limiter_is_asked_before_every_api_call(endpoints, authorize):
     from orcid_pyramid.client import OrcidClient
-    from tests.functional.test_client_fixtures import (
+    from tests.functional.client.support import (
         DEMO_CLIENT_ID,
         DEMO_CLIENT_SECRET,
         REDIRECT_URI,

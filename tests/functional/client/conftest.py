@@ -1,6 +1,6 @@
 """Shared fixtures for the client's functional tests (the real client over HTTP to the emulator).
 
-Other ``test_client_*`` modules import these fixtures by name. This module holds no tests.
+Values and helpers are in ``support.py``.
 """
 
 from __future__ import annotations
@@ -10,42 +10,15 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from orcid_pyramid.client import Endpoints, OrcidClient
-
-DEMO_CLIENT_ID = "APP-DEMOCLIENT000001"
-DEMO_CLIENT_SECRET = "demo-client-secret"
-DEMO_ORCID = "0000-0002-1825-0097"
-REDIRECT_URI = "http://127.0.0.1:9/orcid/callback"
-MEMBER_SCOPES = "/read-limited /activities/update /person/update"
-
-
-def make_work(doi: str = "10.1087/20120404", title: str = "Work Title") -> dict:
-    """A minimal valid v3.0 work (api-facts §5.1)."""
-    return {
-        "title": {"title": {"value": title}},
-        "type": "journal-article",
-        "external-ids": {"external-id": [{
-            "external-id-type": "doi",
-            "external-id-value": doi,
-            "external-id-url": {"value": f"https://doi.org/{doi}"},
-            "external-id-relationship": "self",
-        }]},
-    }
-
-
-def make_employment(role: str = "Professor") -> dict:
-    """A minimal employment with a disambiguated organisation (api-facts §5.2)."""
-    return {
-        "role-title": role,
-        "start-date": {"year": {"value": "2021"}, "month": {"value": "01"}},
-        "organization": {
-            "name": "Boston University",
-            "address": {"city": "Boston", "region": "Massachusetts", "country": "US"},
-            "disambiguated-organization": {
-                "disambiguated-organization-identifier": "https://ror.org/05qwgg493",
-                "disambiguation-source": "ROR",
-            },
-        },
-    }
+from tests.functional.client.support import (  # noqa: F401
+    DEMO_CLIENT_ID,
+    DEMO_CLIENT_SECRET,
+    DEMO_ORCID,
+    MEMBER_SCOPES,
+    REDIRECT_URI,
+    make_employment,
+    make_work,
+)
 
 
 @pytest.fixture

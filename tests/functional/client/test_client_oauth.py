@@ -1,8 +1,5 @@
 """The OAuth side of the client against the emulator: code, refresh, client credentials, revoke."""
 
-# Fixtures are imported by name from test_client_fixtures, so ruff sees them as redefined.
-# ruff: noqa: F811
-
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -11,17 +8,11 @@ import pytest
 import requests
 
 from orcid_pyramid.client import OrcidClient, OrcidOAuthError, OrcidUnauthorized, OrcidUsageError
-from tests.functional.test_client_fixtures import (  # noqa: F401 - fixtures
+from tests.functional.client.support import (
     DEMO_CLIENT_ID,
     DEMO_ORCID,
     MEMBER_SCOPES,
     REDIRECT_URI,
-    authorize,
-    client,
-    connect,
-    endpoints,
-    other_client,
-    records,
 )
 
 
