@@ -204,4 +204,5 @@ def test_rejected_item_shows_orcids_reason_and_the_support_contact(testapp, demo
         session.commit()
     panel = testapp.get("/orcid/").text
     assert "rejected by ORCID: The title is missing." in panel
+    assert panel.count("The title is missing.") == 1  # ORCID's message, said once
     assert 'class="orcid-support"' in panel and "support@example.org" in panel
