@@ -36,7 +36,7 @@ def _summary_table(counts, elapsed: float, pulled=None):
     return table
 
 
-def _run_workers(engine, settings, workers: int, once: bool, progress_cb):
+def _run_workers(registry, workers: int, once: bool, progress_cb):
     from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.worker import Worker
 
@@ -45,7 +45,7 @@ def _run_workers(engine, settings, workers: int, once: bool, progress_cb):
     stop = threading.Event()
 
     def one() -> None:
-        worker = Worker(engine, settings)
+        worker = Worker.from_registry(registry)
         try:
             if once:
                 worker.run_once(progress=progress_cb)
@@ -114,7 +114,7 @@ def sync(config_uri: str, once: bool, pull: bool, workers: int) -> None:
                         done["n"] = max(done["n"], counts.done)
                         bar.update(task, completed=min(done["n"], pending or done["n"]))
 
-                counts = _run_workers(engine, settings, workers, once, progress_cb)
+                counts = _run_workers(registry, workers, once, progress_cb)
                 bar.update(task, completed=counts.done)
     except (ScriptError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
@@ -133,7 +133,8 @@ def _pull(env, engine, settings):
     with Session(bind=engine) as db:
         limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
         client = default_client_factory(settings)(db_call_sink(db), limiter)
-        result = pull_all(db, client, TokenCipher.from_settings(settings),
+        cipher = env["registry"].get("orcid.cipher") or TokenCipher.from_settings(settings)
+        result = pull_all(db, client, cipher,
                           notify=env["registry"].notify, request=env["request"])
         db.commit()
     return result

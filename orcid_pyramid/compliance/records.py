@@ -80,11 +80,7 @@ def drain(site) -> dict:
     from orcid_pyramid.sync.worker import Worker
 
     registry = site.registry
-    worker = Worker(registry["orcid.dbengine"], registry["orcid.settings"],
-                    client_factory=registry.get("orcid.sync.client_factory"),
-                    backoff_base=0.05, backoff_cap=0.2)
-    # the site's own cipher: the worker must read the tokens the web side stored
-    worker.cipher = registry.get("orcid.cipher", worker.cipher)
+    worker = Worker.from_registry(registry, backoff_base=0.05, backoff_cap=0.2)
     counts = worker.run_once(deadline=time.monotonic() + DRAIN_SECONDS)
     return {name: getattr(counts, name) for name in ("posted", "updated", "deleted",
                                                      "unchanged", "rejected", "held",

@@ -90,6 +90,7 @@ def _start_worker(registry) -> None:
         log.warning("demo.sync_worker is on but the sync engine is not installed")
         return
     thread, stop = start_background_worker(registry["orcid.dbengine"],
-                                           registry["orcid.settings"])
+                                           registry["orcid.settings"],
+                                           cipher=registry.get("orcid.cipher"))
     registry["demo.worker_stop"] = stop
     registry["demo.worker_thread"] = thread

@@ -39,13 +39,14 @@ def enqueue_demo(sync, user_id, works) -> int:
     return count + 1
 
 
-def start_background_worker(engine, settings, *, poll: float = 1.0,
-                            client_factory=None) -> tuple[threading.Thread, threading.Event]:
+def start_background_worker(engine, settings, *, poll: float = 1.0, client_factory=None,
+                            cipher=None) -> tuple[threading.Thread, threading.Event]:
     """Run a sync worker in a daemon thread until the returned event is set."""
     from .worker import Worker
 
     stop = threading.Event()
-    worker = Worker(engine, settings, client_factory=client_factory, backoff_base=1.0)
+    worker = Worker(engine, settings, client_factory=client_factory, backoff_base=1.0,
+                    cipher=cipher)
 
     def run() -> None:
         while not stop.is_set():

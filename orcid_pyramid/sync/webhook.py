@@ -74,8 +74,8 @@ def webhook_view(request):
         return HTTPNotFound()
     if link.status == STATUS_ACTIVE and link.access_token_enc:
         try:
-            api = _client(request, db).member(_cipher(settings).decrypt(link.access_token_enc),
-                                              orcid, log_context={"user_id": link.user_id})
+            token = _cipher(request, settings).decrypt(link.access_token_enc)
+            api = _client(request, db).member(token, orcid, log_context={"user_id": link.user_id})
             pull_link(db, api, link, notify=request.registry.notify, request=request)
         except OrcidError as exc:
             # ORCID retries failed deliveries; our own read failing is no reason to make it
@@ -85,7 +85,11 @@ def webhook_view(request):
     return Response(status=204)
 
 
-def _cipher(settings):
+def _cipher(request, settings):
+    """The cipher the site stores tokens with (the web layer's), else one from the settings."""
+    existing = request.registry.get("orcid.cipher") if request.registry is not None else None
+    if existing is not None:
+        return existing
     from ..crypto import TokenCipher
 
     return TokenCipher.from_settings(settings)

@@ -93,7 +93,7 @@ class Worker:
     def __init__(self, engine, settings, *, client_factory=None, worker_id: str | None = None,
                  lease_seconds: float = 60.0, batch_users: int = 8, backoff_base: float = 2.0,
                  backoff_cap: float = 3600.0, rate_limiter=None, timeout: float | None = None,
-                 rng: random.Random | None = None) -> None:
+                 rng: random.Random | None = None, cipher: TokenCipher | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -106,10 +106,19 @@ class Worker:
         if rate_limiter is None:
             rate_limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
         self.rate_limiter = rate_limiter
-        self.cipher = TokenCipher.from_settings(settings)
+        # the site's own cipher when given: the worker must read the tokens the web side stored
+        self.cipher = cipher if cipher is not None else TokenCipher.from_settings(settings)
         self.rng = rng or random.Random()
         self.counts = Counts()
         self.is_postgres = engine.dialect.name == "postgresql"
+
+    @classmethod
+    def from_registry(cls, registry, **kwargs) -> Worker:
+        """A worker for a configured app: its engine, settings, token cipher and (when the app
+        registered one as ``orcid.sync.client_factory``) client factory."""
+        kwargs.setdefault("client_factory", registry.get("orcid.sync.client_factory"))
+        kwargs.setdefault("cipher", registry.get("orcid.cipher"))
+        return cls(registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
 
     # -- claiming ------------------------------------------------------------------------
     def claim(self, session) -> list[str]:
