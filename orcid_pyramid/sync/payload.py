@@ -2,20 +2,10 @@
 
 from __future__ import annotations
 
-#: singular item path -> plural section path (api-facts §3.2)
-_PLURALS = {
-    "work": "works",
-    "funding": "fundings",
-    "employment": "employments",
-    "education": "educations",
-    "distinction": "distinctions",
-    "invited-position": "invited-positions",
-    "membership": "memberships",
-    "qualification": "qualifications",
-    "service": "services",
-    "peer-review": "peer-reviews",
-    "research-resource": "research-resources",
-}
+from ..client.api import ACTIVITY_KINDS
+
+#: singular item path -> plural section path (api-facts §3.2); the client's table
+_PLURALS = ACTIVITY_KINDS
 _SINGULARS = {plural: singular for singular, plural in _PLURALS.items()}
 
 
