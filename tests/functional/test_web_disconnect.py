@@ -104,32 +104,6 @@ def test_disconnect_deletes_the_sync_bookkeeping_of_the_user_and_the_id(testapp,
                   OrcidPullCursor.orcid == "0000-0001-5109-3700") == 1
 
 
-def _stop_serving(handle) -> int:
-    """Take the emulator off the network (its state stays): ORCID is down. Its serving thread
-    closes the sockets itself (closing them from here races its select(): EBADF)."""
-    port = handle.server.effective_port
-    handle.stopping.set()
-    handle.server.trigger.pull_trigger()
-    handle.thread.join(10)
-    assert not handle.thread.is_alive(), "the emulator did not stop serving"
-    return port
-
-
-def _serve_again(handle, port: int) -> None:
-    """ORCID is back: the same emulator state on the same port (stopped by the fixture)."""
-    import threading
-
-    from waitress.server import create_server
-
-    from tests.fixtures.emulator import _serve
-
-    handle.server = create_server(handle.app, host="127.0.0.1", port=port, threads=4)
-    handle.stopping = threading.Event()
-    handle.thread = threading.Thread(target=_serve, args=(handle.server, handle.stopping),
-                                     daemon=True)
-    handle.thread.start()
-
-
 def test_disconnect_when_orcid_is_down_still_removes_locally_and_retries(demo_app_factory,
                                                                          emulator_factory):
     """BP-3 through an outage: the link is gone at once, the tokens wait encrypted in
@@ -148,11 +122,11 @@ def test_disconnect_when_orcid_is_down_still_removes_locally_and_retries(demo_ap
     login_as(web, "alice")
     connect_via_emulator(web, orcid_host)
     issued = _tokens(orcid_host)
-    port = _stop_serving(orcid_host)
+    port = orcid_host.pause()  # ORCID is down; the emulator keeps its state
     try:
         response = _disconnect(web)
     finally:
-        _serve_again(orcid_host, port)
+        orcid_host.resume(port)  # ORCID is back
     assert response.status_int == 200
     assert "ORCID did not answer just now" in response.text
     assert stored_link(app, "alice") is None
