@@ -23,6 +23,7 @@ ROUTES = {
     # the same path answering GET: the confirmation page for browsers without JavaScript
     "orcid.disconnect.confirm": ("/disconnect", "GET"),
     "orcid.admin.calls": ("/admin/calls", "GET"),
+    "orcid.admin.items": ("/admin/items", "GET"),
 }
 
 

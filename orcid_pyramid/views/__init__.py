@@ -10,7 +10,7 @@ T = "orcid_pyramid:templates/"
 def add_views(config, settings) -> None:
     """Register every view and the ORCID error view scoped to the add-on's routes."""
     from ..client.errors import OrcidError
-    from .admin import admin_calls_view
+    from .admin import admin_calls_view, admin_items_view
     from .connect import callback_view, connect_view
     from .errors import ADDON_ROUTES, guard, orcid_error_view
     from .panel import disconnect_confirm_view, disconnect_view, panel_view
@@ -28,6 +28,9 @@ def add_views(config, settings) -> None:
                     request_method="GET", renderer=T + "disconnect_confirm.jinja2", **common)
     config.add_view(admin_calls_view, route_name="orcid.admin.calls", request_method="GET",
                     permission=settings.admin_permission, renderer=T + "admin_calls.jinja2",
+                    **common)
+    config.add_view(admin_items_view, route_name="orcid.admin.items", request_method="GET",
+                    permission=settings.admin_permission, renderer=T + "admin_items.jinja2",
                     **common)
     for route_name in ADDON_ROUTES:
         config.add_exception_view(orcid_error_view, context=OrcidError, route_name=route_name)

@@ -13,7 +13,7 @@ log = logging.getLogger(__name__)
 
 ADDON_ROUTES = ("orcid.panel", "orcid.connect", "orcid.callback", "orcid.disconnect",
                 "orcid.disconnect.confirm",
-                "orcid.admin.calls")
+                "orcid.admin.calls", "orcid.admin.items")
 TEMPLATE = "orcid_pyramid:templates/error.jinja2"
 
 
