@@ -128,7 +128,7 @@ def test_no_page_of_the_add_on_lets_anyone_type_an_id(testapp, login, emulator):
 
     login("admin")
     pages = [testapp.get("/orcid/"), testapp.get("/orcid/connect"),
-             testapp.get("/orcid/admin/calls")]
+             testapp.get("/orcid/admin/calls"), testapp.get("/orcid/admin/items")]
     login("alice")
     connect_via_emulator(testapp, emulator)
     pages.append(testapp.get("/orcid/"))
