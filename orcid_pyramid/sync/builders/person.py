@@ -19,16 +19,13 @@ from .common import (
 
 
 @dataclass(frozen=True)
-class OtherName(OrcidItem):
-    """Another name the researcher is known by."""
-
-    section = "other-names"
-    read_section = "other-names"
+class _TextItem(OrcidItem):
+    """A person item that is one piece of text (``content``), at most 255 characters."""
 
     content: str
 
     def _validate_content(self) -> None:
-        check_text("other-names.content", self.content, max_len=255, required=True)
+        check_text(f"{self.section}.content", self.content, max_len=255, required=True)
 
     def content_json(self) -> dict:
         """``{"content": ...}``."""
@@ -40,24 +37,19 @@ class OtherName(OrcidItem):
 
 
 @dataclass(frozen=True)
-class Keyword(OrcidItem):
+class OtherName(_TextItem):
+    """Another name the researcher is known by."""
+
+    section = "other-names"
+    read_section = "other-names"
+
+
+@dataclass(frozen=True)
+class Keyword(_TextItem):
     """A keyword describing the researcher's work."""
 
     section = "keywords"
     read_section = "keywords"
-
-    content: str
-
-    def _validate_content(self) -> None:
-        check_text("keywords.content", self.content, max_len=255, required=True)
-
-    def content_json(self) -> dict:
-        """``{"content": ...}``."""
-        return {"content": self.content}
-
-    @classmethod
-    def _fields_from_json(cls, data: dict) -> dict:
-        return {"content": data.get("content")}
 
 
 @dataclass(frozen=True)
