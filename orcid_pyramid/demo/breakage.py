@@ -192,6 +192,79 @@ def _state_off(registry) -> None:
     registry.registerUtility(factory, ISessionFactory)
 
 
+class _NoRevokeClient:
+    """The add-on's app client, except that revoking does nothing: the site forgets the
+    token locally and leaves it live at ORCID (the mistake BP-3 forbids)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def revoke(self, token: str, *, log_context=None) -> None:
+        """Not sent to ORCID."""
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def _no_revoke_on_disconnect(registry) -> None:
+    registry["orcid.client"] = _NoRevokeClient(registry["orcid.client"])
+
+
+def _reask_permissions(registry) -> None:
+    from pyramid.config import Configurator
+
+    from orcid_pyramid.services.request import orcid_link
+
+    def link_unless_connecting(request):
+        route = request.matched_route
+        if route is not None and route.name == "orcid.connect":
+            # the mistake: connect never looks at the stored permission before asking again
+            return None
+        return orcid_link(request)
+
+    config = Configurator(registry=registry)
+    # the router reads the registry's request extensions in place, so this takes effect on
+    # an app that is already built
+    config.add_request_method(link_unless_connecting, "orcid_link", reify=True)
+    config.commit()
+
+
+#: what the broken worker records instead of ORCID's put code: ORCID never issues 0, and the
+#: add-on's put-code column takes only numbers, so 0 stands for "not kept"
+FORGOTTEN_PUT_CODE = 0
+
+
+def _forget_put_codes(registry) -> None:
+    from orcid_pyramid.sync.worker import default_client_factory
+
+    make = default_client_factory(registry["orcid.settings"])
+
+    def factory(call_sink, rate_limiter):
+        client = make(call_sink, rate_limiter)
+        member = client.member
+
+        def forgetful_member(*args, **kwargs):
+            api = member(*args, **kwargs)
+            create, create_works = api.create, api.create_works
+
+            def forget_one(kind, item):
+                # the mistake: the item is written but the put code ORCID answers is dropped
+                create(kind, item)
+                return FORGOTTEN_PUT_CODE
+
+            def forget_bulk(items):
+                return [result if isinstance(result, Exception) else FORGOTTEN_PUT_CODE
+                        for result in create_works(items)]
+
+            api.create, api.create_works = forget_one, forget_bulk
+            return api
+
+        client.member = forgetful_member
+        return client
+
+    registry[SYNC_CLIENT_FACTORY] = factory
+
+
 BREAKAGES = {
     b.name: b for b in (
         Breakage("http-redirect-uri", frozenset({"DM-2"}),
@@ -211,6 +284,15 @@ BREAKAGES = {
         Breakage("post-for-updates", frozenset({"BP-5", "DM-6", "CC-SYNC"}),
                  "changes are POSTed as new items instead of PUT to their put code",
                  _post_for_updates),
+        Breakage("no-revoke-on-disconnect", frozenset({"BP-3"}),
+                 "disconnecting deletes the site's data but never revokes the token at ORCID",
+                 _no_revoke_on_disconnect),
+        Breakage("reask-permissions", frozenset({"BP-4"}),
+                 "connecting always sends the user to ORCID, even with a live permission that "
+                 "covers the scopes", _reask_permissions),
+        Breakage("forget-put-codes", frozenset({"DM-5"}),
+                 "items are written to ORCID but the put codes ORCID answers are not kept",
+                 _forget_put_codes),
     )
 }
 

@@ -122,7 +122,10 @@ def _(journey, evidence):
         "orcid": item.orcid, "section": item.section, "put_code": item.put_code,
         "content_hash": item.content_hash, "on_record": [r["put-code"] for r in remote]})
     assert item.orcid == journey.researcher.orcid
-    assert item.put_code in [r["put-code"] for r in remote]
+    on_record = [r["put-code"] for r in remote]
+    assert len(on_record) == 1, f"{len(on_record)} copies of the work on the record"
+    assert item.put_code == on_record[0], (
+        f"the site stored put code {item.put_code}, ORCID issued {on_record[0]}")
     assert item.content_hash, "the content sent was not recorded"
 
 
