@@ -148,7 +148,7 @@ def orcid_session_signed_in(page, server) -> bool:
 def sign_in_at_orcid(page) -> None:
     """The sandbox sign-in page: the email is pre-filled from the demo account; add the
     password."""
-    expect(page.locator("#username")).to_have_value(RESEARCHER_EMAIL)
+    expect(page.locator("#username-input")).to_have_value(RESEARCHER_EMAIL)
     page.locator("#password").fill(PASSWORD)
     page.locator("#signin-button").click()
     expect(page.get_by_role("heading", name="Authorize access")).to_be_visible()
@@ -250,4 +250,4 @@ def test_deny_explains_and_offers_retry(page, quickstart_server, panel, tmp_path
     events = go_to_orcid_sign_in(page, server)
     assert_signed_out_first(events)
     assert not orcid_session_signed_in(page, server)
-    expect(page.locator("#username")).to_have_value(RESEARCHER_EMAIL)
+    expect(page.locator("#username-input")).to_have_value(RESEARCHER_EMAIL)

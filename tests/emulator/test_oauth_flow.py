@@ -36,7 +36,7 @@ def test_code_flow_with_requests_oauthlib_and_browser_forms(emulator):
     url, state = oauth.authorization_url(emulator.base_url + "/oauth/authorize")
     browser = FormBrowser()
     assert browser.get(url).status_code == 200
-    assert browser.has("username") and browser.has("signin-button")
+    assert browser.has("username-input") and browser.has("signin-button")
     browser.submit("signin-form", username=seed.DEMO_EMAIL, password=seed.DEMO_PASSWORD)
     assert browser.has("authorize-button") and browser.has("deny-button")
     assert "Add or update your research activities" in browser.page.text

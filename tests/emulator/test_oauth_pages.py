@@ -34,7 +34,7 @@ def test_sign_in_form_is_prefilled_from_email(emulator):
     """§1.2: ``email`` pre-fills the sign-in field when it matches a record."""
     browser = FormBrowser()
     browser.get(_url(emulator, email=seed.DEMO_EMAIL))
-    assert browser.doc().get_element_by_id("username").value == seed.DEMO_EMAIL
+    assert browser.doc().get_element_by_id("username-input").value == seed.DEMO_EMAIL
     assert "ORCID Sandbox (emulated)" in browser.page.text
 
 

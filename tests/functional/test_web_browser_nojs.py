@@ -54,7 +54,7 @@ def test_without_javascript_or_openid_the_browser_is_signed_out_of_orcid_first(
         # a first connection leaves this browser signed in to ORCID
         page.goto(base + "/orcid/connect")
         page.click("#orcid-continue")
-        assert page.input_value("#username") == EMAIL
+        assert page.input_value("#username-input") == EMAIL
         page.fill("#password", DEMO_PASSWORD)
         page.click("#signin-button")
         page.click("#authorize-button")

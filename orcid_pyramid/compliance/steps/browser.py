@@ -168,7 +168,7 @@ def _(visit):
 
 @then("ORCID's sign-in page shows the researcher's email")
 def _(visit):
-    assert visit.page.input_value("#username") == visit.researcher.email
+    assert visit.page.input_value("#username-input") == visit.researcher.email
 
 
 @then("the browser was signed out of ORCID before ORCID's sign-in page opened")
