@@ -5,13 +5,33 @@ A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep fil
 
 from __future__ import annotations
 
-from ..client.errors import OrcidConflict, OrcidError, OrcidUnauthorized
+import logging
+
+from ..client.errors import OrcidConflict, OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..models.meta import utcnow
 from .items import item_for
 from .outcome import Revoked
 from .reconcile import reconcile
 
 BULK_MAX = 100
+
+log = logging.getLogger("orcid_pyramid.sync")
+
+
+def answered_put_code(value) -> int:
+    """The put code a create call handed back, as an int.
+
+    The project's client only returns positive integers; anything else (``None``, ``"abc"``,
+    ``0``, ``True``) comes from a non-conforming client or answer and is treated as ORCID's
+    malformed answer (:class:`OrcidMalformedResponse`, retried), never as a crash.
+    """
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise OrcidMalformedResponse(f"ORCID's answer to the POST has no put code: {value!r}")
+    text = str(value).strip()
+    if not text.isdigit() or int(text) <= 0:
+        raise OrcidMalformedResponse(f"ORCID's answer to the POST has an invalid put code: "
+                                     f"{value!r}")
+    return int(text)
 
 
 class PostingMixin:
@@ -30,7 +50,16 @@ class PostingMixin:
         self._created(row, item, put_code)
 
     def _created(self, row, item, put_code, commit: bool = True) -> None:
-        item.put_code = int(put_code)
+        try:
+            put_code = answered_put_code(put_code)
+        except OrcidMalformedResponse as exc:
+            # The POST may well have created the item on ORCID. Raising leaves the item
+            # flagged "POST in flight", and the caller's OrcidError path retries the row
+            # (the error is retryable), so the next attempt reconciles and adopts the put
+            # code instead of posting a duplicate; rejecting it would forget the flag.
+            log.warning("user %s, %s %s: %s", self.user_id, row.section, row.local_key, exc)
+            raise
+        item.put_code = put_code
         item.post_in_flight = False
         item.content_hash = row.content_hash
         item.remote_modified = None
@@ -80,6 +109,11 @@ class PostingMixin:
 
     def _bulk_results(self, api, batch, outcome) -> None:
         """Record one bulk call's per-item results (put code, 409, error)."""
+        if not isinstance(outcome, OrcidError) and (
+                not isinstance(outcome, list | tuple) or len(outcome) != len(batch)):
+            # a non-conforming client: without one result per work nothing can be matched
+            outcome = OrcidMalformedResponse(
+                f"the bulk POST answered {_length(outcome)} results for {len(batch)} works")
         if isinstance(outcome, OrcidError):
             for row, item in batch:
                 self._failed(row, item, outcome)
@@ -97,3 +131,7 @@ class PostingMixin:
             except OrcidError as exc:
                 self._failed(row, item, exc)
         self.session.commit()  # the put codes of the whole batch at once
+
+
+def _length(outcome) -> str:
+    return str(len(outcome)) if isinstance(outcome, list | tuple) else f"no list ({outcome!r:.40})"
