@@ -76,7 +76,7 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
 
     from orcid_pyramid.compliance.checklist import load_checklist
     from orcid_pyramid.compliance.evidence import read_scenarios
-    from orcid_pyramid.compliance.report import RunInfo, write_report
+    from orcid_pyramid.compliance.report import RunInfo, scenario_counts, write_report
 
     console = Console()
     features = find_features(features_dir)
@@ -104,11 +104,9 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
         raise click.ClickException(
             f"the compliance suite did not run (pytest exit {completed.returncode}); "
             f"full output in {out_dir / 'pytest-output.txt'}")
-    counts: dict[str, int] = {}
-    for scenario in scenarios:
-        counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
     run = RunInfo(target=target_name(live, app), sandbox="live" if live else "emulated",
-                  duration=duration, command=" ".join(command[2:]), counts=counts,
+                  duration=duration, command=" ".join(command[2:]),
+                  counts=scenario_counts(scenarios),
                   screenshots=not no_screenshots)
     data = write_report(out_dir, load_checklist(), scenarios, run)
     _print_summary(console, data, run, out_dir)

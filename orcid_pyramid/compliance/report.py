@@ -3,8 +3,9 @@
 Input is the checklist and the scenario records the plugin wrote (``scenarios.jsonl``: each
 scenario's tags, pytest outcome and evidence). A requirement passes when it has scenarios and
 all of them passed, fails when any failed, and is skipped otherwise; a Collect & Connect badge
-is earned when its requirement passes. ``report.json`` has exactly the shape of the design's
-report contract.
+is earned when its requirement passes. ``report.json`` has every key of the design's report
+contract, exactly as specified, plus ``run``: the suite run's duration, whether screenshots
+were taken, the time aim and whether the run kept it, the scenario counts and the command.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .checklist import Requirement
 
 TEMPLATES = Path(__file__).with_name("templates")
+#: the statuses a scenario or requirement can have
+STATUSES = ("pass", "fail", "skip")
 
 
 @dataclass
@@ -43,18 +46,49 @@ class RunInfo:
         return 180 if self.screenshots else 60
 
     @property
+    def within_aim(self) -> bool | None:
+        """Whether the suite ran within its time aim (None when the aim is unknown)."""
+        if self.aim_seconds is None:
+            return None
+        return self.duration <= self.aim_seconds
+
+    @property
     def duration_text(self) -> str:
         """The measured suite duration, next to the aim it is held to."""
         text = f"{self.duration:.1f} s"
         if self.aim_seconds is not None:
             kind = "with" if self.screenshots else "without"
-            verdict = "within" if self.duration <= self.aim_seconds else "OVER"
+            verdict = "within" if self.within_aim else "OVER"
             text += f" ({kind} screenshots; {verdict} the {self.aim_seconds} s aim)"
         return text
+
+    def as_json(self, scenarios: list[dict[str, Any]]) -> dict[str, Any]:
+        """``report.json``'s ``run`` object; counts from ``scenarios`` unless given.
+
+        ``screenshots``, ``aim_seconds`` and ``within_aim`` are null when the run did not say
+        whether screenshots were taken (``orcid-pyramid report`` always says).
+        """
+        counts = self.counts if self.counts is not None else scenario_counts(scenarios)
+        return {
+            "duration_seconds": round(float(self.duration), 3),
+            "screenshots": self.screenshots,
+            "aim_seconds": self.aim_seconds,
+            "within_aim": self.within_aim,
+            "counts": {status: int(counts.get(status, 0)) for status in STATUSES},
+            "command": self.command,
+        }
 
     def __post_init__(self) -> None:
         if not self.generated_at:
             self.generated_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+
+def scenario_counts(scenarios: list[dict[str, Any]]) -> dict[str, int]:
+    """How many scenarios passed, failed and were skipped (every status, zero included)."""
+    counts = dict.fromkeys(STATUSES, 0)
+    for scenario in scenarios:
+        counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
+    return counts
 
 
 def requirement_statuses(
@@ -76,7 +110,7 @@ def requirement_statuses(
 def build_report(
     requirements: list[Requirement], scenarios: list[dict[str, Any]], run: RunInfo
 ) -> dict[str, Any]:
-    """The report as design.md's ``report.json`` shape."""
+    """The report as design.md's ``report.json`` shape, plus the ``run`` object."""
     statuses = requirement_statuses(requirements, scenarios)
     rows = []
     for requirement in requirements:
@@ -111,6 +145,7 @@ def build_report(
         "sandbox": run.sandbox,
         "requirements": rows,
         "badges": badges,
+        "run": run.as_json(scenarios),
     }
 
 

@@ -54,8 +54,10 @@ def test_report_json_has_the_design_shape_with_one_entry_per_checklist_id(tmp_pa
     run = RunInfo(target="the demo", sandbox="emulated", duration=12.5)
     write_report(tmp_path, requirements, scenarios, run)
     report = json.loads((tmp_path / "report.json").read_text())
-    assert set(report) == {"generated_at", "target", "sandbox", "requirements", "badges"}
-    assert report["sandbox"] == "emulated"
+    # design.md's keys exactly as they are, plus the suite run
+    assert set(report) == {"generated_at", "target", "sandbox", "requirements", "badges", "run"}
+    assert report["target"] == "the demo" and report["sandbox"] == "emulated"
+    assert report["generated_at"] == run.generated_at
     assert [r["id"] for r in report["requirements"]] == [r.id for r in requirements]
     for row in report["requirements"]:
         assert set(row) == {"id", "title", "status", "scenarios", "evidence"}
@@ -151,3 +153,31 @@ def test_the_measured_durations_are_shown_against_the_aim(tmp_path):
     write_report(tmp_path, requirements, scenarios,
                  RunInfo(target="demo", sandbox="emulated", duration=95.0, screenshots=True))
     assert "95.0 s (with screenshots; within the 180 s aim)" in (tmp_path / "report.md").read_text()
+
+
+def test_report_json_has_the_suite_run_with_its_duration_aim_and_counts(tmp_path):
+    requirements = load_checklist()
+    scenarios = [_scenario(["DM-3"], "pass", "a"), _scenario(["DM-4"], "pass", "b"),
+                 _scenario(["DM-7"], "fail", "c")]
+    command = "pytest features -p orcid_pyramid.compliance.plugin --orcid-no-screenshots"
+    write_report(tmp_path, requirements, scenarios,
+                 RunInfo(target="demo", sandbox="emulated", duration=71.2504, command=command,
+                         counts={"pass": 2, "fail": 1}, screenshots=False))
+    run = json.loads((tmp_path / "report.json").read_text())["run"]
+    assert run == {"duration_seconds": 71.25, "screenshots": False, "aim_seconds": 60,
+                   "within_aim": False, "counts": {"pass": 2, "fail": 1, "skip": 0},
+                   "command": command}
+    write_report(tmp_path, requirements, scenarios,
+                 RunInfo(target="demo", sandbox="emulated", duration=95.0, screenshots=True))
+    run = json.loads((tmp_path / "report.json").read_text())["run"]
+    assert (run["screenshots"], run["aim_seconds"], run["within_aim"]) == (True, 180, True)
+    assert run["counts"] == {"pass": 2, "fail": 1, "skip": 0}  # counted from the scenarios
+
+
+def test_report_json_run_says_null_when_the_aim_is_unknown(tmp_path):
+    write_report(tmp_path, load_checklist(), [_scenario(["DM-3"], "skip", "a")],
+                 RunInfo(target="demo", sandbox="live", duration=3))
+    run = json.loads((tmp_path / "report.json").read_text())["run"]
+    assert run["duration_seconds"] == 3.0 and isinstance(run["duration_seconds"], float)
+    assert run["screenshots"] is run["aim_seconds"] is run["within_aim"] is None
+    assert run["counts"] == {"pass": 0, "fail": 0, "skip": 1} and run["command"] == ""
