@@ -2,7 +2,8 @@
 
 The compliance steps are thin; the how-to of each user action lives here: sign in, start
 connecting (read the authorize URL from the connect page), approve on ORCID (the emulator's
-control API stands in for the researcher's click), come back to the callback, disconnect.
+control API stands in for the researcher's click; against the live sandbox the researcher signs
+in on ORCID's pages in Chromium), come back to the callback, disconnect.
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import html
 import re
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from .site import Researcher, Site, local_path, query_params
 
@@ -70,10 +72,19 @@ class Journey:
         return self.authorize
 
     def approve(self, orcid: str | None = None, state: str | None = None) -> str:
-        """The researcher signs in to ORCID and authorizes: the redirect back to the site."""
+        """The researcher signs in to ORCID and authorizes: the redirect back to the site.
+
+        ``state`` replaces the state ORCID sends back (a tampered callback)."""
         auth = self.authorize
         assert auth is not None, "start connecting first"
         params = auth.params
+        if self.site.sandbox is None:
+            assert self.site.orcid_sign_in is not None, "this site has no way to sign in to ORCID"
+            assert orcid in (None, self.researcher.orcid), (
+                "only the emulator can approve as another researcher")
+            url = self.site.orcid_sign_in(auth.url, self.researcher, False)
+            self.callback_url = url if state is None else with_query(url, state=state)
+            return self.callback_url
         self.callback_url = self.site.sandbox.authorize(
             orcid or self.researcher.orcid,
             params["client_id"],
@@ -89,6 +100,12 @@ class Journey:
         target = url or self.callback_url
         assert target, "no redirect from ORCID to follow"
         self.response = self.app.get(local_path(target), status="*")
+        if self.researcher.orcid is None and self.response.status_int in (302, 303):
+            # the live sandbox's researcher, when ORCID_SANDBOX_ORCID was not given: the iD of
+            # the first connection (later scenarios check against it)
+            link = link_of(self.site, self.researcher.user_id)
+            if link is not None:
+                self.researcher.orcid = link.orcid
         return self.response
 
     def connect(self):
@@ -115,6 +132,16 @@ class Journey:
         if self.response.status_int in (302, 303):
             self.response = self.response.follow(status="*")
         return self.response
+
+
+def with_query(url: str, **values: str) -> str:
+    """``url`` with some query parameters replaced."""
+    from urllib.parse import urlencode
+
+    parts = urlsplit(url)
+    params = dict(parse_qsl(parts.query, keep_blank_values=True))
+    params.update(values)
+    return parts._replace(query=urlencode(params)).geturl()
 
 
 def authorize_from_page(text: str) -> Authorize:
@@ -166,6 +193,30 @@ def issued_tokens(site: Site, orcid: str | None = None) -> list:
     with state.lock:
         return [t for t in state.tokens.values()
                 if t.client_id == client_id and (orcid is None or t.orcid == orcid)]
+
+
+def known_tokens(site: Site, user_id: str | None = None) -> list[str]:
+    """Every plain token value the suite can know: those the in-process emulator issued, and
+    the site's stored tokens decrypted with its own key (the only source on the live sandbox)."""
+    values = [value for token in issued_tokens(site) for value in (token.access_token,
+                                                                    token.refresh_token)]
+    from sqlalchemy import select
+
+    from orcid_pyramid.models import OrcidLink
+
+    cipher = site.registry["orcid.cipher"]
+    query = select(OrcidLink)
+    if user_id is not None:
+        query = query.where(OrcidLink.user_id == user_id)
+    with site.db() as db:
+        for link in db.execute(query).scalars():
+            for stored in (link.access_token_enc, link.refresh_token_enc):
+                if stored:
+                    try:
+                        values.append(cipher.decrypt(stored))
+                    except Exception:  # noqa: BLE001 - a value the key cannot read is no token
+                        continue
+    return [value for value in dict.fromkeys(values) if value]
 
 
 def _text(response) -> str:

@@ -87,6 +87,9 @@ def pytest_configure(config: pytest.Config) -> None:
         config.addinivalue_line("markers", f"{tag}: checklist area '{section}'")
     for tag, meaning in SUITE_TAGS.items():
         config.addinivalue_line("markers", f"{tag}: {meaning}")
+    if config.getoption("orcid_live") and getattr(config.option, "numprocesses", None):
+        raise pytest.UsageError("--orcid-live runs one scenario at a time (they share one "
+                                "sandbox researcher and ORCID's grants): drop -n")
     breakage = config.getoption("orcid_breakage")
     if breakage:
         from orcid_pyramid.demo.breakage import BREAKAGES
@@ -109,7 +112,8 @@ def pytest_runtest_setup(item: pytest.Item) -> None:
     """``@demo-only`` needs the bundled demo; ``@emulator-only`` needs the emulator."""
     config = item.config
     live = config.getoption("orcid_live")
-    if item.get_closest_marker("demo-only") and (live or config.getoption("orcid_app")):
+    # --orcid-live runs the bundled demo, so only --orcid-app lacks the demo's pages
+    if item.get_closest_marker("demo-only") and config.getoption("orcid_app") and not live:
         pytest.skip("needs the bundled demo site (its pages and accounts)")
     if item.get_closest_marker("emulator-only") and live:
         pytest.skip("stages ORCID-side events through the emulator's control API")

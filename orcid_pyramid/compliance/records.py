@@ -109,7 +109,16 @@ def remote_items(site, orcid: str, kind: str) -> list[dict]:
     """The items of ``kind`` on the record whose source is the site's client.
 
     Each is the emulator's control shape: ``put-code``, ``source-client-id``, ``item``.
+    Without a control API (the live sandbox) the record is read through the member API.
     """
+    if site.sandbox is None:
+        from .live import record_items
+
+        researcher = next((r for r in site.researchers.values() if r.orcid == orcid), None)
+        assert researcher is not None, f"no researcher of this site has the iD {orcid}"
+        client_id = site.settings.client_id
+        return [item for item in record_items(site, researcher, kind)
+                if source_of(item) == client_id]
     record = site.sandbox.record(orcid)
     section = record["sections"].get(RECORD_SECTIONS.get(kind, kind + "s"), [])
     client_id = site.settings.client_id

@@ -30,6 +30,8 @@ class Researcher:
     orcid: str | None = None
     password: str | None = None
     site_password: str | None = None
+    #: what to type into ORCID's sign-in field (default: ``email``)
+    orcid_login: str | None = None
 
 
 @dataclass
@@ -46,6 +48,11 @@ class Site:
     sign_in: Callable[[Any, Researcher], None] | None = None
     researchers: dict[str, Researcher] = field(default_factory=dict)
     why_no_sign_in: str = ""
+    #: without a control API: ``orcid_sign_in(authorize_url, researcher, deny)`` approves (or
+    #: denies) on ORCID's pages in a browser and returns ORCID's redirect back to the site
+    orcid_sign_in: Callable[[str, Researcher, bool], str] | None = None
+    #: without a control API: the site's call log, observed as it is written
+    logged_calls: Any | None = None
     _server: Any = field(default=None, repr=False)
 
     # -- the add-on as the site configured it ------------------------------------------------
@@ -82,11 +89,24 @@ class Site:
         return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST})
 
     # -- the sandbox -----------------------------------------------------------------------
+    @property
+    def has_call_record(self) -> bool:
+        """True when :meth:`sandbox_calls` can answer."""
+        return self.sandbox is not None or self.logged_calls is not None
+
+    @property
+    def independent_record(self) -> bool:
+        """True when the calls come from the sandbox's own record, not the site's call log."""
+        return self.sandbox is not None
+
     def sandbox_calls(self, since: int = 0) -> list[dict]:
-        """Every request the emulated sandbox received (from index ``since``)."""
-        if self.sandbox is None:
-            raise RuntimeError("the live sandbox keeps no call record")
-        return self.sandbox.calls(since=since)
+        """Every request the sandbox received (from index ``since``): the emulator's record,
+        or against the live sandbox the calls the site logged (the only record there is)."""
+        if self.sandbox is not None:
+            return self.sandbox.calls(since=since)
+        if self.logged_calls is not None:
+            return self.logged_calls.since(since)
+        raise RuntimeError("this sandbox keeps no call record")
 
     # -- a real server for the browser -------------------------------------------------------
     def server_url(self) -> str:
@@ -96,7 +116,9 @@ class Site:
         return self._server[0]
 
     def close(self) -> None:
-        """Stop the site's server, if one was started."""
+        """Stop the site's server, if one was started, and the call-log observer."""
+        if self.logged_calls is not None:
+            self.logged_calls.stop()
         if self._server is not None:
             stop_server(self._server)
             self._server = None

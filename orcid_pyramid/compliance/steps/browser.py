@@ -14,6 +14,7 @@ import pytest
 from pytest_bdd import given, then, when
 
 from ..browser import NO_CHROMIUM, VIEWPORT, chromium_path, launch_chromium, screenshot
+from ..orcid_pages import OrcidPages, catch_redirect
 from ..records import drain
 
 WAIT_MS = 15000
@@ -30,6 +31,8 @@ class Visit:
     screenshots: bool
     mark: int = 0
     shots: list[str] = field(default_factory=list)
+    #: every URL the tab requested (pages, scripts, images, fetches), in order
+    requests: list[str] = field(default_factory=list)
 
     @property
     def base(self) -> str:
@@ -61,20 +64,48 @@ class Visit:
         """Open one of the site's routes."""
         self.page.goto(self.base + self.site.path(route_name))
 
+    @property
+    def orcid(self) -> OrcidPages:
+        """ORCID's pages in this tab."""
+        return OrcidPages(self.page)
+
     def press_connect(self) -> None:
         """Open the ORCID panel, press the connect button, wait for ORCID's sign-in page."""
         self.open("orcid.panel")
         self.snap("01-connect-button", "The ORCID panel with ORCID's connect button")
         self.page.click("#orcid-connect")
         self.page.wait_for_url(self.site.sandbox_url + "/**", timeout=WAIT_MS)
-        self.page.wait_for_selector("#signin-form, #consent-form", timeout=WAIT_MS)
+        self.orcid.wait_for_sign_in_or_consent()
 
     def sign_in_to_orcid(self) -> None:
         """On ORCID's sign-in page: the password (the email is pre-filled), then sign in."""
-        if self.page.locator("#signin-form").count():
-            self.page.fill("#password", self.researcher.password or "")
-            self.page.click("#signin-button")
-        self.page.wait_for_selector("#consent-form", timeout=WAIT_MS)
+        if self.orcid.wait_for_sign_in_or_consent() == "signin":
+            login = self.researcher.orcid_login
+            self.orcid.sign_in(login if login and login != self.orcid.prefilled_username()
+                               else None, self.researcher.password or "")
+
+    def back_on_site(self) -> None:
+        """Wait until ORCID has sent the browser back to the site."""
+        self.page.wait_for_url(self.base + "/**", timeout=WAIT_MS)
+        self.page.wait_for_load_state()
+
+    def asked_orcid(self) -> list[str]:
+        """The URLs this tab requested from ORCID's registry, in order."""
+        root = self.site.settings.base_url
+        return [url for url in self.requests if url.startswith(root + "/")]
+
+
+class _BackOnSite:
+    """Tells :class:`OrcidPages` that ORCID already sent the browser back to the site (it skips
+    its consent page when a grant covers the scopes)."""
+
+    def __init__(self, visit: Visit) -> None:
+        self.visit = visit
+
+    @property
+    def url(self) -> str | None:
+        url = self.visit.page.url
+        return url if url.startswith(self.visit.base + "/") else None
 
 
 @pytest.fixture(scope="session")
@@ -88,13 +119,18 @@ def chromium():
 
 @given("a researcher is signed in to the site in a browser", target_fixture="visit")
 def _(site, researcher, chromium, evidence, orcid_target):
-    if site.kind != "demo":
+    if site.kind not in ("demo", "live"):
         pytest.skip("the browser signs in through the demo's login form (demo site only)")
     context = chromium.new_context(viewport=VIEWPORT)
     page = context.new_page()
     page.set_default_timeout(WAIT_MS)
     visit = Visit(site, researcher, page, evidence, orcid_target.screenshots,
                   mark=len(site.sandbox_calls()))
+    page.on("request", lambda request: visit.requests.append(request.url))
+    redirect_uri = site.settings.redirect_uri
+    if redirect_uri and not redirect_uri.startswith(visit.base + "/"):
+        # ORCID redirects to the URI registered for the client; the site listens elsewhere
+        catch_redirect(page, redirect_uri, forward_to=visit.base)
     visit.sign_in(researcher.user_id, researcher.site_password or "")
     yield visit
     context.close()
@@ -114,9 +150,10 @@ def _(visit):
     visit.snap("02-orcid-signin-prefilled", "ORCID's sign-in page, pre-filled with the "
                "researcher's email (after the site signed the browser out of ORCID)")
     visit.sign_in_to_orcid()
-    visit.snap("03-orcid-consent", "ORCID's consent page: the permissions the site asks for")
-    with visit.page.expect_navigation(url=visit.base + "/**", timeout=WAIT_MS):
-        visit.page.click("#authorize-button")
+    visit.orcid.authorize(before=lambda: visit.snap(
+        "03-orcid-consent", "ORCID's consent page: the permissions the site asks for"),
+        caught=_BackOnSite(visit))
+    visit.back_on_site()
     visit.snap("04-panel-connected", "Back on the site: the ORCID panel with the authenticated "
                "iD (green iD icon, full https URI)")
 
@@ -125,8 +162,8 @@ def _(visit):
 def _(visit):
     visit.press_connect()
     visit.sign_in_to_orcid()
-    with visit.page.expect_navigation(url=visit.base + "/**", timeout=WAIT_MS):
-        visit.page.click("#deny-button")
+    visit.orcid.deny(caught=_BackOnSite(visit))
+    visit.back_on_site()
     visit.snap("05-error-denied", "The researcher denied access: the site explains it and "
                "names the support contact")
 
@@ -168,20 +205,20 @@ def _(visit):
 
 @then("ORCID's sign-in page shows the researcher's email")
 def _(visit):
-    assert visit.page.input_value("#username-input") == visit.researcher.email
+    assert visit.orcid.prefilled_username() == visit.researcher.email
 
 
 @then("the browser was signed out of ORCID before ORCID's sign-in page opened")
 def _(visit, evidence):
-    calls = [c for c in visit.site.sandbox_calls(visit.mark)
-             if not c["path"].startswith("/_emulator")]
-    paths = [c["path"] + ("?" + c["query"] if c.get("query") else "") for c in calls]
-    evidence.add("signout", "What the browser asked ORCID, in order", paths)
-    signout = next((i for i, c in enumerate(calls) if c["path"] in ("/userStatus.json",
-                                                                    "/signout")
-                    and (c["path"] == "/signout" or "logUserOut=true" in (c.get("query") or ""))),
-                   None)
-    authorize = next((i for i, c in enumerate(calls) if c["path"] == "/oauth/authorize"), None)
+    root = visit.site.settings.base_url
+    asked = [url[len(root):] for url in visit.asked_orcid()]
+    evidence.add("signout", "What the browser asked ORCID, in order", asked)
+    paths = [url.split("?", 1) + [""] for url in asked]
+    signout = next((i for i, (path, query, *_) in enumerate(paths)
+                    if path == "/signout" or (path == "/userStatus.json"
+                                              and "logUserOut=true" in query)), None)
+    authorize = next((i for i, (path, *_) in enumerate(paths) if path == "/oauth/authorize"),
+                     None)
     assert authorize is not None, "the browser never reached ORCID's authorize page"
     assert signout is not None, "the browser was not signed out of ORCID"
     assert signout < authorize, "the sign-out came after the authorize page"

@@ -12,7 +12,7 @@ DENIED = {"error": "access_denied", "error_description": "User denied access"}
 
 def _journey(site, researcher) -> Journey:
     journey = Journey(site=site, researcher=researcher, app=site.testapp())
-    if site.sandbox is not None:
+    if site.has_call_record:
         journey.mark = len(site.sandbox_calls())
     journey.sign_in()
     return journey
@@ -22,11 +22,13 @@ def _record_connect(journey: Journey, evidence) -> None:
     auth = journey.authorize
     evidence.add("authorize_url", "Where the site sent the researcher (ORCID's authorize URL)",
                  {"url": auth.url.split("?")[0], "parameters": auth.params})
-    if journey.site.sandbox is None:
+    site = journey.site
+    if not site.has_call_record:
         return
-    token_calls = [c for c in journey.site.sandbox_calls(journey.mark)
+    token_calls = [c for c in site.sandbox_calls(journey.mark)
                    if c["path"].endswith("/oauth/token")]
-    evidence.add("token_endpoint", "The token exchange the sandbox received (URI and host)",
+    source = "the sandbox received" if site.independent_record else "the site made (call log)"
+    evidence.add("token_endpoint", f"The token exchange {source} (URI and host)",
                  [{k: c.get(k) for k in ("method", "host", "path", "status")}
                   for c in token_calls])
 
@@ -112,7 +114,7 @@ def _(journey):
 
 @when("the researcher asks to connect again")
 def _(journey):
-    journey.mark = len(journey.site.sandbox_calls()) if journey.site.sandbox else 0
+    journey.mark = len(journey.site.sandbox_calls()) if journey.site.has_call_record else 0
     journey.response = journey.app.get(journey.site.path("orcid.connect"), status="*")
 
 
@@ -129,10 +131,17 @@ def _(journey):
 
 
 @when("the researcher revokes the site's access on ORCID")
-def _(journey):
-    if journey.site.sandbox is None:
-        pytest.skip("revoking on ORCID is staged through the emulator's control API")
-    journey.site.sandbox.revoke(journey.researcher.orcid, journey.site.settings.client_id)
+def _(journey, evidence):
+    site = journey.site
+    if site.sandbox is not None:
+        site.sandbox.revoke(journey.researcher.orcid, site.settings.client_id)
+        return
+    # the live sandbox: the suite revokes the stored token at ORCID, which leaves the site
+    # exactly where a researcher's "revoke access" in ORCID's account settings leaves it
+    from ..live import revoke_stored_token
+
+    evidence.add("revocation", "The suite revoked the site's token at ORCID",
+                 {"status": revoke_stored_token(site, journey.researcher)})
 
 
 # -- outcomes ------------------------------------------------------------------------------

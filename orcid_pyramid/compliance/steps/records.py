@@ -8,7 +8,7 @@ import pytest
 from pytest_bdd import given, parsers, then, when
 
 from .. import records as helpers
-from ..journey import calls_of, issued_tokens, link_of
+from ..journey import calls_of, issued_tokens, known_tokens, link_of
 
 WORK_KEY = helpers.WORK_KEY
 
@@ -159,6 +159,9 @@ def _(journey):
 
 @then("every call the sandbox received from the site is in the call log")
 def _(journey, evidence):
+    if not journey.site.independent_record:
+        pytest.skip("only the emulator's own record of calls can show the call log is "
+                    "complete (the live sandbox keeps none the suite can read)")
     expected = helpers.server_side_calls(journey)
     rows = calls_of(journey.site)
     logged = [(r.method, r.url) for r in rows]
@@ -178,9 +181,7 @@ def _(journey, evidence):
 @then("no token or secret appears in the call log")
 def _(journey):
     site = journey.site
-    secrets = [site.settings.client_secret] + [
-        value for token in issued_tokens(site) for value in (token.access_token,
-                                                              token.refresh_token)]
+    secrets = [site.settings.client_secret] + known_tokens(site)
     rows = calls_of(site)
     assert rows, "the call log is empty"
     leaks = [r.id for r in rows for text in (r.url, r.request_body, r.response_body, r.error)

@@ -5,8 +5,9 @@ emulator (the ``emulator`` and ``demo_app_factory`` fixtures of ``tests/fixtures
 with one deliberately broken configuration (``--orcid-breakage``).
 App: the ini's app loaded with ``pyramid.paster.get_app``, once per run; its
 ``orcid.base_url`` must be a loopback emulator (started on that port when nothing listens).
-Live: the live sandbox needs four environment variables and a network; without them the
-scenarios skip and say why.
+Live: the demo site against the live ORCID sandbox (:mod:`..live`): four environment variables
+name the sandbox client and researcher; without them the scenarios skip and say which are
+missing. The researcher approves on ORCID's own pages in Chromium.
 """
 
 from __future__ import annotations
@@ -18,14 +19,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from ..live import REQUIRED as LIVE_VARIABLES  # noqa: F401 - the names, for the docs
 from ..site import Researcher, Site, demo_sign_in
-
-LIVE_VARIABLES = (
-    "ORCID_CLIENT_ID",
-    "ORCID_CLIENT_SECRET",
-    "ORCID_SANDBOX_EMAIL",
-    "ORCID_SANDBOX_PASSWORD",
-)
 
 #: the demo's researcher: alice, whose ORCID record is the emulator's seeded one
 SEED_ORCID = "0000-0002-1825-0097"
@@ -69,7 +64,15 @@ def orcid_target(pytestconfig) -> Target:
 def site(request, orcid_target: Target) -> Site:
     """The site under test for this scenario."""
     if orcid_target.kind == "live":
-        pytest.skip(_live_skip_reason())
+        from ..live import release_grants
+
+        built = _live_site(request, orcid_target)
+        yield built
+        try:
+            release_grants(built)
+        finally:
+            built.close()
+        return
     if orcid_target.kind == "app":
         shared = request.getfixturevalue("_app_site")
         settings = shared.settings
@@ -251,13 +254,42 @@ def _listening(host: str, port: int) -> bool:
         return probe.connect_ex((host, port)) == 0
 
 
-def _live_skip_reason() -> str:
-    missing = [name for name in LIVE_VARIABLES if not os.environ.get(name)]
+def _live_site(request, target: Target) -> Site:
+    """The demo site configured for the live sandbox; the researcher signs in on ORCID's
+    pages in Chromium."""
+    from .. import live
+    from ..browser import VIEWPORT
+    from ..orcid_pages import approve_in_browser
+
+    missing = live.missing_variables()
     if missing:
-        return ("--orcid-live needs " + ", ".join(missing) + " in the environment "
-                "(sandbox member credentials and a sandbox researcher account)")
-    return ("--orcid-live: the live sandbox cannot be reached from this machine "
-            "(no network); run the suite where https://sandbox.orcid.org is reachable")
+        pytest.skip(live.skip_reason(missing))
+    chromium = request.getfixturevalue("chromium")  # skips with the reason when there is none
+    factory = request.getfixturevalue("demo_app_factory")
+    overrides = live.settings_overrides()
+    app = factory(**_demo_overrides(request), **overrides)
+    if target.breakage:
+        from orcid_pyramid.demo.breakage import break_app
+
+        break_app(app.registry, target.breakage)
+    identity = live.researcher_identity()
+    researcher = Researcher("alice", identity["given_names"], identity["family_names"],
+                            identity["email"], orcid=os.environ.get("ORCID_SANDBOX_ORCID") or None,
+                            password=os.environ["ORCID_SANDBOX_PASSWORD"],
+                            site_password=DEMO_PASSWORD, orcid_login=identity["email"])
+    settings = app.registry["orcid.settings"]
+    redirect_uri = settings.redirect_uri
+
+    def orcid_sign_in(authorize_url: str, who: Researcher, deny: bool) -> str:
+        return approve_in_browser(chromium, authorize_url, redirect_uri,
+                                  who.orcid_login or who.email, who.password or "", deny=deny,
+                                  viewport=VIEWPORT)
+
+    observed = live.LoggedCalls(app.registry["orcid.dbengine"], settings).start()
+    return Site(kind="live", description=target.description, app=app, registry=app.registry,
+                sandbox_url=settings.base_url, sign_in=demo_sign_in,
+                researchers={"alice": researcher}, orcid_sign_in=orcid_sign_in,
+                logged_calls=observed)
 
 
 @pytest.fixture

@@ -1,0 +1,120 @@
+"""``--orcid-live`` rehearsed against an emulator standing in for the live sandbox.
+
+This machine cannot reach the live sandbox, so these tests run the live target's code as it is,
+pointed by ``ORCID_SANDBOX_BASE_URL``/``ORCID_SANDBOX_API_URL`` at a separate emulator that
+plays the sandbox: a client registered for the run, a researcher with an email and password,
+and no control API in the suite's hands. What they show: every live-mode scenario signs in
+on ORCID-shaped pages in Chromium (``orcid_pages``), reads the record through the member API and
+its calls from the site's call log; the scenarios that need the control API skip and say so;
+and the suite itself never calls the control API. What they cannot show: that the live
+sandbox's pages still carry the element ids ``orcid_pages`` uses.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from orcid_pyramid.compliance.browser import chromium_path
+from orcid_pyramid.compliance.evidence import read_scenarios
+from orcid_pyramid.compliance.live import DEFAULT_REDIRECT_URI, REQUIRED
+
+ROOT = Path(__file__).resolve().parents[2]
+EMAIL = "sandbox.researcher@example.org"
+PASSWORD = "a-sandbox-password-42"
+
+pytestmark = pytest.mark.skipif(chromium_path() is None, reason="needs Chromium (apt-get "
+                                "install -y chromium)")
+
+
+@pytest.fixture
+def stand_in(emulator_factory):
+    """An emulator playing the live sandbox: no seed, a client and a researcher of its own."""
+    sandbox = emulator_factory(seed=None)
+    client = sandbox.control.add_client(redirect_uris=[DEFAULT_REDIRECT_URI], member=True,
+                                        name="A site under review")
+    orcid = sandbox.control.add_user("Sandra", "Box", EMAIL, PASSWORD)
+    return sandbox, client, orcid
+
+
+def _live_env(sandbox, client, orcid: str | None) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in REQUIRED and not k.startswith("ORCID_SANDBOX_")}
+    env.pop("ORCID_PYRAMID_TEST_DATABASE_URL", None)
+    env.update({
+        "ORCID_CLIENT_ID": client["client_id"], "ORCID_CLIENT_SECRET": client["client_secret"],
+        "ORCID_SANDBOX_EMAIL": EMAIL, "ORCID_SANDBOX_PASSWORD": PASSWORD,
+        "ORCID_SANDBOX_GIVEN_NAMES": "Sandra", "ORCID_SANDBOX_FAMILY_NAMES": "Box",
+        "ORCID_SANDBOX_BASE_URL": sandbox.base_url, "ORCID_SANDBOX_API_URL": sandbox.api_url,
+    })
+    if orcid:
+        env["ORCID_SANDBOX_ORCID"] = orcid
+    return env
+
+
+def _run(env: dict, evidence: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider",
+         "--orcid-live", "--orcid-evidence", str(evidence), "--orcid-no-screenshots", *args],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=600, check=False)
+
+
+def test_the_whole_suite_runs_live_signing_in_on_orcids_pages(stand_in, tmp_path):
+    sandbox, client, orcid = stand_in
+    evidence = tmp_path / "evidence"
+    mark = len(sandbox.control.calls()) + 1  # this very request is recorded too
+    completed = _run(_live_env(sandbox, client, orcid), evidence)
+    output = completed.stdout[-4000:] + completed.stderr[-2000:]
+    assert completed.returncode == 0, output
+    scenarios = read_scenarios(evidence)
+    by_status: dict[str, list[dict]] = {}
+    for scenario in scenarios:
+        by_status.setdefault(scenario["status"], []).append(scenario)
+    assert not by_status.get("fail"), output
+    skipped = by_status.get("skip", [])
+    # only what needs the emulator's hands skips, and each says why
+    for scenario in skipped:
+        assert ("emulator" in scenario["message"] or "control API" in scenario["message"]), (
+            scenario["scenario"], scenario["message"])
+    passed = by_status.get("pass", [])
+    assert len(passed) >= 30, [s["scenario"] for s in passed]
+    assert len(passed) > 2 * len(skipped)
+    calls = sandbox.control.calls(since=mark)[:-1]  # without this last request
+    # the suite never used the control API: everything went through ORCID's public doors
+    assert not [c for c in calls if c["path"].startswith("/_emulator")]
+    # the researcher signed in and approved on the sandbox's pages, in a browser (those forms
+    # post back to the authorize page)
+    assert [c for c in calls if c["method"] == "GET" and c["path"] == "/oauth/authorize"]
+    assert len([c for c in calls if c["method"] == "POST" and c["path"] == "/oauth/authorize"]
+               ) >= 10
+    tokens = [c for c in calls if c["path"] == "/oauth/token" and c["status"] == 200]
+    assert tokens and {c["host"] for c in tokens} == {"root"}
+    works = [c for c in calls if c["host"] == "api" and f"/{orcid}/work" in c["path"]]
+    assert {"POST", "PUT", "DELETE", "GET"} <= {c["method"] for c in works}
+
+
+def test_without_the_researchers_id_the_suite_learns_it_from_the_first_connection(
+        stand_in, tmp_path):
+    sandbox, client, orcid = stand_in
+    evidence = tmp_path / "evidence"
+    completed = _run(_live_env(sandbox, client, None), evidence, "-m", "CC-AUTH or DM-5")
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    scenarios = read_scenarios(evidence)
+    assert scenarios and {s["status"] for s in scenarios} == {"pass"}, scenarios
+    stored = [e for s in scenarios for e in s["items"] if e["kind"] == "stored_id"]
+    assert stored and all(e["data"]["orcid"] == orcid for e in stored)
+
+
+def test_a_wrong_sandbox_password_fails_with_orcids_words(stand_in, tmp_path):
+    sandbox, client, orcid = stand_in
+    env = dict(_live_env(sandbox, client, orcid), ORCID_SANDBOX_PASSWORD="not-the-password")
+    evidence = tmp_path / "evidence"
+    completed = _run(env, evidence, "-m", "DM-3")
+    assert completed.returncode == 1
+    scenarios = read_scenarios(evidence)
+    assert scenarios and all(s["status"] == "fail" for s in scenarios)
+    assert all("ORCID refused the sign-in" in s["message"] for s in scenarios), scenarios
