@@ -215,11 +215,11 @@ def revoke_stored_token(site, researcher) -> int:
     return answer.status_code
 
 
-def release_grants(site) -> int:
+def release_grants(site, researchers=None) -> int:
     """Revoke at ORCID every token the site stored during a scenario (outside the site, not
     logged), so the next scenario meets ORCID without a grant: ORCID skips its authorize page
     for a client that already holds one, and a scenario that denies access needs that page.
-    Returns how many were revoked."""
+    ``researchers`` limits it to those accounts. Returns how many were revoked."""
     import requests
     from sqlalchemy import select
 
@@ -227,8 +227,11 @@ def release_grants(site) -> int:
 
     settings = site.settings
     cipher = site.registry["orcid.cipher"]
+    query = select(OrcidLink)
+    if researchers is not None:  # an app's database: only the test accounts' links
+        query = query.where(OrcidLink.user_id.in_(list(researchers)))
     with site.db() as db:
-        stored = [link.access_token_enc for link in db.execute(select(OrcidLink)).scalars()
+        stored = [link.access_token_enc for link in db.execute(query).scalars()
                   if link.access_token_enc]
     revoked = 0
     for value in stored:

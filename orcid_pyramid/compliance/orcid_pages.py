@@ -84,8 +84,14 @@ class OrcidPages:
     def wait_for_sign_in_or_consent(self) -> str:
         """Wait until ORCID shows its sign-in or its authorize page: ``"signin"``/``"consent"``."""
         self._accept_cookies()
-        self.page.wait_for_selector(f"{SIGN_IN}, {AUTHORIZE}", state="visible",
-                                    timeout=self.wait_ms)
+        try:
+            self.page.wait_for_selector(f"{SIGN_IN}, {AUTHORIZE}", state="visible",
+                                        timeout=self.wait_ms)
+        except Exception as error:  # noqa: BLE001 - Playwright's timeout, said in ORCID's terms
+            raise OrcidPagesError(
+                f"ORCID showed neither its sign-in nor its authorize page at {self.page.url} "
+                "(ORCID shows its registration form instead when the site pre-fills an email "
+                "it does not know)") from error
         return "signin" if self.page.locator(SIGN_IN).count() else "consent"
 
     def prefilled_username(self) -> str:

@@ -115,6 +115,48 @@ def test_a_wrong_sandbox_password_fails_with_orcids_words(stand_in, tmp_path):
     evidence = tmp_path / "evidence"
     completed = _run(env, evidence, "-m", "DM-3")
     assert completed.returncode == 1
-    scenarios = read_scenarios(evidence)
-    assert scenarios and all(s["status"] == "fail" for s in scenarios)
-    assert all("ORCID refused the sign-in" in s["message"] for s in scenarios), scenarios
+    scenarios = {s["scenario"]: s for s in read_scenarios(evidence)}
+    connecting = scenarios["The code is exchanged at the root token URI"]
+    assert connecting["status"] == "fail"
+    assert "ORCID refused the sign-in" in connecting["message"], connecting
+    # the startup check needs no sign-in and still passes
+    assert scenarios["A token URL on the API host is refused at startup"]["status"] == "pass"
+
+
+def test_an_app_ini_runs_live_with_its_own_client_and_sign_in_hook(stand_in, tmp_path):
+    from orcid_pyramid.crypto import generate_key
+
+    sandbox, client, orcid = stand_in
+    ini = tmp_path / "site.ini"
+    ini.write_text(f"""[app:main]
+use = egg:orcid-pyramid#demo
+orcid.environment = emulator
+orcid.base_url = {sandbox.base_url}
+orcid.api_url = {sandbox.api_url}
+orcid.client_id = {client["client_id"]}
+orcid.client_secret = {client["client_secret"]}
+orcid.redirect_uri = {DEFAULT_REDIRECT_URI}
+orcid.user_info = orcid_pyramid.compliance.live:user_info
+orcid.support_email = support@example.org
+orcid.token_key = {generate_key()}
+orcid.sqlalchemy.url = sqlite:///{tmp_path / 'site.sqlite'}
+orcid.create_tables = true
+demo.session_secret = a-test-secret-for-the-app-target-0123456789
+orcid.compliance.sign_in = orcid_pyramid.compliance.site:demo_sign_in
+orcid.compliance.users =
+    alice:demo-password:Sandra:Box:{EMAIL}::
+""", encoding="utf-8")
+    env = _live_env(sandbox, client, orcid)
+    for name in ("ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET", "ORCID_SANDBOX_BASE_URL",
+                 "ORCID_SANDBOX_API_URL"):
+        env.pop(name)  # the app's ini names its client and ORCID
+    evidence = tmp_path / "evidence"
+    mark = len(sandbox.control.calls()) + 1
+    completed = _run(env, evidence, "--orcid-app", str(ini), "-m", "DM-3 or BP-1 or DM-8")
+    assert completed.returncode == 0, completed.stdout[-4000:]
+    scenarios = {s["scenario"]: s for s in read_scenarios(evidence)}
+    assert scenarios["The code is exchanged at the root token URI"]["status"] == "pass"
+    assert scenarios["A state the site never issued is refused"]["status"] == "pass"
+    calls = sandbox.control.calls(since=mark)[:-1]
+    assert not [c for c in calls if c["path"].startswith("/_emulator")]
+    assert [c for c in calls if c["path"] == "/oauth/token" and c["status"] == 200]

@@ -154,6 +154,11 @@ def _(visit):
         "03-orcid-consent", "ORCID's consent page: the permissions the site asks for"),
         caught=_BackOnSite(visit))
     visit.back_on_site()
+    if visit.researcher.orcid is None:  # the live sandbox's researcher: learned on connecting
+        from ..journey import link_of
+
+        link = link_of(visit.site, visit.researcher.user_id)
+        visit.researcher.orcid = link.orcid if link is not None else None
     visit.snap("04-panel-connected", "Back on the site: the ORCID panel with the authenticated "
                "iD (green iD icon, full https URI)")
 

@@ -31,10 +31,12 @@ DEMO_PASSWORD = "demo-password"
 class Target:
     """What the run tests, from the command-line options."""
 
-    kind: str  # demo | app | live
+    kind: str  # demo | app | live (the demo against the live sandbox)
     config: str | None = None
     breakage: str | None = None
     screenshots: bool = True
+    #: an ``--orcid-app`` run against the live sandbox its ini is configured for
+    live: bool = False
 
     @property
     def description(self) -> str:
@@ -42,7 +44,7 @@ class Target:
         if self.kind == "live":
             return "the live ORCID sandbox"
         if self.kind == "app":
-            return f"the app in {self.config}"
+            return f"the app in {self.config}" + (" (live ORCID sandbox)" if self.live else "")
         return "the bundled demo site" + (f" (broken: {self.breakage})" if self.breakage else "")
 
 
@@ -51,12 +53,13 @@ def orcid_target(pytestconfig) -> Target:
     """The target chosen on the command line."""
     breakage = pytestconfig.getoption("orcid_breakage")
     screenshots = not pytestconfig.getoption("orcid_no_screenshots")
-    if pytestconfig.getoption("orcid_live"):
-        return Target("live", breakage=breakage, screenshots=screenshots)
+    live = pytestconfig.getoption("orcid_live")
     config = pytestconfig.getoption("orcid_app")
     if config:
         return Target("app", config=os.path.abspath(config), breakage=breakage,
-                      screenshots=screenshots)
+                      screenshots=screenshots, live=live)
+    if live:
+        return Target("live", breakage=breakage, screenshots=screenshots)
     return Target("demo", breakage=breakage, screenshots=screenshots)
 
 
@@ -74,6 +77,13 @@ def site(request, orcid_target: Target) -> Site:
             built.close()
         return
     if orcid_target.kind == "app":
+        if orcid_target.live:
+            from .. import live
+
+            missing = [name for name in live.missing_variables()
+                       if name.startswith("ORCID_SANDBOX_")]
+            if missing:
+                pytest.skip(live.skip_reason(missing))
         shared = request.getfixturevalue("_app_site")
         settings = shared.settings
         if request.node.get_closest_marker("webhooks") and not (
@@ -82,6 +92,10 @@ def site(request, orcid_target: Target) -> Site:
                         "'webhooks' and an orcid.webhook_secret)")
         _fresh_start(shared)
         yield shared
+        if orcid_target.live:
+            from ..live import release_grants
+
+            release_grants(shared, shared.researchers)
         return
     built = _demo_site(request, orcid_target)
     yield built
@@ -130,7 +144,7 @@ def _demo_site(request, target: Target) -> Site:
 
 
 @pytest.fixture(scope="session")
-def _app_site(orcid_target: Target) -> Site:
+def _app_site(request, orcid_target: Target) -> Site:
     """The ``--orcid-app`` site, loaded once (its database is the ini's)."""
     from pyramid.paster import get_app, setup_logging
 
@@ -141,15 +155,53 @@ def _app_site(orcid_target: Target) -> Site:
     app = get_app(config)
     registry = _registry_of(app)
     settings = registry["orcid.settings"]
-    sandbox, state, url = _app_sandbox(settings)
     sign_in, researchers, why = _app_sign_in(registry)
-    built = Site(kind="app", description=orcid_target.description, app=app, registry=registry,
-                 sandbox=sandbox, sandbox_state=state, sandbox_url=url, sign_in=sign_in,
-                 researchers=researchers, why_no_sign_in=why)
+    if orcid_target.live:
+        built = _live_app_site(request, orcid_target, app, registry, sign_in, researchers, why)
+        state = None
+    else:
+        sandbox, state, url = _app_sandbox(settings)
+        built = Site(kind="app", description=orcid_target.description, app=app,
+                     registry=registry, sandbox=sandbox, sandbox_state=state, sandbox_url=url,
+                     sign_in=sign_in, researchers=researchers, why_no_sign_in=why)
     yield built
     built.close()
     if state is not None:
         state.stop()
+
+
+def _live_app_site(request, target: Target, app, registry, sign_in, researchers, why) -> Site:
+    """An ``--orcid-app`` site against the live sandbox its ini names: its own client, its
+    own sign-in hook and test account, whose ORCID email and password come from
+    ``ORCID_SANDBOX_EMAIL``/``ORCID_SANDBOX_PASSWORD``."""
+    from .. import live
+
+    settings = registry["orcid.settings"]
+    for researcher in researchers.values():
+        researcher.orcid_login = os.environ.get("ORCID_SANDBOX_EMAIL")
+        researcher.password = os.environ.get("ORCID_SANDBOX_PASSWORD")
+        researcher.orcid = os.environ.get("ORCID_SANDBOX_ORCID") or researcher.orcid or None
+    return Site(kind="app", description=target.description, app=app, registry=registry,
+                sandbox_url=settings.base_url, sign_in=sign_in, researchers=researchers,
+                why_no_sign_in=why, orcid_sign_in=_browser_sign_in(request, settings),
+                logged_calls=live.LoggedCalls(registry["orcid.dbengine"], settings).start())
+
+
+def _browser_sign_in(request, settings):
+    """``orcid_sign_in`` for sites without a control API: ORCID's pages in Chromium."""
+    from ..browser import VIEWPORT
+    from ..orcid_pages import approve_in_browser
+
+    chromium = request.getfixturevalue("chromium")  # skips with the reason when there is none
+    redirect_uri = settings.redirect_uri
+
+    def orcid_sign_in(authorize_url: str, who: Researcher, deny: bool) -> str:
+        assert redirect_uri, "orcid.redirect_uri must be set to catch ORCID's redirect"
+        return approve_in_browser(chromium, authorize_url, redirect_uri,
+                                  who.orcid_login or who.email, who.password or "", deny=deny,
+                                  viewport=VIEWPORT)
+
+    return orcid_sign_in
 
 
 def _registry_of(app):
@@ -258,13 +310,10 @@ def _live_site(request, target: Target) -> Site:
     """The demo site configured for the live sandbox; the researcher signs in on ORCID's
     pages in Chromium."""
     from .. import live
-    from ..browser import VIEWPORT
-    from ..orcid_pages import approve_in_browser
 
     missing = live.missing_variables()
     if missing:
         pytest.skip(live.skip_reason(missing))
-    chromium = request.getfixturevalue("chromium")  # skips with the reason when there is none
     factory = request.getfixturevalue("demo_app_factory")
     overrides = live.settings_overrides()
     app = factory(**_demo_overrides(request), **overrides)
@@ -278,13 +327,7 @@ def _live_site(request, target: Target) -> Site:
                             password=os.environ["ORCID_SANDBOX_PASSWORD"],
                             site_password=DEMO_PASSWORD, orcid_login=identity["email"])
     settings = app.registry["orcid.settings"]
-    redirect_uri = settings.redirect_uri
-
-    def orcid_sign_in(authorize_url: str, who: Researcher, deny: bool) -> str:
-        return approve_in_browser(chromium, authorize_url, redirect_uri,
-                                  who.orcid_login or who.email, who.password or "", deny=deny,
-                                  viewport=VIEWPORT)
-
+    orcid_sign_in = _browser_sign_in(request, settings)
     observed = live.LoggedCalls(app.registry["orcid.dbengine"], settings).start()
     return Site(kind="live", description=target.description, app=app, registry=app.registry,
                 sandbox_url=settings.base_url, sign_in=demo_sign_in,
