@@ -55,8 +55,12 @@ def suite_command(
 def target_name(live: bool, app: str | None) -> str:
     """How the report names what was tested."""
     if app:
-        return f"the Pyramid app in {Path(app).name}"
-    return "the bundled demo site" if not live else "the bundled demo site (live sandbox)"
+        return f"the Pyramid app in {Path(app).name}" + (" (live sandbox)" if live else "")
+    if not live:
+        return "the bundled demo site"
+    other = os.environ.get("ORCID_SANDBOX_BASE_URL")
+    # a rehearsal against another registry must not pass for a run on ORCID's sandbox
+    return "the bundled demo site (live sandbox" + (f" at {other})" if other else ")")
 
 
 @click.command()
