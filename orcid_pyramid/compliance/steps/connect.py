@@ -6,6 +6,7 @@ import pytest
 from pytest_bdd import given, then, when
 
 from ..journey import Journey, issued_tokens, link_of
+from ..site import query_params
 
 DENIED = {"error": "access_denied", "error_description": "User denied access"}
 
@@ -79,10 +80,18 @@ def _(journey):
 
 
 @when("the researcher denies access on ORCID")
-def _(journey):
+def _(journey, evidence):
     journey.start_connect()
+    site = journey.site
+    if site.sandbox is None and site.orcid_sign_in is not None:
+        # the live sandbox: the researcher presses "Deny access" on ORCID's page
+        redirect = site.orcid_sign_in(journey.authorize.url, journey.researcher, True)
+        evidence.add("denied", "ORCID's redirect after 'Deny access' (parameters)",
+                     {k: v for k, v in query_params(redirect).items() if k != "state"})
+        journey.response = journey.callback(redirect)
+        return
     params = dict(DENIED, state=journey.authorize.state or "")
-    journey.response = journey.app.get(journey.site.path("orcid.callback"), params, status="*")
+    journey.response = journey.app.get(site.path("orcid.callback"), params, status="*")
 
 
 @when("the callback arrives with a state that was never issued")
