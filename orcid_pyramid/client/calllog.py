@@ -4,9 +4,9 @@ Every exchange the client makes (token, revoke, jwks, userinfo, member API, webh
 through :meth:`CallLog.send`, the one place that times it, hooks the response (a ``requests``
 response hook) or the failure (the exception path, for calls that got no response), builds a
 :class:`CallRecord` and hands it to ``call_sink``. The record only ever holds redacted text:
-the URL, request body and response body pass :class:`Redactor` first, then are capped at
-``body_limit`` characters (capping after redaction, so a cut never leaves half a secret
-that no pattern recognises).
+the URL, request body and response body pass :class:`Redactor` (``redaction.py``) first, then
+are capped at ``body_limit`` characters (capping after redaction, so a cut never leaves half a
+secret that no pattern recognises).
 """
 
 from __future__ import annotations
@@ -14,7 +14,6 @@ from __future__ import annotations
 import http.client
 import json
 import logging
-import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -23,6 +22,10 @@ from typing import Any
 
 import requests
 import urllib3.exceptions
+
+from .redaction import REDACTED, SECRET_KEYS, Redactor
+
+__all__ = ["REDACTED", "SECRET_KEYS", "CallLog", "CallRecord", "Redactor", "cap"]
 
 log = logging.getLogger("orcid_pyramid.client")
 
@@ -35,35 +38,7 @@ TRANSPORT_EXCEPTIONS = (
     OSError,
 )
 
-REDACTED = "[redacted]"
 DEFAULT_BODY_LIMIT = 16384
-
-#: Form fields, query parameters and JSON members whose value is always a secret.
-SECRET_KEYS = frozenset(
-    {
-        "access_token",
-        "refresh_token",
-        "id_token",
-        "code",
-        "client_secret",
-        "token",
-        "subject_token",
-        "password",
-    }
-)
-
-_KEYS = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))
-# form / query: key=value up to the next & (or end); keeps the key visible.
-_FORM_FIELD = re.compile(rf"(^|[?&;])({_KEYS})=([^&#]*)")
-# JSON text (also truncated JSON): "key": "value..." up to the closing quote or the end.
-_JSON_MEMBER = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)')
-_BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
-# UUIDs anywhere (no word boundary: a UUID can follow "%2F" inside an encoded URL).
-_UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
-# a JWT (header.payload.signature, base64url, header starting with '{"')
-_JWT = re.compile(r"eyJ[A-Za-z0-9_-]*\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*")
-# the secret segment of a callback URL ".../webhook/<token>", plain or percent-encoded
-_WEBHOOK_SECRET = re.compile(r"(?i)(webhook(?:/|%2F))([A-Za-z0-9_-]{16,})")
 
 
 @dataclass(frozen=True)
@@ -97,75 +72,6 @@ class CallRecord:
             "error": self.error,
             "kind": self.kind,
         }
-
-
-class Redactor:
-    """Replaces secrets in URLs and bodies with ``[redacted]``.
-
-    Pattern-based (secret keys, bearer tokens, UUIDs, JWTs, webhook callback tokens) plus the
-    exact values it is told about (the client secret; the token or code a call carries), which
-    catches secrets that have no recognisable shape.
-    """
-
-    def __init__(self, secrets: Iterable[str | None] = ()) -> None:
-        self._secrets = _usable(secrets)
-
-    def with_secrets(self, secrets: Iterable[str | None]) -> Redactor:
-        """A redactor that also knows ``secrets`` (for one call)."""
-        other = Redactor()
-        other._secrets = self._secrets | _usable(secrets)
-        return other
-
-    def text(self, text: str) -> str:
-        """Redact free text (an error message, an XML body, a URL)."""
-        for secret in sorted(self._secrets, key=len, reverse=True):
-            text = text.replace(secret, REDACTED)
-        text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", text)
-        text = _JSON_MEMBER.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-        text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)
-        text = _JWT.sub(REDACTED, text)
-        text = _WEBHOOK_SECRET.sub(lambda m: f"{m.group(1)}{REDACTED}", text)
-        return _UUID.sub(REDACTED, text)
-
-    def url(self, url: str) -> str:
-        """Redact a URL (query parameters by name, tokens by shape)."""
-        return self.text(url)
-
-    def body(self, body: bytes | str | None, content_type: str | None = None) -> str | None:
-        """Redact a request or response body; JSON is walked member by member."""
-        if body is None:
-            return None
-        if isinstance(body, bytes):
-            body = body.decode("utf-8", errors="replace")
-        if not body:
-            return ""
-        if "json" in (content_type or "") or body.lstrip()[:1] in ("{", "["):
-            try:
-                data = json.loads(body)
-            except ValueError:
-                return self.text(body)  # truncated or garbled: fall back to the text patterns
-            return self.text(json.dumps(self._walk(data), ensure_ascii=False))
-        return self.text(body)
-
-    def headers(self, headers: Mapping[str, str]) -> dict[str, str]:
-        """Headers with ``Authorization`` (and cookies) hidden."""
-        hidden = {"authorization", "cookie", "set-cookie", "proxy-authorization"}
-        return {k: (REDACTED if k.lower() in hidden else self.text(v)) for k, v in headers.items()}
-
-    def _walk(self, value: Any) -> Any:
-        if isinstance(value, dict):
-            return {
-                k: (REDACTED if k in SECRET_KEYS and v not in (None, "") else self._walk(v))
-                for k, v in value.items()
-            }
-        if isinstance(value, list):
-            return [self._walk(v) for v in value]
-        return value
-
-
-def _usable(secrets: Iterable[str | None]) -> frozenset[str]:
-    # very short values would redact innocent text; ORCID codes are 6 characters
-    return frozenset(s for s in secrets if isinstance(s, str) and len(s) >= 6)
 
 
 def cap(text: str | None, limit: int) -> str | None:
