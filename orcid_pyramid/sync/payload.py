@@ -95,6 +95,16 @@ def summaries(section_json: dict | None, section: str) -> list[dict]:
     return found
 
 
+def put_code_of(summary: dict) -> int | None:
+    """A summary's put code as an int; None when ORCID's read holds none or an unusable one
+    (a garbled answer must not crash the worker or the scheduled read)."""
+    value = summary.get("put-code") if isinstance(summary, dict) else None
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        return None
+    text = str(value).strip()
+    return int(text) if text.isdigit() and int(text) > 0 else None
+
+
 def source_client_id(summary: dict) -> str | None:
     """The client id (``APP-…``) that created an item, from its ``source``."""
     source = summary.get("source") or {}

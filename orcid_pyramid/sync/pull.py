@@ -24,7 +24,7 @@ from ..models.sync import (
     OrcidItem,
     OrcidPullCursor,
 )
-from .payload import last_modified, section_name, summaries
+from .payload import last_modified, put_code_of, section_name, summaries
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -71,14 +71,24 @@ def pull_link(session, api, link, *, notify=None, request=None, force: bool = Fa
         return result
     cursor.last_modified = modified
     seen: dict[tuple[str, int], dict] = {}
+    unreadable: set[str] = set()  # sections whose summaries ORCID answered without a put code
     for key, section_json in (activities or {}).items():
         if isinstance(section_json, dict):
             for summary in summaries(section_json, key):
-                if summary.get("put-code") is not None:
-                    seen[(section_name(key), int(summary["put-code"]))] = summary
+                put_code = put_code_of(summary)
+                if put_code is not None:
+                    seen[(section_name(key), put_code)] = summary
+                else:
+                    unreadable.add(section_name(key))
+    if unreadable:
+        result.errors.append(f"{link.orcid}: ORCID's answer lists items without a put code in "
+                             f"{', '.join(sorted(unreadable))}; nothing there is taken as "
+                             "deleted")
     for item in _items(session, link):
         if item.put_code is None or item.status == STATUS_DELETED_ON_ORCID:
             continue
+        if section_name(item.section) in unreadable:
+            continue  # an item we cannot find may be the one ORCID listed unreadably
         summary = seen.get((section_name(item.section), int(item.put_code)))
         if summary is None:
             put_code = item.put_code

@@ -9,7 +9,14 @@ department and start date).
 
 from __future__ import annotations
 
-from .payload import affiliation_key, section_name, self_external_ids, source_client_id, summaries
+from .payload import (
+    affiliation_key,
+    put_code_of,
+    section_name,
+    self_external_ids,
+    source_client_id,
+    summaries,
+)
 
 
 def match_put_code(section_json: dict | None, section: str, payload: dict | None,
@@ -25,13 +32,13 @@ def match_put_code(section_json: dict | None, section: str, payload: dict | None
     for summary in summaries(section_json, section):
         if client_id and source_client_id(summary) not in (client_id, None):
             continue
-        put_code = summary.get("put-code")
-        if put_code is None or int(put_code) in taken:
+        put_code = put_code_of(summary)
+        if put_code is None or put_code in taken:
             continue
         if wanted_ids and wanted_ids & self_external_ids(summary):
-            return int(put_code)
+            return put_code
         if wanted_affiliation is not None and affiliation_key(summary) == wanted_affiliation:
-            return int(put_code)
+            return put_code
     return None
 
 

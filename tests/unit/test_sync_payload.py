@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from orcid_pyramid.sync.payload import describe, kind_name, section_name, summaries
+from orcid_pyramid.sync.payload import describe, kind_name, put_code_of, section_name, summaries
 from orcid_pyramid.sync.reconcile import match_put_code
 from orcid_pyramid.sync.webhook import orcid_from_token, webhook_token
 
@@ -51,6 +51,20 @@ def test_reconcile_never_adopts_another_clients_item_or_a_taken_put_code():
 def test_reconcile_ignores_part_of_identifiers():
     section = _works(_summary(12, "10.5555/abc", relationship="part-of"))
     assert match_put_code(section, "work", WORK, "APP-1") is None
+
+
+def test_a_put_code_is_a_positive_integer_or_nothing():
+    assert put_code_of({"put-code": 12}) == 12 and put_code_of({"put-code": " 7 "}) == 7
+    for garbled in (None, "", "12abc", "-3", 0, 1.5, True, [12], {"value": 12}):
+        assert put_code_of({"put-code": garbled}) is None, garbled
+    assert put_code_of({}) is None and put_code_of(None) is None
+
+
+def test_reconcile_passes_over_summaries_with_garbled_put_codes():
+    section = _works(_summary("garbled", "10.5555/abc"), _summary(None, "10.5555/abc"),
+                     _summary("13", "10.5555/abc"))
+    assert match_put_code(section, "work", WORK, "APP-1") == 13
+    assert match_put_code(_works(_summary("x", "10.5555/abc")), "work", WORK, "APP-1") is None
 
 
 def test_affiliation_summaries_are_found_in_affiliation_groups():
