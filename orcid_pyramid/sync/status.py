@@ -42,6 +42,8 @@ def status_text(status: str, last_error: str | None = None) -> str:
     text = STATUS_TEXT.get(status, status)
     if status == "rejected" and last_error:
         return f"{text}: {last_error}"
+    if status == "retrying" and (last_error or "").startswith("OrcidMalformedResponse"):
+        return "ORCID's answer could not be read; will retry"
     return text
 
 

@@ -17,6 +17,9 @@ def test_status_words_name_each_state_and_carry_orcids_message():
     assert status_text("deleted_on_orcid") == "deleted by you on ORCID"
     assert "revoked" in status_text("revoked")
     assert status_text("rejected", "title missing") == "rejected by ORCID: title missing"
+    assert status_text("retrying", "OrcidServerError: 503") == "ORCID did not answer; will retry"
+    assert status_text("retrying", "OrcidMalformedResponse: no put code") == (
+        "ORCID's answer could not be read; will retry")
 
 
 def test_items_for_user_lists_only_that_users_items_with_their_words(dbsession):
