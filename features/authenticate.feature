@@ -14,3 +14,9 @@ Feature: Collect & Connect: Authenticate
     Given a researcher is signed in to the site in a browser
     When the researcher connects their ORCID iD in the browser
     Then the browser shows the researcher's ORCID panel with their iD
+
+  @CC-AUTH @breach @emulator-only
+  Scenario: An id_token issued for another sign-in is refused
+    Given a researcher is signed in to the site
+    When ORCID's answer carries an id_token issued for another sign-in
+    Then the site refuses the sign-in and stores no iD for the researcher

@@ -19,7 +19,7 @@ Feature: Best practices
   Scenario: A state the site never issued is refused
     Given a researcher is signed in to the site
     When the callback arrives with a state that was never issued
-    Then the researcher sees an explanation and the support contact
+    Then the callback is refused before any token is requested
 
   @BP-1 @browser
   Scenario: The ORCID sign-in page opens pre-filled

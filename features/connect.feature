@@ -13,3 +13,10 @@ Feature: Collect & Connect: Connect
       | work        |
       | employment  |
       | funding     |
+
+  @CC-CONNECT @breach
+  Scenario: ORCID accepts what the site writes, under the permission the researcher granted
+    Given a researcher has connected their ORCID iD
+    When the site sends a work to the researcher's ORCID record
+    Then the permission the researcher granted lets the site write activities
+    And ORCID accepted every item the site wrote

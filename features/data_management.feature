@@ -97,3 +97,10 @@ Feature: Data management
     When the site sends a work that ORCID rejects
     Then the researcher's ORCID panel shows the work as rejected by ORCID with ORCID's message
     And the researcher's ORCID panel names the support contact
+
+  @DM-8 @breach @emulator-only
+  Scenario: ORCID's own error text is not passed on; the researcher gets an explanation and support
+    Given a researcher is signed in to the site
+    When ORCID answers the code exchange with an error of its own
+    Then the researcher sees an explanation and the support contact
+    And the page shows none of ORCID's own error text

@@ -19,3 +19,9 @@ Feature: Collect & Connect: Display
     Given a researcher is signed in to the site in a browser
     When the researcher connects their ORCID iD in the browser
     Then the browser shows the researcher's ORCID panel with their iD
+
+  @CC-DISPLAY @breach @demo-only
+  Scenario: The iD is never shown bare where the researcher appears
+    Given a researcher has connected their ORCID iD
+    When someone opens every page where the researcher appears
+    Then every mention of the iD is its full https URI, linked, with the green iD icon

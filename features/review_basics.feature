@@ -15,7 +15,7 @@ Feature: Review basics
     Given the site's ORCID settings with "orcid.api_version" set to "2.0"
     Then the startup check refuses them naming "orcid.api_version"
 
-  @REV-2 @emulator-only
+  @REV-2
   Scenario: The whole flow runs against the sandbox with evidence of every step
     Given a researcher has connected their ORCID iD
     When the site sends a work to the researcher's ORCID record
@@ -32,3 +32,10 @@ Feature: Review basics
     And an administrator opens the call log in the browser
     And the researcher disconnects in the browser
     Then each step was captured with a description
+
+  @REV-2 @breach @demo-only
+  Scenario: An administrator's account shows a reviewer every call the site made to ORCID
+    Given a researcher has connected their ORCID iD
+    And the site sends a work to the researcher's ORCID record
+    When an administrator opens the site's ORCID call log
+    Then the call log page shows the token exchange URI and every call the site made, tokens redacted

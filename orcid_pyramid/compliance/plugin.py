@@ -29,6 +29,7 @@ pytest_plugins = [
     "orcid_pyramid.compliance.steps.records",
     "orcid_pyramid.compliance.steps.sync",
     "orcid_pyramid.compliance.steps.browser",
+    "orcid_pyramid.compliance.steps.breaches",
 ]
 
 #: tags with a meaning to the suite beyond the checklist
