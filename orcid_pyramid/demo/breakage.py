@@ -2,8 +2,9 @@
 
 Each breakage is the kind of mistake ORCID's reviewers see, made only through the add-on's
 public seams (its settings object, its registry utilities, asset overrides) or the host's own
-(the session factory), never by editing the add-on. The meta-test runs the compliance
-features against each and checks that exactly the checklist IDs listed here fail.
+(the session factory, the security policy, its templates), never by editing the add-on. The
+meta-test runs the compliance features against each and checks that exactly the checklist IDs
+listed here fail.
 
 Use: ``break_app(app.registry, "non-root-token-url")`` on a built app (the suite's
 ``--orcid-breakage NAME``), or ``apply(config, name)`` from a host's ``main`` after
@@ -12,13 +13,15 @@ Use: ``break_app(app.registry, "non-root-token-url")`` on a built app (the suite
 
 from __future__ import annotations
 
+import itertools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 #: the registry key the compliance suite's sync worker takes its client factory from
 SYNC_CLIENT_FACTORY = "orcid.sync.client_factory"
-NOSIGNOUT_TEMPLATE = "orcid_pyramid:compliance/templates/breakage/connect_nosignout.jinja2"
+BREAKAGE_TEMPLATES = "orcid_pyramid:compliance/templates/breakage/"
+NOSIGNOUT_TEMPLATE = BREAKAGE_TEMPLATES + "connect_nosignout.jinja2"
 
 
 @dataclass(frozen=True)
@@ -229,15 +232,16 @@ def _reask_permissions(registry) -> None:
     config.commit()
 
 
-#: what the broken worker records instead of ORCID's put code: ORCID never issues 0, and the
-#: add-on's put-code column takes only numbers, so 0 stands for "not kept"
-FORGOTTEN_PUT_CODE = 0
+#: where the numbers the broken worker keeps instead of ORCID's put codes start: the site's
+#: own item numbers (a plausible put code, so the add-on cannot tell it is not ORCID's)
+LOCAL_NUMBERS_FROM = 900_000_000
 
 
 def _forget_put_codes(registry) -> None:
     from orcid_pyramid.sync.worker import default_client_factory
 
     make = default_client_factory(registry["orcid.settings"])
+    local_numbers = itertools.count(LOCAL_NUMBERS_FROM)
 
     def factory(call_sink, rate_limiter):
         client = make(call_sink, rate_limiter)
@@ -248,12 +252,13 @@ def _forget_put_codes(registry) -> None:
             create, create_works = api.create, api.create_works
 
             def forget_one(kind, item):
-                # the mistake: the item is written but the put code ORCID answers is dropped
+                # the mistake: the item is written but the put code ORCID answers is dropped,
+                # and the site's own number for the item is kept in its place
                 create(kind, item)
-                return FORGOTTEN_PUT_CODE
+                return next(local_numbers)
 
             def forget_bulk(items):
-                return [result if isinstance(result, Exception) else FORGOTTEN_PUT_CODE
+                return [result if isinstance(result, Exception) else next(local_numbers)
                         for result in create_works(items)]
 
             api.create, api.create_works = forget_one, forget_bulk
@@ -265,6 +270,84 @@ def _forget_put_codes(registry) -> None:
     registry[SYNC_CLIENT_FACTORY] = factory
 
 
+def _override_templates(registry, overrides: dict[str, str]) -> None:
+    """Replace templates by the breakage's own (``config.override_asset``, as a host would)."""
+    from pyramid.config import Configurator
+
+    config = Configurator(registry=registry)
+    for template, replacement in overrides.items():
+        config.override_asset(template, BREAKAGE_TEMPLATES + replacement)
+    config.commit()
+
+
+def _error_page_without_support(registry) -> None:
+    # the host's own error page, in its look: title and message, but no support contact
+    _override_templates(registry, {
+        "orcid_pyramid:templates/error.jinja2": "error_without_support.jinja2"})
+
+
+def _bare_ids_on_host_pages(registry) -> None:
+    # the host's own pages print the stored iD instead of calling the add-on's orcid_id macro
+    _override_templates(registry, {
+        "orcid_pyramid:demo/templates/people.jinja2": "people_bare_ids.jinja2",
+        "orcid_pyramid:demo/templates/profile.jinja2": "profile_bare_ids.jinja2"})
+
+
+def _explicit_scope(registry, scopes: tuple[str, ...]) -> None:
+    """The site sets ``orcid.scope`` by hand and the features keep their defaults (the
+    startup check lets a hand-written scope through: the site may know better)."""
+    _swap_settings(registry, scopes=scopes, scope_explicit=True)
+
+
+def _no_read_limited(registry) -> None:
+    _explicit_scope(registry, ("openid", "/activities/update"))
+
+
+def _no_activities_update(registry) -> None:
+    _explicit_scope(registry, ("openid", "/read-limited"))
+
+
+class _UnverifiedIdTokenClient:
+    """The add-on's app client, except that the id_token's claims are read without checking
+    its signature, issuer, audience, expiry or nonce (the mistake CC-AUTH forbids: the iD is
+    then not proven to come from this sign-in)."""
+
+    def __init__(self, client) -> None:
+        self._client = client
+
+    def verify_id_token(self, id_token: str, **_checks) -> dict:
+        """Decoded, not verified."""
+        import jwt
+
+        return jwt.decode(id_token, options={"verify_signature": False})
+
+    def __getattr__(self, name):
+        return getattr(self._client, name)
+
+
+def _unverified_id_token(registry) -> None:
+    registry["orcid.client"] = _UnverifiedIdTokenClient(registry["orcid.client"])
+
+
+def _admin_call_log_unreachable(registry) -> None:
+    from pyramid.interfaces import ISecurityPolicy
+    from pyramid.security import Denied
+
+    # the host's own policy object: the views built at startup hold it, not the registry entry
+    policy = registry.getUtility(ISecurityPolicy)
+    admin_permission = registry["orcid.settings"].admin_permission
+    host_permits = policy.permits
+
+    def permits(request, context, permission):
+        # the mistake: the host's roles carry a permission of the host's own name, never the
+        # add-on's, so no account may open the call log
+        if permission == admin_permission:
+            return Denied(f"no role of this site carries {permission}")
+        return host_permits(request, context, permission)
+
+    policy.permits = permits
+
+
 BREAKAGES = {
     b.name: b for b in (
         Breakage("http-redirect-uri", frozenset({"DM-2"}),
@@ -272,8 +355,9 @@ BREAKAGES = {
                  _http_redirect_uri),
         Breakage("non-root-token-url", frozenset({"DM-3"}),
                  "the code is exchanged at the API host's token URL", _non_root_token_url),
-        Breakage("no-call-log", frozenset({"DM-7"}),
-                 "the app's ORCID client has no call-log hook", _no_call_log),
+        Breakage("no-call-log", frozenset({"DM-7", "REV-2"}),
+                 "the app's ORCID client has no call-log hook (so a reviewer has no record "
+                 "of the calls either)", _no_call_log),
         Breakage("plaintext-tokens", frozenset({"DM-4"}),
                  "tokens are stored without encryption", _plaintext_tokens),
         Breakage("state-off", frozenset({"BP-1"}),
@@ -284,15 +368,39 @@ BREAKAGES = {
         Breakage("post-for-updates", frozenset({"BP-5", "DM-6", "CC-SYNC"}),
                  "changes are POSTed as new items instead of PUT to their put code",
                  _post_for_updates),
-        Breakage("no-revoke-on-disconnect", frozenset({"BP-3"}),
-                 "disconnecting deletes the site's data but never revokes the token at ORCID",
+        Breakage("no-revoke-on-disconnect", frozenset({"BP-3", "REV-2"}),
+                 "disconnecting deletes the site's data but never revokes the token at ORCID "
+                 "(so the sandbox flow never ends with the revocation)",
                  _no_revoke_on_disconnect),
         Breakage("reask-permissions", frozenset({"BP-4"}),
                  "connecting always sends the user to ORCID, even with a live permission that "
                  "covers the scopes", _reask_permissions),
-        Breakage("forget-put-codes", frozenset({"DM-5"}),
-                 "items are written to ORCID but the put codes ORCID answers are not kept",
+        Breakage("forget-put-codes", frozenset({"DM-5", "DM-6", "CC-SYNC"}),
+                 "items are written to ORCID but the put codes ORCID answers are not kept "
+                 "(the site's own item numbers are stored in their place)",
                  _forget_put_codes),
+        Breakage("error-page-without-support", frozenset({"DM-8"}),
+                 "the host's own error page shows what went wrong but no support contact",
+                 _error_page_without_support),
+        Breakage("bare-ids-on-host-pages", frozenset({"CC-DISPLAY"}),
+                 "the host's people and profile pages show the bare 16-digit iD (no iD icon, "
+                 "no https://orcid.org/ link)", _bare_ids_on_host_pages),
+        Breakage("no-read-limited", frozenset({"CC-COLLECT"}),
+                 "the site's orcid.scope leaves out /read-limited, so what the researcher "
+                 "shares with trusted organizations is never read into the site",
+                 _no_read_limited),
+        Breakage("no-activities-update",
+                 frozenset({"CC-CONNECT", "CC-SYNC", "DM-5", "DM-6", "BP-5"}),
+                 "the site's orcid.scope leaves out /activities/update, so ORCID refuses "
+                 "every item the site writes (nothing to keep in step, no put code, no PUT)",
+                 _no_activities_update),
+        Breakage("unverified-id-token", frozenset({"CC-AUTH"}),
+                 "the id_token's claims are read without checking its signature or nonce",
+                 _unverified_id_token),
+        Breakage("admin-call-log-unreachable", frozenset({"REV-2"}),
+                 "no account is granted the add-on's admin permission, so no one can open "
+                 "the call log (HTTPS calls, token exchange URI) a reviewer asks for",
+                 _admin_call_log_unreachable),
     )
 }
 
