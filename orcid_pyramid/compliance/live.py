@@ -164,14 +164,7 @@ def record_items(site, researcher, kind: str) -> list[dict]:
     token, in the emulator's control shape (``put-code``, ``source-client-id``, ``item``).
 
     The read is the suite's own: it is not written to the site's call log."""
-    from orcid_pyramid.sync.worker import default_client_factory
-
-    from .journey import link_of
-
-    link = link_of(site, researcher.user_id)
-    assert link is not None, "the researcher is not connected: the record cannot be read"
-    token = site.registry["orcid.cipher"].decrypt(link.access_token_enc)
-    api = default_client_factory(site.settings)(None, None).member(token, link.orcid)
+    api = _own_api(site, researcher)
     section, summary_key = SECTIONS[kind]
     found = []
     for summary in _summaries(api.read(section), summary_key):
@@ -180,6 +173,23 @@ def record_items(site, researcher, kind: str) -> list[dict]:
         item = api.read_item(kind, put_code) if source == site.settings.client_id else summary
         found.append({"put-code": put_code, "source-client-id": source, "item": item})
     return found
+
+
+def read_own(site, researcher, section: str) -> Any:
+    """One section of the researcher's record, read by the suite (not in the site's log)."""
+    return _own_api(site, researcher).read(section)
+
+
+def _own_api(site, researcher):
+    """The member API with the site's stored token, through a client without a call log."""
+    from orcid_pyramid.sync.worker import default_client_factory
+
+    from .journey import link_of
+
+    link = link_of(site, researcher.user_id)
+    assert link is not None, "the researcher is not connected: the record cannot be read"
+    token = site.registry["orcid.cipher"].decrypt(link.access_token_enc)
+    return default_client_factory(site.settings)(None, None).member(token, link.orcid)
 
 
 def _summaries(section: Any, key: str) -> list[dict]:

@@ -125,6 +125,19 @@ def remote_items(site, orcid: str, kind: str) -> list[dict]:
     return [item for item in section if source_of(item) == client_id]
 
 
+def record_names(site, researcher) -> tuple[str | None, str | None]:
+    """The given and family names on the researcher's record, read by the suite itself: the
+    emulator's control API, or (live) the member API with the site's stored token, unlogged."""
+    if site.sandbox is not None:
+        record = site.sandbox.record(researcher.orcid)
+        return record.get("given-names"), record.get("family-names")
+    from .live import read_own
+
+    name = (read_own(site, researcher, "person") or {}).get("name") or {}
+    return ((name.get("given-names") or {}).get("value"),
+            (name.get("family-name") or {}).get("value"))
+
+
 def source_of(item: dict) -> str | None:
     """The client id that wrote an item."""
     return item.get("source-client-id")

@@ -200,7 +200,9 @@ def _(visit):
     researcher_page, visit.page = visit.page, context.new_page()
     try:
         visit.sign_in("admin", visit.researcher.site_password or "")
-        visit.open("orcid.admin.calls")
+        response = visit.page.goto(visit.base + visit.site.path("orcid.admin.calls"))
+        assert response is not None and response.status == 200, (
+            f"the call log answered {response.status if response else 'nothing'}")
         visit.snap("08-admin-call-log", "The administrators' log of every call to ORCID "
                    "(tokens redacted)")
     finally:

@@ -16,7 +16,7 @@ MIN_STATE_LENGTH = 22
 GREEN = "#a6ce39"
 
 
-def _loopback_ok(settings, url: str) -> bool:
+def loopback_ok(settings, url: str) -> bool:
     from orcid_pyramid.lint import is_loopback
 
     parts = urlsplit(url)
@@ -65,7 +65,7 @@ def _(site, authorize, evidence):
     evidence.add("redirect_uri", "The redirect URI the site registered with this request",
                  {"redirect_uri": redirect_uri, "environment": site.settings.environment})
     assert redirect_uri, "the authorize URL carries no redirect_uri"
-    assert _loopback_ok(site.settings, redirect_uri), f"{redirect_uri} is not HTTPS"
+    assert loopback_ok(site.settings, redirect_uri), f"{redirect_uri} is not HTTPS"
 
 
 @then("every ORCID endpoint the site calls uses HTTPS or the loopback emulator")
@@ -74,7 +74,7 @@ def _(site, authorize, evidence):
     urls = {"authorize": authorize.url.split("?")[0], "token": settings.token_url,
             "member API": settings.api_url, "registry": settings.base_url}
     evidence.add("endpoints", "The ORCID endpoints the site is configured to call", urls)
-    bad = {name: url for name, url in urls.items() if not _loopback_ok(settings, url)}
+    bad = {name: url for name, url in urls.items() if not loopback_ok(settings, url)}
     assert not bad, f"not HTTPS: {bad}"
 
 
@@ -206,10 +206,10 @@ def _(journey, evidence):
     assert uri in re.sub(r"<[^>]+>", "", anchor), "the link text is not the full https URI"
     icon = re.search(r'<img[^>]*src="([^"]+)"', anchor)
     assert icon, "the iD link has no iD icon"
-    assert GREEN in _icon_text(journey, icon.group(1)).lower(), "the icon is not ORCID green"
+    assert GREEN in icon_text(journey, icon.group(1)).lower(), "the icon is not ORCID green"
 
 
-def _icon_text(journey, src: str) -> str:
+def icon_text(journey, src: str) -> str:
     import base64
 
     if src.startswith("data:"):
@@ -238,4 +238,4 @@ def _(journey, evidence):
     assert button, "no connect button on the panel"
     assert text == "Connect your ORCID iD", f"the button says {text!r}"
     icon = re.search(r'<img[^>]*src="([^"]+)"', button.group(1))
-    assert icon and GREEN in _icon_text(journey, icon.group(1)).lower()
+    assert icon and GREEN in icon_text(journey, icon.group(1)).lower()

@@ -96,7 +96,8 @@ def _(journey, evidence):
     summary = [f"{c['method']} {c['host']} {c['path']} -> {c['status']}" for c in calls]
     evidence.add("flow", "Every request the sandbox received from the site, in order", summary)
     assert any(c["path"].endswith("/oauth/token") and c["status"] == 200 for c in calls)
-    assert any(c["method"] == "POST" and re.search(r"/works?$", c["path"]) for c in calls)
+    assert any(c["method"] == "POST" and re.search(r"/works?$", c["path"])
+               and 200 <= int(c["status"] or 0) < 300 for c in calls), "ORCID took no work"
     assert any(c["path"].endswith("/oauth/revoke") and c["status"] == 200 for c in calls)
 
 
@@ -268,6 +269,23 @@ def _(journey, evidence):
                   "row": re.sub(r"<[^>]+>|\s+", " ", row.group(0)).strip() if row else None})
     assert item is not None and item.status == "deleted_on_orcid"
     assert row and "deleted" in row.group(0).lower(), "the panel does not say it was deleted"
+
+
+@then("the import page pre-fills the profile with the names on the researcher's ORCID record")
+def _(journey, evidence):
+    import html
+
+    response = journey.response
+    assert response.status_int == 200, f"the import answered {response.status}"
+    given, family = helpers.record_names(journey.site, journey.researcher)
+    block = re.search(r'id="prefill"[^>]*>(.*?)</dl>', response.text, re.S)
+    shown = re.findall(r"<dd>(.*?)</dd>", block.group(1), re.S) if block else []
+    shown = [html.unescape(value).strip() for value in shown]
+    evidence.add("prefill", "The profile fields the site filled from the record, next to the "
+                 "names on the record", {"record": [given, family], "pre-filled": shown[:2]})
+    assert given, "the record shows no given names to pre-fill with"
+    assert shown[:2] == [given, family or "not shown on ORCID"], (
+        f"the site pre-filled {shown[:2]}, the record holds {[given, family]}")
 
 
 @then("the site has the work from the researcher's record")
