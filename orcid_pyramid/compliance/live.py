@@ -210,18 +210,22 @@ def _summaries(section: Any, key: str) -> list[dict]:
 def revoke_stored_token(site, researcher) -> int:
     """Revoke the researcher's stored access token at ORCID, outside the site (not logged);
     the status ORCID answered."""
-    import requests
-
     from .journey import link_of
 
     link = link_of(site, researcher.user_id)
     assert link is not None, "the researcher is not connected"
-    settings = site.settings
-    token = site.registry["orcid.cipher"].decrypt(link.access_token_enc)
+    status = _revoke(site.settings, site.registry["orcid.cipher"].decrypt(link.access_token_enc))
+    assert status == 200, f"ORCID answered the revocation {status}"
+    return status
+
+
+def _revoke(settings, token: str) -> int:
+    """Revoke ``token`` at ORCID with the site's client credentials; ORCID's status."""
+    import requests
+
     answer = requests.post(settings.base_url + "/oauth/revoke", timeout=settings.timeout, data={
         "client_id": settings.client_id, "client_secret": settings.client_secret,
         "token": token}, headers={"Accept": "application/json"})
-    assert answer.status_code == 200, f"ORCID answered the revocation {answer.status_code}"
     return answer.status_code
 
 
@@ -230,7 +234,6 @@ def release_grants(site, researchers=None) -> int:
     logged), so the next scenario meets ORCID without a grant: ORCID skips its authorize page
     for a client that already holds one, and a scenario that denies access needs that page.
     ``researchers`` limits it to those accounts. Returns how many were revoked."""
-    import requests
     from sqlalchemy import select
 
     from orcid_pyramid.models import OrcidLink
@@ -249,9 +252,5 @@ def release_grants(site, researchers=None) -> int:
             token = cipher.decrypt(value)
         except Exception:  # noqa: BLE001 - a breakage may store what the key cannot read
             token = value
-        answer = requests.post(settings.base_url + "/oauth/revoke", timeout=settings.timeout,
-                               data={"client_id": settings.client_id,
-                                     "client_secret": settings.client_secret, "token": token},
-                               headers={"Accept": "application/json"})
-        revoked += answer.status_code == 200
+        revoked += _revoke(settings, token) == 200
     return revoked
