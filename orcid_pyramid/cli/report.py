@@ -88,6 +88,16 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
         raise click.ClickException(
             "no features/ folder with .feature files found: run this from an orcid-pyramid "
             "checkout or pass --features PATH")
+    if live:
+        from orcid_pyramid.compliance.live import missing_variables
+
+        # an app's ini names its own client; the researcher's account comes from the variables
+        missing = [name for name in missing_variables()
+                   if not app or name.startswith("ORCID_SANDBOX_")]
+        if missing:
+            raise click.ClickException(
+                "--live needs " + ", ".join(missing) + " in the environment (sandbox member "
+                "credentials and a sandbox researcher account); nothing was run")
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     # screenshots of an earlier run must not pass for this run's

@@ -1,5 +1,6 @@
-"""The suite's other targets: any app's ini (``--orcid-app``) and the live sandbox
-(``--orcid-live``, which can only skip here: there is no network), and the report command."""
+"""The suite's other targets: any app's ini (``--orcid-app``), the live sandbox without its
+variables (``--orcid-live``; its rehearsal is ``test_compliance_live.py``), and the report
+command."""
 
 from __future__ import annotations
 
@@ -108,3 +109,15 @@ def test_browser_scenarios_skip_with_a_reason_when_there_is_no_chromium(tmp_path
     assert completed.returncode == 0, completed.stdout
     assert [s["status"] for s in scenarios] == ["skip"]
     assert "apt-get install -y chromium" in scenarios[0]["message"]
+
+
+def test_the_live_report_refuses_to_start_without_its_variables_and_names_them(tmp_path):
+    env = {name: None for name in LIVE_VARIABLES}
+    env["ORCID_CLIENT_ID"] = "APP-SOMECLIENT"
+    result = CliRunner().invoke(report, ["--live", "--out", str(tmp_path / "r"),
+                                         "--features", str(ROOT / "features")], env=env)
+    assert result.exit_code == 1
+    for name in ("ORCID_CLIENT_SECRET", "ORCID_SANDBOX_EMAIL", "ORCID_SANDBOX_PASSWORD"):
+        assert name in result.output
+    assert "ORCID_CLIENT_ID" not in result.output.split("needs", 1)[1]
+    assert not (tmp_path / "r").exists(), "nothing is written for a run that cannot start"
