@@ -121,3 +121,9 @@ def test_the_live_report_refuses_to_start_without_its_variables_and_names_them(t
         assert name in result.output
     assert "ORCID_CLIENT_ID" not in result.output.split("needs", 1)[1]
     assert not (tmp_path / "r").exists(), "nothing is written for a run that cannot start"
+
+
+def test_live_runs_refuse_parallel_workers_and_say_why():
+    completed = _suite("--orcid-live", "-n", "2")
+    assert completed.returncode == 4
+    assert "one scenario at a time" in completed.stderr + completed.stdout
