@@ -19,7 +19,6 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from ..live import REQUIRED as LIVE_VARIABLES  # noqa: F401 - the names, for the docs
 from ..site import Researcher, Site, demo_sign_in
 
 #: the demo's researcher: alice, whose ORCID record is the emulator's seeded one
