@@ -100,12 +100,8 @@ class Journey:
         target = url or self.callback_url
         assert target, "no redirect from ORCID to follow"
         self.response = self.app.get(local_path(target), status="*")
-        if self.researcher.orcid is None and self.response.status_int in (302, 303):
-            # the live sandbox's researcher, when ORCID_SANDBOX_ORCID was not given: the iD of
-            # the first connection (later scenarios check against it)
-            link = link_of(self.site, self.researcher.user_id)
-            if link is not None:
-                self.researcher.orcid = link.orcid
+        if self.response.status_int in (302, 303):
+            learn_orcid(self.site, self.researcher)
         return self.response
 
     def connect(self):
@@ -132,6 +128,15 @@ class Journey:
         if self.response.status_int in (302, 303):
             self.response = self.response.follow(status="*")
         return self.response
+
+
+def learn_orcid(site: Site, researcher: Researcher) -> None:
+    """The live sandbox's researcher, when ``ORCID_SANDBOX_ORCID`` was not given: take the iD
+    of the first connection (later steps and scenarios check against it)."""
+    if researcher.orcid is None:
+        link = link_of(site, researcher.user_id)
+        if link is not None:
+            researcher.orcid = link.orcid
 
 
 def with_query(url: str, **values: str) -> str:
@@ -198,12 +203,12 @@ def issued_tokens(site: Site, orcid: str | None = None) -> list:
 def known_tokens(site: Site, user_id: str | None = None) -> list[str]:
     """Every plain token value the suite can know: those the in-process emulator issued, and
     the site's stored tokens decrypted with its own key (the only source on the live sandbox)."""
-    values = [value for token in issued_tokens(site) for value in (token.access_token,
-                                                                    token.refresh_token)]
     from sqlalchemy import select
 
     from orcid_pyramid.models import OrcidLink
 
+    values = [value for token in issued_tokens(site) for value in (token.access_token,
+                                                                    token.refresh_token)]
     cipher = site.registry["orcid.cipher"]
     query = select(OrcidLink)
     if user_id is not None:

@@ -113,17 +113,23 @@ class OrcidPages:
 
     def deny(self, caught: Caught | None = None,
              before: Callable[[], None] | None = None) -> None:
-        """Press "Deny access"."""
-        self._press(DENY, caught, before)
+        """Press "Deny access" (fails when ORCID does not ask: a grant covers the scopes)."""
+        if not self._press(DENY, caught, before):
+            raise OrcidPagesError("ORCID did not ask for permission (the client already holds a "
+                                  "grant that covers the scopes), so access cannot be denied: "
+                                  "revoke the site's access in the ORCID account first")
 
     def _press(self, selector: str, caught: Caught | None,
-               before: Callable[[], None] | None) -> None:
+               before: Callable[[], None] | None) -> bool:
+        """Press ``selector``; False when ORCID went straight back to the site instead (an
+        existing grant covers the scopes)."""
         done = (lambda: caught.url is not None) if caught is not None else None
         if not self._wait_for(selector, done):
-            return  # ORCID went straight back to the site (an existing grant covers the scopes)
+            return False
         if before is not None:
             before()
         self.page.click(selector)
+        return True
 
     def _wait_for(self, selector: str, done: Callable[[], bool] | None) -> bool:
         """True once ``selector`` is visible; False when ``done()`` came true first."""

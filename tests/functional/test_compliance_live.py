@@ -174,3 +174,24 @@ orcid.compliance.users =
     calls = sandbox.control.calls(since=mark)[:-1]
     assert not [c for c in calls if c["path"].startswith("/_emulator")]
     assert [c for c in calls if c["path"] == "/oauth/token" and c["status"] == 200]
+
+
+def test_denying_fails_clearly_when_orcid_does_not_ask_because_a_grant_exists(stand_in):
+    import requests
+
+    from orcid_pyramid.compliance.browser import launch_chromium
+    from orcid_pyramid.compliance.orcid_pages import OrcidPagesError, approve_in_browser
+    from orcid_pyramid.compliance.site import query_params
+
+    sandbox, client, _orcid = stand_in
+    url = (f"{sandbox.base_url}/oauth/authorize?client_id={client['client_id']}"
+           f"&response_type=code&scope=/read-limited&redirect_uri={DEFAULT_REDIRECT_URI}")
+    with launch_chromium() as browser:
+        redirect = approve_in_browser(browser, url, DEFAULT_REDIRECT_URI, EMAIL, PASSWORD)
+        token = requests.post(f"{sandbox.base_url}/oauth/token", timeout=10, data={
+            "client_id": client["client_id"], "client_secret": client["client_secret"],
+            "grant_type": "authorization_code", "code": query_params(redirect)["code"],
+            "redirect_uri": DEFAULT_REDIRECT_URI}, headers={"Accept": "application/json"})
+        assert token.status_code == 200, token.text
+        with pytest.raises(OrcidPagesError, match="did not ask for permission"):
+            approve_in_browser(browser, url, DEFAULT_REDIRECT_URI, EMAIL, PASSWORD, deny=True)

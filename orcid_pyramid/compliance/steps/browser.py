@@ -14,6 +14,7 @@ import pytest
 from pytest_bdd import given, then, when
 
 from ..browser import NO_CHROMIUM, VIEWPORT, chromium_path, launch_chromium, screenshot
+from ..journey import learn_orcid
 from ..orcid_pages import OrcidPages, catch_redirect
 from ..records import drain
 
@@ -154,11 +155,7 @@ def _(visit):
         "03-orcid-consent", "ORCID's consent page: the permissions the site asks for"),
         caught=_BackOnSite(visit))
     visit.back_on_site()
-    if visit.researcher.orcid is None:  # the live sandbox's researcher: learned on connecting
-        from ..journey import link_of
-
-        link = link_of(visit.site, visit.researcher.user_id)
-        visit.researcher.orcid = link.orcid if link is not None else None
+    learn_orcid(visit.site, visit.researcher)
     visit.snap("04-panel-connected", "Back on the site: the ORCID panel with the authenticated "
                "iD (green iD icon, full https URI)")
 
