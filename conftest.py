@@ -1,8 +1,4 @@
-"""Fixtures shared by tests/ and features/, one plugin module per concern."""
+"""The compliance plugin registers the fixtures tests/ and features/ share
+(``orcid_pyramid.compliance.fixtures``: emulator, database, demo site)."""
 
-pytest_plugins = [
-    "tests.fixtures.emulator",
-    "tests.fixtures.database",
-    "tests.fixtures.app",
-    "orcid_pyramid.compliance.plugin",
-]
+pytest_plugins = ["orcid_pyramid.compliance.plugin"]

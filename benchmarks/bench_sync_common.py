@@ -28,7 +28,7 @@ def database():
     setup_path()
     server = os.environ.get("ORCID_PYRAMID_TEST_DATABASE_URL", "").strip()
     if server:
-        from tests.fixtures.database import _private_schema
+        from orcid_pyramid.compliance.fixtures.database import _private_schema
 
         with _private_schema(server) as url:
             yield url

@@ -1,5 +1,4 @@
-"""Binds every ``.feature`` file in this folder (one call: a new file cannot go unrun)."""
+"""``pytest features/``: the compliance suite, whose ``.feature`` files ship inside the package
+(``orcid_pyramid/compliance/features/``) and are bound by :mod:`orcid_pyramid.compliance.suite`."""
 
-from pytest_bdd import scenarios
-
-scenarios(".")
+from orcid_pyramid.compliance.suite import *  # noqa: F403 - the bound scenarios are the tests

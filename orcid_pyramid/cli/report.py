@@ -21,24 +21,27 @@ _BROKEN_RUN = {2, 3, 4}
 
 
 def find_features(explicit: str | None) -> Path | None:
-    """The ``features/`` folder: the option, ``./features``, or the one in this checkout."""
-    if explicit:
-        candidates = [Path(explicit)]
-    else:
-        candidates = [Path.cwd() / "features", Path(__file__).resolve().parents[2] / "features"]
-    for candidate in candidates:
-        if candidate.is_dir() and any(candidate.glob("*.feature")):
-            return candidate.resolve()
+    """What pytest runs: a ``--features`` folder of ``.feature`` files with its own test module,
+    else the kit's suite module (the feature files packaged with it)."""
+    if not explicit:
+        from importlib.util import find_spec
+
+        # located, not imported: importing it binds the scenarios outside a pytest run
+        return Path(find_spec("orcid_pyramid.compliance.suite").origin).resolve()
+    candidate = Path(explicit)
+    if candidate.is_dir() and any(candidate.glob("*.feature")):
+        return candidate.resolve()
     return None
 
 
 def suite_command(
     features: Path, out: Path, live: bool, app: str | None, screenshots: bool
 ) -> list[str]:
-    """The pytest command line that runs the suite and collects evidence into ``out``."""
+    """The pytest command line that runs the suite and collects evidence into ``out``
+    (no pytest cache: from an installed package it would be written into site-packages)."""
     command = [
         sys.executable, "-m", "pytest", str(features),
-        "-p", "orcid_pyramid.compliance.plugin",
+        "-p", "orcid_pyramid.compliance.plugin", "-p", "no:cacheprovider",
         "--orcid-evidence", str(out),
         "--junitxml", str(out / "junit.xml"),
         "-q", "--no-header", "-rN",
@@ -72,7 +75,8 @@ def target_name(live: bool, app: str | None) -> str:
               help="a Pyramid app's ini that includes the add-on (default: the demo site)")
 @click.option("--no-screenshots", is_flag=True, help="skip the Chromium screenshots")
 @click.option("--features", "features_dir", default=None, type=click.Path(file_okay=False),
-              help="the compliance features folder (default: ./features)")
+              help="a folder of .feature files with its own test module (default: the kit's "
+              "packaged suite)")
 def report(out: str, live: bool, app: str | None, no_screenshots: bool,
            features_dir: str | None) -> None:
     """Run the compliance suite and write index.html, report.md, report.json, screenshots/."""
@@ -86,8 +90,7 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
     features = find_features(features_dir)
     if features is None:
         raise click.ClickException(
-            "no features/ folder with .feature files found: run this from an orcid-pyramid "
-            "checkout or pass --features PATH")
+            f"no features/ folder: {features_dir} holds no .feature files")
     if live:
         from orcid_pyramid.compliance.live import missing_variables
 
@@ -106,7 +109,7 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
     command = suite_command(features, out_dir, live, app, not no_screenshots)
     console.print(f"Running the compliance suite on {target_name(live, app)} …")
     started = time.monotonic()
-    completed = subprocess.run(command, cwd=features.parent, env=dict(os.environ),
+    completed = subprocess.run(command, cwd=out_dir, env=dict(os.environ),
                                capture_output=True, text=True, check=False)
     duration = time.monotonic() - started
     (out_dir / "pytest-output.txt").write_text(completed.stdout + completed.stderr,

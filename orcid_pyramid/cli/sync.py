@@ -125,14 +125,16 @@ def _pull(env, engine, settings):
     """Read every linked record and notify the app's subscribers of changes on ORCID."""
     from sqlalchemy.orm import Session
 
+    from orcid_pyramid.client.factory import client_factory
     from orcid_pyramid.crypto import TokenCipher
     from orcid_pyramid.sync.pull import pull_all
     from orcid_pyramid.sync.ratelimit import bucket_for
-    from orcid_pyramid.sync.worker import db_call_sink, default_client_factory
+    from orcid_pyramid.sync.worker import db_call_sink
 
     with Session(bind=engine) as db:
         limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
-        client = default_client_factory(settings)(db_call_sink(db), limiter)
+        factory = env["registry"].get("orcid.client_factory") or client_factory(settings)
+        client = factory(db_call_sink(db), limiter)
         cipher = env["registry"].get("orcid.cipher") or TokenCipher.from_settings(settings)
         result = pull_all(db, client, cipher,
                           notify=env["registry"].notify, request=env["request"])

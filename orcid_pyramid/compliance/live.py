@@ -182,14 +182,12 @@ def read_own(site, researcher, section: str) -> Any:
 
 def _own_api(site, researcher):
     """The member API with the site's stored token, through a client without a call log."""
-    from orcid_pyramid.sync.worker import default_client_factory
-
     from .journey import link_of
 
     link = link_of(site, researcher.user_id)
     assert link is not None, "the researcher is not connected: the record cannot be read"
     token = site.registry["orcid.cipher"].decrypt(link.access_token_enc)
-    return default_client_factory(site.settings)(None, None).member(token, link.orcid)
+    return site.registry["orcid.client_factory"](None, None).member(token, link.orcid)
 
 
 def _summaries(section: Any, key: str) -> list[dict]:

@@ -1,9 +1,9 @@
 """The compliance suite's pytest plugin (``-p orcid_pyramid.compliance.plugin``).
 
-It registers every checklist ID and area as a marker (so ``--strict-markers`` catches a typo in
-a ``.feature`` tag), adds the target options, loads the step modules, and records each
-scenario's evidence and pytest's own outcome (``pytest_runtest_logreport``; Cucumber JSON is
-not trusted for pass/fail).
+It registers the kit's fixtures (:mod:`.fixtures`) and every checklist ID and area as a marker
+(so ``--strict-markers`` catches a typo in a ``.feature`` tag), adds the target options, loads
+the step modules, and records each scenario's evidence and pytest's own outcome
+(``pytest_runtest_logreport``; Cucumber JSON is not trusted for pass/fail).
 
 Options:
   ``--orcid-app CONFIG``   run against any Pyramid app's ini that includes the add-on
@@ -23,6 +23,9 @@ from .checklist import areas, load_checklist
 from .evidence import EvidenceStore, ScenarioEvidence
 
 pytest_plugins = [
+    "orcid_pyramid.compliance.fixtures.emulator",
+    "orcid_pyramid.compliance.fixtures.database",
+    "orcid_pyramid.compliance.fixtures.app",
     "orcid_pyramid.compliance.steps.target",
     "orcid_pyramid.compliance.steps.common",
     "orcid_pyramid.compliance.steps.connect",
@@ -76,7 +79,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         metavar="NAME",
         default=None,
         help="run the demo with a deliberately broken configuration "
-        "(see orcid_pyramid.demo.breakage)",
+        "(see orcid_pyramid.compliance.breakage)",
     )
 
 
@@ -93,7 +96,7 @@ def pytest_configure(config: pytest.Config) -> None:
                                 "sandbox researcher and ORCID's grants): drop -n")
     breakage = config.getoption("orcid_breakage")
     if breakage:
-        from orcid_pyramid.demo.breakage import BREAKAGES
+        from orcid_pyramid.compliance.breakage import BREAKAGES
 
         if breakage not in BREAKAGES:
             raise pytest.UsageError(

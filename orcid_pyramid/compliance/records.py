@@ -210,11 +210,11 @@ def collect(site, researcher) -> list:
 def pull(site):
     """The scheduled read of every linked record, as ``orcid-pyramid sync --pull`` runs it."""
     from orcid_pyramid.sync.pull import pull_all
-    from orcid_pyramid.sync.worker import db_call_sink, default_client_factory
+    from orcid_pyramid.sync.worker import db_call_sink
 
     registry = site.registry
     with site.db() as db:
-        client = default_client_factory(site.settings)(db_call_sink(db), None)
+        client = registry["orcid.client_factory"](db_call_sink(db), None)
         result = pull_all(db, client, registry["orcid.cipher"], notify=registry.notify,
                           force=True)
         db.commit()

@@ -7,10 +7,6 @@ Paste entry point ``egg:orcid-pyramid#demo`` (``pserve development.ini``).
 
 from __future__ import annotations
 
-import logging
-
-log = logging.getLogger(__name__)
-
 DEMO_DEFAULTS = {
     "orcid.user_info": "orcid_pyramid.demo.users:user_info",
     "orcid.site_name": "the orcid-pyramid demo",
@@ -84,13 +80,11 @@ def expand_env(settings: dict) -> dict:
 def _start_worker(registry) -> None:
     """Drain the sync outbox in a daemon thread (the demo has no separate worker process);
     ``registry["demo.worker_stop"].set()`` stops it."""
-    try:
-        from ..sync.demo_push import start_background_worker
-    except ImportError:
-        log.warning("demo.sync_worker is on but the sync engine is not installed")
-        return
+    from .push import start_background_worker
+
     thread, stop = start_background_worker(registry["orcid.dbengine"],
                                            registry["orcid.settings"],
+                                           client_factory=registry["orcid.client_factory"],
                                            cipher=registry.get("orcid.cipher"))
     registry["demo.worker_stop"] = stop
     registry["demo.worker_thread"] = thread

@@ -8,13 +8,9 @@ from pyramid.security import forget, remember
 from sqlalchemy import select
 
 from ..services.links import safe_next
+from .push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
 from .users import USERS, check_password
 from .works import works_for
-
-try:  # the sync engine's key for the demo employment
-    from ..sync.demo_push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
-except ImportError:  # sync not installed: nothing is pushed, the key is never looked up
-    EMPLOYMENT_KEY = "demo-employment"
 
 T = "orcid_pyramid:demo/templates/"
 
@@ -103,7 +99,7 @@ def works(request):
 def _demo_employment() -> dict | None:
     """What the page shows of the employment the demo sends (None without sync)."""
     try:
-        from ..sync.demo_push import demo_employment
+        from .push import demo_employment
     except ImportError:
         return None
     employment = demo_employment()
@@ -125,7 +121,7 @@ def push_works(request):
     elif request.orcid_link is None:
         request.session.flash("Connect your ORCID iD first.", "orcid-error")
     else:
-        from ..sync.demo_push import enqueue_demo
+        from .push import enqueue_demo
 
         count = enqueue_demo(sync, user.id, works_for(user.id))
         request.session.flash(

@@ -12,8 +12,7 @@ def build_app_objects(config, settings) -> None:
     from pyramid.exceptions import ConfigurationError
     from pyramid.path import DottedNameResolver
 
-    from ..client.endpoints import Endpoints
-    from ..client.oauth import OrcidClient
+    from ..client.factory import client_factory
     from ..crypto import TokenCipher, TokenKeyError
     from .calllog import DbCallSink
 
@@ -24,19 +23,11 @@ def build_app_objects(config, settings) -> None:
         raise ConfigurationError(f"orcid.token_key: {exc}") from None
     sink = DbCallSink(registry["orcid.dbengine"], settings.call_log_retention_days, registry)
     registry["orcid.call_sink"] = sink
-    endpoints = Endpoints(settings.base_url, settings.api_url, settings.token_url)
-    registry["orcid.client"] = OrcidClient(
-        endpoints,
-        settings.client_id,
-        settings.client_secret,
-        redirect_uri=settings.redirect_uri,
-        timeout=settings.timeout,
-        call_sink=sink,
-        # test hook: a requests.Session with a WSGI adapter (in-process emulator)
-        session=config.get_settings().get("orcid.http_session"),
-        body_limit=settings.call_log_body_limit,
-        rate_limiter=shared_rate_limiter(registry["orcid.dbengine"], settings),
-    )
+    # test hook: a requests.Session with a WSGI adapter (in-process emulator)
+    factory = client_factory(settings, session=config.get_settings().get("orcid.http_session"))
+    registry["orcid.client_factory"] = factory
+    registry["orcid.client"] = factory(sink, shared_rate_limiter(registry["orcid.dbengine"],
+                                                                 settings))
     user_info = None
     if settings.user_info:
         try:

@@ -100,16 +100,18 @@ def _client(request, db):
     existing = getattr(request, "orcid_client", None)
     if existing is not None:
         return existing
+    from ..client.factory import client_factory
     from . import sync_settings
     from .ratelimit import bucket_for
-    from .worker import db_call_sink, default_client_factory
+    from .worker import db_call_sink
 
     settings = sync_settings(request.registry)
     engine = request.registry.get("orcid.dbengine")
     limiter = None
     if engine is not None:
         limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
-    return default_client_factory(settings)(db_call_sink(db), limiter)
+    factory = request.registry.get("orcid.client_factory") or client_factory(settings)
+    return factory(db_call_sink(db), limiter)
 
 
 def callback_url(request, orcid: str) -> str:

@@ -24,6 +24,7 @@ from datetime import timedelta
 from sqlalchemy import event, func, or_, select, update
 from sqlalchemy.orm import sessionmaker
 
+from ..client.factory import client_factory as make_client_factory
 from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
@@ -72,21 +73,6 @@ def db_call_sink(session, *, buffered: bool = False):
     return sink
 
 
-def default_client_factory(settings, *, timeout=None):
-    """A factory of ``OrcidClient`` objects for ``settings`` (one per worker thread)."""
-    from ..client import OrcidClient
-    from ..client.endpoints import Endpoints
-
-    endpoints = Endpoints(settings.base_url, settings.api_url, settings.token_url)
-
-    def factory(call_sink, rate_limiter):
-        return OrcidClient(endpoints, settings.client_id, settings.client_secret,
-                           timeout=timeout or settings.timeout, call_sink=call_sink,
-                           rate_limiter=rate_limiter)
-
-    return factory
-
-
 class Worker:
     """Drains the outbox: ``run_once()`` until nothing is pending, or ``run_forever()``."""
 
@@ -97,7 +83,7 @@ class Worker:
         self.engine = engine
         self.settings = settings
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
-        self.client_factory = client_factory or default_client_factory(settings, timeout=timeout)
+        self.client_factory = client_factory or make_client_factory(settings, timeout=timeout)
         self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.lease = float(lease_seconds)
         self.batch_users = batch_users
@@ -114,9 +100,9 @@ class Worker:
 
     @classmethod
     def from_registry(cls, registry, **kwargs) -> Worker:
-        """A worker for a configured app: its engine, settings, token cipher and (when the app
-        registered one as ``orcid.sync.client_factory``) client factory."""
-        kwargs.setdefault("client_factory", registry.get("orcid.sync.client_factory"))
+        """A worker for a configured app: its engine, settings, token cipher and client factory
+        (``orcid.client_factory``, the one the app's own client came from)."""
+        kwargs.setdefault("client_factory", registry.get("orcid.client_factory"))
         kwargs.setdefault("cipher", registry.get("orcid.cipher"))
         return cls(registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
 

@@ -6,11 +6,10 @@ typo such as ``@DM3``) fails it too, as does a marker the plugin forgot to regis
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from pytest_bdd.feature import get_features
 
+from orcid_pyramid.compliance import FEATURES
 from orcid_pyramid.compliance import checklist as checklist_module
 from orcid_pyramid.compliance.checklist import (
     PACKAGED_CHECKLIST,
@@ -20,7 +19,6 @@ from orcid_pyramid.compliance.checklist import (
 )
 from orcid_pyramid.compliance.plugin import SUITE_TAGS
 
-FEATURES = Path(__file__).resolve().parents[2] / "features"
 ID_LIKE = checklist_module._ID_ROW  # noqa: SLF001 - the same notion of "an ID" as the parser
 
 

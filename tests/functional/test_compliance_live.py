@@ -73,8 +73,7 @@ def test_the_live_report_runs_the_whole_suite_signing_in_on_orcids_pages(stand_i
     env = _live_env(sandbox, client, orcid)
     # CliRunner sets only what it is given: the variables this run must not see are unset
     env.update({name: None for name in os.environ if name not in env})
-    result = CliRunner().invoke(report_command, ["--live", "--out", str(evidence),
-                                         "--features", str(ROOT / "features")], env=env)
+    result = CliRunner().invoke(report_command, ["--live", "--out", str(evidence)], env=env)
     output = result.output[-4000:] + (evidence / "pytest-output.txt").read_text()[-4000:]
     assert result.exit_code == 0, output
     report = json.loads((evidence / "report.json").read_text(encoding="utf-8"))

@@ -23,11 +23,11 @@ from pathlib import Path
 
 import pytest
 
+from orcid_pyramid.compliance.breakage import BREAKAGES
 from orcid_pyramid.compliance.checklist import load_checklist
 from orcid_pyramid.compliance.evidence import read_scenarios
 from orcid_pyramid.compliance.plugin import evidence_store
 from orcid_pyramid.compliance.report import requirement_statuses
-from orcid_pyramid.demo.breakage import BREAKAGES
 
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "baseline"

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from orcid_pyramid.cli.report import report, suite_command
+from orcid_pyramid.cli.report import find_features, report, suite_command
+from orcid_pyramid.compliance import suite as suite_module
 from orcid_pyramid.compliance.evidence import read_scenarios
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -95,6 +96,7 @@ def test_the_report_command_runs_the_suite_with_the_plugin_and_its_options(tmp_p
     command = suite_command(ROOT / "features", tmp_path, live=True, app="site.ini",
                             screenshots=False)
     assert command[1:4] == ["-m", "pytest", str(ROOT / "features")]
+    assert find_features(None) == Path(suite_module.__file__).resolve()
     assert ["-p", "orcid_pyramid.compliance.plugin"] == command[4:6]
     assert "--orcid-live" in command and "--orcid-no-screenshots" in command
     assert command[command.index("--orcid-evidence") + 1] == str(tmp_path)
@@ -114,8 +116,7 @@ def test_browser_scenarios_skip_with_a_reason_when_there_is_no_chromium(tmp_path
 def test_the_live_report_refuses_to_start_without_its_variables_and_names_them(tmp_path):
     env = {name: None for name in LIVE_VARIABLES}
     env["ORCID_CLIENT_ID"] = "APP-SOMECLIENT"
-    result = CliRunner().invoke(report, ["--live", "--out", str(tmp_path / "r"),
-                                         "--features", str(ROOT / "features")], env=env)
+    result = CliRunner().invoke(report, ["--live", "--out", str(tmp_path / "r")], env=env)
     assert result.exit_code == 1
     for name in ("ORCID_CLIENT_SECRET", "ORCID_SANDBOX_EMAIL", "ORCID_SANDBOX_PASSWORD"):
         assert name in result.output

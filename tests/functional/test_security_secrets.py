@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     DEMO_CLIENT_SECRET,
     SEED_ORCID,
     app_registry,

@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     SEED_ORCID,
     approve,
     authorize_request,

@@ -148,8 +148,8 @@ def test_every_call_the_worker_makes_is_in_the_call_log(world, emulator):
 
 
 def test_the_demo_push_sends_the_users_works_and_an_employment(world, emulator):
+    from orcid_pyramid.demo.push import enqueue_demo
     from orcid_pyramid.demo.works import works_for
-    from orcid_pyramid.sync.demo_push import enqueue_demo
     from orcid_pyramid.sync.service import SyncService
 
     orcid = world.connect("alice")
@@ -165,7 +165,7 @@ def test_the_demo_push_sends_the_users_works_and_an_employment(world, emulator):
 def test_the_background_worker_sends_what_is_queued_until_stopped(world, emulator):
     import time
 
-    from orcid_pyramid.sync.demo_push import start_background_worker
+    from orcid_pyramid.demo.push import start_background_worker
 
     orcid = world.connect("u1")
     thread, stop = start_background_worker(world.engine, world.settings, poll=0.05)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.fixtures.app import SEED_ORCID, app_registry, connect_via_emulator
+from orcid_pyramid.compliance.fixtures.app import SEED_ORCID, app_registry, connect_via_emulator
 
 
 def _rows(text: str) -> list[str]:
@@ -41,8 +41,8 @@ def test_non_admin_is_refused_and_anonymous_sent_to_login(testapp, login, emulat
 
 def test_filters_and_paging(testapp, demo_app, login, emulator):
     """Filters by iD, user, status class, method and dates; 50 rows a page."""
+    from orcid_pyramid.compliance.fixtures.app import app_session
     from orcid_pyramid.models import OrcidCall
-    from tests.fixtures.app import app_session
 
     now = datetime.now(UTC)
     with app_session(demo_app) as session:
@@ -84,9 +84,9 @@ def test_old_calls_are_pruned_after_the_retention_period(demo_app, emulator):
     """Retention: rows older than orcid.call_log_retention_days are deleted."""
     from sqlalchemy import func, select
 
+    from orcid_pyramid.compliance.fixtures.app import app_session
     from orcid_pyramid.models import OrcidCall
     from orcid_pyramid.services.calllog import prune
-    from tests.fixtures.app import app_session
 
     now = datetime.now(UTC)
     with app_session(demo_app) as session:

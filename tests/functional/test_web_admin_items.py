@@ -5,7 +5,12 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
-from tests.fixtures.app import SEED_ORCID, app_registry, app_session, connect_via_emulator
+from orcid_pyramid.compliance.fixtures.app import (
+    SEED_ORCID,
+    app_registry,
+    app_session,
+    connect_via_emulator,
+)
 
 OTHER_ORCID = "0000-0002-9079-593X"
 
@@ -67,8 +72,8 @@ def test_admin_sees_every_users_items_with_status_in_words(testapp, demo_app, lo
 
 def test_items_sent_by_the_worker_show_up_for_the_admin(testapp, demo_app, login, emulator):
     """Real items: alice pushes her works, the worker sends them, the admin sees them synced."""
+    from orcid_pyramid.compliance.fixtures.app import csrf_token
     from orcid_pyramid.sync.worker import Worker
-    from tests.fixtures.app import csrf_token
 
     login("alice")
     connect_via_emulator(testapp, emulator)

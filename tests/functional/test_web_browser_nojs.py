@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 
 from orcid_pyramid.compliance.browser import NO_CHROMIUM, chromium_path, launch_chromium
-from tests.fixtures.app import DEMO_PASSWORD, SEED_ORCID, serve, stored_link
+from orcid_pyramid.compliance.fixtures.app import DEMO_PASSWORD, SEED_ORCID, serve, stored_link
 
 EMAIL = "josiah.carberry@example.org"
 

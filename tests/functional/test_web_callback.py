@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from orcid_pyramid.events import OrcidConnected
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     SEED_ORCID,
     app_registry,
     approve,
@@ -15,6 +14,7 @@ from tests.fixtures.app import (
     local_path,
     stored_link,
 )
+from orcid_pyramid.events import OrcidConnected
 
 
 def _emulator_token(emulator, orcid):
@@ -137,8 +137,8 @@ def test_reconnecting_replaces_the_grant_and_revokes_the_old_token(testapp, demo
     """A second connect (e.g. after a revoke) updates the same row; the old token is revoked."""
     from sqlalchemy import update
 
+    from orcid_pyramid.compliance.fixtures.app import app_session
     from orcid_pyramid.models import OrcidLink
-    from tests.fixtures.app import app_session
 
     login("alice")
     connect_via_emulator(testapp, emulator)
@@ -191,7 +191,7 @@ def test_without_openid_no_id_token_is_kept(demo_app_factory, emulator):
     without openid clears an older one)."""
     from webtest import TestApp
 
-    from tests.fixtures.app import login_as
+    from orcid_pyramid.compliance.fixtures.app import login_as
 
     app = demo_app_factory(**{"orcid.features": "collect connect-activities"})
     client = TestApp(app, extra_environ={"HTTP_HOST": "localhost"})

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     DEMO_CLIENT_ID,
     app_session,
     authorize_request,
@@ -79,7 +79,7 @@ def test_configured_scope_without_openid_sends_no_nonce_or_prompt(demo_app_facto
     """DM-6: exactly the configured scopes are asked for; nonce/prompt only with openid."""
     from webtest import TestApp
 
-    from tests.fixtures.app import login_as
+    from orcid_pyramid.compliance.fixtures.app import login_as
 
     app = TestApp(demo_app_factory(**{"orcid.scope": "/authenticate"}),
                   extra_environ={"HTTP_HOST": "localhost"})

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.fixtures.app import login_as, serve
+from orcid_pyramid.compliance.fixtures.app import login_as, serve
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -10,8 +10,7 @@ import re
 import pytest
 from sqlalchemy import text
 
-from orcid_pyramid.sync.builders import ExternalId, Work
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     DEMO_CLIENT_ID,
     SEED_ORCID,
     app_registry,
@@ -19,6 +18,7 @@ from tests.fixtures.app import (
     csrf_token,
     login_as,
 )
+from orcid_pyramid.sync.builders import ExternalId, Work
 
 
 def _other_sources_works(emulator) -> str:

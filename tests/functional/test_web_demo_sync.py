@@ -10,7 +10,7 @@ import time
 import pytest
 from sqlalchemy import select
 
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     DEMO_CLIENT_ID,
     SEED_ORCID,
     app_registry,

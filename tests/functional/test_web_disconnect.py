@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
-from orcid_pyramid.events import OrcidDisconnected
-from orcid_pyramid.models import OrcidCall, OrcidLink, OrcidPendingRevocation
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     SEED_ORCID,
     app_registry,
     app_session,
@@ -14,6 +12,8 @@ from tests.fixtures.app import (
     csrf_token,
     stored_link,
 )
+from orcid_pyramid.events import OrcidDisconnected
+from orcid_pyramid.models import OrcidCall, OrcidLink, OrcidPendingRevocation
 
 
 def _tokens(emulator, orcid=SEED_ORCID):
@@ -111,9 +111,9 @@ def test_disconnect_when_orcid_is_down_still_removes_locally_and_retries(demo_ap
     import transaction
     from webtest import TestApp
 
+    from orcid_pyramid.compliance.fixtures.app import login_as
     from orcid_pyramid.models import get_tm_session
     from orcid_pyramid.services.links import retry_pending_revocations
-    from tests.fixtures.app import login_as
 
     orcid_host = emulator_factory()
     app = demo_app_factory(**{"orcid.base_url": orcid_host.base_url,
@@ -160,9 +160,9 @@ def test_settings_can_keep_put_codes_and_call_log(demo_app_factory, emulator):
     """orcid.disconnect_delete_items/calls = false keep those rows (site policy)."""
     from webtest import TestApp
 
+    from orcid_pyramid.compliance.fixtures.app import login_as
     from orcid_pyramid.models.sync import OrcidItem
     from orcid_pyramid.sync.worker import Worker
-    from tests.fixtures.app import login_as
 
     app = demo_app_factory(**{"orcid.disconnect_delete_items": "false",
                               "orcid.disconnect_delete_calls": "false"})

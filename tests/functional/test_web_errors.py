@@ -6,8 +6,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from orcid_pyramid.models import OrcidCall
-from tests.fixtures.app import (
+from orcid_pyramid.compliance.fixtures.app import (
     app_session,
     approve,
     authorize_request,
@@ -16,6 +15,7 @@ from tests.fixtures.app import (
     login_as,
     stored_link,
 )
+from orcid_pyramid.models import OrcidCall
 
 SUPPORT = "support@example.org"
 
@@ -83,8 +83,8 @@ def test_revoked_on_orcid_is_shown_and_connect_is_offered_again(testapp, demo_ap
                                                                 emulator):
     """DM-8 (revoked token): after the researcher revokes access on ORCID, the next write
     fails with 401, the link is marked revoked, the panel says so, and connecting works."""
+    from orcid_pyramid.compliance.fixtures.app import SEED_ORCID, app_registry, csrf_token
     from orcid_pyramid.sync.worker import Worker
-    from tests.fixtures.app import SEED_ORCID, app_registry, csrf_token
 
     login("alice")
     connect_via_emulator(testapp, emulator)
@@ -107,8 +107,8 @@ def _app_with_failing_view(emulator, db_url, exc):
     from pyramid.session import SignedCookieSessionFactory
     from webtest import TestApp
 
+    from orcid_pyramid.compliance.fixtures.app import make_app_settings
     from orcid_pyramid.demo.users import DemoSecurityPolicy
-    from tests.fixtures.app import make_app_settings
 
     def boom(request):
         raise exc
@@ -155,8 +155,8 @@ def test_unexpected_failure_shows_the_support_page_not_a_traceback(testapp, demo
                                                                    emulator):
     """DM-8: even a failure nobody planned for (here the add-on's table is missing) gives the
     support page with a reference, status 503, and no traceback."""
+    from orcid_pyramid.compliance.fixtures.app import app_registry
     from orcid_pyramid.models import Base, OrcidLink
-    from tests.fixtures.app import app_registry
 
     login("alice")
     engine = app_registry(demo_app)["orcid.dbengine"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from tests.fixtures.app import SEED_ORCID, connect_via_emulator, local_path
+from orcid_pyramid.compliance.fixtures.app import SEED_ORCID, connect_via_emulator, local_path
 
 FULL_URI = f"https://sandbox.orcid.org/{SEED_ORCID}"
 
@@ -102,8 +102,8 @@ def test_unlinked_people_get_no_icon(testapp, login, emulator):
 
 def test_panel_lists_items_and_their_status_from_sync(testapp, demo_app, login, emulator):
     """The user sees what was sent to ORCID and each item's state (sync's status words)."""
+    from orcid_pyramid.compliance.fixtures.app import app_registry, csrf_token
     from orcid_pyramid.sync.worker import Worker
-    from tests.fixtures.app import app_registry, csrf_token
 
     login("alice")
     connect_via_emulator(testapp, emulator)
@@ -126,8 +126,8 @@ def test_host_can_override_a_template(emulator, app_db_url, tmp_path):
     from pyramid.session import SignedCookieSessionFactory
     from webtest import TestApp
 
+    from orcid_pyramid.compliance.fixtures.app import login_as, make_app_settings
     from orcid_pyramid.demo.users import DemoSecurityPolicy
-    from tests.fixtures.app import login_as, make_app_settings
 
     (tmp_path / "panel.jinja2").write_text("OVERRIDDEN {{ link }}")
     config = Configurator(settings=make_app_settings(emulator, app_db_url))
@@ -144,8 +144,8 @@ def test_host_can_override_a_template(emulator, app_db_url, tmp_path):
 
 def test_every_member_api_call_uses_the_v3_schema(testapp, demo_app, login, emulator):
     """REV-1: what the site sends to the member API goes to /v3.0/ and ORCID accepts it."""
+    from orcid_pyramid.compliance.fixtures.app import app_registry, csrf_token
     from orcid_pyramid.sync.worker import Worker
-    from tests.fixtures.app import app_registry, csrf_token
 
     login("alice")
     connect_via_emulator(testapp, emulator)
@@ -164,9 +164,9 @@ def test_sandbox_environment_uses_https_everywhere(app_db_url):
     sign-out, token) and the startup lint refuses plain http."""
     from webtest import TestApp
 
+    from orcid_pyramid.compliance.fixtures.app import authorize_request, login_as
     from orcid_pyramid.crypto import generate_key
     from orcid_pyramid.demo import main
-    from tests.fixtures.app import authorize_request, login_as
 
     app = main({}, **{
         "orcid.environment": "sandbox", "orcid.client_id": "APP-DEMOCLIENT000001",
@@ -192,8 +192,8 @@ def test_rejected_item_shows_orcids_reason_and_the_support_contact(testapp, demo
     panel names the support contact."""
     from datetime import UTC, datetime
 
+    from orcid_pyramid.compliance.fixtures.app import app_session
     from orcid_pyramid.models.sync import OrcidItem
-    from tests.fixtures.app import app_session
 
     login("alice")
     connect_via_emulator(testapp, emulator)

@@ -10,9 +10,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from webtest import TestApp
 
+from orcid_pyramid.compliance.fixtures.app import login_as, make_app_settings
 from orcid_pyramid.demo.users import DemoSecurityPolicy
 from orcid_pyramid.models import OrcidCall, OrcidLink, OrcidPendingRevocation, utcnow
-from tests.fixtures.app import login_as, make_app_settings
 
 
 def read_then_write_view(request):

@@ -10,7 +10,7 @@ import re
 import pytest
 from webtest import TestApp
 
-from tests.fixtures.app import authorize_request, connect_via_emulator, login_as
+from orcid_pyramid.compliance.fixtures.app import authorize_request, connect_via_emulator, login_as
 
 SITE = "Example University Library"
 

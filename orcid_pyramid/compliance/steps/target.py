@@ -1,7 +1,7 @@
 """Fixtures that build the site under test: the demo (default), ``--orcid-app`` or live.
 
 Demo: the bundled demo site on a fresh database per scenario, talking over real HTTP to the
-emulator (the ``emulator`` and ``demo_app_factory`` fixtures of ``tests/fixtures``), optionally
+emulator (the ``emulator`` and ``demo_app_factory`` fixtures of :mod:`..fixtures`), optionally
 with one deliberately broken configuration (``--orcid-breakage``).
 App: the ini's app loaded with ``pyramid.paster.get_app``, once per run; its
 ``orcid.base_url`` must be a loopback emulator (started on that port when nothing listens).
@@ -121,7 +121,7 @@ def _demo_site(request, target: Target) -> Site:
     factory = request.getfixturevalue("demo_app_factory")
     app = factory(**_demo_overrides(request))
     if target.breakage:
-        from orcid_pyramid.demo.breakage import break_app
+        from orcid_pyramid.compliance.breakage import break_app
 
         break_app(app.registry, target.breakage)
     researchers = {
@@ -317,7 +317,7 @@ def _live_site(request, target: Target) -> Site:
     overrides = live.settings_overrides()
     app = factory(**_demo_overrides(request), **overrides)
     if target.breakage:
-        from orcid_pyramid.demo.breakage import break_app
+        from orcid_pyramid.compliance.breakage import break_app
 
         break_app(app.registry, target.breakage)
     identity = live.researcher_identity()

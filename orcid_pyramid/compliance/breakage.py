@@ -18,8 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-#: the registry key the compliance suite's sync worker takes its client factory from
-SYNC_CLIENT_FACTORY = "orcid.sync.client_factory"
+#: the add-on's client factory: the sync worker, the webhook and pull take their clients from it
+CLIENT_FACTORY = "orcid.client_factory"
 BREAKAGE_TEMPLATES = "orcid_pyramid:compliance/templates/breakage/"
 NOSIGNOUT_TEMPLATE = BREAKAGE_TEMPLATES + "connect_nosignout.jinja2"
 
@@ -48,21 +48,16 @@ def _swap_settings(registry, **changes) -> None:
     registry.orcid_settings = settings
 
 
-def _rebuild_client(registry, *, token_url: str | None = None, call_sink="keep") -> None:
-    """A new app client like the add-on's own, with one thing changed."""
-    from orcid_pyramid.client.endpoints import Endpoints
-    from orcid_pyramid.client.oauth import OrcidClient
+def _rebuild_client(registry, *, call_sink="keep") -> None:
+    """New clients like the add-on's own, from the (changed) settings in the registry: the app's
+    client and the factory the worker, the webhook and pull take theirs from."""
+    from orcid_pyramid.client.factory import client_factory
 
-    settings = registry["orcid.settings"]
     old = registry["orcid.client"]
-    endpoints = Endpoints(settings.base_url, settings.api_url, token_url or settings.token_url)
-    registry["orcid.client"] = OrcidClient(
-        endpoints, settings.client_id, settings.client_secret,
-        redirect_uri=settings.redirect_uri, timeout=settings.timeout,
-        call_sink=registry.get("orcid.call_sink") if call_sink == "keep" else call_sink,
-        session=old.transport.session if hasattr(old.transport, "session") else None,
-        body_limit=settings.call_log_body_limit,
-    )
+    factory = client_factory(registry["orcid.settings"], session=old.transport.session)
+    registry[CLIENT_FACTORY] = factory
+    sink = registry.get("orcid.call_sink") if call_sink == "keep" else call_sink
+    registry["orcid.client"] = factory(sink, old.transport.rate_limiter)
 
 
 def _http_redirect_uri(registry) -> None:
@@ -72,7 +67,7 @@ def _http_redirect_uri(registry) -> None:
 def _non_root_token_url(registry) -> None:
     token_url = registry["orcid.settings"].api_url + "/oauth/token"
     _swap_settings(registry, token_url=token_url)
-    _rebuild_client(registry, token_url=token_url)
+    _rebuild_client(registry)
 
 
 def _no_call_log(registry) -> None:
@@ -108,9 +103,7 @@ def _no_signout(registry) -> None:
 
 
 def _post_for_updates(registry) -> None:
-    from orcid_pyramid.sync.worker import default_client_factory
-
-    make = default_client_factory(registry["orcid.settings"])
+    make = registry[CLIENT_FACTORY]
 
     def factory(call_sink, rate_limiter):
         client = make(call_sink, rate_limiter)
@@ -131,7 +124,7 @@ def _post_for_updates(registry) -> None:
         client.member = broken_member
         return client
 
-    registry[SYNC_CLIENT_FACTORY] = factory
+    registry[CLIENT_FACTORY] = factory
 
 
 class _StateCheckOff:
@@ -238,9 +231,7 @@ LOCAL_NUMBERS_FROM = 900_000_000
 
 
 def _forget_put_codes(registry) -> None:
-    from orcid_pyramid.sync.worker import default_client_factory
-
-    make = default_client_factory(registry["orcid.settings"])
+    make = registry[CLIENT_FACTORY]
     local_numbers = itertools.count(LOCAL_NUMBERS_FROM)
 
     def factory(call_sink, rate_limiter):
@@ -267,7 +258,7 @@ def _forget_put_codes(registry) -> None:
         client.member = forgetful_member
         return client
 
-    registry[SYNC_CLIENT_FACTORY] = factory
+    registry[CLIENT_FACTORY] = factory
 
 
 def _override_templates(registry, overrides: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ DEMO_EMPLOYMENT_KEY = "demo-employment"
 
 def demo_employment(role_title: str = "Research Scientist"):
     """The employment the demo sends for every user."""
-    from .builders import DisambiguatedOrganization, Employment, Organization
+    from ..sync.builders import DisambiguatedOrganization, Employment, Organization
 
     organization = Organization("Boston University", "Boston", "Massachusetts", "US",
                                 DisambiguatedOrganization("https://ror.org/05qwgg493", "ROR"))
@@ -42,7 +42,7 @@ def enqueue_demo(sync, user_id, works) -> int:
 def start_background_worker(engine, settings, *, poll: float = 1.0, client_factory=None,
                             cipher=None) -> tuple[threading.Thread, threading.Event]:
     """Run a sync worker in a daemon thread until the returned event is set."""
-    from .worker import Worker
+    from ..sync.worker import Worker
 
     stop = threading.Event()
     worker = Worker(engine, settings, client_factory=client_factory, backoff_base=1.0,
