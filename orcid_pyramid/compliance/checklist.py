@@ -4,8 +4,8 @@ The checklist is data: every feature tag, registered marker and report row comes
 requirement added to the Markdown shows up everywhere (and fails the build until a scenario
 covers it).
 
-Where the file is found, first hit wins: the ``ORCID_CHECKLIST`` environment variable,
-``../shared/checklist.md`` beside the checkout, then the copy shipped in this package.
+The file is the ``ORCID_CHECKLIST`` environment variable's when it is set, else the one shipped
+in this package.
 """
 
 from __future__ import annotations
@@ -56,25 +56,15 @@ def area_tag(heading: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", key).strip("-")
 
 
-def find_checklist(checkout: Path | None = None) -> Path:
-    """The checklist file to use: ``$ORCID_CHECKLIST``, the shared one, or the packaged copy."""
+def find_checklist() -> Path:
+    """The checklist file to use: ``$ORCID_CHECKLIST``, else the packaged copy."""
     override = os.environ.get("ORCID_CHECKLIST")
     if override:
         path = Path(override)
         if not path.is_file():
             raise FileNotFoundError(f"ORCID_CHECKLIST points at {path}, which is not a file")
         return path
-    shared = shared_checklist(checkout)
-    if shared is not None:
-        return shared
     return PACKAGED_CHECKLIST
-
-
-def shared_checklist(checkout: Path | None = None) -> Path | None:
-    """``../shared/checklist.md`` beside the checkout, when it exists."""
-    root = checkout or Path(__file__).resolve().parents[2]
-    candidate = root.parent / "shared" / "checklist.md"
-    return candidate if candidate.is_file() else None
 
 
 def parse_checklist(text: str) -> list[Requirement]:

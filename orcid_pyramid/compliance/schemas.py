@@ -2,8 +2,9 @@
 
 The bodies come from the add-on's own call log (what really went over the wire, as JSON);
 each is parsed with the add-on's builders and rendered with their ``to_xml()`` (the XML form
-of that same payload), then validated with ORCID's own schema from ``orcid-model``
-(``ORCID_MODEL_DIR``, else ``../shared/orcid-model`` beside the checkout).
+of that same payload), then validated with ORCID's own schema: the copy of ORCID's
+``orcid-model`` XSDs shipped in ``orcid_model/`` (MIT, ORCID Inc.), or the folder
+``ORCID_MODEL_DIR`` names.
 """
 
 from __future__ import annotations
@@ -26,12 +27,26 @@ XSD_FILES = {
 _WRITE_PATH = re.compile(r"/\d{4}-\d{4}-\d{4}-\d{3}[\dX]/(works|[a-z-]+?)(?:/\d+)?(?:\?.*)?$")
 
 
+#: ORCID's XSDs as shipped with the kit
+PACKAGED_MODEL = Path(__file__).resolve().parent / "orcid_model"
+
+
 def model_dir() -> Path:
-    """ORCID's orcid-model folder (it may be absent)."""
+    """The folder of ORCID's XSDs: ``$ORCID_MODEL_DIR``, else the packaged copy (a folder named
+    by the variable may lack them: :func:`missing_reason`)."""
     configured = os.environ.get("ORCID_MODEL_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "orcid-model"
+    return Path(configured) if configured else PACKAGED_MODEL
+
+
+def missing_reason(folder: Path | None = None) -> str | None:
+    """Why ORCID's XSDs cannot be used, with the setting that fixes it; None when they can."""
+    folder = folder or model_dir()
+    if all((folder / sub).is_dir() for sub in ("record_3.0", "common_3.0")):
+        return None
+    return (f"ORCID's 3.0 XSDs are not in {folder} (ORCID_MODEL_DIR): point ORCID_MODEL_DIR at a "
+            "folder holding orcid-model's record_3.0/ and common_3.0/ "
+            "(https://github.com/ORCID/orcid-model, src/main/resources), or unset it to use "
+            f"the copy shipped in {PACKAGED_MODEL}")
 
 
 @lru_cache(maxsize=8)

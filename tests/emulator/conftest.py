@@ -11,6 +11,8 @@ from __future__ import annotations
 import pytest
 from webtest import TestApp
 
+from orcid_pyramid.compliance.schemas import missing_reason
+
 from .api_helpers import ALL_SCOPES, OTHER_CLIENT, Api, token_for
 from .xsd_helpers import Schemas, model_dir
 
@@ -41,6 +43,5 @@ def schemas() -> Schemas:
     """ORCID's XSDs, or a skip when orcid-model is absent."""
     folder = model_dir()
     if folder is None:
-        pytest.skip("ORCID's orcid-model XSDs are not beside the checkout "
-                    "(../shared/orcid-model) and ORCID_MODEL_DIR is not set")
+        pytest.skip(missing_reason())
     return Schemas(folder)

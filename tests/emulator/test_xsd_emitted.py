@@ -10,8 +10,9 @@ import json
 
 import pytest
 
+from tests.orcid_samples import WRITE_SAMPLES
+
 from .api_helpers import JSON, ORCID, XML, work
-from .xsd_helpers import model_dir
 
 #: JSON write sample -> the API path it is posted to
 SAMPLES = {
@@ -34,7 +35,7 @@ VIEWS = ["", "record", "summary", "person", "activities", "personal-details", "e
 @pytest.fixture
 def full_record(api, emulator, schemas):
     """The demo record with one item per section (from ORCID's samples) and a biography."""
-    folder = model_dir() / "record_3.0" / "samples" / "write_samples"
+    folder = WRITE_SAMPLES
     created = {}
     for sample, section in SAMPLES.items():
         body = json.loads((folder / sample).read_text())

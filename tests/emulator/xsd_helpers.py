@@ -1,27 +1,26 @@
 """ORCID's v3.0 XSDs (orcid-model, MIT) for the XSD tests: where they are, loaded once.
 
-The folder is ``../shared/orcid-model`` beside the checkout, or ``$ORCID_MODEL_DIR``. The
-``schemas`` fixture (``conftest.py``) skips with a reason when it is absent (toolchain notes).
+The folder is the compliance kit's (:func:`orcid_pyramid.compliance.schemas.model_dir`: the
+packaged copy or ``$ORCID_MODEL_DIR``). The ``schemas`` fixture (``conftest.py``) skips with the
+reason and the setting when it lacks them.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 from lxml import etree
 
-CHECKOUT = Path(__file__).resolve().parents[2]
+from orcid_pyramid.compliance import schemas as kit_schemas
 
 #: root element prefix -> XSD file under record_3.0/
 _XSD = {"external-identifier": "person-external-identifier"}
 
 
 def model_dir() -> Path | None:
-    """The orcid-model folder, or None when it is not there."""
-    configured = os.environ.get("ORCID_MODEL_DIR")
-    folder = Path(configured) if configured else CHECKOUT.parent / "shared" / "orcid-model"
-    return folder if (folder / "record_3.0").is_dir() else None
+    """The folder of ORCID's XSDs, or None when it lacks them."""
+    folder = kit_schemas.model_dir()
+    return None if kit_schemas.missing_reason(folder) else folder
 
 
 class Schemas:

@@ -11,7 +11,7 @@ from orcid_pyramid.sync.builders import Contributor, ExternalId, Work
 from orcid_pyramid.sync.collect import import_works, profile_from_record, read_profile
 from tests.functional.test_collect_profile import _post, _work
 from tests.functional.test_conformance_emulator import connect, new_client, new_researcher
-from tests.functional.test_conformance_xsd import model_dir
+from tests.orcid_samples import RECORD_FULL
 
 
 @pytest.fixture
@@ -78,10 +78,9 @@ def test_import_with_member_api_reads_the_full_works(setting):
     assert full.put_code is None and full.source_client_id == setting["other_client"]
 
 
-SAMPLE = model_dir() / "record_3.0" / "samples" / "read_samples" / "record-full-3.0.json"
+SAMPLE = RECORD_FULL
 
 
-@pytest.mark.skipif(not SAMPLE.is_file(), reason=f"ORCID's read sample not found at {SAMPLE}")
 def test_orcid_full_record_sample_parses():
     """ORCID's own full record (null biography, no emails, items from several sources)."""
     profile = profile_from_record(json.loads(SAMPLE.read_text(encoding="utf-8")))

@@ -13,9 +13,9 @@ from orcid_pyramid.compliance import FEATURES
 from orcid_pyramid.compliance import checklist as checklist_module
 from orcid_pyramid.compliance.checklist import (
     PACKAGED_CHECKLIST,
+    find_checklist,
     load_checklist,
     parse_checklist,
-    shared_checklist,
 )
 from orcid_pyramid.compliance.plugin import SUITE_TAGS
 
@@ -83,11 +83,15 @@ def test_the_plugin_registers_a_marker_per_checklist_id_and_area(pytestconfig):
     assert expected <= registered
 
 
-def test_the_packaged_checklist_equals_the_shared_one():
-    shared = shared_checklist()
-    if shared is None:
-        pytest.skip("no ../shared/checklist.md beside the checkout to compare with")
-    assert PACKAGED_CHECKLIST.read_text(encoding="utf-8") == shared.read_text(encoding="utf-8")
+def test_the_checklist_is_the_packaged_one_unless_orcid_checklist_names_another(monkeypatch,
+                                                                                 tmp_path):
+    monkeypatch.delenv("ORCID_CHECKLIST", raising=False)
+    assert find_checklist() == PACKAGED_CHECKLIST
+    other = tmp_path / "checklist.md"
+    other.write_text("## Data management\n| DM-1 | x | y |\n", encoding="utf-8")
+    monkeypatch.setenv("ORCID_CHECKLIST", str(other))
+    assert find_checklist() == other
+    assert [r.id for r in load_checklist()] == ["DM-1"]
 
 
 def test_the_checklist_parser_reads_ids_titles_and_areas():

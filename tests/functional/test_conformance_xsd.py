@@ -1,17 +1,17 @@
 """Every builder's XML validates against ORCID's own 3.0 XSDs, with full and minimal content.
 
-The schemas come from ``orcid-model`` beside the checkout (``../shared/orcid-model``) or from
-``ORCID_MODEL_DIR``; without them these tests skip and say why. ``EXAMPLES`` (full and minimal
-items of every kind) is shared with the emulator round-trip tests.
+The schemas are the compliance kit's copy of ORCID's ``orcid-model`` XSDs (or the folder
+``ORCID_MODEL_DIR`` names; when it lacks them these tests skip and say which setting to fix).
+``EXAMPLES`` (full and minimal items of every kind) is shared with the emulator round-trip
+tests.
 """
 
 import functools
-import os
-from pathlib import Path
 
 import pytest
 from lxml import etree
 
+from orcid_pyramid.compliance.schemas import missing_reason, model_dir
 from orcid_pyramid.sync.builders import (
     AFFILIATION_TYPES,
     Address,
@@ -27,15 +27,7 @@ from orcid_pyramid.sync.builders import (
     ResearcherUrl,
     Work,
 )
-
-
-def model_dir() -> Path:
-    """ORCID's orcid-model folder: ``ORCID_MODEL_DIR`` or ``../shared/orcid-model``."""
-    configured = os.environ.get("ORCID_MODEL_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "orcid-model"
-
+from tests.orcid_samples import WRITE_SAMPLES
 
 XSD_FILES = {
     "work": "record_3.0/work-3.0.xsd",
@@ -188,10 +180,7 @@ def schema(section: str):
     return xmlschema.XMLSchema(str(model_dir() / XSD_FILES[section]))
 
 
-needs_model = pytest.mark.skipif(
-    not (model_dir() / "record_3.0").is_dir(),
-    reason=f"ORCID's XSDs not found at {model_dir()} (set ORCID_MODEL_DIR to orcid-model)",
-)
+needs_model = pytest.mark.skipif(missing_reason() is not None, reason=str(missing_reason()))
 
 
 @needs_model
@@ -275,6 +264,6 @@ def test_orcid_json_sample_rendered_as_xml_validates(section, name):
 
     from orcid_pyramid.sync.builders import item_from_json
 
-    path = model_dir() / "record_3.0" / "samples" / "write_samples" / name
+    path = WRITE_SAMPLES / name
     item = item_from_json(section, json.loads(path.read_text(encoding="utf-8")))
     schema(section).validate(item.to_xml())

@@ -1,26 +1,16 @@
 """ORCID's own JSON write samples parse into builders that write the same JSON back.
 
-This pins member names and nesting to ``orcid-model``'s samples. The folder is found beside
-the checkout (``../shared/orcid-model``) or through ``ORCID_MODEL_DIR``.
+This pins member names and nesting to ``orcid-model``'s samples (kept in ``tests/data``).
 """
 
 import json
-import os
-from pathlib import Path
 
 import pytest
 
 from orcid_pyramid.sync.builders import item_class
+from tests.orcid_samples import WRITE_SAMPLES
 
-
-def _model_dir() -> Path:
-    configured = os.environ.get("ORCID_MODEL_DIR")
-    if configured:
-        return Path(configured)
-    return Path(__file__).resolve().parents[2].parent / "shared" / "orcid-model"
-
-
-SAMPLES = _model_dir() / "record_3.0" / "samples" / "write_samples"
+SAMPLES = WRITE_SAMPLES
 
 CASES = [
     ("work", "work-full-3.0.json"),
@@ -70,10 +60,6 @@ def _empty_contributors_dropped(sample):
     return sample
 
 
-@pytest.mark.skipif(
-    not SAMPLES.is_dir(),
-    reason=f"ORCID's orcid-model samples not found at {SAMPLES} (set ORCID_MODEL_DIR)",
-)
 @pytest.mark.parametrize("section, name", CASES, ids=[name for _, name in CASES])
 def test_orcid_write_sample_round_trips_through_the_builder(section, name):
     sample = json.loads((SAMPLES / name).read_text(encoding="utf-8"))

@@ -168,8 +168,8 @@ def _(journey, evidence):
     assert set(KINDS) <= set(sections), f"bodies in the call log: {sections}; expected {KINDS}"
     absent = [s for s in sections if schemas.schema(s) is None]
     if absent:
-        pytest.skip(f"ORCID's 3.0 XSDs for {absent} are not in {schemas.model_dir()} "
-                    "(set ORCID_MODEL_DIR)")
+        pytest.skip(schemas.missing_reason() or f"ORCID's 3.0 XSDs for {absent} are not in "
+                    f"{schemas.model_dir()} (ORCID_MODEL_DIR)")
     problems = {f"{method} {section} #{n}": errors
                 for n, (method, section, item) in enumerate(sent)
                 if (errors := schemas.validate(section, item))}
