@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from orcid_pyramid.settings import OrcidSettings
 
 POLICIES = ("respect", "re-add")
-# ORCID's published Member API limit; going over it earns 503s (api-facts §6).
+# ORCID's published Member API limit; going over it earns 503s (orcid-facts/rate-limits.md).
 ORCID_MAX_RATE, ORCID_MAX_BURST = 24.0, 40
 PRODUCTION_HOSTS = frozenset({"orcid.org", "api.orcid.org", "pub.orcid.org"})
 USER_SCOPES = frozenset({

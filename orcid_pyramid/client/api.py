@@ -1,11 +1,11 @@
 """``MemberApi``: reads and writes on one ORCID record through the member API v3.0 (JSON).
 
 Every URL is ``{api_url}/v3.0/{orcid}/...`` (checklist REV-1); every body is
-``application/vnd.orcid+json``. Status codes follow api-facts §3.4: single POST 201 with the
-put code as the last path segment of ``Location`` (which may carry ORCID's internal
-``/orcid-api-web/`` path or ``http://``, so it is never rebuilt into a URL), bulk POST 200,
-PUT 200 with the item, DELETE 204. Failures raise the client's errors; bulk calls return
-per-item errors in place.
+``application/vnd.orcid+json``. Status codes follow orcid-facts/member-api.md#writes: single POST
+201 with the put code as the last path segment of ``Location`` (which may carry ORCID's internal
+``/orcid-api-web/`` path or ``http://``, so it is never rebuilt into a URL), bulk POST 200, PUT 200
+with the item, DELETE 204. Failures raise the client's errors; bulk calls return per-item errors in
+place.
 """
 
 from __future__ import annotations

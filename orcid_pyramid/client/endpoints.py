@@ -1,4 +1,5 @@
-"""Where ORCID lives: registry (OAuth/OIDC) URLs and the member API base (api-facts §0, §1).
+"""Where ORCID lives: registry (OAuth/OIDC) URLs and the member API base (orcid-facts/hosts.md,
+orcid-facts/oauth.md).
 
 The token URL defaults to the ROOT host (``base_url + "/oauth/token"``), as ORCID asks
 (checklist DM-3); the member API is always addressed under ``/v3.0`` (REV-1).

@@ -1,4 +1,4 @@
-"""OpenID Connect id_token verification with PyJWT and ORCID's JWKS (api-facts §12).
+"""OpenID Connect id_token verification with PyJWT and ORCID's JWKS (orcid-facts/openid-connect.md).
 
 The JWKS is fetched through the client's transport (so the call is logged and has a
 timeout) and cached; an unknown ``kid`` triggers one refetch (key rotation), at most once

@@ -1,6 +1,6 @@
 """Turning ORCID answers and transport failures into :mod:`~orcid_pyramid.client.errors`.
 
-ORCID speaks three error dialects (api-facts §4): the v3.0 five-key body
+ORCID speaks three error dialects (orcid-facts/errors.md): the v3.0 five-key body
 (``response-code``, ``developer-message``, ``user-message``, ``error-code``, ``more-info``,
 JSON or XML), OAuth JSON (``error`` + ``error_description``; userinfo uses
 ``error-description``) and the legacy ``{"error-desc": {"value": ...}}``. Everything is

@@ -1,4 +1,5 @@
-"""ORCID iD format, the ISO 7064 MOD 11-2 check character, and normalisation (api-facts §9)."""
+"""ORCID iD format, the ISO 7064 MOD 11-2 check character, and normalisation
+(orcid-facts/orcid-id.md)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The token endpoint's answer as an immutable object that knows its expiry (api-facts §2.1)."""
+"""The token endpoint's answer as an immutable object that knows its expiry
+(orcid-facts/oauth.md#token)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from .errors import OrcidMalformedResponse
 
 REDACTED = "[redacted]"
 
-#: Scopes that include others (api-facts §1.3, ScopePathType).
+#: Scopes that include others (orcid-facts/scopes.md, ScopePathType).
 IMPLIED_SCOPES: dict[str, frozenset[str]] = {
     "openid": frozenset({"/authenticate", "/read-public"}),
     "/authenticate": frozenset({"/read-public"}),

@@ -1,4 +1,5 @@
-"""Webhook registration for :class:`~orcid_pyramid.client.oauth.OrcidClient` (api-facts §7).
+"""Webhook registration for :class:`~orcid_pyramid.client.oauth.OrcidClient`
+(orcid-facts/webhooks.md).
 
 Webhooks are methods of the client rather than of :class:`MemberApi` because they use the
 client's own ``/webhook`` client-credentials token (premium members only), not the user's

@@ -2,8 +2,9 @@
 
 ``handle_api`` is the one entry point (``app.py`` calls it for ``/v3.0/...``). It negotiates
 the content type, authenticates the bearer token, routes to a read (``api_reads.py``) or a
-write (``api_writes.py``), and renders ORCID's errors (api-facts §3, §4, §14). All work
-happens under ``state.lock``. ``/v3.0/status`` answers ``OK I am here`` (api-facts §0).
+write (``api_writes.py``), and renders ORCID's errors (orcid-facts/member-api.md,
+orcid-facts/errors.md). All work happens under ``state.lock``. ``/v3.0/status`` answers ``OK I am
+here`` (orcid-facts/hosts.md).
 """
 
 from __future__ import annotations
@@ -19,12 +20,13 @@ from .errors import ApiError, TokenError, error_xml, not_found, unroutable, wron
 from .scopes import expand
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
-#: ORCID's status route body (MemberV3ApiServiceDelegatorImpl.viewStatusText, api-facts §0)
+#: ORCID's status route body (MemberV3ApiServiceDelegatorImpl.viewStatusText, orcid-facts/hosts.md)
 STATUS_TEXT = "OK I am here"
 
 
 def error_response(err: ApiError, negotiated: tuple[str, str] | None) -> Response:
-    """ORCID's five-key error; with no acceptable type, XML without a Content-Type (§3.1)."""
+    """ORCID's five-key error; with no acceptable type, XML without a Content-Type
+    (orcid-facts/member-api.md#content-types)."""
     if negotiated is None:
         response = Response(body=error_xml(err.body()), status=err.status)
         response.headers.pop("Content-Type", None)
@@ -46,7 +48,8 @@ def bearer(request: Request) -> str | None:
 
 
 def authenticate(request: Request, state, host: str, orcid: str) -> Caller:
-    """The caller behind the bearer token; TokenError/ApiError when it may not call (§4.1)."""
+    """The caller behind the bearer token; TokenError/ApiError when it may not call
+    (orcid-facts/errors.md#the-v30-error-body)."""
     raw = bearer(request)
     if raw is None:
         if host == "pub" and request.method == "GET":
@@ -57,7 +60,7 @@ def authenticate(request: Request, state, host: str, orcid: str) -> Caller:
     if token is None:
         raise TokenError(raw)
     if not token.live(state.now()):
-        # ORCID quirk kept on purpose: a revoked token still deletes (issue, api-facts).
+        # ORCID quirk kept on purpose: a revoked token still deletes.
         expired = state.now() >= token.expires_at
         if not (token.revoked and not expired and request.method == "DELETE"):
             raise TokenError(raw)
@@ -126,7 +129,7 @@ def _dispatch(request: Request, state, host: str, path: str, negotiated):
 
 def _check_record_state(request: Request, host: str, record) -> None:
     """Deprecated 301/9007 (Location: the primary record), locked 409/9018, deactivated
-    409/9044 (OrcidSecurityManagerImpl.checkProfile, api-facts §3.4)."""
+    409/9044 (OrcidSecurityManagerImpl.checkProfile, orcid-facts/member-api.md#writes)."""
     if record.deprecated_to:
         prefix = f"/{host}" if request.path_info.startswith(f"/{host}/") else ""
         raise ApiError(301, 9007, "301 Moved Permanently: This account is deprecated. Please "

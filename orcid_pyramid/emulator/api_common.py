@@ -16,7 +16,8 @@ from .errors import ApiError
 
 MAX_BODY = 1024 * 1024
 MAX_BULK = 100
-#: what ORCID produces, with its server weights (qs): no Accept or */* gives XML (§3.1)
+# : what ORCID produces, with its server weights (qs): no Accept or */* gives XML
+# (orcid-facts/member-api.md#content-types)
 PRODUCED = (("application/vnd.orcid+xml", 5, "xml"), ("application/vnd.orcid+json", 4, "json"),
             ("application/orcid+xml", 3, "xml"), ("application/orcid+json", 2, "json"),
             ("application/xml", 1, "xml"), ("application/json", 1, "json"))
@@ -40,7 +41,8 @@ class Caller:
 
     def sees(self, record: records.Record, visibility: str, area: str = "activities",
              source: str | None = None) -> bool:
-        """ORCID's read filter (§3.3): own items always; limited needs read-limited."""
+        """ORCID's read filter (orcid-facts/member-api.md#reads): own items always; limited needs
+        read-limited."""
         if source and not self.public_only and source == self.client_id:
             return True
         if visibility == "public":

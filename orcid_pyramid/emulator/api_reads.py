@@ -1,4 +1,5 @@
-"""Reads of the member and public API v3.0 (api-facts §3.2, §3.3): ``GET /v3.0/{orcid}/...``.
+"""Reads of the member and public API v3.0 (orcid-facts/member-api.md#endpoints,
+orcid-facts/member-api.md#reads): ``GET /v3.0/{orcid}/...``.
 
 ``read`` answers a routed, authenticated GET; the bodies come from ``views.py`` and are
 filtered by what the caller may see.

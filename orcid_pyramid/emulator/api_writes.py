@@ -1,4 +1,5 @@
-"""Writes of the member API v3.0 (api-facts §3.4, §3.5, §5): POST, PUT and DELETE of items.
+"""Writes of the member API v3.0 (orcid-facts/member-api.md#writes,
+orcid-facts/member-api.md#validation, orcid-facts/bodies.md): POST, PUT and DELETE of items.
 
 ``write`` answers a routed, authenticated write. ORCID sets the source, dates, path and
 visibility; the content is checked by ``validation.py`` and stored in the JSON shape.

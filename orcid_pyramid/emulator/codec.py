@@ -1,4 +1,4 @@
-"""ORCID v3.0 JSON <-> XML, in ORCID's namespaces and XSD element order (api-facts §5).
+"""ORCID v3.0 JSON <-> XML, in ORCID's namespaces and XSD element order (orcid-facts/bodies.md).
 
 Items are stored in the JSON shape; XML is produced from it and parsed into it, following
 the content model in ``codec_tables.TABLE`` (each element's attributes and its children in XSD

@@ -1,4 +1,4 @@
-"""The content model of ORCID's v3.0 elements for ``codec.py`` (api-facts §5).
+"""The content model of ORCID's v3.0 elements for ``codec.py`` (orcid-facts/bodies.md).
 
 ``TABLE`` maps every complex element the emulator reads or writes to its attributes and its
 children in XSD sequence order, transcribed from ORCID's record_3.0 and summary_3.0 XSDs. A

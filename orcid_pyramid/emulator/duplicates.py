@@ -1,4 +1,5 @@
-"""ORCID's duplicate rule for activities (api-facts §3.4, ActivityValidator): 409/9021.
+"""ORCID's duplicate rule for activities (orcid-facts/member-api.md#writes, ActivityValidator):
+409/9021.
 
 Two items from the same source clash when they share an external id (type, normalised value)
 with the same relationship, unless both are ``part-of``. ``normalize_id`` is also what the
@@ -57,7 +58,7 @@ def find_duplicate(section: str, data: dict, own_items) -> int | None:
     """The put code of an item from the same source with a clashing external id, or None.
 
     ``own_items`` are (put_code, duplicate_keys) pairs of the same client in the same section,
-    without the item being updated (ActivityValidator, api-facts §3.4).
+    without the item being updated (ActivityValidator, orcid-facts/member-api.md#writes).
     """
     mine = duplicate_keys(section, data)
     for put_code, keys in own_items:

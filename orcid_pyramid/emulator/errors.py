@@ -1,4 +1,4 @@
-"""ORCID's v3.0 error bodies (api-facts §4): the five-key shape in JSON and XML.
+"""ORCID's v3.0 error bodies (orcid-facts/errors.md): the five-key shape in JSON and XML.
 
 Every failure of the member API that is not a bearer-token problem answers with
 ``response-code``, ``developer-message``, ``user-message``, ``error-code`` and ``more-info``,
@@ -51,7 +51,8 @@ class TokenError(Exception):
         self.access_token = access_token
 
     def body(self) -> dict:
-        """ORCID's answer for a bad, expired or revoked token (api-facts §4.1)."""
+        """ORCID's answer for a bad, expired or revoked token
+        (orcid-facts/errors.md#the-v30-error-body)."""
         return invalid_token_body(self.access_token)
 
 
@@ -86,7 +87,8 @@ def error_xml(body: dict) -> bytes:
                           standalone=True)
 
 
-# Developer messages, after ORCID's api_en texts (api-facts §3.4, §4.2).
+# Developer messages, after ORCID's api_en texts (orcid-facts/member-api.md#writes,
+# orcid-facts/errors.md#status-and-error-codes).
 def not_found(what: str = "No entity found for query") -> ApiError:
     """404/9016: unknown record, put code or deleted item."""
     return ApiError(404, 9016, "404 Not Found: The resource was not found. "

@@ -1,8 +1,9 @@
 """The registry's OAuth endpoints: authorize checks, codes, ``/oauth/token``, ``/oauth/revoke``.
 
-Facts: api-facts §1.2 (authorize), §2.1-2.5 (token grants, code rules, refresh, client
-credentials, revocation), §2.8 (redirect URI matching). The HTML pages of the authorize step
-are in ``pages.py``; this module holds the rules both the pages and the control API use.
+Facts: orcid-facts/oauth.md#authorize (authorize), orcid-facts/oauth.md (token grants, code rules,
+refresh, client credentials, revocation), orcid-facts/oauth.md#redirect-uris (redirect URI
+matching). The HTML pages of the authorize step are in ``pages.py``; this module holds the rules
+both the pages and the control API use.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""OpenID Connect: discovery, JWKS, userinfo and RS256 id_tokens (api-facts §12).
+"""OpenID Connect: discovery, JWKS, userinfo and RS256 id_tokens (orcid-facts/openid-connect.md).
 
 The RSA key is generated once per process on first use (nothing happens at import time) and
 published under a ``kid`` shaped like ORCID's (``<env>-orcid-org-<32 chars>``).

@@ -5,7 +5,7 @@ the pre-filled email/iD matches no record), then the consent page listing the sc
 The forms POST back to the same URL (query string kept) with a per-session CSRF token and an
 ``action`` of ``signin``, ``register``, ``authorize`` or ``deny``. A browser session cookie
 remembers the signed-in user; ``prompt=login`` and ``max_age`` force a fresh sign-in
-(api-facts §1.2, §8).
+(orcid-facts/oauth.md#authorize, orcid-facts/sign-out-and-sandbox.md).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Per-client token-bucket rate limit, as ORCID applies to the member API (api-facts §6).
+"""Per-client token-bucket rate limit, as ORCID applies to the member API
+(orcid-facts/rate-limits.md).
 
 ORCID allows a member client 24 requests a second with a burst of 40 and answers 503 beyond
 that. The emulator keeps one bucket per client id (or per remote address for anonymous calls).

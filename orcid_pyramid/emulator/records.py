@@ -150,7 +150,7 @@ class Record:
     emails: list[Email] = field(default_factory=list)
     default_visibility: str = "public"
     locale: str = "en"
-    #: record states ORCID checks on every call (api-facts §3.4)
+    #: record states ORCID checks on every call (orcid-facts/member-api.md#writes)
     locked: bool = False
     deactivated: bool = False
     deprecated_to: str | None = None

@@ -1,9 +1,9 @@
 """Response helpers shared by the registry side of the emulator.
 
-Two error shapes exist at ORCID (api-facts §4): OAuth JSON (``{"error", "error_description"}``)
-on the registry and token endpoints and for bearer-token failures, and the five-key v3.0 body
-(``response-code``, ``developer-message``, ``user-message``, ``error-code``, ``more-info``) on
-API paths.
+Two error shapes exist at ORCID (orcid-facts/errors.md): OAuth JSON (``{"error",
+"error_description"}``) on the registry and token endpoints and for bearer-token failures, and the
+five-key v3.0 body (``response-code``, ``developer-message``, ``user-message``, ``error-code``,
+``more-info``) on API paths.
 """
 
 from __future__ import annotations

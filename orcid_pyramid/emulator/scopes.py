@@ -1,4 +1,5 @@
-"""ORCID scopes: which exist, who may ask for them, and what implies what (api-facts §1.3)."""
+"""ORCID scopes: which exist, who may ask for them, and what implies what
+(orcid-facts/scopes.md)."""
 
 from __future__ import annotations
 

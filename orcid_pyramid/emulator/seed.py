@@ -1,7 +1,7 @@
 """Users, ORCID iDs and the ``demo`` seed.
 
-iDs carry ISO 7064 MOD 11-2 check characters (api-facts §9) and are drawn from the range ORCID
-assigns since 2023 (``0009-…``). The demo seed (docs/architecture.md) registers one member +
+iDs carry ISO 7064 MOD 11-2 check characters (orcid-facts/orcid-id.md) and are drawn from the range
+ORCID assigns since 2023 (``0009-…``). The demo seed (docs/architecture.md) registers one member +
 premium client and one researcher.
 """
 

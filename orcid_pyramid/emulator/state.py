@@ -20,7 +20,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from .records import Record
 
 
-#: ``expires_in`` of every long-lived token, as ORCID answers it (api-facts §2.1).
+#: ``expires_in`` of every long-lived token, as ORCID answers it (orcid-facts/oauth.md#token).
 LONG_LIVED_SECONDS = 631138518
 #: how many calls ``GET /_emulator/calls`` keeps (the newest)
 CALLS_KEPT = 10_000

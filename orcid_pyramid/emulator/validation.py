@@ -1,4 +1,5 @@
-"""ORCID's rules for items written through the member API (api-facts §3.4, §3.5, §5.5).
+"""ORCID's rules for items written through the member API (orcid-facts/member-api.md#writes,
+orcid-facts/member-api.md#validation, orcid-facts/bodies.md#vocabularies).
 
 ``validate_item`` checks one incoming item (JSON shape) and returns it normalised (work type
 aliases resolved, value wrappers added where ORCID's JSON has them); failures raise

@@ -1,5 +1,6 @@
-"""The read views of a record (api-facts §3.2, §3.3, §5.4): what ``GET /v3.0/{orcid}/...``
-returns, in ORCID's JSON shape, from a ``records.Record``.
+"""The read views of a record (orcid-facts/member-api.md#endpoints, orcid-facts/member-api.md#reads,
+orcid-facts/bodies.md#the-works-summary): what ``GET /v3.0/{orcid}/...`` returns, in ORCID's JSON
+shape, from a ``records.Record``.
 
 Every view takes the caller's filters (``can_see(item)``, ``can_see_visibility(str)``) so that
 visibility stays the API's decision. Works, fundings and research resources are grouped by
@@ -182,7 +183,7 @@ def person_section_json(record: Record, section: str, can_see) -> dict:
 
 
 def emails_json(record: Record, can_see_visibility) -> dict:
-    """``GET /email``: verified addresses the caller may see (api-facts §3.3)."""
+    """``GET /email``: verified addresses the caller may see (orcid-facts/member-api.md#reads)."""
     emails = [{"created-date": {"value": record.created},
                "last-modified-date": {"value": record.modified}, "source": None,
                "email": e.email, "path": None, "visibility": e.visibility, "verified": True,

@@ -1,4 +1,5 @@
-"""ORCID's v3.0 vocabularies the emulator checks incoming items against (api-facts §5.5).
+"""ORCID's v3.0 vocabularies the emulator checks incoming items against
+(orcid-facts/bodies.md#vocabularies).
 
 Transcribed from ORCID's record_3.0 XSDs and the API's enums; ``validation.py`` uses them.
 """

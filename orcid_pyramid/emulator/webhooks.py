@@ -1,4 +1,4 @@
-"""Webhooks (api-facts §7): register/unregister endpoints and the delivery thread.
+"""Webhooks (orcid-facts/webhooks.md): register/unregister endpoints and the delivery thread.
 
 ``PUT /{orcid}/webhook/{url-encoded callback}`` with a ``/webhook`` client-credentials token
 answers 201 (``Location`` = the webhook URL) or 204 when it already exists; ``DELETE`` answers

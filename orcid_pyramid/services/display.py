@@ -28,7 +28,7 @@ class Shown:
 
 
 def checksum_ok(orcid: str) -> bool:
-    """ISO 7064 MOD 11-2 check character of a 16-character iD (api-facts §9)."""
+    """ISO 7064 MOD 11-2 check character of a 16-character iD (orcid-facts/orcid-id.md)."""
     digits = orcid.replace("-", "")
     if len(digits) != 16 or not digits[:15].isdigit():
         return False

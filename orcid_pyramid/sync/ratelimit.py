@@ -8,8 +8,8 @@ while a request is in flight. A file lock would only cover workers on one host. 
 request's open read transaction would otherwise make every token wait for it.
 
 ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 above that
-(api-facts §6). The bucket runs a little under the configured numbers (``margin``) because
-requests leave the bucket in order but reach ORCID with jitter; arriving in a slightly
+(orcid-facts/rate-limits.md). The bucket runs a little under the configured numbers (``margin``)
+because requests leave the bucket in order but reach ORCID with jitter; arriving in a slightly
 bunched stream must still fit ORCID's own bucket.
 
 Written by hand (no library offers a cross-process bucket on SQL); about 80 lines.

@@ -1,4 +1,4 @@
-"""ORCID webhooks (api-facts §7): the callback view, the path token and the registration.
+"""ORCID webhooks (orcid-facts/webhooks.md): the callback view, the path token and the registration.
 
 ORCID POSTs an empty body to the registered URL when a record changes, so the URL itself
 must say which record and must not be guessable: the path token is the iD (compact form)

@@ -1,5 +1,5 @@
 """Helpers for the member API tests: tokens through the control API, a WebTest client on
-the emulator's WSGI app, and minimal valid payloads (api-facts §5).
+the emulator's WSGI app, and minimal valid payloads (orcid-facts/bodies.md).
 
 The fixtures built on them (``web``, ``api``, ``other_api``) are in ``conftest.py``.
 """
@@ -113,7 +113,7 @@ def ext_id(value: str, kind: str = "doi", relationship: str = "self") -> dict:
 
 def work(title: str = "A study", doi: str = "10.1000/xyz1", kind: str = "journal-article",
          **extra) -> dict:
-    """A minimal valid work (§5.1)."""
+    """A minimal valid work (orcid-facts/bodies.md#works)."""
     body = {"title": {"title": {"value": title}}, "type": kind,
             "external-ids": {"external-id": [ext_id(doi)]}}
     body.update(extra)
@@ -138,7 +138,7 @@ def date(year: str, month: str | None = None, day: str | None = None) -> dict:
 
 
 def affiliation(**extra) -> dict:
-    """A minimal valid employment (or any affiliation) (§5.2)."""
+    """A minimal valid employment (or any affiliation) (orcid-facts/bodies.md#affiliations)."""
     body = {"department-name": "Dept", "role-title": "Professor",
             "start-date": date("2020", "01", "01"), "organization": copy.deepcopy(ORG)}
     body.update(extra)
@@ -146,7 +146,7 @@ def affiliation(**extra) -> dict:
 
 
 def funding(**extra) -> dict:
-    """A minimal valid funding (§5.3)."""
+    """A minimal valid funding (orcid-facts/bodies.md#fundings)."""
     body = {"type": "grant", "title": {"title": {"value": "Grant title"}},
             "external-ids": {"external-id": [ext_id("G-1", "grant_number")]},
             "organization": copy.deepcopy(ORG)}

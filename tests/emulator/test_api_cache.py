@@ -28,7 +28,8 @@ def _titles(api) -> list[str]:
 
 
 def test_read_after_put_shows_the_new_title_in_every_view(api):
-    """§3.4: a PUT is visible in the next /works, /work/{pc}, summary and bulk read."""
+    """orcid-facts/member-api.md#writes: a PUT is visible in the next /works, /work/{pc}, summary
+    and bulk read."""
     put_code = api.create("work", work("Old title"))
     assert _titles(api) == ["Old title"]
     assert api.get(f"work/{put_code}").json["title"]["title"]["value"] == "Old title"
@@ -59,7 +60,8 @@ def test_two_quick_puts_each_show_in_the_next_read(api):
 
 
 def test_read_after_delete_and_post_shows_the_new_list(api):
-    """§3.4: a deleted work is gone from the next read; a new one appears."""
+    """orcid-facts/member-api.md#writes: a deleted work is gone from the next read; a new one
+    appears."""
     first = api.create("work", work("First", doi="10.1000/a"))
     second = api.create("work", work("Second", doi="10.1000/b"))
     assert sorted(_titles(api)) == ["First", "Second"]
@@ -73,7 +75,8 @@ def test_read_after_delete_and_post_shows_the_new_list(api):
 
 
 def test_person_section_read_after_put_and_delete(api):
-    """§3.4: keywords show the updated content, then nothing after DELETE."""
+    """orcid-facts/member-api.md#writes: keywords show the updated content, then nothing after
+    DELETE."""
     put_code = api.create("keywords", {"content": "potatoes"})
     assert [k["content"] for k in api.get("keywords").json["keyword"]] == ["potatoes"]
     body = api.get(f"keywords/{put_code}").json
@@ -85,7 +88,8 @@ def test_person_section_read_after_put_and_delete(api):
 
 
 def test_read_after_the_researcher_deletes_through_the_control_api(api, emulator):
-    """§3.4: the user removing an item in ORCID's UI shows in the client's next read."""
+    """orcid-facts/member-api.md#writes: the user removing an item in ORCID's UI shows in the
+    client's next read."""
     put_code = api.create("work", work("Mine"))
     assert _titles(api) == ["Mine"]
     emulator.control.delete_item(ORCID, "work", put_code)
@@ -94,7 +98,8 @@ def test_read_after_the_researcher_deletes_through_the_control_api(api, emulator
 
 def test_read_after_a_direct_state_change_of_visibility(api, web, emulator):
     """A test changing an item in the state directly is seen too: any assignment makes a new
-    item version, which the caches key on (§3.3: private items are hidden from the public)."""
+    item version, which the caches key on (orcid-facts/member-api.md#reads: private items are hidden
+    from the public)."""
     put_code = api.create("work", work("Seen"))
     anonymous = web.get(f"/pub/v3.0/{ORCID}/works", headers={"Accept": "application/json"})
     assert len(anonymous.json["group"]) == 1

@@ -1,4 +1,5 @@
-"""The JSON <-> XML codec: XML bodies parse into the JSON shape the API stores (api-facts §5).
+"""The JSON <-> XML codec: XML bodies parse into the JSON shape the API stores
+(orcid-facts/bodies.md).
 
 Property test (hypothesis): any work the JSON API accepts survives JSON -> XML -> JSON.
 """
@@ -21,7 +22,7 @@ _TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1,
 @settings(max_examples=60, deadline=None)
 @given(title=_TEXT, value=_TEXT, journal=_TEXT, year=st.integers(1900, 2100))
 def test_work_json_to_xml_and_back_is_identity(title, value, journal, year):
-    """§5.1: the XML written for a work parses back into the same JSON."""
+    """orcid-facts/bodies.md#works: the XML written for a work parses back into the same JSON."""
     body = work(title, doi=value, **{"journal-title": {"value": journal},
                                     "publication-date": {"year": {"value": str(year)}}})
     back = codec.parse_xml(codec.to_xml(body, "work:work"), "work:work")
@@ -29,7 +30,7 @@ def test_work_json_to_xml_and_back_is_identity(title, value, journal, year):
 
 
 def test_timestamps_become_xml_date_times_and_back():
-    """§3.1: JSON epoch-ms objects are xs:dateTime in XML."""
+    """orcid-facts/member-api.md#content-types: JSON epoch-ms objects are xs:dateTime in XML."""
     body = {"created-date": {"value": 1559917017189}, "content": "kw"}
     xml = codec.to_xml(body, "keyword:keyword")
     assert b"2019-06-07T14:16:57.189Z" in xml
@@ -37,7 +38,7 @@ def test_timestamps_become_xml_date_times_and_back():
 
 
 def test_unknown_xml_element_is_a_codec_error():
-    """§3.5: an element the XSD does not allow is rejected."""
+    """orcid-facts/member-api.md#validation: an element the XSD does not allow is rejected."""
     xml = (b'<keyword:keyword xmlns:keyword="http://www.orcid.org/ns/keyword">'
            b'<keyword:colour>red</keyword:colour></keyword:keyword>')
     with pytest.raises(codec.CodecError):
@@ -45,7 +46,8 @@ def test_unknown_xml_element_is_a_codec_error():
 
 
 def test_xml_put_code_and_visibility_attributes_reach_the_api(api):
-    """§3.4: XML carries put-code and visibility as attributes of the root element."""
+    """orcid-facts/member-api.md#writes: XML carries put-code and visibility as attributes of the
+    root element."""
     put_code = api.create("keywords", {"content": "first"})
     xml = (f'<keyword:keyword xmlns:keyword="http://www.orcid.org/ns/keyword" '
            f'put-code="{put_code}" visibility="public"><keyword:content>second'
@@ -56,8 +58,9 @@ def test_xml_put_code_and_visibility_attributes_reach_the_api(api):
 
 @pytest.mark.parametrize("email", [{"value": "jc@example.org"}, "jc@example.org"])
 def test_contributor_email_is_a_value_object_and_a_bare_string_is_accepted(api, email):
-    """§5.1: ``contributor-email`` is a value object in ORCID's JSON model (JAXB @XmlValue);
-    orcid-model's work-full sample writes a bare string: both are stored as the object."""
+    """orcid-facts/bodies.md#works: ``contributor-email`` is a value object in ORCID's JSON model
+    (JAXB @XmlValue); orcid-model's work-full sample writes a bare string: both are stored as the
+    object."""
     contributor = {"credit-name": {"value": "J. Carberry"}, "contributor-email": email}
     body = work(contributors={"contributor": [contributor]})
     put_code = api.create("work", body)

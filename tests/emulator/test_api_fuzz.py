@@ -1,5 +1,5 @@
 """Bad input never breaks the emulator: any JSON in any field of a write answers ORCID's 4xx
-with its five-key body, never a 500 (house rule; api-facts §4)."""
+with its five-key body, never a 500 (house rule; orcid-facts/errors.md)."""
 
 from __future__ import annotations
 

@@ -1,5 +1,6 @@
-"""Member and public API reads: views, groups and visibility filtering (api-facts §3.2, §3.3,
-§5.4)."""
+"""Member and public API reads: views, groups and visibility filtering
+(orcid-facts/member-api.md#endpoints, orcid-facts/member-api.md#reads,
+orcid-facts/bodies.md#the-works-summary)."""
 
 from __future__ import annotations
 
@@ -28,7 +29,8 @@ def limited_work(api):
 
 
 def test_works_groups_merge_items_sharing_a_self_id_with_normalized_values(api, other_api):
-    """§5.4: groups merge summaries sharing a self/version-of id; ids carry normalized values."""
+    """orcid-facts/bodies.md#the-works-summary: groups merge summaries sharing a self/version-of id;
+    ids carry normalized values."""
     mine = api.create("work", work("Mine", doi="10.1000/SAME"))
     theirs = other_api.create("work", work("Theirs", doi="https://doi.org/10.1000/same"))
     alone = api.create("work", work("Alone", doi="10.1000/other"))
@@ -44,7 +46,8 @@ def test_works_groups_merge_items_sharing_a_self_id_with_normalized_values(api, 
 
 
 def test_part_of_ids_do_not_group_works(api):
-    """§5.4: only self/version-of ids group; part-of ids do not."""
+    """orcid-facts/bodies.md#the-works-summary: only self/version-of ids group; part-of ids do
+    not."""
     book = ext_id("10.1000/book", relationship="part-of")
     first, second = work(doi="10.1/a"), work(doi="10.1/b")
     first["external-ids"]["external-id"].append(book)
@@ -55,7 +58,8 @@ def test_part_of_ids_do_not_group_works(api):
 
 
 def test_affiliations_come_in_affiliation_groups_of_summaries(api):
-    """§3.2: plural affiliation reads: affiliation-group → summaries → employment-summary."""
+    """orcid-facts/member-api.md#endpoints: plural affiliation reads: affiliation-group → summaries
+    → employment-summary."""
     put_code = api.create("employment", affiliation())
     body = api.get("employments").json
     summary = body["affiliation-group"][0]["summaries"][0]["employment-summary"]
@@ -65,7 +69,8 @@ def test_affiliations_come_in_affiliation_groups_of_summaries(api):
 
 
 def test_fundings_peer_reviews_and_research_resources_have_their_summaries(api):
-    """§3.2: fundings → group → funding-summary; peer reviews → group → peer-review-group."""
+    """orcid-facts/member-api.md#endpoints: fundings → group → funding-summary; peer reviews → group
+    → peer-review-group."""
     fund = api.create("funding", funding())
     review = api.create("peer-review", peer_review())
     resource = api.create("research-resource", research_resource())
@@ -78,14 +83,16 @@ def test_fundings_peer_reviews_and_research_resources_have_their_summaries(api):
 
 
 def test_activity_summary_of_one_item(api):
-    """§3.2: ``/{activity}/summary/{put-code}`` returns the summary only."""
+    """orcid-facts/member-api.md#endpoints: ``/{activity}/summary/{put-code}`` returns the summary
+    only."""
     put_code = api.create("work", work(**{"short-description": "long text"}))
     summary = api.get(f"work/summary/{put_code}").json
     assert summary["put-code"] == put_code and "short-description" not in summary
 
 
 def test_activities_person_and_record_views(api):
-    """§3.2: record = identifier + preferences + history + person + activities."""
+    """orcid-facts/member-api.md#endpoints: record = identifier + preferences + history + person +
+    activities."""
     api.create("work", work())
     api.create("keywords", PERSON_ITEMS["keywords"])
     record = api.get("record").json
@@ -100,7 +107,7 @@ def test_activities_person_and_record_views(api):
 
 
 def test_personal_details_and_person_sections(api):
-    """§3.2: personal-details and every person section list."""
+    """orcid-facts/member-api.md#endpoints: personal-details and every person section list."""
     for section, body in PERSON_ITEMS.items():
         api.create(section, body)
         listing = api.get(section).json
@@ -111,7 +118,7 @@ def test_personal_details_and_person_sections(api):
 
 
 def test_email_returns_only_verified_addresses(api, emulator):
-    """§3.3: only verified emails are ever returned."""
+    """orcid-facts/member-api.md#reads: only verified emails are ever returned."""
     with emulator.state.lock:
         from orcid_pyramid.emulator.records import Email
 
@@ -122,14 +129,16 @@ def test_email_returns_only_verified_addresses(api, emulator):
 
 
 def test_read_limited_token_sees_limited_items_of_other_sources(api, other_api):
-    """§3.3: /read-limited sees public + limited items, whoever wrote them."""
+    """orcid-facts/member-api.md#reads: /read-limited sees public + limited items, whoever wrote
+    them."""
     put_code = other_api.create("work", work(doi="10.1/lim", visibility="limited"))
     assert api.get(f"work/{put_code}").json["visibility"] == "limited"
     assert len(api.get("works").json["group"]) == 1
 
 
 def test_token_without_read_limited_sees_only_public_items_of_others(web, emulator, other_api):
-    """§3.3: without /read-limited, limited items are filtered out; a direct read → 403/9038."""
+    """orcid-facts/member-api.md#reads: without /read-limited, limited items are filtered out; a
+    direct read → 403/9038."""
     put_code = other_api.create("work", work(doi="10.1/lim", visibility="limited"))
     reader = Api(web, token_for(web, emulator.control, "/authenticate"))
     assert reader.get("works").json["group"] == []
@@ -137,7 +146,7 @@ def test_token_without_read_limited_sees_only_public_items_of_others(web, emulat
 
 
 def test_source_always_sees_its_own_private_items(api, other_api):
-    """§3.3: private items are returned to their source only."""
+    """orcid-facts/member-api.md#reads: private items are returned to their source only."""
     put_code = api.create("work", work(doi="10.1/priv", visibility="private"))
     assert api.get(f"work/{put_code}").json["visibility"] == "private"
     assert other_api.get("works").json["group"] == []
@@ -145,7 +154,8 @@ def test_source_always_sees_its_own_private_items(api, other_api):
 
 
 def test_public_api_anonymous_read_sees_public_items_only(web, api, limited_work):
-    """§3.3: the public API (pub host) without a token reads public data only."""
+    """orcid-facts/member-api.md#reads: the public API (pub host) without a token reads public data
+    only."""
     public = api.create("work", work(doi="10.1/pub"))
     anonymous = Api(web, None, prefix="/pub")
     groups = anonymous.get("works").json["group"]
@@ -154,20 +164,23 @@ def test_public_api_anonymous_read_sees_public_items_only(web, api, limited_work
 
 
 def test_read_public_token_reads_public_items_of_any_record(web, api, limited_work):
-    """§2.4/§3.3: a /read-public client token reads any record, public items only."""
+    """orcid-facts/oauth.md#client-credentials, orcid-facts/member-api.md#reads: a /read-public
+    client token reads any record, public items only."""
     reader = Api(web, public_token(web))
     assert reader.get("works").json["group"] == []
     assert reader.get(f"work/{limited_work}", status=403).json["error-code"] == 9039
 
 
 def test_public_api_with_a_member_token_still_filters_to_public(web, emulator, limited_work):
-    """§3.3: the pub host shows public items only, even to the item's source."""
+    """orcid-facts/member-api.md#reads: the pub host shows public items only, even to the item's
+    source."""
     reader = Api(web, token_for(web, emulator.control, ALL_SCOPES), prefix="/pub")
     assert reader.get("works").json["group"] == []
 
 
 def test_private_name_is_null_for_others(api, web, emulator):
-    """§3.3: a non-public name is null in person reads of public-only callers."""
+    """orcid-facts/member-api.md#reads: a non-public name is null in person reads of public-only
+    callers."""
     with emulator.state.lock:
         emulator.state.records[ORCID].name_visibility = "limited"
     assert api.get("person").json["name"]["given-names"] == {"value": "Josiah"}
@@ -176,7 +189,8 @@ def test_private_name_is_null_for_others(api, web, emulator):
 
 
 def test_bulk_read_returns_works_and_errors_in_order(api):
-    """§3.2: ``GET /works/{pc},{pc}`` → bulk with each work or an error."""
+    """orcid-facts/member-api.md#endpoints: ``GET /works/{pc},{pc}`` → bulk with each work or an
+    error."""
     first = api.create("work", work(doi="10.1/1"))
     second = api.create("work", work(doi="10.1/2"))
     entries = api.get(f"works/{first},999999,{second}").json["bulk"]
@@ -186,7 +200,7 @@ def test_bulk_read_returns_works_and_errors_in_order(api):
 
 
 def test_bulk_read_of_more_than_100_put_codes_is_400_9042(api):
-    """§3.2: over 100 put codes → 400/9042."""
+    """orcid-facts/member-api.md#endpoints: over 100 put codes → 400/9042."""
     codes = ",".join(str(n) for n in range(1, 102))
     answer = api.get(f"works/{codes}", status=400)
     assert answer.json["error-code"] == 9042
@@ -194,13 +208,14 @@ def test_bulk_read_of_more_than_100_put_codes_is_400_9042(api):
 
 
 def test_unknown_record_is_404_9016(api):
-    """§3.4: unknown iD → 404/9016."""
+    """orcid-facts/member-api.md#writes: unknown iD → 404/9016."""
     other = Api(api.web, api.token, orcid="0000-0001-5109-3700")
     assert other.get("works", status=404).json["error-code"] == 9016
 
 
 def test_biography_reads_and_absent_biography_is_404_9041(api, emulator):
-    """§4.2: no biography → 404/9041; a public one is returned."""
+    """orcid-facts/errors.md#status-and-error-codes: no biography → 404/9041; a public one is
+    returned."""
     assert api.get("biography", status=404).json["error-code"] == 9041
     with emulator.state.lock:
         emulator.state.records[ORCID].biography = "Potato researcher."
@@ -208,7 +223,8 @@ def test_biography_reads_and_absent_biography_is_404_9041(api, emulator):
 
 
 def test_summary_counts_validated_items_and_lists_affiliations(api):
-    """§3.2: ``/summary`` (member API only): client-asserted items count as validated."""
+    """orcid-facts/member-api.md#endpoints: ``/summary`` (member API only): client-asserted items
+    count as validated."""
     api.create("work", work())
     api.create("employment", affiliation())
     api.create("service", affiliation())
@@ -220,21 +236,22 @@ def test_summary_counts_validated_items_and_lists_affiliations(api):
 
 
 def test_summary_is_not_on_the_public_api(web, api):
-    """§3.2: the record summary is member-only."""
+    """orcid-facts/member-api.md#endpoints: the record summary is member-only."""
     assert Api(web, None, prefix="/pub").get("summary", status=404).json["error-code"] == 9001
 
 
 @pytest.mark.parametrize("state,status,code", [("locked", 409, 9018),
                                                ("deactivated", 409, 9044)])
 def test_locked_and_deactivated_records_answer_409(api, emulator, state, status, code):
-    """§3.4: record states are checked on every call."""
+    """orcid-facts/member-api.md#writes: record states are checked on every call."""
     with emulator.state.lock:
         setattr(emulator.state.records[ORCID], state, True)
     assert api.get("works", status=status).json["error-code"] == code
 
 
 def test_deprecated_record_answers_301_to_the_primary_record(api, emulator):
-    """§3.4: deprecated → 301/9007 with the primary record's URL in Location."""
+    """orcid-facts/member-api.md#writes: deprecated → 301/9007 with the primary record's URL in
+    Location."""
     with emulator.state.lock:
         emulator.state.records[ORCID].deprecated_to = "0000-0001-5109-3700"
     answer = api.get("works", status=301)
@@ -243,7 +260,8 @@ def test_deprecated_record_answers_301_to_the_primary_record(api, emulator):
 
 
 def test_user_added_items_have_the_record_as_source_and_count_as_self_asserted(api, emulator):
-    """§5.4: items the researcher added show ``source-orcid``; the summary counts them."""
+    """orcid-facts/bodies.md#the-works-summary: items the researcher added show ``source-orcid``;
+    the summary counts them."""
     with emulator.state.lock:
         record = emulator.state.records[ORCID]
         item = record.add_item_as_user("works", work(doi="10.1/user"),
@@ -258,7 +276,8 @@ def test_user_added_items_have_the_record_as_source_and_count_as_self_asserted(a
 
 
 def test_api_helpers_reach_the_member_api_with_a_real_token(api):
-    """§3.2: a token from the code exchange reads the record it was issued for."""
+    """orcid-facts/member-api.md#endpoints: a token from the code exchange reads the record it was
+    issued for."""
     body = api.get("record").json
     assert body["orcid-identifier"]["path"] == ORCID
     assert body["path"] == f"/{ORCID}"

@@ -60,7 +60,7 @@ def test_clients_register_with_generated_credentials(emu):
 
 
 def test_users_get_valid_orcid_ids(emu):
-    """``POST users`` → 201 ``{"orcid"}``; iDs pass the MOD 11-2 check (api-facts §9)."""
+    """``POST users`` → 201 ``{"orcid"}``; iDs pass the MOD 11-2 check (orcid-facts/orcid-id.md)."""
     answer = emu.web.post_json("/_emulator/users", {
         "given_names": "Grace", "family_names": "Hopper", "email": "grace@example.org",
         "password": "cobol-1959"}, status=201)

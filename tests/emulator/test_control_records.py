@@ -58,7 +58,7 @@ def test_users_take_the_optional_record_fields(emu):
 
 
 def test_unverified_emails_never_show_in_the_api(emu):
-    """§3.3: ``GET /email`` lists verified addresses only."""
+    """orcid-facts/member-api.md#reads: ``GET /email`` lists verified addresses only."""
     orcid = _user(emu, email_verified=False, email_visibility="public",
                   emails=[{"email": "seen@example.org", "visibility": "public"}])
     token = emu.token(scope="/read-limited", orcid=orcid)
@@ -72,7 +72,8 @@ def test_unverified_emails_never_show_in_the_api(emu):
     ({"deprecated_to": seed.DEMO_ORCID}, 301, 9007),
 ])
 def test_record_states_from_the_control_api_reach_the_api(emu, fields, status, code):
-    """§3.4: locked, deactivated and deprecated records answer ORCID's errors on every read."""
+    """orcid-facts/member-api.md#writes: locked, deactivated and deprecated records answer ORCID's
+    errors on every read."""
     orcid = _user(emu, **fields)
     answer = emu.web.get(f"/pub/v3.0/{orcid}/works", headers={"Accept": "application/json"},
                          status=status)
@@ -117,14 +118,16 @@ def test_item_added_as_the_researcher_has_the_record_as_source(emu):
     assert read.json["source"]["source-client-id"] is None
     assert read.json["title"]["title"]["value"] == "Planted"
     assert read.json["visibility"] == "public"
-    # the client is not the source: it may not change the researcher's item (§3.4, 9010)
+    # the client is not the source: it may not change the researcher's item
+    # (orcid-facts/member-api.md#writes, 9010)
     emu.web.put_json(f"/api/v3.0/{seed.DEMO_ORCID}/work/{put_code}",
                      {**WORK, "put-code": put_code}, headers=_auth(token), status=403)
 
 
 def test_item_added_as_a_client_belongs_to_that_client(emu):
     """With ``source_client_id`` the client is the source: it may update the item, and the
-    duplicate rule sees it (§3.4: 409/9021 on the same DOI from the same client)."""
+    duplicate rule sees it (orcid-facts/member-api.md#writes: 409/9021 on the same DOI from the same
+    client)."""
     put_code = emu.web.post_json(f"/_emulator/records/{seed.DEMO_ORCID}/items/work", {
         "item": WORK, "source_client_id": seed.DEMO_CLIENT_ID}, status=201).json["put_code"]
     record = emu.web.get(f"/_emulator/records/{seed.DEMO_ORCID}").json

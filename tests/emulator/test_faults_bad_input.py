@@ -48,7 +48,7 @@ def test_unknown_registry_page_is_an_html_404(emu):
 
 
 def test_webhook_with_a_bad_callback_is_400(emu):
-    """§7: "Webhook uri: … is syntactically incorrect"."""
+    """orcid-facts/webhooks.md: "Webhook uri: … is syntactically incorrect"."""
     headers = {"Authorization": f"Bearer {emu.client_token('/webhook')}"}
     answer = emu.web.put(f"/api/{seed.DEMO_ORCID}/webhook/not-a-url", headers=headers,
                          status=400)

@@ -1,4 +1,5 @@
-"""Per-client rate limit (api-facts §6): token bucket, 503 beyond the burst, API paths only."""
+"""Per-client rate limit (orcid-facts/rate-limits.md): token bucket, 503 beyond the burst, API paths
+only."""
 
 from __future__ import annotations
 
@@ -60,7 +61,8 @@ def _client_token(base_url: str, client_id=seed.DEMO_CLIENT_ID,
 
 
 def test_beyond_the_burst_the_api_answers_503_with_an_orcid_body(emulator_factory):
-    """§6: over the burst → 503; other clients and the token endpoint are unaffected."""
+    """orcid-facts/rate-limits.md: over the burst → 503; other clients and the token endpoint are
+    unaffected."""
     # a refill rate of one token per 1000 s makes the count exact whatever the machine speed
     emu = emulator_factory(rate_limit="0.001/3")
     headers = _client_token(emu.base_url)

@@ -1,4 +1,5 @@
-"""The three-legged OAuth flow through real HTTP (api-facts §1.2, §2.1, §2.2, §8)."""
+"""The three-legged OAuth flow through real HTTP (orcid-facts/oauth.md#authorize,
+orcid-facts/oauth.md#token, orcid-facts/oauth.md#codes, orcid-facts/sign-out-and-sandbox.md)."""
 
 from __future__ import annotations
 
@@ -30,7 +31,8 @@ def _authorize_url(emulator, scope="/authenticate /activities/update", **extra) 
 
 
 def test_code_flow_with_requests_oauthlib_and_browser_forms(emulator):
-    """§1.2/§2.1: sign in, authorize, 302 with code+state, exchange at the root token URI."""
+    """orcid-facts/oauth.md#authorize, orcid-facts/oauth.md#token: sign in, authorize, 302 with
+    code+state, exchange at the root token URI."""
     oauth = OAuth2Session(CLIENT, redirect_uri=REDIRECT,
                           scope=["/authenticate", "/activities/update"])
     url, state = oauth.authorization_url(emulator.base_url + "/oauth/authorize")
@@ -57,7 +59,8 @@ def test_code_flow_with_requests_oauthlib_and_browser_forms(emulator):
 
 
 def test_deny_redirects_with_access_denied_and_state(emulator):
-    """§1.2: Deny → ``error=access_denied&error_description=User denied access`` + state."""
+    """orcid-facts/oauth.md#authorize: Deny → ``error=access_denied&error_description=User denied
+    access`` + state."""
     browser = FormBrowser()
     browser.get(_authorize_url(emulator))
     browser.submit("signin-form", username=seed.DEMO_ORCID, password=seed.DEMO_PASSWORD)
@@ -78,7 +81,7 @@ def test_wrong_password_shows_the_form_again_with_a_message(emulator):
 
 
 def test_unknown_client_gets_an_error_page_not_a_redirect(emulator):
-    """§1.2: unknown client_id → error shown by ORCID, no redirect."""
+    """orcid-facts/oauth.md#authorize: unknown client_id → error shown by ORCID, no redirect."""
     page = requests.get(emulator.base_url + "/oauth/authorize", allow_redirects=False,
                         params={"client_id": "APP-UNKNOWN000000000", "response_type": "code",
                                 "scope": "/authenticate", "redirect_uri": REDIRECT},
@@ -88,7 +91,8 @@ def test_unknown_client_gets_an_error_page_not_a_redirect(emulator):
 
 
 def test_unregistered_redirect_uri_gets_an_error_page(emulator):
-    """§2.8: a client with registered URIs accepts only those (prefix match on the path)."""
+    """orcid-facts/oauth.md#redirect-uris: a client with registered URIs accepts only those (prefix
+    match on the path)."""
     emulator.control.add_client("APP-REGISTERED000001", "s3cret",
                                 redirect_uris=["https://site.example/orcid"])
     base = {"client_id": "APP-REGISTERED000001", "response_type": "code",
@@ -107,7 +111,8 @@ def test_unregistered_redirect_uri_gets_an_error_page(emulator):
 
 
 def test_member_scope_on_public_client_is_invalid_scope(emulator):
-    """§1.3/§1.2: /read-limited cannot be used with public API clients."""
+    """orcid-facts/scopes.md, orcid-facts/oauth.md#authorize: /read-limited cannot be used with
+    public API clients."""
     emulator.control.add_client("APP-PUBLICCLIENT0001", "s", member=False)
     answer = requests.get(emulator.base_url + "/oauth/authorize", allow_redirects=False,
                           timeout=10, params={"client_id": "APP-PUBLICCLIENT0001",
@@ -120,7 +125,8 @@ def test_member_scope_on_public_client_is_invalid_scope(emulator):
 
 
 def test_code_is_single_use_and_reuse_revokes_its_tokens(emulator):
-    """§2.2: a second exchange fails with invalid_grant and revokes the first token."""
+    """orcid-facts/oauth.md#codes: a second exchange fails with invalid_grant and revokes the first
+    token."""
     location = emulator.control.authorize(seed.DEMO_ORCID, CLIENT, "/read-limited", REDIRECT)
     form = {"client_id": CLIENT, "client_secret": SECRET, "grant_type": "authorization_code",
             "code": query_of(location)["code"], "redirect_uri": REDIRECT}
@@ -133,7 +139,7 @@ def test_code_is_single_use_and_reuse_revokes_its_tokens(emulator):
 
 
 def test_code_expires_after_ten_minutes(emulator):
-    """§2.2: codes must be exchanged within 10 minutes."""
+    """orcid-facts/oauth.md#codes: codes must be exchanged within 10 minutes."""
     location = emulator.control.authorize(seed.DEMO_ORCID, CLIENT, "/authenticate", REDIRECT)
     code = query_of(location)["code"]
     with emulator.state.lock:
@@ -145,7 +151,7 @@ def test_code_expires_after_ten_minutes(emulator):
 
 
 def test_redirect_uri_must_match_the_authorize_request(emulator):
-    """§2.2: ``Redirect URI mismatch.`` at the token endpoint."""
+    """orcid-facts/oauth.md#codes: ``Redirect URI mismatch.`` at the token endpoint."""
     location = emulator.control.authorize(seed.DEMO_ORCID, CLIENT, "/authenticate", REDIRECT)
     oauth = OAuth2Session(CLIENT, redirect_uri="http://127.0.0.1:9/other")
     try:
@@ -158,7 +164,8 @@ def test_redirect_uri_must_match_the_authorize_request(emulator):
 
 
 def test_token_endpoint_also_answers_on_api_and_pub_hosts(emulator):
-    """§0/§14: ORCID's own tests get tokens from ``api.`` and ``pub.`` too; calls say which."""
+    """orcid-facts/hosts.md, orcid-facts/hosts.md: ORCID's own tests get tokens from ``api.`` and
+    ``pub.`` too; calls say which."""
     for url in (emulator.api_url, emulator.pub_url):
         answer = requests.post(url + "/oauth/token", timeout=10, data={
             "client_id": CLIENT, "client_secret": SECRET, "grant_type": "client_credentials",

@@ -1,5 +1,5 @@
 """The registry's pages: pre-fill, registration, forced sign-in, consent skip, sign-out
-(api-facts §1.2, §8)."""
+(orcid-facts/oauth.md#authorize, orcid-facts/sign-out-and-sandbox.md)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ def _signed_in(emulator, **extra) -> FormBrowser:
 
 
 def test_sign_in_form_is_prefilled_from_email(emulator):
-    """§1.2: ``email`` pre-fills the sign-in field when it matches a record."""
+    """orcid-facts/oauth.md#authorize: ``email`` pre-fills the sign-in field when it matches a
+    record."""
     browser = FormBrowser()
     browser.get(_url(emulator, email=seed.DEMO_EMAIL))
     assert browser.doc().get_element_by_id("username-input").value == seed.DEMO_EMAIL
@@ -39,7 +40,8 @@ def test_sign_in_form_is_prefilled_from_email(emulator):
 
 
 def test_unknown_email_shows_prefilled_registration_that_creates_a_record(emulator):
-    """§1.2: email/names pre-fill registration; submitting it creates a record and continues."""
+    """orcid-facts/oauth.md#authorize: email/names pre-fill registration; submitting it creates a
+    record and continues."""
     browser = FormBrowser()
     browser.get(_url(emulator, email="new.person@example.org", given_names="Ada",
                      family_names="Lovelace"))
@@ -56,7 +58,8 @@ def test_unknown_email_shows_prefilled_registration_that_creates_a_record(emulat
 
 
 def test_show_login_false_selects_registration_and_validates(emulator):
-    """§1.2: ``show_login=false`` shows the registration form; bad input is explained."""
+    """orcid-facts/oauth.md#authorize: ``show_login=false`` shows the registration form; bad input
+    is explained."""
     browser = FormBrowser()
     browser.get(_url(emulator, show_login="false"))
     assert browser.has("register-form")
@@ -66,7 +69,8 @@ def test_show_login_false_selects_registration_and_validates(emulator):
 
 
 def test_consent_is_skipped_when_a_live_token_covers_the_scopes(emulator):
-    """§1.2: authorization is skipped when the user already granted these scopes."""
+    """orcid-facts/oauth.md#authorize: authorization is skipped when the user already granted these
+    scopes."""
     browser = _signed_in(emulator, scope="/read-limited /activities/update")
     first = browser.submit("consent-form", "authorize-button")
     exchange = requests.post(emulator.base_url + "/oauth/token", timeout=10, data={
@@ -81,7 +85,8 @@ def test_consent_is_skipped_when_a_live_token_covers_the_scopes(emulator):
 
 
 def test_prompt_login_and_max_age_force_a_fresh_sign_in(emulator):
-    """§1.2/§8: ``prompt=login`` and an exceeded ``max_age`` show the sign-in form again."""
+    """orcid-facts/oauth.md#authorize, orcid-facts/sign-out-and-sandbox.md: ``prompt=login`` and an
+    exceeded ``max_age`` show the sign-in form again."""
     browser = _signed_in(emulator)
     assert browser.has("authorize-button")
     browser.get(_url(emulator))
@@ -97,7 +102,8 @@ def test_prompt_login_and_max_age_force_a_fresh_sign_in(emulator):
 
 
 def test_user_status_log_user_out_ends_the_session(emulator):
-    """§8: ``userStatus.json?logUserOut=true`` answers ``{"loggedIn": false}`` and signs out."""
+    """orcid-facts/sign-out-and-sandbox.md: ``userStatus.json?logUserOut=true`` answers
+    ``{"loggedIn": false}`` and signs out."""
     browser = _signed_in(emulator)
     status = browser.session.get(emulator.base_url + "/userStatus.json", timeout=10).json()
     out = browser.session.get(emulator.base_url + "/userStatus.json?logUserOut=true",
@@ -108,7 +114,8 @@ def test_user_status_log_user_out_ends_the_session(emulator):
 
 
 def test_user_status_jsonp_and_bad_callback(emulator):
-    """§8: ORCID is called with JSONP from the browser; the callback name is checked."""
+    """orcid-facts/sign-out-and-sandbox.md: ORCID is called with JSONP from the browser; the
+    callback name is checked."""
     browser = FormBrowser()
     ok = browser.session.get(emulator.base_url + "/userStatus.json",
                              params={"logUserOut": "true", "callback": "cb_1"}, timeout=10)
@@ -120,7 +127,7 @@ def test_user_status_jsonp_and_bad_callback(emulator):
 
 
 def test_signout_page_ends_the_session(emulator):
-    """§8: ``/signout`` signs the browser out."""
+    """orcid-facts/sign-out-and-sandbox.md: ``/signout`` signs the browser out."""
     browser = _signed_in(emulator)
     page = browser.get(emulator.base_url + "/signout")
     assert page.status_code == 200 and "signed out" in page.text
@@ -139,7 +146,8 @@ def test_form_post_without_the_session_csrf_token_is_refused(emulator):
 
 
 def test_prompt_none_without_a_session_returns_login_required(emulator):
-    """§1.2: ``prompt=none`` with nobody signed in → ``error=login_required``."""
+    """orcid-facts/oauth.md#authorize: ``prompt=none`` with nobody signed in →
+    ``error=login_required``."""
     answer = FormBrowser().get(_url(emulator, prompt="none"))
     assert answer.status_code == 302
     assert query_of(answer.headers["Location"])["error"] == "login_required"
@@ -147,7 +155,7 @@ def test_prompt_none_without_a_session_returns_login_required(emulator):
 
 @pytest.mark.parametrize("lang", ["es", "zh_CN"])
 def test_lang_sets_the_page_language(emulator, lang):
-    """§1.2: ``lang`` is accepted and marks the page language."""
+    """orcid-facts/oauth.md#authorize: ``lang`` is accepted and marks the page language."""
     page = FormBrowser().get(_url(emulator, lang=lang))
     assert f'<html lang="{lang}">' in page.text
 

@@ -1,4 +1,5 @@
-"""Token endpoint grants, errors, revocation and OpenID Connect (api-facts §2, §12)."""
+"""Token endpoint grants, errors, revocation and OpenID Connect (orcid-facts/oauth.md,
+orcid-facts/openid-connect.md)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,8 @@ def _user_token(emulator, scope="/read-limited /activities/update", nonce=None) 
 
 
 def test_token_response_field_for_field(emulator):
-    """§2.1: the fields, lower-case bearer, UUID tokens, 20-year expiry, no-store headers."""
+    """orcid-facts/oauth.md#token: the fields, lower-case bearer, UUID tokens, 20-year expiry,
+    no-store headers."""
     location = emulator.control.authorize(seed.DEMO_ORCID, CLIENT, "/read-limited", REDIRECT)
     answer = _post(emulator, "/oauth/token", client_id=CLIENT, client_secret=SECRET,
                    grant_type="authorization_code", code=query_of(location)["code"],
@@ -59,14 +61,15 @@ def test_token_response_field_for_field(emulator):
      "invalid_scope"),
 ])
 def test_token_errors_are_oauth_json(emulator, form, status, error):
-    """§2.2: invalid_client 401, unsupported_grant_type / invalid_grant / invalid_scope 400."""
+    """orcid-facts/oauth.md#codes: invalid_client 401, unsupported_grant_type / invalid_grant /
+    invalid_scope 400."""
     answer = _post(emulator, "/oauth/token", client_id=CLIENT, **form)
     assert answer.status_code == status
     assert answer.json()["error"] == error and answer.json()["error_description"]
 
 
 def test_token_endpoint_refuses_get_and_json_bodies(emulator):
-    """§2.2 (3P-OBS): only a form POST is a token request."""
+    """orcid-facts/oauth.md#codes (3P-OBS): only a form POST is a token request."""
     get = requests.get(emulator.base_url + "/oauth/token", timeout=10)
     as_json = requests.post(emulator.base_url + "/oauth/token", json={"grant_type": "x"},
                             timeout=10)
@@ -83,7 +86,8 @@ def test_client_secret_basic_is_accepted(emulator):
 
 
 def test_client_credentials_drops_three_legged_scopes(emulator):
-    """§1.3: on client_credentials ORCID silently drops non client-credential scopes."""
+    """orcid-facts/scopes.md: on client_credentials ORCID silently drops non client-credential
+    scopes."""
     answer = _post(emulator, "/oauth/token", client_id=CLIENT, client_secret=SECRET,
                    grant_type="client_credentials", scope="/read-public /activities/update")
     body = answer.json()
@@ -91,7 +95,7 @@ def test_client_credentials_drops_three_legged_scopes(emulator):
 
 
 def test_webhook_scope_needs_a_premium_client(emulator):
-    """§7: a non-premium client gets "Invalid scope: /webhook"."""
+    """orcid-facts/webhooks.md: a non-premium client gets "Invalid scope: /webhook"."""
     emulator.control.add_client("APP-BASICMEMBER00001", "s", member=True, premium=False)
     answer = _post(emulator, "/oauth/token", client_id="APP-BASICMEMBER00001", client_secret="s",
                    grant_type="client_credentials", scope="/webhook")
@@ -101,7 +105,8 @@ def test_webhook_scope_needs_a_premium_client(emulator):
 
 
 def test_refresh_narrower_scope_keeps_old_token_when_revoke_old_false(emulator):
-    """§2.3: subset scope, ``revoke_old=false`` keeps the parent, ``expires_in`` honoured."""
+    """orcid-facts/oauth.md#refresh: subset scope, ``revoke_old=false`` keeps the parent,
+    ``expires_in`` honoured."""
     parent = _user_token(emulator)
     answer = _post(emulator, "/oauth/token", client_id=CLIENT, client_secret=SECRET,
                    grant_type="refresh_token", refresh_token=parent["refresh_token"],
@@ -114,7 +119,7 @@ def test_refresh_narrower_scope_keeps_old_token_when_revoke_old_false(emulator):
 
 
 def test_refresh_revokes_the_old_token_by_default(emulator):
-    """§2.3: ``revoke_old`` defaults to true in ORCID's server code."""
+    """orcid-facts/oauth.md#refresh: ``revoke_old`` defaults to true in ORCID's server code."""
     parent = _user_token(emulator)
     _post(emulator, "/oauth/token", client_id=CLIENT, client_secret=SECRET,
           grant_type="refresh_token", refresh_token=parent["refresh_token"])
@@ -126,7 +131,8 @@ def test_refresh_revokes_the_old_token_by_default(emulator):
 
 
 def test_refresh_cannot_widen_scope_or_cross_clients(emulator):
-    """§2.3: scope must be within the parent's; the token must belong to the caller."""
+    """orcid-facts/oauth.md#refresh: scope must be within the parent's; the token must belong to the
+    caller."""
     parent = _user_token(emulator, scope="/read-limited")
     wider = _post(emulator, "/oauth/token", client_id=CLIENT, client_secret=SECRET,
                   grant_type="refresh_token", refresh_token=parent["refresh_token"],
@@ -140,7 +146,8 @@ def test_refresh_cannot_widen_scope_or_cross_clients(emulator):
 
 
 def test_revoke_kills_access_and_refresh_halves(emulator):
-    """§2.5: revoking either token ends both; unknown token → 200; missing → 400."""
+    """orcid-facts/oauth.md#revoke: revoking either token ends both; unknown token → 200; missing →
+    400."""
     token = _user_token(emulator)
     answer = _post(emulator, "/oauth/revoke", client_id=CLIENT, client_secret=SECRET,
                    token=token["refresh_token"])
@@ -156,7 +163,8 @@ def test_revoke_kills_access_and_refresh_halves(emulator):
 
 
 def test_discovery_document_points_at_the_emulator(emulator):
-    """§12: discovery fields, RS256, client_secret_post, issuer = the emulator's base URL."""
+    """orcid-facts/openid-connect.md: discovery fields, RS256, client_secret_post, issuer = the
+    emulator's base URL."""
     doc = requests.get(emulator.base_url + "/.well-known/openid-configuration", timeout=10).json()
     assert doc["issuer"] == emulator.base_url
     assert doc["token_endpoint"] == emulator.base_url + "/oauth/token"
@@ -167,7 +175,8 @@ def test_discovery_document_points_at_the_emulator(emulator):
 
 
 def test_id_token_verifies_against_jwks_with_orcid_claims(emulator):
-    """§12: RS256 with a kid; iss, sub, aud, nonce, at_hash, amr for members."""
+    """orcid-facts/openid-connect.md: RS256 with a kid; iss, sub, aud, nonce, at_hash, amr for
+    members."""
     token = _user_token(emulator, scope="openid", nonce="n-42")
     header = jwt.get_unverified_header(token["id_token"])
     jwks = jwt.PyJWKClient(emulator.base_url + "/oauth/jwks")
@@ -184,7 +193,8 @@ def test_id_token_verifies_against_jwks_with_orcid_claims(emulator):
 
 
 def test_userinfo_needs_an_openid_token(emulator):
-    """§12: userinfo with an openid token; a token without openid/authenticate is denied."""
+    """orcid-facts/openid-connect.md: userinfo with an openid token; a token without
+    openid/authenticate is denied."""
     openid = _user_token(emulator, scope="openid")
     limited = _user_token(emulator, scope="/read-limited")
     ok = requests.get(emulator.base_url + "/oauth/userinfo", timeout=10,

@@ -1,4 +1,5 @@
-"""Webhooks (api-facts §7): registration, permissions, delivery with retry and backoff."""
+"""Webhooks (orcid-facts/webhooks.md): registration, permissions, delivery with retry and
+backoff."""
 
 from __future__ import annotations
 
@@ -62,7 +63,8 @@ def _write_work(emu) -> None:
 
 
 def test_register_201_again_204_delete_204_then_404(emulator, receiver):
-    """§7: PUT 201 + Location, PUT again 204, DELETE 204, DELETE unknown 404/9028."""
+    """orcid-facts/webhooks.md: PUT 201 + Location, PUT again 204, DELETE 204, DELETE unknown
+    404/9028."""
     headers = _token(emulator.base_url, "/webhook")
     url = _hook_url(emulator, receiver.url + f"/hook/{ORCID}")
     first = requests.put(url, headers=headers, timeout=5)
@@ -75,7 +77,8 @@ def test_register_201_again_204_delete_204_then_404(emulator, receiver):
 
 
 def test_registering_needs_the_webhook_scope(emulator, receiver):
-    """§7: a /read-public token gets 403/9038; no valid token gets 401 invalid_token."""
+    """orcid-facts/webhooks.md: a /read-public token gets 403/9038; no valid token gets 401
+    invalid_token."""
     url = _hook_url(emulator, receiver.url + "/h")
     wrong = requests.put(url, headers=_token(emulator.base_url, "/read-public"), timeout=5)
     anonymous = requests.put(url, headers={"Authorization": "Bearer nope"}, timeout=5)
@@ -84,7 +87,7 @@ def test_registering_needs_the_webhook_scope(emulator, receiver):
 
 
 def test_only_the_registering_client_may_unregister(emulator, receiver):
-    """§7: "Only the client that register the webhook can unregister it"."""
+    """orcid-facts/webhooks.md: "Only the client that register the webhook can unregister it"."""
     emulator.control.add_client("APP-OTHERPREMIUM0001", "s", premium=True)
     url = _hook_url(emulator, receiver.url + "/h")
     requests.put(url, headers=_token(emulator.base_url, "/webhook"), timeout=5)
@@ -100,7 +103,8 @@ def test_unknown_record_is_404(emulator, receiver):
 
 
 def test_a_record_change_posts_an_empty_body_to_the_callback(emulator, receiver):
-    """§7: after a write ORCID POSTs an empty body to each registered callback."""
+    """orcid-facts/webhooks.md: after a write ORCID POSTs an empty body to each registered
+    callback."""
     requests.put(_hook_url(emulator, receiver.url + f"/hook/{ORCID}"), timeout=5,
                  headers=_token(emulator.base_url, "/webhook"))
     _write_work(emulator)
@@ -120,7 +124,7 @@ def test_user_deleting_an_item_also_notifies(emulator, receiver):
 
 
 def test_failed_deliveries_are_retried_with_doubling_delay(emulator_factory):
-    """§7: non-2xx → retried "doubling the time between each attempt"."""
+    """orcid-facts/webhooks.md: non-2xx → retried "doubling the time between each attempt"."""
     receiver = Receiver(statuses=[500, 503])
     try:
         emu = emulator_factory(webhook_base_delay=0.05)

@@ -1,4 +1,5 @@
-"""Every XML body the emulator emits validates against ORCID's v3.0 XSDs (api-facts §3.5, §13).
+"""Every XML body the emulator emits validates against ORCID's v3.0 XSDs
+(orcid-facts/member-api.md#validation, orcid-facts/orcid-model.md).
 
 The record is filled through the API with ORCID's own JSON write samples (every section), then
 every read view, every item, every summary, bulk answers and error bodies are fetched as XML.

@@ -1,5 +1,5 @@
 """ORCID's own write samples (orcid-model ``record_3.0/samples/write_samples``) are accepted
-by the emulator, in XML and JSON (api-facts §13).
+by the emulator, in XML and JSON (orcid-facts/orcid-model.md).
 
 Notes on the samples:
 

@@ -83,7 +83,8 @@ def test_state_of_another_user_is_refused(testapp, demo_app, login, emulator):
 
 def test_replayed_code_is_refused(testapp, demo_app, login, emulator):
     """A code works once: replayed (here by another account, with its own valid state) ORCID
-    refuses it (and revokes what it issued from it, api-facts §2.2); the page says so."""
+    refuses it (and revokes what it issued from it, orcid-facts/oauth.md#codes); the page says
+    so."""
     login("alice")
     _, redirect = _start(testapp, emulator)
     testapp.get(local_path(redirect))

@@ -146,7 +146,7 @@ def test_interstitial_signs_out_without_javascript_too(make_testapp, emulator, f
     """BP-2 without JavaScript, with or without openid: the <noscript> part holds an image
     whose source is ORCID's sign-out request (a browser with scripting off loads it with the
     page, before Continue can be pressed). prompt=login goes with openid only: ORCID honours
-    it only there (api-facts §1.2)."""
+    it only there (orcid-facts/oauth.md#authorize)."""
     app = make_testapp(**{"orcid.features": features})
     login_as(app, "alice")
     page = app.get("/orcid/connect")

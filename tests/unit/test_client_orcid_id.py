@@ -1,4 +1,4 @@
-"""ORCID iD format and the ISO 7064 MOD 11-2 check character (api-facts §9)."""
+"""ORCID iD format and the ISO 7064 MOD 11-2 check character (orcid-facts/orcid-id.md)."""
 
 import pytest
 from hypothesis import given, settings

@@ -6,7 +6,7 @@ import pytest
 
 from orcid_pyramid.client import OrcidMalformedResponse, TokenResponse, expand_scopes, split_scope
 
-ORCID_EXAMPLE = {  # api-facts §2.1
+ORCID_EXAMPLE = {  # orcid-facts/oauth.md#token
     "access_token": "89f0181c-168b-4d7d-831c-1fdda2d7bbbb",
     "token_type": "bearer",
     "refresh_token": "69e883f6-d84e-4ae6-87f5-ef0044e3e9a7",

@@ -1,6 +1,6 @@
 """The emulator's duplicate index (``Record.find_duplicate``) answers exactly as the scan of
 every item it replaced (``duplicates.find_duplicate`` over the client's own items), whatever
-items were added, edited (new external ids) or deleted before (api-facts §3.4)."""
+items were added, edited (new external ids) or deleted before (orcid-facts/member-api.md#writes)."""
 
 from __future__ import annotations
 

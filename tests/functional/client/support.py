@@ -21,7 +21,7 @@ MEMBER_SCOPES = "/read-limited /activities/update /person/update"
 
 
 def make_work(doi: str = "10.1087/20120404", title: str = "Work Title") -> dict:
-    """A minimal valid v3.0 work (api-facts §5.1)."""
+    """A minimal valid v3.0 work (orcid-facts/bodies.md#works)."""
     return {
         "title": {"title": {"value": title}},
         "type": "journal-article",
@@ -35,7 +35,8 @@ def make_work(doi: str = "10.1087/20120404", title: str = "Work Title") -> dict:
 
 
 def make_employment(role: str = "Professor") -> dict:
-    """A minimal employment with a disambiguated organisation (api-facts §5.2)."""
+    """A minimal employment with a disambiguated organisation
+    (orcid-facts/bodies.md#affiliations)."""
     return {
         "role-title": role,
         "start-date": {"year": {"value": "2021"}, "month": {"value": "01"}},
