@@ -10,6 +10,9 @@ import importlib
 
 import click
 
+#: the extra each command of the other parts needs (a bare install has the add-on's only)
+EXTRAS = {"emulator": "emulator", "report": "compliance"}
+
 # command name -> "module:attribute"
 COMMANDS = {
     "emulator": "orcid_pyramid.cli.emulator:emulator",
@@ -33,6 +36,19 @@ class LazyGroup(click.Group):
             return None
         module_name, attr = target.split(":")
         return getattr(importlib.import_module(module_name), attr)
+
+    def invoke(self, ctx: click.Context):
+        """Run the subcommand; a library its extra brings that is missing is named, with the
+        install command, instead of a traceback."""
+        try:
+            return super().invoke(ctx)
+        except ModuleNotFoundError as exc:
+            extra = EXTRAS.get(ctx.invoked_subcommand or "")
+            if extra is None or (exc.name or "").startswith("orcid_pyramid"):
+                raise
+            raise click.ClickException(
+                f"orcid-pyramid {ctx.invoked_subcommand} needs {exc.name}, which the "
+                f"[{extra}] extra installs: pip install 'orcid-pyramid[{extra}]'") from None
 
 
 @click.group(cls=LazyGroup)

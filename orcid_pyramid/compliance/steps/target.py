@@ -157,16 +157,18 @@ def _app_site(request, orcid_target: Target) -> Site:
     sign_in, researchers, why = _app_sign_in(registry)
     if orcid_target.live:
         built = _live_app_site(request, orcid_target, app, registry, sign_in, researchers, why)
-        state = None
+        started = None
     else:
-        sandbox, state, url = _app_sandbox(settings)
+        sandbox, started, url = _app_sandbox(settings)
+        # the emulator's own state when this run serves it (tokens it issued are read there)
+        state = started.app.state if started is not None else None
         built = Site(kind="app", description=orcid_target.description, app=app,
                      registry=registry, sandbox=sandbox, sandbox_state=state, sandbox_url=url,
                      sign_in=sign_in, researchers=researchers, why_no_sign_in=why)
     yield built
     built.close()
-    if state is not None:
-        state.stop()
+    if started is not None:
+        started.stop()
 
 
 def _live_app_site(request, target: Target, app, registry, sign_in, researchers, why) -> Site:
