@@ -13,11 +13,14 @@ from __future__ import annotations
 import base64
 import hashlib
 import logging
-from collections.abc import Iterable, Mapping, MutableMapping
+from collections.abc import Mapping, MutableMapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from pyramid.exceptions import ConfigurationError
+from pyramid.settings import asbool, falsey, truthy
 
+from orcid_pyramid.client.tokens import expand_scopes
 from orcid_pyramid.lint import (
     LintProblem,
     check_or_raise,
@@ -62,21 +65,22 @@ FEATURE_SCOPES: dict[str, str | None] = {
 }
 FEATURES = frozenset(FEATURE_SCOPES)
 
-# ORCID's scope hierarchy (ScopePathType): a granted scope also grants these.
-IMPLIED_SCOPES: dict[str, frozenset[str]] = {
-    "openid": frozenset({"/authenticate", "/read-public"}),
-    "/authenticate": frozenset({"/read-public"}),
-    "/read-limited": frozenset({"/activities/read-limited", "/person/read-limited"}),
-    "/premium-notification": frozenset({"/basic-notification"}),
-}
-
 PREFIX = "orcid."
-TRUE = {"true", "yes", "on", "1", "t", "y"}
-FALSE = {"false", "no", "off", "0", "f", "n", ""}
 
-# (key, default as written in an ini file, meaning). The README's settings table is generated
-# from this; "(derived)" defaults are computed in load_settings.
-SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
+
+class Setting(NamedTuple):
+    """One row of the settings table: the ini key, its default as written in an ini file
+    (``(derived)``, ``(required)``... in parentheses when there is no plain value) and what it
+    means."""
+
+    key: str
+    default: str
+    meaning: str
+
+
+# The one table of the add-on's settings: load_settings's defaults, the lint's required keys,
+# ``orcid-pyramid check --help`` and the README's table (a test compares) all come from it.
+SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.environment", "sandbox", "`sandbox`, `production` or `emulator` (the local sandbox)"),
     ("orcid.base_url", "(derived)", "ORCID registry root: authorize, token, revoke, OpenID"),
     ("orcid.api_url", "(derived)", "Member API root, without the `/v3.0` version"),
@@ -93,7 +97,8 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("orcid.token_key", "(required)",
      "Fernet key(s) encrypting stored tokens, comma separated, newest first; "
      "optional in the emulator environment"),
-    ("orcid.sqlalchemy.url", "(the host's sqlalchemy.url)", "database of the add-on's tables"),
+    ("orcid.sqlalchemy.url", "(required)",
+     "database of the add-on's tables; the host's `sqlalchemy.url` when unset"),
     ("orcid.create_tables", "false", "create missing tables at startup (demo/emulator only)"),
     ("orcid.user_info", "", "dotted name of `callable(request) -> dict` used to pre-fill ORCID"),
     ("orcid.route_prefix", "/orcid", "path prefix of the add-on's routes"),
@@ -114,25 +119,22 @@ SETTINGS_DOC: tuple[tuple[str, str, str], ...] = (
     ("orcid.layout", "(the add-on's own page)",
      "asset spec of the host's base Jinja2 template the add-on's pages extend; it must define "
      "the blocks `title`, `head` (inside `<head>`) and `content`"),
-)
+))
 
-_PLAIN_DEFAULTS = {
-    "orcid.environment": "sandbox",
-    "orcid.api_version": "3.0",
-    "orcid.features": "openid collect connect-activities",
-    "orcid.create_tables": "false",
-    "orcid.route_prefix": "/orcid",
-    "orcid.deleted_item_policy": "respect",
-    "orcid.rate_limit": "24/40",
-    "orcid.timeout": "10",
-    "orcid.state_ttl": "600",
-    "orcid.call_log_retention_days": "90",
-    "orcid.call_log_body_limit": "16384",
-    "orcid.disconnect_delete_items": "true",
-    "orcid.disconnect_delete_calls": "true",
-    "orcid.admin_permission": "orcid.admin",
-    "orcid.site_name": "this site",
-}
+#: the plain defaults, written back into the host's settings when a key is missing
+_PLAIN_DEFAULTS = {row.key: row.default for row in SETTINGS_DOC
+                   if row.default and not row.default.startswith("(")}
+#: keys without which the add-on cannot work (the lint names each missing one)
+REQUIRED = frozenset(row.key for row in SETTINGS_DOC if row.default == "(required)")
+
+
+def settings_table() -> str:
+    """The settings table in Markdown, as the README shows it."""
+    lines = ["| key | default | meaning |", "|---|---|---|"]
+    for key, default, meaning in SETTINGS_DOC:
+        shown = default if default.startswith("(") or not default else f"`{default}`"
+        lines.append(f"| `{key}` | {shown} | {meaning} |")
+    return "\n".join(lines)
 
 
 class SettingsError(ConfigurationError):
@@ -215,14 +217,6 @@ def parse_rate_limit(value: str) -> tuple[float, int]:
     return per_second, size
 
 
-def expand_scopes(scopes: Iterable[str]) -> frozenset[str]:
-    """The scopes plus every scope ORCID's hierarchy implies for them."""
-    result = set(scopes)
-    for scope in list(result):
-        result |= IMPLIED_SCOPES.get(scope, frozenset())
-    return frozenset(result)
-
-
 def split_words(value: str | None) -> tuple[str, ...]:
     """Split a list setting written with spaces, commas or new lines."""
     return tuple((value or "").replace(",", " ").split())
@@ -291,10 +285,10 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         route_prefix=reader.text("orcid.route_prefix"),
         deleted_item_policy=reader.text("orcid.deleted_item_policy").lower(),
         rate_limit=reader.text("orcid.rate_limit").replace(" ", ""),
-        timeout=reader.number("orcid.timeout", float, 10.0),
-        state_ttl=reader.number("orcid.state_ttl", int, 600),
-        call_log_retention_days=reader.number("orcid.call_log_retention_days", int, 90),
-        call_log_body_limit=reader.number("orcid.call_log_body_limit", int, 16384),
+        timeout=reader.number("orcid.timeout", float),
+        state_ttl=reader.number("orcid.state_ttl", int),
+        call_log_retention_days=reader.number("orcid.call_log_retention_days", int),
+        call_log_body_limit=reader.number("orcid.call_log_body_limit", int),
         disconnect_delete_items=reader.boolean("orcid.disconnect_delete_items"),
         disconnect_delete_calls=reader.boolean("orcid.disconnect_delete_calls"),
         admin_permission=reader.text("orcid.admin_permission"),
@@ -342,7 +336,8 @@ class _Reader:
     def text(self, key: str) -> str:
         return self.optional(key) or _PLAIN_DEFAULTS.get(key, "")
 
-    def number(self, key: str, kind: type, fallback: float | int):
+    def number(self, key: str, kind: type):
+        fallback = kind(_PLAIN_DEFAULTS[key])
         raw = self.settings.get(key)
         if isinstance(raw, int | float) and not isinstance(raw, bool):
             return kind(raw)
@@ -359,8 +354,8 @@ class _Reader:
         if isinstance(raw, bool):
             return raw
         word = str(raw).strip().lower()
-        if word in TRUE or word in FALSE:
-            return word in TRUE
+        if word in truthy or word in falsey or not word:
+            return asbool(word)
         self.problems.append(LintProblem(key, f"{raw!r} is not true or false",
                                          "write true or false"))
         return False

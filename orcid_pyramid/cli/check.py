@@ -42,7 +42,17 @@ def database_problems(s) -> list:
     return []
 
 
-@click.command()
+def settings_help() -> str:
+    """The settings table as ``--help`` shows it (click keeps a ``\\b`` paragraph as is)."""
+    from orcid_pyramid.settings import SETTINGS_DOC
+
+    lines = ["\b", "Settings (orcid.* keys of CONFIG; default in parentheses when derived):"]
+    for key, default, meaning in SETTINGS_DOC:
+        lines += [f"  {key} = {default}".rstrip(), f"      {meaning.replace('`', '')}"]
+    return "\n".join(lines)
+
+
+@click.command(epilog=settings_help())
 @click.argument("config_uri", metavar="CONFIG")
 @click.option("--db", is_flag=True, help="Also check the database is reachable and migrated.")
 def check(config_uri: str, db: bool) -> None:

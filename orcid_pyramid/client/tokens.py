@@ -12,13 +12,19 @@ from .errors import OrcidMalformedResponse
 
 REDACTED = "[redacted]"
 
-#: Scopes that include others (orcid-facts/scopes.md, ScopePathType).
+#: The add-on's one table of ORCID's scope hierarchy: a granted scope also grants these
+#: (ORCID's ScopePathType, folded transitively; orcid-facts/scopes.md). ``/read-limited``
+#: covers ``/read-public`` through the per-section read-limited scopes it includes.
 IMPLIED_SCOPES: dict[str, frozenset[str]] = {
     "openid": frozenset({"/authenticate", "/read-public"}),
     "/authenticate": frozenset({"/read-public"}),
     "/read-limited": frozenset(
         {"/activities/read-limited", "/person/read-limited", "/read-public"}
     ),
+    "/activities/read-limited": frozenset({"/read-public"}),
+    "/person/read-limited": frozenset({"/read-public"}),
+    "/activities/update": frozenset({"/read-public"}),
+    "/person/update": frozenset({"/read-public"}),
     "/premium-notification": frozenset({"/basic-notification"}),
 }
 

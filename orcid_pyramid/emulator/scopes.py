@@ -26,6 +26,8 @@ _IMPLIES = {
     "openid": {"/authenticate", "/read-public"},
     "/authenticate": {"/read-public"},
     "/read-limited": {"/activities/read-limited", "/person/read-limited", "/read-public"},
+    "/activities/read-limited": {"/read-public"},
+    "/person/read-limited": {"/read-public"},
     "/activities/update": {"/read-public"},
     "/person/update": {"/read-public"},
     "/premium-notification": {"/basic-notification"},

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import JSON, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from orcid_pyramid.settings import expand_scopes
+from orcid_pyramid.client.tokens import expand_scopes
 
 from .meta import Base, UTCDateTime, utcnow
 

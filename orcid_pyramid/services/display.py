@@ -27,18 +27,6 @@ class Shown:
     icon_src: str = ""
 
 
-def checksum_ok(orcid: str) -> bool:
-    """ISO 7064 MOD 11-2 check character of a 16-character iD (orcid-facts/orcid-id.md)."""
-    digits = orcid.replace("-", "")
-    if len(digits) != 16 or not digits[:15].isdigit():
-        return False
-    total = 0
-    for char in digits[:15]:
-        total = (total + int(char)) * 2
-    result = (12 - total % 11) % 11
-    return digits[15] == ("X" if result == 10 else str(result))
-
-
 def is_authenticated_link(value) -> bool:
     """True for a stored link row: the only kind of iD that was collected through OAuth."""
     from ..models import OrcidLink

@@ -180,3 +180,18 @@ def test_the_background_worker_sends_what_is_queued_until_stopped(world, emulato
         stop.set()
         thread.join(10)
     assert not thread.is_alive()
+
+
+def test_the_worker_caps_logged_bodies_at_the_sites_body_limit(emulator, fresh_db_url):
+    """The worker's client comes from the one client factory, so ``orcid.call_log_body_limit``
+    reaches its call log too (it used to build its own client without it)."""
+    world = build_world(emulator, fresh_db_url, **{"orcid.call_log_body_limit": "200"})
+    world.connect("u1")
+    world.put_many("u1", {f"w{n}": work(n, title="A long title " * 20) for n in range(3)})
+    assert world.drain().posted == 3
+    with world.session() as db:
+        posts = db.execute(select(OrcidCall).where(OrcidCall.method == "POST",
+                                                   OrcidCall.url.like("%/works"))).scalars()
+        bodies = [call.request_body for call in posts]
+    assert bodies and all(body is not None for body in bodies)
+    assert all(body[:200] and body[200:].startswith("... [") for body in bodies), bodies

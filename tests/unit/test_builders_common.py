@@ -12,7 +12,7 @@ from orcid_pyramid.sync.builders import (
     OrcidValidationError,
     Organization,
 )
-from orcid_pyramid.sync.builders.common import check_date_range, orcid_checksum_ok
+from orcid_pyramid.sync.builders.common import check_date_range
 
 
 def test_validation_error_is_a_value_error_naming_the_field():
@@ -175,20 +175,6 @@ def test_organization_json_always_has_an_address():
             "disambiguation-source": "RINGGOLD",
         },
     }
-
-
-@pytest.mark.parametrize(
-    "orcid, ok",
-    [
-        ("0000-0002-1825-0097", True),
-        ("0000-0002-9079-593X", True),
-        ("0009-0001-5055-9262", True),
-        ("0000-0002-1825-0098", False),
-        ("0000000218250097", False),
-    ],
-)
-def test_orcid_checksum(orcid, ok):
-    assert orcid_checksum_ok(orcid) is ok
 
 
 def test_contributor_json_and_checks():

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from jinja2 import Environment, FileSystemLoader
 
 from orcid_pyramid.models import OrcidLink
-from orcid_pyramid.services.display import checksum_ok, orcid_display
+from orcid_pyramid.services.display import orcid_display
 from orcid_pyramid.services.links import safe_next
 from orcid_pyramid.settings import load_settings
 from orcid_pyramid.views.panel import permissions_in_words
@@ -61,13 +61,6 @@ def test_icon_is_the_green_id_and_available_without_a_request():
 
     svg = base64.b64decode(shown.icon_src.split(",", 1)[1]).decode()
     assert 'fill="#A6CE39"' in svg and 'fill="#FFFFFF"' in svg
-
-
-def test_checksum():
-    """ISO 7064 MOD 11-2, as ORCID computes it."""
-    assert checksum_ok("0000-0002-1825-0097")
-    assert checksum_ok("0000-0002-9079-593X")
-    assert not checksum_ok("0000-0002-1825-0098")
 
 
 def test_permissions_in_words_in_a_stable_order():

@@ -84,18 +84,6 @@ def check_language(field: str, value: Any) -> None:
         )
 
 
-def orcid_checksum_ok(orcid: str) -> bool:
-    """True when ``orcid`` has the 0000-0000-0000-000X form and a valid MOD 11-2 check."""
-    if not isinstance(orcid, str) or not vocab.ORCID_PATH.fullmatch(orcid):
-        return False
-    digits = orcid.replace("-", "")
-    total = 0
-    for ch in digits[:-1]:
-        total = (total + int(ch)) * 2
-    result = (12 - total % 11) % 11
-    return digits[-1] == ("X" if result == 10 else str(result))
-
-
 # -- JSON helpers -------------------------------------------------------------------------
 
 

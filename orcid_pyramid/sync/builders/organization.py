@@ -6,6 +6,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from ...client.orcid_id import is_valid_orcid
 from . import vocab
 from .common import (
     OrcidValidationError,
@@ -13,7 +14,6 @@ from .common import (
     check_country,
     check_text,
     compact,
-    orcid_checksum_ok,
     value_of,
     wrap,
 )
@@ -147,7 +147,7 @@ class Contributor:
         """Check the iD checksum, name length, role and (for works) sequence."""
         if self.orcid is None and self.credit_name is None:
             raise OrcidValidationError(field, "a contributor needs an ORCID iD or a credit name")
-        if self.orcid is not None and not orcid_checksum_ok(self.orcid):
+        if self.orcid is not None and not is_valid_orcid(self.orcid):
             raise OrcidValidationError(f"{field}.orcid", f"{self.orcid!r} is not a valid ORCID iD")
         if not (isinstance(self.orcid_host, str) and _ORCID_HOST.fullmatch(self.orcid_host)):
             raise OrcidValidationError(
