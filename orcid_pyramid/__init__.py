@@ -41,7 +41,6 @@ def includeme(config) -> None:
     settings = load_settings(config.get_settings())
     check_or_raise(settings)
     registry["orcid.settings"] = settings
-    registry.orcid_settings = settings  # the sync engine reads this attribute
 
     # Pyramid de-duplicates these when the host included them already.
     config.include("pyramid_jinja2")
@@ -56,8 +55,7 @@ def includeme(config) -> None:
     with config.route_prefix_context(settings.route_prefix):
         for name, (pattern, method) in ROUTES.items():
             config.add_route(name, pattern, request_method=method)
-        if _has_module("orcid_pyramid.sync"):
-            config.include(".sync")
+        config.include(".sync")
     add_views(config, settings)
     config.add_static_view("orcid-static", "orcid_pyramid:static/")
 
@@ -68,15 +66,6 @@ def includeme(config) -> None:
 
     install_jinja2_globals(config, settings)
     config.action(("orcid_pyramid", "host-check"), _check_host(config), order=10)
-
-
-def _has_module(name: str) -> bool:
-    import importlib.util
-
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ImportError:
-        return False
 
 
 def _check_host(config):

@@ -80,11 +80,6 @@ class Endpoints:
         return f"{self.base_url}/oauth/jwks"
 
     @property
-    def discovery_url(self) -> str:
-        """OpenID Connect discovery document."""
-        return f"{self.base_url}/.well-known/openid-configuration"
-
-    @property
     def logout_url(self) -> str:
         """Ends the browser's ORCID session (called from the browser before connecting)."""
         return f"{self.base_url}/userStatus.json?logUserOut=true"

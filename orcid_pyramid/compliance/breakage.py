@@ -45,7 +45,6 @@ class Breakage:
 def _swap_settings(registry, **changes) -> None:
     settings = replace(registry["orcid.settings"], **changes)
     registry["orcid.settings"] = settings
-    registry.orcid_settings = settings
 
 
 def _rebuild_client(registry, *, call_sink="keep") -> None:

@@ -70,12 +70,6 @@ class Site:
             raise LookupError(f"the site has no route {route_name!r}")
         return route.generate(kw)
 
-    def has_route(self, route_name: str) -> bool:
-        """True when the site registered ``route_name``."""
-        from pyramid.interfaces import IRoutesMapper
-
-        return self.registry.getUtility(IRoutesMapper).get_route(route_name) is not None
-
     def db(self):
         """A new session on the add-on's database (the caller closes it)."""
         from sqlalchemy.orm import Session

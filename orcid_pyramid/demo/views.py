@@ -81,27 +81,20 @@ def people(request):
 
 
 def works(request):
-    """The user's works and the demo employment and, when sync is installed, each one's state
-    on ORCID in words."""
+    """The user's works and the demo employment, and each one's state on ORCID in words."""
+    from ..sync.status import items_for_user
+
     user = current_user(request)
-    statuses = {}
-    try:
-        from ..sync.status import items_for_user
-    except ImportError:
-        items_for_user = None
-    if items_for_user is not None:
-        statuses = {item.local_key: item for item in items_for_user(request.orcid_db, user.id)}
+    statuses = {item.local_key: item for item in items_for_user(request.orcid_db, user.id)}
     return {"user": user, "works": works_for(user.id), "statuses": statuses,
             "employment": _demo_employment(), "employment_status": statuses.get(EMPLOYMENT_KEY),
             "link": request.orcid_link}
 
 
-def _demo_employment() -> dict | None:
-    """What the page shows of the employment the demo sends (None without sync)."""
-    try:
-        from .push import demo_employment
-    except ImportError:
-        return None
+def _demo_employment() -> dict:
+    """What the page shows of the employment the demo sends."""
+    from .push import demo_employment
+
     employment = demo_employment()
     organization = employment.organization
     return {"organization": organization.name, "department": employment.department_name,

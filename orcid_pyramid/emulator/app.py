@@ -184,7 +184,7 @@ class EmulatorApp:
         if host != "root" and path == "/oauth/token":
             return oauth.token_endpoint(request, self.state)
         if path.startswith("/v3.0/"):
-            from . import api  # the member API (API engineer's module)
+            from . import api  # the member API
 
             return api.handle_api(request, self.state, "pub" if host == "pub" else "api",
                                   path)

@@ -19,7 +19,6 @@ process (no socket) it raises ``EmulatedConnectionReset`` (a ``ConnectionResetEr
 
 from __future__ import annotations
 
-import json
 import random
 import socket
 import threading
@@ -157,8 +156,3 @@ def drop_connection(environ: dict) -> None:
 def malformed_body() -> bytes:
     """A body that claims to be JSON and is not."""
     return b'{"put-code": 12, "title": {"title": {"value": "cut'
-
-
-def truncated_body(payload: dict) -> bytes:
-    """A valid JSON body; the app announces more bytes than it sends."""
-    return json.dumps(payload).encode()

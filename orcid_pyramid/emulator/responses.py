@@ -69,11 +69,3 @@ def add_query(url: str, params: dict) -> str:
     extra = urlencode([(k, v) for k, v in params.items() if v is not None])
     query = f"{parts.query}&{extra}" if parts.query and extra else (parts.query or extra)
     return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
-
-
-class BadRequest(Exception):
-    """Bad input; carries the response to send."""
-
-    def __init__(self, response: Response) -> None:
-        super().__init__(response.status)
-        self.response = response

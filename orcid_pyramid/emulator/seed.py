@@ -97,7 +97,7 @@ def create_user(state: EmulatorState, given_names: str, family_names: str | None
                 email: str, password: str, orcid: str | None = None, **options):
     """Create a record (``records.new_record``, which takes the optional ``options``) and
     store it; return it."""
-    from . import records  # the API engineer's module; imported late to keep imports cheap
+    from . import records  # imported late to keep imports cheap
 
     with state.lock:
         orcid = orcid or new_orcid(state)

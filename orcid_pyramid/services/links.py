@@ -249,17 +249,12 @@ def disconnect(request, user_id: str):
 def _delete_sync_rows(db, user_id: str, orcid: str | None) -> None:
     """Forget the user's put codes and pending changes, and the sync engine's bookkeeping
     for them: the writer lease of the user and the pull cursor of the iD."""
-    try:
-        from ..models import sync as sync_models
-    except ImportError:  # the sync engine is not installed: no put codes to forget
-        return
-    for name in ("OrcidItem", "OrcidOutbox", "OrcidSyncLock"):
-        model = getattr(sync_models, name, None)
-        if model is not None and hasattr(model, "user_id"):
-            db.execute(delete(model).where(model.user_id == user_id))
-    cursor = getattr(sync_models, "OrcidPullCursor", None)
-    if orcid and cursor is not None and hasattr(cursor, "orcid"):
-        db.execute(delete(cursor).where(cursor.orcid == orcid))
+    from ..models.sync import OrcidItem, OrcidOutbox, OrcidPullCursor, OrcidSyncLock
+
+    for model in (OrcidItem, OrcidOutbox, OrcidSyncLock):
+        db.execute(delete(model).where(model.user_id == user_id))
+    if orcid:
+        db.execute(delete(OrcidPullCursor).where(OrcidPullCursor.orcid == orcid))
 
 
 def retry_pending_revocations(dbsession, client, cipher, *, now: datetime | None = None,

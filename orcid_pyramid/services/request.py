@@ -43,12 +43,9 @@ def build_app_objects(config, settings) -> None:
 def shared_rate_limiter(engine, settings):
     """The token bucket the sync worker uses too (``orcid.rate_limit``, ORCID's 24/s burst 40
     per client): calls made by the web process (callback reads, webhook reads, collect) and by
-    the workers draw from ONE budget, so together they never exceed ORCID's limit. None when
-    the sync engine is not installed."""
-    try:
-        from ..sync.ratelimit import bucket_for
-    except ImportError:
-        return None
+    the workers draw from ONE budget, so together they never exceed ORCID's limit."""
+    from ..sync.ratelimit import bucket_for
+
     return bucket_for(engine, settings.rate_per_second, settings.rate_burst)
 
 

@@ -47,7 +47,7 @@ def status_text(status: str, last_error: str | None = None) -> str:
     return text
 
 
-def _display(row) -> ItemStatus:
+def item_status(row) -> ItemStatus:
     return ItemStatus(
         section=row.section,
         local_key=row.local_key,
@@ -70,7 +70,7 @@ def items_for_user(dbsession, user_id) -> list[ItemStatus]:
         .where(OrcidItem.user_id == str(user_id))
         .order_by(OrcidItem.section, OrcidItem.title, OrcidItem.id)
     ).scalars()
-    return [_display(row) for row in rows]
+    return [item_status(row) for row in rows]
 
 
 def items_for_admin(dbsession, *, status: str | None = None, limit: int = 200, offset: int = 0
@@ -80,7 +80,7 @@ def items_for_admin(dbsession, *, status: str | None = None, limit: int = 200, o
     if status:
         query = query.where(OrcidItem.status == status)
     rows = dbsession.execute(query.limit(limit).offset(offset)).scalars()
-    return [_display(row) for row in rows]
+    return [item_status(row) for row in rows]
 
 
 def pending_count(dbsession, user_id=None) -> int:

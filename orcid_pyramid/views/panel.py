@@ -41,20 +41,13 @@ _PANEL_QUERY: dict = {}
 
 def link_and_items(request, user_id: str):
     """The user's link and the sync engine's per-item status, in ONE query (a left join);
-    ``(link or None, [])`` when sync is not installed or the user has no link."""
+    ``(None, [])`` when the user has no link."""
     from sqlalchemy import bindparam, select
 
     from ..models import OrcidLink
+    from ..models.sync import OrcidItem
+    from ..sync.status import item_status
 
-    try:
-        from ..models.sync import OrcidItem
-        from ..sync import status
-    except ImportError:
-        return request.orcid_link, []
-    # sync's row -> display object; the public per-user function costs a second query
-    to_status = getattr(status, "item_status", None) or getattr(status, "_display", None)
-    if to_status is None:
-        return request.orcid_link, status.items_for_user(request.orcid_db, user_id)
     statement = _PANEL_QUERY.get("stmt")
     if statement is None:  # built once, on first use: constructing it costs more than running it
         statement = _PANEL_QUERY["stmt"] = (
@@ -66,7 +59,7 @@ def link_and_items(request, user_id: str):
     rows = request.orcid_db.execute(statement, {"user_id": user_id}).all()
     if not rows:
         return None, []
-    return rows[0][0], [to_status(item) for _, item in rows if item is not None]
+    return rows[0][0], [item_status(item) for _, item in rows if item is not None]
 
 
 def site_name(request) -> str:

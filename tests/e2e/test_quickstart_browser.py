@@ -15,6 +15,8 @@ from contextlib import closing
 import pytest
 from playwright.sync_api import expect
 
+pytestmark = [pytest.mark.browser, pytest.mark.subprocess, pytest.mark.slow]
+
 SEED_ORCID = "0000-0002-1825-0097"
 ORCID_URI = f"https://sandbox.orcid.org/{SEED_ORCID}"
 RESEARCHER_NAME = "Josiah Carberry"

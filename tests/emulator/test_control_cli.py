@@ -15,6 +15,7 @@ from orcid_pyramid.cli.emulator import emulator
 from orcid_pyramid.emulator import paste_app_factory, seed
 
 
+@pytest.mark.subprocess
 def test_command_serves_the_emulator_and_prints_credentials():
     """A real process on a free port: prints URLs and demo credentials, answers discovery."""
     env = dict(os.environ, PYTHONUNBUFFERED="1")

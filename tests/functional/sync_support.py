@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from dataclasses import dataclass, field
 
 from orcid_pyramid.client import Endpoints, OrcidClient
@@ -123,6 +124,16 @@ class SyncWorld:
         """The items of one section of the emulator's record (control API)."""
         record = self.emulator.control.record(orcid)
         return section_items(record, section)
+
+
+def wait_until(condition, what: str, timeout: float = 15.0, interval: float = 0.02) -> None:
+    """Poll ``condition()`` until it is true; fail naming ``what`` after ``timeout`` seconds
+    (a generous bound: a slow machine only makes the wait longer, never the test wrong)."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what} after {timeout} s")
+        time.sleep(interval)
 
 
 def section_items(record: dict, section: str) -> list[dict]:

@@ -165,6 +165,7 @@ def test_rekey_refuses_a_bad_key_and_contradictory_options(migrated):
     assert both.exit_code == 2 and "not both" in both.output
 
 
+@pytest.mark.subprocess
 def test_initdb_and_check_as_real_processes(tmp_path, fresh_db_url):
     ini = write_ini(tmp_path, **{
         "orcid.sqlalchemy.url": fresh_db_url, "orcid.environment": "emulator",

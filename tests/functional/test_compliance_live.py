@@ -30,8 +30,9 @@ ROOT = Path(__file__).resolve().parents[2]
 EMAIL = "sandbox.researcher@example.org"
 PASSWORD = "a-sandbox-password-42"
 
-pytestmark = pytest.mark.skipif(chromium_path() is None, reason="needs Chromium (apt-get "
-                                "install -y chromium)")
+pytestmark = [pytest.mark.skipif(chromium_path() is None, reason="needs Chromium (apt-get "
+                                 "install -y chromium)"),
+              pytest.mark.browser, pytest.mark.subprocess, pytest.mark.slow]
 
 
 @pytest.fixture

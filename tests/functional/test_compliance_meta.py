@@ -29,6 +29,8 @@ from orcid_pyramid.compliance.evidence import read_scenarios
 from orcid_pyramid.compliance.plugin import evidence_store
 from orcid_pyramid.compliance.report import requirement_statuses
 
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+
 ROOT = Path(__file__).resolve().parents[2]
 BASELINE = "baseline"
 #: scenarios every breakage also runs: connecting, sending an item, disconnecting (the

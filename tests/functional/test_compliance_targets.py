@@ -10,6 +10,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from orcid_pyramid.cli.report import find_features, report, suite_command
@@ -58,6 +59,7 @@ orcid.compliance.users =
     return ini
 
 
+@pytest.mark.subprocess
 def test_the_suite_runs_against_an_app_ini_and_skips_demo_only_scenarios(tmp_path):
     ini = _ini(tmp_path, _free_port())
     evidence = tmp_path / "evidence"
@@ -73,6 +75,7 @@ def test_the_suite_runs_against_an_app_ini_and_skips_demo_only_scenarios(tmp_pat
     assert "demo site only" in browser["message"] or "Chromium" in browser["message"]
 
 
+@pytest.mark.subprocess
 def test_live_mode_without_credentials_skips_and_names_what_is_missing(tmp_path):
     env = {k: v for k, v in os.environ.items() if k not in LIVE_VARIABLES}
     evidence = tmp_path / "evidence"
@@ -103,6 +106,7 @@ def test_the_report_command_runs_the_suite_with_the_plugin_and_its_options(tmp_p
     assert command[command.index("--orcid-app") + 1] == str(Path("site.ini").resolve())
 
 
+@pytest.mark.subprocess
 def test_browser_scenarios_skip_with_a_reason_when_there_is_no_chromium(tmp_path):
     env = dict(os.environ, ORCID_CHROMIUM=str(tmp_path / "no-chromium-here"))
     evidence = tmp_path / "evidence"
@@ -124,6 +128,7 @@ def test_the_live_report_refuses_to_start_without_its_variables_and_names_them(t
     assert not (tmp_path / "r").exists(), "nothing is written for a run that cannot start"
 
 
+@pytest.mark.subprocess
 def test_live_runs_refuse_parallel_workers_and_say_why():
     completed = _suite("--orcid-live", "-n", "2")
     assert completed.returncode == 4

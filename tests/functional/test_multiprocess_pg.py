@@ -16,6 +16,8 @@ from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
 
 from .sync_support import build_world, work
 
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+
 USERS = 12
 WORKS = 25
 

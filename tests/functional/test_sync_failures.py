@@ -8,12 +8,13 @@ import pytest
 from sqlalchemy import select
 
 from orcid_pyramid.models import OrcidLink
-from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
+from orcid_pyramid.models.meta import utcnow
+from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox, OrcidSyncLock
 from orcid_pyramid.sync.builders import OrcidValidationError, Work
 from orcid_pyramid.sync.service import SyncService
 from orcid_pyramid.sync.webhook import release_held
 
-from .sync_support import build_world, work
+from .sync_support import build_world, wait_until, work
 
 
 @pytest.fixture
@@ -144,13 +145,21 @@ def test_a_post_whose_answer_was_lost_is_reconciled_not_duplicated(world, emulat
     worker = world.worker(timeout=0.2, backoff_base=0.05)
     worker.run_once(deadline=time.monotonic() + 0.3)
     emulator.control.set_latency(0)
-    time.sleep(0.6)  # let the emulator finish the write it was given
-    assert len(world.record_items(orcid)) == 1
+    # the emulator finishes the write it was given, whenever its delay ends
+    wait_until(lambda: len(world.record_items(orcid)) == 1, "the delayed POST to land")
     assert _item(world, "u1", "e1").post_in_flight
     counts = world.drain()
     assert counts.adopted == 1 and counts.posted == 0
     works = world.record_items(orcid)
     assert len(works) == 1 and _item(world, "u1", "e1").put_code == works[0]["put-code"]
+
+
+def _lease_lapsed(world, user_id: str) -> bool:
+    """True once the user's writer lease is past its end, as the worker's claim judges it."""
+    with world.session() as db:
+        until = db.execute(select(OrcidSyncLock.locked_until)
+                           .where(OrcidSyncLock.user_id == user_id)).scalar_one_or_none()
+    return until is None or until < utcnow()
 
 
 def test_a_worker_that_dies_holding_a_lease_loses_nothing(world, emulator):
@@ -162,6 +171,6 @@ def test_a_worker_that_dies_holding_a_lease_loses_nothing(world, emulator):
     live = world.worker()
     with world.session() as db:
         assert live.claim(db) == []  # the lease still holds
-    time.sleep(0.4)
+    wait_until(lambda: _lease_lapsed(world, "u1"), "the dead worker's lease to lapse")
     counts = live.run_once()
     assert counts.posted == 1 and len(world.record_items(orcid)) == 1

@@ -9,6 +9,8 @@ import pytest
 from orcid_pyramid.compliance.browser import NO_CHROMIUM, chromium_path, launch_chromium
 from orcid_pyramid.compliance.fixtures.app import DEMO_PASSWORD, SEED_ORCID, serve, stored_link
 
+pytestmark = pytest.mark.browser
+
 EMAIL = "josiah.carberry@example.org"
 
 
