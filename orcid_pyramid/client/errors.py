@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import re
 
-# : ORCID v3.0 error codes with a meaning callers act on
-# (orcid-facts/errors.md#status-and-error-codes).
+#: ORCID v3.0 error codes with a meaning callers act on
+#: (orcid-facts/errors.md#status-and-error-codes).
 CODE_NOT_SOURCE = 9010
 CODE_MISSING_SCOPE = 9038
 CODE_DUPLICATE = 9021

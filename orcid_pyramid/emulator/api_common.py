@@ -16,8 +16,8 @@ from .errors import ApiError
 
 MAX_BODY = 1024 * 1024
 MAX_BULK = 100
-# : what ORCID produces, with its server weights (qs): no Accept or */* gives XML
-# (orcid-facts/member-api.md#content-types)
+#: what ORCID produces, with its server weights (qs): no Accept or */* gives XML
+#: (orcid-facts/member-api.md#content-types)
 PRODUCED = (("application/vnd.orcid+xml", 5, "xml"), ("application/vnd.orcid+json", 4, "json"),
             ("application/orcid+xml", 3, "xml"), ("application/orcid+json", 2, "json"),
             ("application/xml", 1, "xml"), ("application/json", 1, "json"))

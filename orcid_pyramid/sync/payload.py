@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from ..client.api import ACTIVITY_KINDS
 
-# : singular item path -> plural section path (orcid-facts/member-api.md#endpoints); the client's
-# table
+#: singular item path -> plural section path (orcid-facts/member-api.md#endpoints); the
+#: client's table
 _PLURALS = ACTIVITY_KINDS
 _SINGULARS = {plural: singular for singular, plural in _PLURALS.items()}
 
