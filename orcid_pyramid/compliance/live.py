@@ -154,20 +154,17 @@ def _pub_url(api_url: str) -> str:
     return api_url.rsplit("/api", 1)[0] + "/pub" if api_url.endswith("/api") else ""
 
 
-#: sections of the member API, by builder kind: (read path, summary key)
-SECTIONS = {"work": ("works", "work-summary"), "employment": ("employments", "employment-summary"),
-            "funding": ("fundings", "funding-summary")}
-
-
 def record_items(site, researcher, kind: str) -> list[dict]:
     """The researcher's items of ``kind`` read through the member API with the site's stored
     token, in the emulator's control shape (``put-code``, ``source-client-id``, ``item``).
 
     The read is the suite's own: it is not written to the site's call log."""
+    from orcid_pyramid.sync.payload import section_name, summaries
+
     api = _own_api(site, researcher)
-    section, summary_key = SECTIONS[kind]
+    section = section_name(kind)
     found = []
-    for summary in _summaries(api.read(section), summary_key):
+    for summary in summaries(api.read(section), section):
         source = ((summary.get("source") or {}).get("source-client-id") or {}).get("path")
         put_code = summary.get("put-code")
         item = api.read_item(kind, put_code) if source == site.settings.client_id else summary
@@ -188,21 +185,6 @@ def _own_api(site, researcher):
     assert link is not None, "the researcher is not connected: the record cannot be read"
     token = site.registry["orcid.cipher"].decrypt(link.access_token_enc)
     return site.registry["orcid.client_factory"](None, None).member(token, link.orcid)
-
-
-def _summaries(section: Any, key: str) -> list[dict]:
-    """Every ``key`` summary in a section's groups (works and fundings: ``group``;
-    affiliations: ``affiliation-group``)."""
-    groups = (section or {}).get("group") or (section or {}).get("affiliation-group") or []
-    found = []
-    for group in groups:
-        values = group.get(key) or []
-        found.extend(v for v in ([values] if isinstance(values, dict) else values) if v)
-        for inner in group.get("summaries") or []:
-            value = inner.get(key)
-            if value:
-                found.append(value)
-    return found
 
 
 def revoke_stored_token(site, researcher) -> int:

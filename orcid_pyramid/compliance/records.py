@@ -16,7 +16,8 @@ WORK_TITLE = "A Compliance Study of Research Integrations"
 CHANGED_TITLE = "A Compliance Study of Research Integrations (revised)"
 OTHER_TITLE = "Notes Written Elsewhere"
 #: sections on the emulator's record, by builder section
-RECORD_SECTIONS = {"work": "works", "employment": "employments", "funding": "fundings"}
+RECORD_SECTIONS = {"work": "works", "employment": "employments", "funding": "fundings",
+                   "peer-review": "peer-reviews"}
 #: the browser-facing registry paths (not calls the site's server makes)
 BROWSER_PATHS = ("/oauth/authorize", "/userStatus.json", "/signout", "/signin", "/register")
 DRAIN_SECONDS = 30
@@ -30,6 +31,7 @@ def builder(kind: str, title: str = WORK_TITLE):
         ExternalId,
         Funding,
         Organization,
+        PeerReview,
         Work,
     )
 
@@ -48,6 +50,14 @@ def builder(kind: str, title: str = WORK_TITLE):
                                                      "http://dx.doi.org/10.13039/100004440",
                                                      "FUNDREF")),
                        external_ids=[ExternalId("grant_number", "CR-2024-001")])
+    if kind == "peer-review":
+        return PeerReview(role="reviewer", type="review", review_group_id="issn:1741-4857",
+                          completion_date="2024-03", subject_name=title,
+                          subject_type="journal-article",
+                          external_ids=[ExternalId("source-work-id", "compliance-review-1")],
+                          convening_organization=Organization(
+                              "Learned Publishing", "London", None, "GB",
+                              DisambiguatedOrganization("https://ror.org/04fa4r544", "ROR")))
     raise ValueError(f"no builder for {kind!r}")
 
 

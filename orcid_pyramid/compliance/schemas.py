@@ -22,6 +22,7 @@ XSD_FILES = {
     "employment": "record_3.0/employment-3.0.xsd",
     "education": "record_3.0/education-3.0.xsd",
     "funding": "record_3.0/funding-3.0.xsd",
+    "peer-review": "record_3.0/peer-review-3.0.xsd",
 }
 #: member-API write paths: ``/{orcid}/{section}`` (POST) or ``/{orcid}/{section}/{put code}``
 _WRITE_PATH = re.compile(r"/\d{4}-\d{4}-\d{4}-\d{3}[\dX]/(works|[a-z-]+?)(?:/\d+)?(?:\?.*)?$")

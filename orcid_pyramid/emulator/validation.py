@@ -22,6 +22,8 @@ from .vocabularies import (
     FUNDING_ROLES,
     FUNDING_TYPES,
     LANGUAGE_CODES,
+    PEER_REVIEW_ROLES,
+    PEER_REVIEW_TYPES,
     RELATIONSHIPS,
     VISIBILITIES,
     WORK_ROLES,
@@ -177,9 +179,14 @@ def _affiliation(data: dict) -> None:
 
 def _peer_review(data: dict) -> None:
     _check_ids("peer-review", data, required=True, need_self=False)
-    for key in ("reviewer-role", "review-type", "review-group-id"):
-        if not _text(data.get(key)):
+    for key in ("reviewer-role", "review-type", "review-group-id", "review-completion-date"):
+        if not data.get(key) or (isinstance(data.get(key), str) and not _text(data.get(key))):
             raise invalid(9020, f"{key} is required")
+    for key, allowed in (("reviewer-role", PEER_REVIEW_ROLES),
+                         ("review-type", PEER_REVIEW_TYPES)):
+        if _text(data.get(key)) not in allowed:
+            raise invalid(9037, f"Invalid {key} {data.get(key)!r}, valid values are: "
+                          + ", ".join(sorted(allowed)))
     subject = data.get("subject-external-identifier")
     if subject is not None:
         _wrap(subject, "external-id-url")

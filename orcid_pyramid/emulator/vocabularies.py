@@ -20,6 +20,9 @@ website working-paper undefined""".split())
 WORK_TYPE_ALIASES = {"article-journal": "journal-article", "chapter": "book-chapter",
                      "dataset": "data-set", "standard": "standards-and-policy"}
 FUNDING_TYPES = frozenset({"grant", "contract", "award", "salary-award"})
+#: peer-review-3.0.xsd, validated against orcid-model's Role and PeerReviewType
+PEER_REVIEW_ROLES = frozenset({"reviewer", "editor", "member", "chair", "organizer"})
+PEER_REVIEW_TYPES = frozenset({"review", "evaluation"})
 RELATIONSHIPS = frozenset({"self", "part-of", "version-of", "funded-by"})
 VISIBILITIES = frozenset({"public", "limited", "private", "registered-only"})
 DISAMBIGUATION_SOURCES = frozenset({"RINGGOLD", "GRID", "FUNDREF", "ROR", "LEI"})

@@ -37,6 +37,9 @@ def describe(section: str, payload: dict | None) -> str:
         text = _value(title.get("title"))
         if text:
             return str(text)
+    if payload.get("reviewer-role"):  # a peer review: what was reviewed, else its group
+        subject = _value((payload.get("subject-name") or {}).get("title"))
+        return f"Review of {subject}" if subject else f"Review for {payload.get('review-group-id')}"
     org = (payload.get("organization") or {}).get("name")
     role = payload.get("role-title")
     if org and role:
@@ -47,7 +50,9 @@ def describe(section: str, payload: dict | None) -> str:
 def self_external_ids(payload: dict | None) -> set[tuple[str, str]]:
     """The item's ``self`` external ids as (type, lower-cased value) pairs."""
     found = set()
-    ids = ((payload or {}).get("external-ids") or {}).get("external-id") or []
+    # a peer review's own identifiers are its review-identifiers (its summary's external-ids)
+    wrapper = (payload or {}).get("external-ids") or (payload or {}).get("review-identifiers")
+    ids = (wrapper or {}).get("external-id") or []
     for ext in ids:
         if (ext.get("external-id-relationship") or "self") != "self":
             continue
@@ -82,6 +87,10 @@ def summaries(section_json: dict | None, section: str) -> list[dict]:
         for key, value in group.items():
             if key.endswith("-summary") and isinstance(value, list):
                 found.extend(value)
+            elif key == "peer-review-group" and isinstance(value, list):
+                # peer reviews are grouped twice: by group id, then by review identifiers
+                for inner in value:
+                    found.extend(inner.get("peer-review-summary") or [])
             elif key == "summaries" and isinstance(value, list):
                 # affiliation groups wrap each summary: {"employment-summary": {...}}
                 for wrapper in value:

@@ -1,6 +1,7 @@
 @collect-connect
 Feature: Collect & Connect: Connect
-  Works, affiliations and fundings are written to the record with the user's permission.
+  Works, affiliations, fundings and peer reviews are written to the record with the user's
+  permission.
 
   @CC-CONNECT
   Scenario Outline: The site writes a <kind> to the researcher's record
@@ -13,6 +14,7 @@ Feature: Collect & Connect: Connect
       | work        |
       | employment  |
       | funding     |
+      | peer-review |
 
   @CC-CONNECT @breach
   Scenario: ORCID accepts what the site writes, under the permission the researcher granted

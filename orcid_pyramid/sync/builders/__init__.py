@@ -29,6 +29,7 @@ from .base import OrcidItem
 from .common import ExternalId, FuzzyDate, OrcidValidationError
 from .funding import Funding
 from .organization import Contributor, DisambiguatedOrganization, Organization
+from .peer_review import PeerReview
 from .person import (
     PERSON_TYPES,
     Address,
@@ -40,7 +41,7 @@ from .person import (
 from .work import Citation, Work
 
 ITEM_TYPES: dict[str, type[OrcidItem]] = {
-    cls.section: cls for cls in (Work, Funding, *AFFILIATION_TYPES, *PERSON_TYPES)
+    cls.section: cls for cls in (Work, Funding, PeerReview, *AFFILIATION_TYPES, *PERSON_TYPES)
 }
 """The builder class for each API section (``"work"``, ``"employment"``, ``"keywords"``...)."""
 
@@ -82,6 +83,7 @@ __all__ = [
     "OrcidValidationError",
     "Organization",
     "OtherName",
+    "PeerReview",
     "PersonExternalIdentifier",
     "Qualification",
     "ResearcherUrl",

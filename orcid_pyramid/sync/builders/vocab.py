@@ -53,6 +53,12 @@ RELATIONSHIPS = frozenset({"self", "part-of", "version-of", "funded-by"})
 
 FUNDING_TYPES = frozenset({"grant", "contract", "award", "salary-award"})
 
+# Peer reviews (peer-review-3.0.xsd; orcid-model's Role, PeerReviewType, PeerReviewSubjectType)
+PEER_REVIEW_ROLES = frozenset({"reviewer", "editor", "member", "chair", "organizer"})
+PEER_REVIEW_TYPES = frozenset({"review", "evaluation"})
+PEER_REVIEW_SUBJECT_TYPES = WORK_TYPES | FUNDING_TYPES | {"research-resource-proposal",
+                                                          "undefined"}
+
 DISAMBIGUATION_SOURCES = ("ROR", "RINGGOLD", "GRID", "FUNDREF")
 
 # Identifier forms per disambiguation source, with an example for error messages.

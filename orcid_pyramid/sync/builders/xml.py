@@ -16,6 +16,7 @@ COMMON = NS_BASE + "common"
 ROOTS = {
     "work": ("work", "work"),
     "funding": ("funding", "funding"),
+    "peer-review": ("peer-review", "peer-review"),
     "employment": ("employment", "employment"),
     "education": ("education", "education"),
     "distinction": ("distinction", "distinction"),
@@ -45,10 +46,10 @@ def _opt(parent, ns: str, name: str, text) -> None:
         _sub(parent, ns, name, text)
 
 
-def _date(parent, name: str, date) -> None:
+def _date(parent, name: str, date, *, ns: str = COMMON) -> None:
     if date is None:
         return
-    node = _sub(parent, COMMON, name)
+    node = _sub(parent, ns, name)
     _sub(node, COMMON, "year", f"{date.year:04d}")
     if date.month is not None:
         _sub(node, COMMON, "month", f"{date.month:02d}")
@@ -71,10 +72,10 @@ def _external_id_fields(node, kind, value, url, relationship) -> None:
     _opt(node, COMMON, "external-id-relationship", relationship)
 
 
-def _organization(parent, org) -> None:
+def _organization(parent, org, *, ns: str = COMMON, name: str = "organization") -> None:
     if org is None:
         return
-    node = _sub(parent, COMMON, "organization")
+    node = _sub(parent, ns, name)
     _sub(node, COMMON, "name", org.name)
     address = _sub(node, COMMON, "address")
     _opt(address, COMMON, "city", org.city)
@@ -153,6 +154,28 @@ def _funding(root, ns: str, funding) -> None:
     _organization(root, funding.organization)
 
 
+def _peer_review(root, ns: str, review) -> None:
+    _sub(root, ns, "reviewer-role", review.role)
+    ids = _sub(root, ns, "review-identifiers")
+    for eid in review.external_ids:
+        _external_id_fields(_sub(ids, COMMON, "external-id"), eid.type, eid.value, eid.url,
+                            eid.relationship)
+    _opt(root, ns, "review-url", review.review_url)
+    _sub(root, ns, "review-type", review.type)
+    _date(root, "review-completion-date", review.completion_date, ns=ns)
+    _sub(root, ns, "review-group-id", review.review_group_id)
+    subject = review.subject_external_id
+    if subject is not None:
+        _external_id_fields(_sub(root, ns, "subject-external-identifier"), subject.type,
+                            subject.value, subject.url, subject.relationship)
+    _opt(root, ns, "subject-container-name", review.subject_container_name)
+    _opt(root, ns, "subject-type", review.subject_type)
+    if review.subject_name is not None:
+        _sub(_sub(root, ns, "subject-name"), COMMON, "title", review.subject_name)
+    _opt(root, ns, "subject-url", review.subject_url)
+    _organization(root, review.convening_organization, ns=ns, name="convening-organization")
+
+
 def _affiliation(root, ns: str, item) -> None:
     _opt(root, COMMON, "department-name", item.department_name)
     _opt(root, COMMON, "role-title", item.role_title)
@@ -199,6 +222,8 @@ def item_element(item) -> etree._Element:
         _work(root, ns, item)
     elif item.section == "funding":
         _funding(root, ns, item)
+    elif item.section == "peer-review":
+        _peer_review(root, ns, item)
     elif item.section in _AFFILIATIONS:
         _affiliation(root, ns, item)
     else:
