@@ -83,5 +83,6 @@ def test_person_rules(build, field):
 
 
 def test_unknown_section_is_a_clear_error():
-    with pytest.raises(OrcidValidationError, match="'peer-review' is not an ORCID item section"):
-        item_from_json("peer-review", {})
+    with pytest.raises(OrcidValidationError,
+                       match="'research-resource' is not an ORCID item section"):
+        item_from_json("research-resource", {})
