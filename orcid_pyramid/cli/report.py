@@ -2,8 +2,10 @@
 
 The suite runs in a pytest subprocess with the compliance plugin, which writes each scenario's
 evidence and pytest outcome to the output folder; this command then renders ``index.html``,
-``report.md`` and ``report.json`` from them. Exit status: 0 when no requirement failed, 1 when
-one did, 2 when the suite could not run at all.
+``report.md`` and ``report.json`` from them. Exit status, the same verdict as the report's
+summary: 0 when every requirement passed, 1 when any failed, 3 when none failed but some were
+not checked (no browser, no schemas, no live credentials...), 2 when the suite could not run
+at all or Chromium is missing while ``--require-browser`` is on.
 """
 
 from __future__ import annotations
@@ -84,7 +86,12 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
 
     from orcid_pyramid.compliance.checklist import load_checklist
     from orcid_pyramid.compliance.evidence import read_scenarios
-    from orcid_pyramid.compliance.report import RunInfo, scenario_counts, write_report
+    from orcid_pyramid.compliance.report import (
+        RunInfo,
+        exit_code,
+        scenario_counts,
+        write_report,
+    )
 
     console = Console()
     features = find_features(features_dir)
@@ -127,9 +134,7 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
                   screenshots=not no_screenshots)
     data = write_report(out_dir, load_checklist(), scenarios, run)
     _print_summary(console, data, run, out_dir)
-    failed = [row["id"] for row in data["requirements"] if row["status"] == "fail"]
-    if failed:
-        sys.exit(1)
+    sys.exit(exit_code(data))
 
 
 def _print_summary(console, data: dict, run, out_dir: Path) -> None:
@@ -139,10 +144,11 @@ def _print_summary(console, data: dict, run, out_dir: Path) -> None:
     table.add_column("ID")
     table.add_column("Requirement")
     table.add_column("Status")
-    colours = {"pass": "green", "fail": "red", "skip": "yellow"}
+    colours = {"pass": "green", "fail": "red", "not-checked": "yellow"}
     for row in data["requirements"]:
         status = row["status"]
-        table.add_row(row["id"], row["title"], f"[{colours[status]}]{status}[/]")
+        reason = f" ({row['reason']})" if row.get("reason") else ""
+        table.add_row(row["id"], row["title"], f"[{colours[status]}]{status}[/]{reason}")
     console.print(table)
     badges = ", ".join(f"{k}: {v}" for k, v in data["badges"].items())
     console.print(f"Badges: {badges}")

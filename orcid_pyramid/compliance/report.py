@@ -1,9 +1,12 @@
 """The review report: ``index.html``, ``report.md`` and ``report.json`` from a suite run.
 
 Input is the checklist and the scenario records the plugin wrote (``scenarios.jsonl``: each
-scenario's tags, pytest outcome and evidence). A requirement passes when it has scenarios and
-all of them passed, fails when any failed, and is skipped otherwise; a Collect & Connect badge
-is earned when its requirement passes. ``report.json`` has every key of the design's report
+scenario's tags, pytest outcome and evidence). A requirement passes only when it has scenarios
+and every one of them passed; it fails when any failed; otherwise it is ``not-checked``, with
+the reason (the skipped scenarios' own messages: no browser, no schemas, no live credentials,
+or no scenario at all). A skipped scenario never counts towards a pass: a requirement shown
+green must have been shown in full. A Collect & Connect badge is earned only when its element
+passes. ``report.json`` has every key of the design's report
 contract, exactly as specified, plus ``run``: the suite run's duration, whether screenshots
 were taken, the time aim and whether the run kept it, the scenario counts and the command.
 """
@@ -21,8 +24,12 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .checklist import Requirement
 
 TEMPLATES = Path(__file__).with_name("templates")
-#: the statuses a scenario or requirement can have
+#: the statuses a scenario can have (pytest's outcomes)
 STATUSES = ("pass", "fail", "skip")
+#: the statuses a requirement can have (design.md's report contract)
+REQUIREMENT_STATUSES = ("pass", "fail", "not-checked")
+#: why a requirement no scenario covers is not checked
+NOT_COVERED = "no scenario in the suite checks this requirement"
 
 
 @dataclass
@@ -91,35 +98,69 @@ def scenario_counts(scenarios: list[dict[str, Any]]) -> dict[str, int]:
     return counts
 
 
+def requirement_verdict(scenarios: list[dict[str, Any]]) -> tuple[str, str]:
+    """``(status, reason)`` of one requirement from the scenarios that check it.
+
+    ``pass`` needs every scenario passed; one skip makes it ``not-checked`` with the skip's
+    message as the reason, since part of what the requirement asks was never shown.
+    """
+    if not scenarios:
+        return "not-checked", NOT_COVERED
+    outcomes = [s["status"] for s in scenarios]
+    if "fail" in outcomes:
+        return "fail", ""
+    if all(outcome == "pass" for outcome in outcomes):
+        return "pass", ""
+    reasons = []
+    for scenario in scenarios:
+        if scenario["status"] != "pass":
+            reason = scenario.get("message") or "skipped without a reason"
+            if reason not in reasons:
+                reasons.append(reason)
+    return "not-checked", "; ".join(reasons)
+
+
+def _checking(requirement: Requirement, scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in scenarios if requirement.id in s.get("ids", [])]
+
+
 def requirement_statuses(
     requirements: list[Requirement], scenarios: list[dict[str, Any]]
 ) -> dict[str, str]:
-    """Requirement ID -> ``pass`` | ``fail`` | ``skip`` from the scenarios tagged with it."""
-    statuses: dict[str, str] = {}
-    for requirement in requirements:
-        mine = [s["status"] for s in scenarios if requirement.id in s.get("ids", [])]
-        if "fail" in mine:
-            statuses[requirement.id] = "fail"
-        elif "pass" in mine:
-            statuses[requirement.id] = "pass"
-        else:
-            statuses[requirement.id] = "skip"
-    return statuses
+    """Requirement ID -> ``pass`` | ``fail`` | ``not-checked`` (see :func:`requirement_verdict`)."""
+    return {r.id: requirement_verdict(_checking(r, scenarios))[0] for r in requirements}
+
+
+def exit_code(report: dict[str, Any]) -> int:
+    """``orcid-pyramid report``'s exit status for a report: what its summary says.
+
+    0 when every requirement passed, 1 when any failed, 3 when none failed but some were not
+    checked (a run that cannot back every line is not a pass). 2 is left to a suite that could
+    not run at all.
+    """
+    statuses = {row["status"] for row in report["requirements"]}
+    if "fail" in statuses:
+        return 1
+    if "not-checked" in statuses:
+        return 3
+    return 0
 
 
 def build_report(
     requirements: list[Requirement], scenarios: list[dict[str, Any]], run: RunInfo
 ) -> dict[str, Any]:
     """The report as design.md's ``report.json`` shape, plus the ``run`` object."""
-    statuses = requirement_statuses(requirements, scenarios)
-    rows = []
+    rows, statuses = [], {}
     for requirement in requirements:
-        mine = [s for s in scenarios if requirement.id in s.get("ids", [])]
+        mine = _checking(requirement, scenarios)
+        status, reason = requirement_verdict(mine)
+        statuses[requirement.id] = status
         rows.append(
             {
                 "id": requirement.id,
                 "title": requirement.title,
-                "status": statuses[requirement.id],
+                "status": status,
+                "reason": reason,
                 "scenarios": [
                     {
                         "name": s.get("scenario", ""),

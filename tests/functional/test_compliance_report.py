@@ -38,9 +38,9 @@ def test_a_requirement_fails_if_any_scenario_fails_and_skips_without_a_pass():
         ],
     )
     assert statuses["DM-3"] == "fail"
-    assert statuses["DM-4"] == "pass"
-    assert statuses["BP-2"] == "skip"
-    assert statuses["REV-1"] == "skip"  # no scenario at all is never a pass
+    assert statuses["DM-4"] == "not-checked"  # a skip is never a pass
+    assert statuses["BP-2"] == "not-checked"
+    assert statuses["REV-1"] == "not-checked"  # no scenario at all is never a pass
 
 
 def test_report_json_has_the_design_shape_with_one_entry_per_checklist_id(tmp_path):
@@ -60,8 +60,8 @@ def test_report_json_has_the_design_shape_with_one_entry_per_checklist_id(tmp_pa
     assert report["generated_at"] == run.generated_at
     assert [r["id"] for r in report["requirements"]] == [r.id for r in requirements]
     for row in report["requirements"]:
-        assert set(row) == {"id", "title", "status", "scenarios", "evidence"}
-        assert row["status"] in {"pass", "fail", "skip"}
+        assert set(row) == {"id", "title", "status", "reason", "scenarios", "evidence"}
+        assert row["status"] in {"pass", "fail", "not-checked"}
     by_id = {row["id"]: row for row in report["requirements"]}
     assert by_id["DM-3"]["evidence"][0]["data"] == {"host": "root"}
     assert report["badges"] == {
@@ -101,8 +101,8 @@ def test_report_md_lists_every_requirement_and_the_duration(tmp_path):
                  RunInfo(target="demo", sandbox="live", duration=42.0))
     text = (tmp_path / "report.md").read_text()
     for requirement in requirements:
-        assert f"| {requirement.id} |" in text
-    assert "| DM-7 | Log every call to ORCID and its response | fail | 1 |" in text
+        assert f"| [{requirement.id}](#{requirement.id.lower()}) |" in text
+    assert "| [DM-7](#dm-7) | Log every call to ORCID and its response | fail | 1 |" in text
     assert "42.0 s" in text
     assert "fail: log: log said no" in text
 
