@@ -13,6 +13,7 @@ import time
 from dataclasses import dataclass, field
 
 from orcid_pyramid.client import Endpoints, OrcidClient
+from orcid_pyramid.compliance.fixtures.app import DEMO_CLIENT_ID, DEMO_CLIENT_SECRET
 from orcid_pyramid.crypto import TokenCipher, generate_key
 from orcid_pyramid.models import Base, OrcidLink, get_engine
 from orcid_pyramid.settings import load_settings
@@ -26,8 +27,8 @@ from orcid_pyramid.sync.builders import (
 from orcid_pyramid.sync.service import SyncService
 from orcid_pyramid.sync.worker import Worker
 
-CLIENT_ID = "APP-DEMOCLIENT000001"
-CLIENT_SECRET = "demo-client-secret"
+CLIENT_ID = DEMO_CLIENT_ID
+CLIENT_SECRET = DEMO_CLIENT_SECRET
 REDIRECT = "https://site.example.org/orcid/callback"
 SCOPE = "/read-limited /activities/update"
 _counter = itertools.count(1)
