@@ -26,9 +26,10 @@ def main(global_config, **settings):
     from pyramid.session import SignedCookieSessionFactory
     from pyramid.settings import asbool
 
+    from ..envsettings import expand_env
     from .users import DemoSecurityPolicy
 
-    settings = expand_env(settings)
+    settings = expand_env(dict(settings))
     for key, value in DEMO_DEFAULTS.items():
         settings.setdefault(key, value)
     secret = settings.get("demo.session_secret")
@@ -56,25 +57,16 @@ def main(global_config, **settings):
     return app
 
 
-def expand_env(settings: dict) -> dict:
-    """Replace every value written ``env:NAME`` by the environment variable ``NAME``
-    (production.ini keeps secrets out of the file this way)."""
-    import os
-
+def paste_main(global_config, **settings):
+    """The ``pserve`` entry point of :func:`main`: a setting that stops the start (a missing
+    environment variable, a lint problem) is printed as its message and the exit status is 1,
+    with no traceback to read through."""
     from pyramid.exceptions import ConfigurationError
 
-    result = dict(settings)
-    missing = []
-    for key, value in settings.items():
-        if isinstance(value, str) and value.startswith("env:"):
-            name = value[4:].strip()
-            if os.environ.get(name):
-                result[key] = os.environ[name]
-            else:
-                missing.append(f"{key} (environment variable {name})")
-    if missing:
-        raise ConfigurationError("not set in the environment: " + ", ".join(missing))
-    return result
+    try:
+        return main(global_config, **settings)
+    except ConfigurationError as exc:
+        raise SystemExit(f"orcid-pyramid: the site cannot start: {exc}") from None
 
 
 def _start_worker(registry) -> None:
