@@ -60,6 +60,7 @@ def includeme(config) -> None:
             config.add_route(name, pattern, request_method=method)
         config.include(".sync")
     add_views(config, settings)
+    config.include(".views.protect")
     config.add_static_view("orcid-static", "orcid_pyramid:static/")
 
     config.add_request_method(request_methods.orcid_settings, "orcid_settings", reify=True)

@@ -235,6 +235,9 @@ def _numbers(s: OrcidSettings) -> list[LintProblem]:
                            ("orcid.call_log_body_limit", s.call_log_body_limit)):
         if value < 0:
             problems.append(LintProblem(setting, f"{value} is negative", "use 0 or more"))
+    if s.max_body_size < 1024:
+        problems.append(LintProblem("orcid.max_body_size", f"{s.max_body_size} bytes is too "
+                                    "small for the add-on's forms", "use 1024 or more"))
     return problems
 
 

@@ -105,6 +105,8 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.deleted_item_policy", "respect",
      "an item the user deleted on ORCID: `respect` (leave it) or `re-add`"),
     ("orcid.rate_limit", "24/40", "requests per second / burst towards ORCID (ORCID allows 24/40)"),
+    ("orcid.max_body_size", "65536",
+     "bytes a request to the add-on's pages may send; a larger body gets a 413 page"),
     ("orcid.timeout", "10", "seconds to wait for ORCID on every call"),
     ("orcid.state_ttl", "600", "seconds an OAuth `state` stays valid"),
     ("orcid.call_log_retention_days", "90", "days the call log is kept"),
@@ -182,6 +184,7 @@ class OrcidSettings:
     token_key_derived: bool = False
     site_name: str = "this site"
     layout: str | None = None
+    max_body_size: int = 65536
 
     def __repr__(self) -> str:  # secrets must never reach a log through repr()
         return (
@@ -301,6 +304,7 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         token_key_derived=derived,
         site_name=reader.text("orcid.site_name"),
         layout=reader.optional("orcid.layout"),
+        max_body_size=reader.number("orcid.max_body_size", int),
     )
     if problems:
         raise SettingsError(problems)

@@ -23,26 +23,33 @@ def main(global_config, **settings):
     ``demo.sync_worker = true`` runs the sync worker in a background thread.
     """
     from pyramid.config import Configurator
+    from pyramid.exceptions import ConfigurationError
     from pyramid.session import SignedCookieSessionFactory
     from pyramid.settings import asbool
 
     from ..envsettings import expand_env
-    from .users import DemoSecurityPolicy
+    from .passwords import PasswordHashError
+    from .users import DemoAccounts, DemoSecurityPolicy
 
     settings = expand_env(dict(settings))
     for key, value in DEMO_DEFAULTS.items():
         settings.setdefault(key, value)
     secret = settings.get("demo.session_secret")
     if not secret:
-        from pyramid.exceptions import ConfigurationError
-
         raise ConfigurationError("demo.session_secret is not set (any long random string)")
+    try:
+        accounts = DemoAccounts.from_settings(settings)
+    except PasswordHashError as exc:
+        raise ConfigurationError(f"demo.password_hash / demo.admin_password_hash {exc}") \
+            from None
     config = Configurator(settings=settings)
     config.include("pyramid_jinja2")
     config.set_session_factory(SignedCookieSessionFactory(
         secret, httponly=True, samesite="Lax",
         secure=asbool(settings.get("demo.secure_cookies", False))))
-    config.set_security_policy(DemoSecurityPolicy())
+    config.registry["demo.accounts"] = accounts
+    config.set_security_policy(DemoSecurityPolicy(accounts))
+    config.add_tween("orcid_pyramid.demo.policy.site_policy_tween_factory")
     config.set_default_csrf_options(require_csrf=True)
     config.include("orcid_pyramid")
     config.include(".views")

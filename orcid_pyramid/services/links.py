@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -65,7 +65,8 @@ def safe_next(value: str | None) -> str | None:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
         return None
-    return value
+    # a Location header is latin-1 on the wire: send anything else percent-encoded (UTF-8)
+    return quote(value, safe="/?&=%#:@!$'()*+,;~[]")
 
 
 def start_connect(request, user_id: str, next_path: str | None = None) -> ConnectPlan:
