@@ -44,6 +44,9 @@ def includeme(config) -> None:
     settings = load_settings(expand_env(config.get_settings()))
     check_or_raise(settings)
     registry["orcid.settings"] = settings
+    from .redactlog import remember_secrets
+
+    remember_secrets(settings.client_secret, settings.webhook_secret, *settings.token_keys)
 
     # Pyramid de-duplicates these when the host included them already.
     config.include("pyramid_jinja2")

@@ -7,6 +7,8 @@ Why one reader: ``pserve`` (through the demo and production apps), ``config.incl
 calls :func:`expand_env` before reading a setting. PasteDeploy has no interpolation from the
 environment, so ``env:NAME`` is expanded here; a variable that is missing (or empty) is never
 taken as a value: :class:`MissingEnvironmentError` names every missing one in one line.
+``env:NAME|default`` gives the value used when ``NAME`` is unset or empty (``env:NAME|``:
+optional, empty when unset, so the add-on's own default applies).
 """
 
 from __future__ import annotations
@@ -32,7 +34,8 @@ class MissingEnvironmentError(ConfigurationError):
 
 def expand_env(settings: MutableMapping[str, object],
                environ: Mapping[str, str] | None = None) -> MutableMapping[str, object]:
-    """Replace, in place, every value written ``env:NAME`` by the variable ``NAME``.
+    """Replace, in place, every value written ``env:NAME`` (or ``env:NAME|default``) by the
+    variable ``NAME`` (or the default when it is unset).
 
     Returns ``settings``. Raises :class:`MissingEnvironmentError` listing every variable that
     is unset or empty; nothing is replaced then.
@@ -43,9 +46,12 @@ def expand_env(settings: MutableMapping[str, object],
     for key, value in settings.items():
         if not isinstance(value, str) or not value.strip().startswith(ENV_PREFIX):
             continue
-        variable = value.strip()[len(ENV_PREFIX):].strip()
+        variable, has_default, default = value.strip()[len(ENV_PREFIX):].partition("|")
+        variable = variable.strip()
         if variable and environ.get(variable, "").strip():
             found[key] = environ[variable].strip()
+        elif variable and has_default:
+            found[key] = default.strip()
         else:
             missing.append((key, variable))
     if missing:

@@ -28,6 +28,7 @@ def main(global_config, **settings):
     from pyramid.settings import asbool
 
     from ..envsettings import expand_env
+    from ..redactlog import remember_secrets
     from .passwords import PasswordHashError
     from .users import DemoAccounts, DemoSecurityPolicy
 
@@ -37,6 +38,7 @@ def main(global_config, **settings):
     secret = settings.get("demo.session_secret")
     if not secret:
         raise ConfigurationError("demo.session_secret is not set (any long random string)")
+    remember_secrets(secret)
     try:
         accounts = DemoAccounts.from_settings(settings)
     except PasswordHashError as exc:
@@ -65,13 +67,18 @@ def main(global_config, **settings):
 
 
 def paste_main(global_config, **settings):
-    """The ``pserve`` entry point of :func:`main`: a setting that stops the start (a missing
+    """The ``pserve`` entry point of :func:`main` (see :func:`exit_on_configuration_error`)."""
+    return exit_on_configuration_error(main, global_config, settings)
+
+
+def exit_on_configuration_error(factory, global_config, settings):
+    """Call an app factory for ``pserve``: a setting that stops the start (a missing
     environment variable, a lint problem) is printed as its message and the exit status is 1,
     with no traceback to read through."""
     from pyramid.exceptions import ConfigurationError
 
     try:
-        return main(global_config, **settings)
+        return factory(global_config, **settings)
     except ConfigurationError as exc:
         raise SystemExit(f"orcid-pyramid: the site cannot start: {exc}") from None
 
