@@ -91,7 +91,9 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.features", "openid collect connect-activities",
      "enabled features: authenticate openid collect connect-activities connect-person webhooks"),
     ("orcid.scope", "(derived)", "requested scopes, space separated; derived from the features"),
-    ("orcid.redirect_uri", "(the orcid.callback URL)", "redirect URI registered at ORCID"),
+    ("orcid.redirect_uri", "(required outside the emulator)",
+     "redirect URI registered at ORCID (https); the emulator environment uses the "
+     "orcid.callback URL when unset"),
     ("orcid.support_email", "(required)", "support contact shown on every error page (DM-8)"),
     ("orcid.support_url", "", "optional support page shown next to the e-mail address"),
     ("orcid.token_key", "(required)",

@@ -73,6 +73,8 @@ def start_connect(request, user_id: str, next_path: str | None = None) -> Connec
     """Create the state (and nonce) and build ORCID's authorize URL (BP-1, BP-2, DM-6)."""
     settings = request.orcid_settings
     client = request.orcid_client
+    # the lint requires orcid.redirect_uri outside the emulator: only a loopback emulator
+    # site ever builds it from the request
     redirect_uri = settings.redirect_uri or request.route_url("orcid.callback")
     openid = "openid" in settings.scopes
     pending = new_state(request.session, user_id, settings.state_ttl, redirect_uri, openid,

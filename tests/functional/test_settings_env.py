@@ -28,6 +28,7 @@ FROM_ENV = {
     "orcid.token_key": "env:OP_TEST_TOKEN_KEY",
     "orcid.support_email": "env:OP_TEST_SUPPORT_EMAIL",
     "sqlalchemy.url": "env:OP_TEST_DATABASE_URL",
+    "orcid.redirect_uri": "https://site.example.org/orcid/callback",
 }
 
 
