@@ -14,6 +14,9 @@ from contextlib import contextmanager
 
 from orcid_pyramid.settings import OrcidSettings, load_settings
 
+#: set in ``global_config`` when an ``orcid-pyramid`` command bootstraps the app
+COMMAND_OPTION = "orcid_pyramid.command"
+
 
 class ScriptError(Exception):
     """A command cannot start: the message says why and what to do."""
@@ -70,7 +73,9 @@ def bootstrap_app(config_uri: str) -> Iterator[dict]:
     # settings first: a missing variable or file is one line, not a traceback from the app
     load_app_settings(config_uri)
     try:
-        env = bootstrap(config_uri)
+        # COMMAND_OPTION tells an app factory that a command, not a server, builds it: the
+        # demo then starts no background worker of its own
+        env = bootstrap(config_uri, options={COMMAND_OPTION: "true"})
     except ConfigurationError as exc:
         raise ScriptError(f"the app in {config_uri} cannot start: {exc}") from None
     try:

@@ -56,7 +56,11 @@ def main(global_config, **settings):
     config.include("orcid_pyramid")
     config.include(".views")
     app = config.make_wsgi_app()
-    if asbool(settings.get("demo.sync_worker", False)):
+    # a command (orcid-pyramid sync, ...) that builds the app runs its own workers
+    from ..scripts import COMMAND_OPTION
+
+    if asbool(settings.get("demo.sync_worker", False)) \
+            and not asbool((global_config or {}).get(COMMAND_OPTION, False)):
         _start_worker(app.registry)
     if asbool(settings.get("demo.embed_emulator", False)):
         from ..emulator import make_app

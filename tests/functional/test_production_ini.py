@@ -132,3 +132,17 @@ def test_the_production_app_refuses_unsafe_settings(tmp_path, override, words):
     with pytest.raises(ConfigurationError) as err:
         main({}, **settings)
     assert words in str(err.value)
+
+
+def test_sync_once_on_production_ini_runs_no_second_background_worker(tmp_path, monkeypatch):
+    """``orcid-pyramid sync --once production.ini`` builds the site's app (demo.sync_worker
+    = true there) but drains with its own worker only; no demo worker thread is left."""
+    import threading
+
+    for name, value in production_env(tmp_path).items():
+        monkeypatch.setenv(name, value)
+    runner = CliRunner()
+    assert runner.invoke(cli, ["initdb", INI]).exit_code == 0
+    result = runner.invoke(cli, ["sync", "--once", INI], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert not [t for t in threading.enumerate() if t.name == "orcid-sync-demo" and t.is_alive()]

@@ -141,3 +141,16 @@ def test_pserve_names_the_missing_variables_in_one_line_without_a_traceback(tmp_
     assert len(lines) == 1, done.stderr
     for name in ("ORCID_CLIENT_ID", "ORCID_CLIENT_SECRET", "DATABASE_URL", "ORCID_TOKEN_KEY"):
         assert name in lines[0]
+
+
+def test_env_with_a_default_falls_back_only_when_the_variable_is_unset(tmp_path):
+    """``env:NAME|default``: the default when NAME is unset or empty; ``env:NAME|``: the
+    add-on's own default (orcid.timeout 10)."""
+    settings = {**FROM_ENV, "orcid.environment": "env:OP_TEST_ENVIRONMENT|emulator",
+                "orcid.timeout": "env:OP_TEST_TIMEOUT|", "orcid.redirect_uri": ""}
+    ini = write_ini(tmp_path, **settings)
+    env = {**environment(tmp_path), "OP_TEST_ENVIRONMENT": None, "OP_TEST_TIMEOUT": None}
+    assert invoke(["check", ini], env).output == "OK\n"  # emulator: no redirect URI needed
+    env["OP_TEST_ENVIRONMENT"] = "sandbox"
+    refused = invoke(["check", ini], env)
+    assert refused.exit_code == 1 and "orcid.redirect_uri: is required" in refused.output
