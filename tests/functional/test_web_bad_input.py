@@ -151,3 +151,29 @@ def test_a_signed_out_visitor_with_a_huge_body_gets_413_not_the_sign_in(demo_app
                         content_type="application/x-www-form-urlencoded")
     assert response.status_int == 413
 
+
+
+def test_a_bare_host_gets_the_headers_and_pages_from_the_addon_alone(app_settings):
+    """No demo tween here: the add-on's own subscriber and views do it, for its paths only."""
+    from pyramid.config import Configurator
+    from pyramid.response import Response
+    from pyramid.session import SignedCookieSessionFactory
+    from webtest import TestApp
+
+    from orcid_pyramid.demo.users import DemoSecurityPolicy
+
+    settings = {k: v for k, v in app_settings.items() if not k.startswith("demo.")}
+    config = Configurator(settings=settings)
+    config.set_session_factory(SignedCookieSessionFactory("bare-host-secret"))
+    config.set_security_policy(DemoSecurityPolicy())
+    config.include("orcid_pyramid")
+    config.add_route("home", "/")
+    config.add_view(lambda request: Response("home"), route_name="home")
+    app = TestApp(config.make_wsgi_app(), extra_environ={"HTTP_HOST": "localhost"})
+    for path, status in (("/orcid/no-such-page", 404), ("/orcid/connect?next=%ff", 400)):
+        response = app.get(path, status=status)
+        assert SUPPORT in response.text
+        assert all(name in response.headers for name in HEADERS), path
+    home = app.get("/")
+    assert "Content-Security-Policy" not in home.headers  # the host's pages are the host's
+    assert app.get("/elsewhere", status=404).text.find(SUPPORT) == -1
