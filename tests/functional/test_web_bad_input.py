@@ -177,3 +177,14 @@ def test_a_bare_host_gets_the_headers_and_pages_from_the_addon_alone(app_setting
     home = app.get("/")
     assert "Content-Security-Policy" not in home.headers  # the host's pages are the host's
     assert app.get("/elsewhere", status=404).text.find(SUPPORT) == -1
+
+
+def test_invalid_utf8_in_a_form_is_a_400_page(testapp, demo_app, login, emulator, caplog):
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    response = testapp.post("/orcid/disconnect", "csrf_token=%ff%fe", status="*",
+                            content_type="application/x-www-form-urlencoded")
+    assert response.status_int == 400, response.status
+    assert SUPPORT in response.text
+    assert stored_link(demo_app, "alice").status == "active"
+    no_errors_logged(caplog)
