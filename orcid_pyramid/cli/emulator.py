@@ -65,6 +65,7 @@ def tls_text(ca) -> str:
         f"  for requests (Python):  export REQUESTS_CA_BUNDLE={ca.ca_file}",
         f"  for curl:               curl --cacert {ca.ca_file} ...",
         f"  for Chromium:           chromium {ca.chromium_args()[0]}",
+        f"  for the compliance kit: export ORCID_EMULATOR_CA={ca.ca_file}",
         "  The certificate names localhost, 127.0.0.1, api.localhost, pub.localhost and "
         "ORCID's sandbox host names.",
     ])

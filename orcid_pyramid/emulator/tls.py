@@ -109,11 +109,8 @@ class LocalCA:
             fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
             with os.fdopen(fd, "wb") as handle:
                 handle.write(data)
-        spki = ca_key.public_key().public_bytes(
-            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
         return cls(directory, directory / "ca.pem", directory / "server.pem",
-                   directory / "server-key.pem",
-                   base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii"))
+                   directory / "server-key.pem", spki_hashes(directory / "ca.pem")[0])
 
     def server_context(self) -> ssl.SSLContext:
         """The TLS settings of the front: TLS 1.2 or newer, this CA's server certificate."""
@@ -129,6 +126,19 @@ class LocalCA:
     def chromium_args(self) -> list[str]:
         """Chromium flags that trust this CA's key and nothing more."""
         return [f"--ignore-certificate-errors-spki-list={self.spki_sha256}"]
+
+
+def spki_hashes(ca_file: str | os.PathLike) -> list[str]:
+    """The base64 SHA-256 of each certificate's public key in a PEM file (Chromium's form)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    hashes = []
+    for cert in x509.load_pem_x509_certificates(Path(ca_file).read_bytes()):
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        hashes.append(base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii"))
+    return hashes
 
 
 class TLSFront:
@@ -150,14 +160,24 @@ class TLSFront:
         self._tasks: set[asyncio.Task] = set()
 
     def start(self) -> TLSFront:
-        """Listen (raises OSError when the port is taken) and relay in a daemon thread."""
-        self._server = self._loop.run_until_complete(asyncio.start_server(
-            self._relay, self.host, self.port, ssl=self.context,
-            ssl_handshake_timeout=10, backlog=128))
-        self.port = self._server.sockets[0].getsockname()[1]
+        """Listen (raises OSError when the port is taken) and relay in a daemon thread. The
+        loop runs in its own thread from the start: the caller's thread may be running an
+        event loop of its own (Playwright's sync API does)."""
         self._thread = threading.Thread(target=self._loop.run_forever,
                                         name="orcid-emulator-tls", daemon=True)
         self._thread.start()
+        listening = asyncio.run_coroutine_threadsafe(asyncio.start_server(
+            self._relay, self.host, self.port, ssl=self.context,
+            ssl_handshake_timeout=10, backlog=128), self._loop)
+        try:
+            self._server = listening.result(10)
+        except OSError:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._thread = None
+            self._loop.close()
+            raise
+        self.port = self._server.sockets[0].getsockname()[1]
         return self
 
     def stop(self) -> None:
