@@ -79,7 +79,9 @@ class Site:
         """A WebTest client with its own cookie jar, as one browser would be."""
         from webtest import TestApp
 
-        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST})
+        # as a production site is reached: over HTTPS (a TLS proxy in front of it)
+        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST,
+                                                "wsgi.url_scheme": "https"})
 
     # -- the sandbox -----------------------------------------------------------------------
     @property

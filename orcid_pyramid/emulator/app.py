@@ -118,7 +118,8 @@ class EmulatorApp:
                                 environ.get("PATH_INFO", "/"), environ.get("HTTP_HOST", ""))
         call = CallRecord(method=request.method, path=path_info or environ.get("PATH_INFO", ""),
                           query=_redacted_query(request.query_string), host=host, status=0,
-                          time=self.state.now(), generation=self.state.generation)
+                          time=self.state.now(), generation=self.state.generation,
+                          scheme=environ.get("wsgi.url_scheme", "http"))
         try:
             if path_info is None:
                 raise UnicodeDecodeError("utf-8", b"", 0, 1, "the path is not UTF-8")
