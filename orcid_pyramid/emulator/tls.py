@@ -1,7 +1,7 @@
 """HTTPS for the emulator: a throwaway local certificate authority and a TLS front.
 
 A site reaches ORCID's sandbox over HTTPS only, so the emulator does too (docs/orcid-facts/
-hosts-and-https.md). ``LocalCA.create(directory)`` makes a new CA (its private key never
+hosts.md). ``LocalCA.create(directory)`` makes a new CA (its private key never
 leaves memory unless ``keep_key``) and one server certificate for the loopback names and
 ORCID's host names, so a client needs only the CA file: ``REQUESTS_CA_BUNDLE`` for requests,
 ``--ignore-certificate-errors-spki-list`` (the CA's key hash) for Chromium.

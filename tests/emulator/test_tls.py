@@ -1,5 +1,5 @@
 """HTTPS: ``orcid-pyramid emulator --tls`` serves every host over TLS with a throwaway local CA
-(docs/orcid-facts/hosts-and-https.md), and tells ORCID's three hosts apart by name."""
+(docs/orcid-facts/hosts.md), and tells ORCID's three hosts apart by name."""
 
 from __future__ import annotations
 
