@@ -2,7 +2,7 @@
 
 A site reaches ORCID's sandbox over HTTPS only, so the emulator does too (docs/orcid-facts/
 hosts.md). ``LocalCA.create(directory)`` makes a new CA (its private key never
-leaves memory unless ``keep_key``) and one server certificate for the loopback names and
+leaves memory) and one server certificate for the loopback names and
 ORCID's host names, so a client needs only the CA file: ``REQUESTS_CA_BUNDLE`` for requests,
 ``--ignore-certificate-errors-spki-list`` (the CA's key hash) for Chromium.
 
