@@ -7,6 +7,7 @@ nothing. Several may be pending at once (two tabs), capped so a session cannot g
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
@@ -101,3 +102,36 @@ def consume_state(session, state: str | None, user_id: str,
         raise StateError("other_user")
     return PendingState(match, entry["user"], entry["exp"], entry.get("nonce"),
                         entry.get("redirect_uri", ""), entry.get("next"))
+
+
+def spend_state(request, pending: PendingState, now: float | None = None) -> None:
+    """Record on the server that ``pending`` was used, or raise ``StateError("unknown")``.
+
+    The session alone cannot make a state single-use: a replayed copy of the pre-callback
+    cookie still holds it, and concurrent identical callbacks each read the same cookie. The
+    SHA-256 of the state goes into ``orcid_used_states`` in its own short transaction,
+    committed before the code is exchanged; the primary key lets exactly one callback in.
+    Expired rows are purged on the way (a state is refused after its expiry anyway).
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete
+    from sqlalchemy.exc import IntegrityError
+
+    from ..models import OrcidUsedState
+
+    now_dt = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    row = OrcidUsedState(state_hash=hashlib.sha256(pending.state.encode()).hexdigest(),
+                         expires_at=datetime.fromtimestamp(pending.expires_at, UTC))
+    own = request.environ.get("orcid.dbsession")
+    try:
+        if own is not None:  # the caller owns the transaction (test hook): join it
+            with own.begin_nested():
+                own.add(row)
+            return
+        with request.registry["orcid.dbsession_factory"]() as session:
+            session.execute(delete(OrcidUsedState).where(OrcidUsedState.expires_at < now_dt))
+            session.add(row)
+            session.commit()
+    except IntegrityError:
+        raise StateError("unknown") from None
