@@ -137,13 +137,14 @@ def complete_connect(request, user_id: str, params) -> tuple[object, str | None]
     guard = GrantGuard(request, token)
     try:
         link = _verify_and_store(request, user_id, token, pending)
+        guard.kept(request)
+        # the host's subscribers too: one that fails rolls the request back, link and all
+        request.registry.notify(OrcidConnected(
+            request=request, user_id=user_id, orcid=link.orcid,
+            scope=tuple(sorted(token.scopes)), name=link.name))
     except Exception as exc:
         guard.abandon(request, user_id, keep_token=getattr(exc, "keep_token", False))
         raise
-    guard.kept(request)
-    request.registry.notify(OrcidConnected(
-        request=request, user_id=user_id, orcid=link.orcid,
-        scope=tuple(sorted(token.scopes)), name=link.name))
     return link, pending.next_path
 
 
