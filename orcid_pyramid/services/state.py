@@ -1,8 +1,10 @@
 """The OAuth ``state`` (and OpenID ``nonce``) kept in the host's session (BP-1).
 
 A state is 32 random bytes, URL-safe, bound to the signed-in user and to an expiry, and can be
-used once: :func:`consume_state` removes it whatever the outcome, so a replayed callback finds
-nothing. Several may be pending at once (two tabs), capped so a session cannot grow unbounded.
+used once: :func:`consume_state` removes it from the session whatever the outcome, and
+:func:`spend_state` records it on the server (``orcid_used_states``), so neither a replayed
+callback, a replayed pre-callback cookie nor concurrent copies of one callback can use it
+again. Several may be pending at once (two tabs), capped so a session cannot grow unbounded.
 """
 
 from __future__ import annotations
