@@ -96,3 +96,42 @@ def test_concurrent_identical_callbacks_exchange_the_code_once(demo_app, emulato
     assert len(_token_calls(emulator, before)) == 1
     assert stored_link(demo_app, "alice") is not None
     assert len(_live(emulator)) == 1
+
+
+def test_two_tabs_racing_leave_exactly_one_live_grant(demo_app, emulator):
+    """Two tabs each start connecting, both approve and both callbacks arrive at the same
+    moment: one link is stored, and the other tab's token, granted at ORCID but not kept,
+    is revoked: exactly one live token at ORCID, the stored one. (A race: on old main the
+    losing tab's grant stayed live whenever the two inserts met; a pass there proves
+    nothing, a failure here is always real.)"""
+    from orcid_pyramid.compliance.fixtures.app import app_registry
+
+    server = serve(demo_app, threads=4)
+    try:
+        browser = _signed_in(server.base_url)
+        urls = []
+        for _ in range(2):
+            auth = authorize_request(browser.get(f"{server.base_url}/orcid/connect",
+                                                 timeout=10).text)
+            urls.append(server.base_url + local_path(approve(emulator, auth)))
+        cookies = browser.cookies.get_dict()
+        start = threading.Barrier(2)
+        statuses: list[int] = []
+
+        def callback(url: str) -> None:
+            start.wait()
+            statuses.append(requests.get(url, cookies=cookies, allow_redirects=False,
+                                         timeout=30).status_code)
+
+        threads = [threading.Thread(target=callback, args=(url,)) for url in urls]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(60)
+    finally:
+        server.stop()
+    assert len(statuses) == 2 and all(status < 500 for status in statuses), statuses
+    link = stored_link(demo_app, "alice")
+    live = _live(emulator)
+    cipher = app_registry(demo_app)["orcid.cipher"]
+    assert [t.access_token for t in live] == [cipher.decrypt(link.access_token_enc)]
