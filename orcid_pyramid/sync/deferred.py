@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import math
+import time
 from datetime import timedelta
 
 from sqlalchemy import delete, select, update
@@ -21,12 +22,23 @@ from ..client.errors import OrcidError, OrcidNotFound
 from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
+from ..models.sync import OrcidPullCursor
 from ..models.tasks import TASK_PULL, TASK_UNHOOK, OrcidTask
 
 log = logging.getLogger("orcid_pyramid.sync")
 
 #: how long a worker holds a task it is working on (another worker takes it after that)
 CLAIM = timedelta(minutes=5)
+#: at most one round of chores a second per worker session, however busy the outbox is
+EVERY_SECONDS = 1.0
+
+
+class _ReadFailed(Exception):
+    """The queued read did not reach the record (ORCID down): keep the task, try later."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
 
 
 def queue_task(db, kind: str, orcid: str, *, delay: float = 0.0, url: str | None = None) -> bool:
@@ -82,6 +94,10 @@ def run_chores(worker, session, client) -> None:
     """
     from ..services.revocations import retry_pending_revocations
 
+    last = session.info.get("orcid_chores_at")
+    if last is not None and time.monotonic() - last < EVERY_SECONDS:
+        return
+    session.info["orcid_chores_at"] = time.monotonic()
     try:
         revoked, pending = retry_pending_revocations(session, client, worker.cipher)
         session.commit()
@@ -118,10 +134,12 @@ def run_due_tasks(session, client, cipher, *, notify=None, limit: int = 50) -> i
                 _pull(session, client, cipher, task.orcid, notify)
             elif task.kind == TASK_UNHOOK:
                 _unhook(client, task)
-        except OrcidError as exc:
-            if exc.retryable:
+        except (OrcidError, _ReadFailed) as exc:
+            if isinstance(exc, _ReadFailed) or exc.retryable:
+                session.rollback()
+                task = session.get(OrcidTask, task_id)
                 task.attempts += 1
-                task.last_error = exc.summary()
+                task.last_error = exc.summary if isinstance(exc, _ReadFailed) else exc.summary()
                 task.due_at = utcnow() + timedelta(seconds=min(60 * 2 ** task.attempts, 86400))
                 session.commit()
                 continue
@@ -147,9 +165,15 @@ def _pull(session, client, cipher, orcid: str, notify) -> None:
         log.error("webhook pull for %s: %s", orcid, exc)
         return
     api = client.member(token, orcid, log_context={"user_id": link.user_id})
+    cursor = session.get(OrcidPullCursor, orcid)
+    before = cursor.last_read_at if cursor is not None else None
     result = pull_link(session, api, link, notify=notify)
     if result.errors:
         log.warning("webhook pull for %s: %s", orcid, "; ".join(result.errors))
+        cursor = session.get(OrcidPullCursor, orcid)
+        unread = cursor is None or cursor.last_read_at == before
+        if unread and link.status == STATUS_ACTIVE:  # not revoked: ORCID did not answer
+            raise _ReadFailed(result.errors[0])
 
 
 def _unhook(client, task) -> None:

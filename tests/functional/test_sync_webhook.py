@@ -166,6 +166,42 @@ def test_a_delivery_waits_the_debounce_before_the_worker_reads(world, emulator):
         assert [t.orcid for t in db.execute(select(OrcidTask)).scalars()] == [orcid]
 
 
+def test_a_read_orcid_did_not_answer_stays_queued_until_it_does(world, emulator):
+    """ORCID down when the worker makes the queued read: the task stays (backing off) and a
+    later loop with ORCID back reads the record; the host hears of the deletion then."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from orcid_pyramid.models.meta import utcnow
+    from orcid_pyramid.models.tasks import OrcidTask
+
+    events: list = []
+    app = make_app(world, events)
+    orcid = world.connect("u1")
+    world.put("u1", "w1", work(1))
+    world.drain()
+    put_code = _item(world, "w1").put_code
+    emulator.control.delete_item(orcid, "work", put_code)
+    TestApp(app).post(f"/orcid/webhook/{webhook_token(SECRET, orcid)}", status=204)
+    emulator.control.set_faults(1.0, ["503"])
+    try:
+        Worker.from_registry(app.registry).run_once()
+    finally:
+        emulator.control.set_faults(0)
+    assert events == []
+    with world.session() as db:
+        task = db.execute(select(OrcidTask)).scalar_one()
+        assert task.attempts == 1 and task.due_at > utcnow()
+        # the back-off is over (moved, not waited for)
+        db.execute(update(OrcidTask).values(due_at=utcnow() - timedelta(seconds=1)))
+        db.commit()
+    Worker.from_registry(app.registry).run_once()
+    assert [(type(e).__name__, e.put_code) for e in events] == [("OrcidItemDeleted", put_code)]
+    with world.session() as db:
+        assert db.execute(select(OrcidTask)).scalars().all() == []
+
+
 def test_pull_reads_each_record_once_and_skips_it_when_nothing_changed(world, emulator):
     orcid = world.connect("u1")
     world.put("u1", "w1", work(1))
