@@ -156,7 +156,8 @@ class EmulatorApp:
     def _handle(self, request: Request, host: str, path: str, call: CallRecord) -> Response:
         if host == "root" and (path == "/_emulator" or path.startswith("/_emulator/")):
             return handle_control(request, self, path[len("/_emulator"):])
-        is_token = path == "/oauth/token"
+        # revoke fails like the token endpoint does (a disconnect must survive it)
+        is_token = path in ("/oauth/token", "/oauth/revoke")
         is_api = host != "root" and not is_token or "/webhook/" in path
         token = self.state.find_token(oidc.bearer(request))
         if token is not None:

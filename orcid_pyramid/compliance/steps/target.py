@@ -113,7 +113,7 @@ def _demo_overrides(request) -> dict[str, str]:
     # the add-on's documented default when the demo's settings do not name the features
     features = settings.get("orcid.features", "openid collect connect-activities").split()
     return {"orcid.features": " ".join(dict.fromkeys([*features, "webhooks"])),
-            "orcid.webhook_secret": WEBHOOK_SECRET}
+            "orcid.webhook_secret": WEBHOOK_SECRET, "orcid.webhook_debounce": "0"}
 
 
 def _demo_site(request, target: Target) -> Site:
