@@ -20,7 +20,11 @@ def main(global_config, **settings):
 
     ``demo.session_secret`` signs the session cookie; ``demo.embed_emulator = true`` mounts
     the emulator at ``/sandbox`` (set ``orcid.base_url`` to ``<site>/sandbox`` to use it);
-    ``demo.sync_worker = true`` runs the sync worker in a background thread.
+    ``demo.sync_worker = true`` runs the sync worker in a background thread (not when an
+    ``orcid-pyramid`` command builds the app). ``demo.password_hash`` / ``demo.admin_userids``
+    / ``demo.admin_password_hash`` say who signs in and who reads the admin pages (see
+    :mod:`.users`); ``demo.https_only`` and ``demo.max_body_size`` are the site's policy
+    (:mod:`.policy`). ``egg:orcid-pyramid#production`` (:mod:`.production`) fixes the safe ones.
     """
     from pyramid.config import Configurator
     from pyramid.exceptions import ConfigurationError
