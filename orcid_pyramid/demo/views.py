@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from ..services.links import safe_next
 from .push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
-from .users import USERS, check_password
+from .users import USERS, DemoAccounts
 from .works import works_for
 
 T = "orcid_pyramid:demo/templates/"
@@ -37,6 +37,12 @@ def includeme(config) -> None:
     config.include("orcid_pyramid.demo.collect")
 
 
+def accounts_of(request) -> DemoAccounts:
+    """The site's :class:`DemoAccounts` (the built-in development ones when the demo's views
+    are included without the demo's ``main``)."""
+    return request.registry.get("demo.accounts") or DemoAccounts()
+
+
 def current_user(request):
     """The signed-in demo user or None."""
     return USERS.get(request.authenticated_userid or "")
@@ -44,7 +50,10 @@ def current_user(request):
 
 def home(request):
     """What the demo is and where to go."""
-    return {"user": current_user(request), "users": USERS}
+    accounts = accounts_of(request)
+    return {"user": current_user(request), "users": USERS,
+            "demo_password": accounts.builtin_password,
+            "admins": sorted(accounts.admin_userids)}
 
 
 def login(request):
@@ -52,7 +61,8 @@ def login(request):
     next_path = safe_next(request.params.get("next")) or request.route_url("profile")
     error = None
     if request.method == "POST":
-        user = check_password(request.POST.get("username", ""), request.POST.get("password", ""))
+        accounts = accounts_of(request)
+        user = accounts.check(request.POST.get("username", ""), request.POST.get("password", ""))
         if user is not None:
             new_csrf_token(request)  # a fresh token per signed-in session
             return HTTPSeeOther(location=next_path, headers=remember(request, user.id))
