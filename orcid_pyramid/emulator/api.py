@@ -18,6 +18,7 @@ from . import api_reads, api_writes, records
 from .api_common import VIEWS, Caller, negotiate
 from .errors import ApiError, TokenError, error_xml, not_found, unroutable, wrong_record
 from .scopes import expand
+from .state import USER_REVOKED
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 #: ORCID's status route body (MemberV3ApiServiceDelegatorImpl.viewStatusText, orcid-facts/hosts.md)
@@ -59,11 +60,13 @@ def authenticate(request: Request, state, host: str, orcid: str) -> Caller:
     token = state.find_token(raw)
     if token is None:
         raise TokenError(raw)
-    if not token.live(state.now()):
-        # ORCID quirk kept on purpose: a revoked token still deletes.
-        expired = state.now() >= token.expires_at
-        if not (token.revoked and not expired and request.method == "DELETE"):
-            raise TokenError(raw)
+    if state.now() >= token.expires_at:
+        raise TokenError(raw)
+    if token.revoked:
+        # ORCID's quirk: a token the researcher revoked may still delete the client's items;
+        # a client revocation or a reused code kills it everywhere (errors.md#bearer-tokens)
+        if not (token.revoke_reason == USER_REVOKED and request.method == "DELETE"):
+            raise TokenError(raw, token.revoke_reason)
     if token.orcid is not None and token.orcid != orcid:
         raise wrong_record()
     return Caller(token.client_id, token.orcid, expand(token.scopes),

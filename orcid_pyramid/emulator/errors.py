@@ -46,14 +46,15 @@ class ApiError(Exception):
 class TokenError(Exception):
     """A bearer-token failure: 401 with OAuth JSON ``invalid_token``."""
 
-    def __init__(self, access_token: str) -> None:
+    def __init__(self, access_token: str, revoke_reason: str | None = None) -> None:
         super().__init__("invalid_token")
         self.access_token = access_token
+        self.revoke_reason = revoke_reason
 
     def body(self) -> dict:
-        """ORCID's answer for a bad, expired or revoked token
-        (orcid-facts/errors.md#the-v30-error-body)."""
-        return invalid_token_body(self.access_token)
+        """ORCID's answer for a bad, expired or revoked token; a revoked one names why
+        (orcid-facts/errors.md#bearer-tokens)."""
+        return invalid_token_body(self.access_token, self.revoke_reason)
 
 
 def error_body(status: int, code: int, developer: str, user: str | None = None) -> dict:
@@ -67,9 +68,13 @@ def error_body(status: int, code: int, developer: str, user: str | None = None) 
     }
 
 
-def invalid_token_body(access_token: str) -> dict:
-    """``{"error": "invalid_token", ...}`` naming the token the caller sent (its own secret)."""
-    return {"error": "invalid_token", "error_description": f"Invalid access token: {access_token}"}
+def invalid_token_body(access_token: str, revoke_reason: str | None = None) -> dict:
+    """``{"error": "invalid_token", ...}`` naming the token the caller sent (its own secret)
+    and, for a revoked one, ORCID's revoke reason."""
+    text = f"Invalid access token: {access_token}"
+    if revoke_reason:
+        text += f", revoke reason: {revoke_reason}"
+    return {"error": "invalid_token", "error_description": text}
 
 
 def error_element(body: dict) -> etree._Element:

@@ -21,7 +21,16 @@ from webob import Request, Response
 
 from . import oidc, scopes
 from .responses import json_response, oauth_error
-from .state import LONG_LIVED_SECONDS, AuthCode, Client, EmulatorState, Token
+from .state import (
+    AUTH_CODE_REUSED,
+    CLIENT_REVOKED,
+    LONG_LIVED_SECONDS,
+    USER_REVOKED,
+    AuthCode,
+    Client,
+    EmulatorState,
+    Token,
+)
 
 CODE_SECONDS = 600
 _CODE_ALPHABET = string.ascii_letters + string.digits
@@ -144,7 +153,7 @@ def revoke_client_tokens(state: EmulatorState, orcid: str, client_id: str) -> in
         hit = [t for t in state.tokens.values()
                if t.orcid == orcid and t.client_id == client_id and not t.revoked]
         for token in hit:
-            token.revoked = True
+            token.revoke(USER_REVOKED)
     return len(hit)
 
 
@@ -229,7 +238,7 @@ def _grant_code(request: Request, state: EmulatorState, client: Client) -> Respo
             # ORCID since 2017: a second use revokes every token issued from the code
             for token in state.tokens.values():
                 if token.code == code_text:
-                    token.revoked = True
+                    token.revoke(AUTH_CODE_REUSED)
             return oauth_error("invalid_grant", "Invalid authorization code")
         if state.now() - code.issued_at > CODE_SECONDS:
             return oauth_error("invalid_grant", "Invalid authorization code")
@@ -273,7 +282,7 @@ def _grant_refresh(request: Request, state: EmulatorState, client: Client) -> Re
         token = new_token(state, client.client_id, parent.orcid, wanted, lifetime=lifetime,
                           code=parent.code, parent=parent.access_token)
         if revoke_old:
-            parent.revoked = True
+            parent.revoke(CLIENT_REVOKED)
     return _token_json(state, token, request, client)
 
 
@@ -305,5 +314,5 @@ def revoke_endpoint(request: Request, state: EmulatorState) -> Response:
     with state.lock:
         token = state.find_token(value) or state.find_refresh(value)
         if token is not None and token.client_id == client.client_id:
-            token.revoked = True
+            token.revoke(CLIENT_REVOKED)
     return Response(status=200)
