@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qs, urlsplit
 
-from .api_helpers import ALL_SCOPES, CLIENT, ORCID, REDIRECT, SECRET, Api, work
+import pytest
+
+from .api_helpers import ALL_SCOPES, CLIENT, JSON, ORCID, REDIRECT, SECRET, Api, work
 
 
 def _exchange(web, code: str, status: int = 200):
@@ -54,3 +56,58 @@ def test_token_revoked_by_the_researcher_still_deletes_but_names_the_reason(api,
     assert emulator.control.revoke(ORCID, CLIENT) >= 1
     assert api.get("works", status=401).json == _revoked_description(api.token, "USER_REVOKED")
     api.delete(f"work/{put_code}", status=204)
+
+
+def _dead_tokens(web, emulator) -> dict:
+    """One unknown, one expired and one client-revoked token of the demo client."""
+    from .api_helpers import token_for
+
+    expired = token_for(web, emulator.control, ALL_SCOPES)
+    with emulator.state.lock:
+        emulator.state.tokens[expired].expires_at = emulator.state.now() - 1
+    revoked = token_for(web, emulator.control, ALL_SCOPES)
+    web.post("/oauth/revoke", {"client_id": CLIENT, "client_secret": SECRET, "token": revoked})
+    return {"unknown": "not-a-token", "expired": expired, "revoked": revoked}
+
+
+@pytest.mark.parametrize("orcid,path,method", [
+    ("0000-0002-1694-233X", "works", "GET"),      # unknown record (was 404/9016)
+    (ORCID, "nonsense", "GET"),                   # unknown section (was 404/9001)
+    (ORCID, "works", "DELETE"),                   # unknown method (was 405/9001)
+    ("not-an-orcid", "works", "GET"),             # not an iD (was 404/9001)
+    (ORCID, "work/123456", "DELETE"),             # unknown put code (was 404/9016)
+])
+def test_dead_token_is_401_before_routing(web, emulator, orcid, path, method):
+    """A dead token gets 401 invalid_token whatever the path: the token is checked first."""
+    for kind, token in _dead_tokens(web, emulator).items():
+        answer = web.request(f"/api/v3.0/{orcid}/{path}", method=method, status=401,
+                             headers={"Authorization": f"Bearer {token}", "Accept": JSON})
+        assert answer.json["error"] == "invalid_token", kind
+
+
+@pytest.mark.parametrize("change", [{"locked": True}, {"deactivated": True},
+                                    {"deprecated_to": "0000-0001-5109-3700"}])
+def test_dead_token_is_401_before_the_record_state(web, emulator, change):
+    """Locked, deactivated or deprecated records answer 409/301 to a live token only."""
+    dead = _dead_tokens(web, emulator)
+    with emulator.state.lock:
+        for name, value in change.items():
+            setattr(emulator.state.records[ORCID], name, value)
+    for kind, token in dead.items():
+        assert Api(web, token).get("works", status=401).json["error"] == "invalid_token", kind
+
+
+def test_missing_token_on_the_member_api_is_refused_before_routing(web):
+    """No token at all on the member API: refused (403, as in ORCID's tests) before routing,
+    so an unknown record or section does not answer 404 first."""
+    anonymous = Api(web, None, orcid="0000-0002-1694-233X")
+    assert anonymous.get("works", status=403).json["response-code"] == 403
+    assert Api(web, None).get("nonsense", status=403).json["response-code"] == 403
+
+
+def test_dead_token_is_401_before_content_negotiation(web):
+    """An Accept nothing matches still gets the token's 401 first (security runs before the
+    resource)."""
+    answer = web.get(f"/api/v3.0/{ORCID}/works", status=401,
+                     headers={"Authorization": "Bearer not-a-token", "Accept": "text/html"})
+    assert answer.json["error"] == "invalid_token"
