@@ -289,13 +289,18 @@ def _grant_refresh(request: Request, state: EmulatorState, client: Client) -> Re
 def _grant_client_credentials(request: Request, state: EmulatorState,
                               client: Client) -> Response:
     asked = scopes.split_scope(request.POST.get("scope")) or ["/read-public"]
+    # status codes as ORCID answers them (orcid-facts/scopes.md#refusals): an unknown scope
+    # 401, a scope this kind of client may not have 400, nothing left to grant 401
+    unknown = [s for s in asked if s not in scopes.KNOWN]
+    if unknown:
+        return oauth_error("invalid_scope", f"Invalid scope: {unknown[0]}", 401)
     bad = scopes.check_for_client(asked, client.member, client.premium)
     if bad:
         return oauth_error("invalid_scope", f"Invalid scope: {bad}")
     # ORCID silently drops three-legged scopes on this grant
     granted = [s for s in asked if s in scopes.CLIENT_CREDENTIALS]
     if not granted:
-        return oauth_error("invalid_scope", f"Invalid scope: {' '.join(asked)}")
+        return oauth_error("invalid_scope", f"Invalid scope: {' '.join(asked)}", 401)
     token = new_token(state, client.client_id, None, granted)
     return _token_json(state, token, request, client)
 
