@@ -9,7 +9,6 @@ bearer token first (as ORCID does), negotiates the content type, routes to a rea
 
 from __future__ import annotations
 
-import json
 import re
 
 from webob import Request, Response
@@ -17,6 +16,7 @@ from webob import Request, Response
 from . import api_reads, api_writes, records
 from .api_common import VIEWS, Caller, negotiate
 from .errors import ApiError, TokenError, error_xml, not_found, unroutable, wrong_record
+from .responses import compact_json
 from .scopes import expand
 from .state import USER_REVOKED
 
@@ -32,7 +32,7 @@ def error_response(err: ApiError, negotiated: tuple[str, str] | None) -> Respons
         response = Response(body=error_xml(err.body()), status=err.status)
         response.headers.pop("Content-Type", None)
     elif negotiated[1] == "json":
-        response = Response(body=json.dumps(err.body()).encode("utf-8"), status=err.status,
+        response = Response(body=compact_json(err.body()).encode("utf-8"), status=err.status,
                             content_type=negotiated[0], charset="UTF-8")
     else:
         response = Response(body=error_xml(err.body()), status=err.status,
@@ -102,7 +102,7 @@ def handle_api(request: Request, state, host: str, path: str) -> Response:
     except ApiError as err:
         return error_response(err, negotiated)
     except TokenError as err:
-        response = Response(body=json.dumps(err.body()).encode("utf-8"), status=401,
+        response = Response(body=compact_json(err.body()).encode("utf-8"), status=401,
                             content_type="application/json", charset="UTF-8")
         response.headers["WWW-Authenticate"] = ('Bearer realm="ORCID T2 API", '
                                                 'error="invalid_token"')

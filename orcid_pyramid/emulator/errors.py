@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .responses import xml_document
+
 MORE_INFO = "https://members.orcid.org/api/resources/troubleshooting"
 ERROR_NS = "http://www.orcid.org/ns/error"
 
@@ -78,8 +80,9 @@ def invalid_token_body(access_token: str, revoke_reason: str | None = None) -> d
 
 
 def error_element(body: dict) -> etree._Element:
-    """The ``error:error`` element for a five-key body (XSD order is the key order)."""
-    root = etree.Element(f"{{{ERROR_NS}}}error", nsmap={"error": ERROR_NS})
+    """The ``error`` element for a five-key body (XSD order is the key order), in the default
+    namespace as ORCID's JAXB writes it (orcid-facts/errors.md#bytes)."""
+    root = etree.Element(f"{{{ERROR_NS}}}error", nsmap={None: ERROR_NS})
     for key in ("response-code", "developer-message", "user-message", "error-code", "more-info"):
         child = etree.SubElement(root, f"{{{ERROR_NS}}}{key}")
         child.text = str(body[key])
@@ -88,8 +91,7 @@ def error_element(body: dict) -> etree._Element:
 
 def error_xml(body: dict) -> bytes:
     """The five-key body as an XML document."""
-    return etree.tostring(error_element(body), xml_declaration=True, encoding="UTF-8",
-                          standalone=True)
+    return xml_document(error_element(body))
 
 
 # Developer messages, after ORCID's api_en texts (orcid-facts/member-api.md#writes,
