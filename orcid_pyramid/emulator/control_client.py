@@ -122,9 +122,13 @@ class EmulatorControl:
         """Add latency to API and token calls."""
         return self._call("PUT", "latency", {"ms": ms})
 
-    def set_rate_limit(self, rate_limit: str | None) -> dict:
-        """Switch the per-client rate limit (``"24/40"``, or None to disable)."""
-        return self._call("PUT", "ratelimit", {"rate_limit": rate_limit})
+    def set_rate_limit(self, rate_limit: Any = ..., public_rate_limit: Any = ...) -> dict:
+        """Switch the member API's per-client rate limit (``"24/40"``, or None to disable)
+        and/or the public API's (``"12/40"``); a limit not given is kept."""
+        body = {key: value for key, value in (("rate_limit", rate_limit),
+                                              ("public_rate_limit", public_rate_limit))
+                if value is not ...}
+        return self._call("PUT", "ratelimit", body)
 
     def calls(self, since: int | float | str = 0, limit: int | None = None) -> list[dict]:
         """Requests the emulator received since the last reset (the newest 10,000 are kept):
