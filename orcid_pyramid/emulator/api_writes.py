@@ -11,7 +11,7 @@ import json
 
 from webob import Request, Response
 
-from . import codec, duplicates, records, validation, views
+from . import codec, duplicates, records, scopes, validation, views
 from .api_common import CONSUMED, MAX_BODY, MAX_BULK, Caller, item_qname, put_code, render
 from .errors import ApiError, missing_scope, not_found, not_source, unroutable, wrong_record
 
@@ -56,7 +56,7 @@ def write(request: Request, state, record, caller: Caller, rest: list[str],
     section = rest[0]
     canonical = records.canonical_section(section) or "work"
     scope = "/activities/update" if canonical in records.ACTIVITIES else "/person/update"
-    if scope not in caller.scopes:
+    if not scopes.may_write(caller.scopes, scope, canonical):
         raise missing_scope(scope)
     if caller.orcid != record.orcid:
         raise wrong_record()
