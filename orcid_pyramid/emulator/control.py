@@ -62,14 +62,14 @@ from typing import TYPE_CHECKING
 
 from webob import Request, Response
 
-from . import oauth, seed
+from . import implicit, oauth, seed
 from .control_input import BadInput as _Bad
 from .control_input import body as _body
 from .control_input import error as _error
 from .control_input import text as _text
 from .control_records import add_user, records_call
 from .faults import FaultConfig
-from .responses import add_query, json_response
+from .responses import json_response
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import EmulatorApp
@@ -171,13 +171,13 @@ def _authorize(request: Request, app: EmulatorApp) -> Response:
     except oauth.AuthorizeError as exc:
         body = {"error": exc.error, "error_description": exc.description}
         if exc.redirect:
-            body["redirect"] = add_query(params["redirect_uri"], {
-                "error": exc.error, "error_description": exc.description,
-                "state": params.get("state")})
+            body["redirect"] = implicit.redirect_to(
+                params["redirect_uri"], params.get("response_type"),
+                {"error": exc.error, "error_description": exc.description,
+                 "state": params.get("state")})
         return json_response(body, 400)
-    code = oauth.issue_code(app.state, req, orcid, app.state.now())
-    return json_response({"redirect": add_query(req.redirect_uri,
-                                                {"code": code, "state": req.state})})
+    return json_response({"redirect": implicit.answer_url(request, app.state, req, orcid,
+                                                          app.state.now())})
 
 
 def _latency(request: Request, app: EmulatorApp) -> Response:

@@ -77,10 +77,13 @@ class EmulatorControl:
                           {k: v for k, v in body.items() if v is not None})["put_code"]
 
     def authorize(self, orcid: str, client_id: str, scope: str, redirect_uri: str,
-                  state: str | None = None, nonce: str | None = None) -> str:
-        """As if ``orcid`` signed in and approved; returns the redirect URL with the code."""
+                  state: str | None = None, nonce: str | None = None,
+                  response_type: str | None = None) -> str:
+        """As if ``orcid`` signed in and approved; returns the redirect URL with the code (or,
+        for an implicit ``response_type``, the token in its fragment)."""
         body = {"orcid": orcid, "client_id": client_id, "scope": scope,
-                "redirect_uri": redirect_uri, "state": state, "nonce": nonce}
+                "redirect_uri": redirect_uri, "state": state, "nonce": nonce,
+                "response_type": response_type}
         return self._call("POST", "authorize", {k: v for k, v in body.items()
                                                 if v is not None})["redirect"]
 

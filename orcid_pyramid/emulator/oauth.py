@@ -33,6 +33,10 @@ from .state import (
 )
 
 CODE_SECONDS = 600
+#: the implicit OpenID flow's response types, words sorted (implicit.py)
+IMPLICIT_RESPONSE_TYPES = frozenset({"token", "id_token", "id_token token"})
+#: the only scopes the implicit flow grants
+IMPLICIT_SCOPES = frozenset({"openid", "/authenticate"})
 _CODE_ALPHABET = string.ascii_letters + string.digits
 
 
@@ -77,6 +81,11 @@ def redirect_matches(registered: list[str], requested: str) -> bool:
     return False
 
 
+def normalise_response_type(text: str | None) -> str:
+    """``"token id_token"`` and ``"id_token token"`` are the same; no value means ``code``."""
+    return " ".join(sorted((text or "code").split())) or "code"
+
+
 def check_authorize(state: EmulatorState, params) -> AuthorizeRequest:
     """Check an authorize request's parameters; raise ``AuthorizeError``."""
     client_id = params.get("client_id")
@@ -92,8 +101,8 @@ def check_authorize(state: EmulatorState, params) -> AuthorizeRequest:
         raise AuthorizeError("invalid_request", "Invalid parameter: redirect_uri", False)
     if not redirect_matches(client.redirect_uris, redirect_uri):
         raise AuthorizeError("invalid_request", "Redirect URI mismatch.", False)
-    response_type = params.get("response_type") or "code"
-    if response_type != "code":
+    response_type = normalise_response_type(params.get("response_type"))
+    if response_type != "code" and response_type not in IMPLICIT_RESPONSE_TYPES:
         raise AuthorizeError("unsupported_response_type",
                              f"Unsupported response type: {response_type}", True)
     requested = scopes.split_scope(params.get("scope"))
@@ -104,6 +113,12 @@ def check_authorize(state: EmulatorState, params) -> AuthorizeRequest:
     if bad:
         why = " cannot be used with public API clients" if bad[0] in scopes.MEMBER_ONLY else ""
         raise AuthorizeError("invalid_scope", f"Invalid scope: {bad[0]}{why}", True)
+    if response_type != "code":  # implicit: sign-in only (orcid-facts/oauth.md#implicit-flow)
+        bad = [s for s in requested if s not in IMPLICIT_SCOPES]
+        if not bad and "id_token" in response_type.split() and "openid" not in requested:
+            bad = ["openid is required for an id_token"]
+        if bad:
+            raise AuthorizeError("invalid_scope", f"Invalid scope: {bad[0]}", True)
     return AuthorizeRequest(client, redirect_uri, tuple(requested), params.get("state"),
                             params.get("nonce"), response_type)
 

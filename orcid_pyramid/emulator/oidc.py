@@ -63,16 +63,21 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def id_token(state: EmulatorState, request: Request, client: Client, record, token: Token,
-             nonce: str | None = None, auth_time: float | None = None) -> str:
-    """Sign an id_token for ``token`` (claims as ORCID's OpenIDConnectTokenEnhancer)."""
+def id_token(state: EmulatorState, request: Request, client: Client, record,
+             token: Token | None, nonce: str | None = None, auth_time: float | None = None,
+             orcid: str | None = None) -> str:
+    """Sign an id_token for ``token`` (claims as ORCID's OpenIDConnectTokenEnhancer); without
+    a token (implicit ``response_type=id_token``) for ``orcid``, with no ``at_hash``."""
     key, kid = signing_key()
     now = int(state.now())
-    digest = hashlib.sha256(token.access_token.encode("ascii")).digest()
+    at_hash = None
+    if token is not None:
+        digest = hashlib.sha256(token.access_token.encode("ascii")).digest()
+        at_hash = _b64(digest[: len(digest) // 2])
     claims = {
-        "at_hash": _b64(digest[: len(digest) // 2]),
+        "at_hash": at_hash,
         "aud": client.client_id,
-        "sub": token.orcid,
+        "sub": token.orcid if token is not None else orcid,
         "auth_time": int(auth_time if auth_time is not None else now),
         "iss": issuer(request),
         "exp": now + ID_TOKEN_SECONDS,
