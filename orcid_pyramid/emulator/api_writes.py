@@ -141,8 +141,9 @@ def _create(state, record, caller: Caller, section: str, data: dict):
 def _update(state, record, caller: Caller, section: str, code: int, data: dict):
     body_code = data.get("put-code")
     if str(body_code) != str(code):
+        shown = "null" if body_code is None else body_code  # as ORCID's Java prints it
         raise ApiError(400, 9019, f"400 Bad Request: The put code in the URL was {code} "
-                       f"whereas the one in the body was {body_code}.")
+                       f"whereas the one in the body was {shown}.")
     item = _own_item(record, caller, section, code)
     data = validation.validate_item(section, data)
     if data.get("visibility") not in (None, item.visibility):

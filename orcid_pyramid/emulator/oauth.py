@@ -111,7 +111,9 @@ def check_authorize(state: EmulatorState, params) -> AuthorizeRequest:
     bad = [s for s in requested if s not in scopes.THREE_LEGGED]
     bad = bad or [s for s in requested if s in scopes.MEMBER_ONLY and not client.member]
     if bad:
-        why = " cannot be used with public API clients" if bad[0] in scopes.MEMBER_ONLY else ""
+        # only a public client is told it is one (a premium member asking /webhook is not)
+        public = not client.member and bad[0] in scopes.MEMBER_ONLY
+        why = " cannot be used with public API clients" if public else ""
         raise AuthorizeError("invalid_scope", f"Invalid scope: {bad[0]}{why}", True)
     if response_type != "code":  # implicit: sign-in only (orcid-facts/oauth.md#implicit-flow)
         bad = [s for s in requested if s not in IMPLICIT_SCOPES]
