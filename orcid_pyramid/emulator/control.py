@@ -62,7 +62,7 @@ from typing import TYPE_CHECKING
 
 from webob import Request, Response
 
-from . import implicit, oauth, seed
+from . import authorize, seed
 from .control_input import BadInput as _Bad
 from .control_input import body as _body
 from .control_input import error as _error
@@ -167,16 +167,16 @@ def _authorize(request: Request, app: EmulatorApp) -> Response:
         return _error(404, f"no record {orcid}")
     params = {k: v for k, v in data.items() if isinstance(v, str)}
     try:
-        req = oauth.check_authorize(app.state, params)
-    except oauth.AuthorizeError as exc:
+        req = authorize.check_authorize(app.state, params)
+    except authorize.AuthorizeError as exc:
         body = {"error": exc.error, "error_description": exc.description}
         if exc.redirect:
-            body["redirect"] = implicit.redirect_to(
+            body["redirect"] = authorize.redirect_to(
                 params["redirect_uri"], params.get("response_type"),
                 {"error": exc.error, "error_description": exc.description,
                  "state": params.get("state")})
         return json_response(body, 400)
-    return json_response({"redirect": implicit.answer_url(request, app.state, req, orcid,
+    return json_response({"redirect": authorize.answer_url(request, app.state, req, orcid,
                                                           app.state.now())})
 
 
