@@ -17,7 +17,8 @@ import threading
 import jinja2
 from webob import Request, Response
 
-from . import oauth, scopes, seed
+from . import authorize as authz
+from . import scopes, seed
 from .responses import add_query, html_response, json_response, redirect
 from .state import BrowserSession, EmulatorState
 
@@ -77,15 +78,16 @@ def authorize(request: Request, state: EmulatorState) -> Response:
     params = request.GET
     lang = _lang(request)
     try:
-        req = oauth.check_authorize(state, params)
-    except oauth.AuthorizeError as exc:
+        req = authz.check_authorize(state, params)
+    except authz.AuthorizeError as exc:
         if not exc.redirect:
             return message_page("Oops! Something went wrong",
                                 "The application sent an invalid authorization request.",
                                 error=exc.description, lang=lang)
-        return redirect(add_query(params["redirect_uri"], {
-            "error": exc.error, "error_description": exc.description,
-            "state": params.get("state")}))
+        return redirect(authz.redirect_to(
+            params["redirect_uri"], params.get("response_type"),
+            {"error": exc.error, "error_description": exc.description,
+             "state": params.get("state")}))
     session = _session(request, state, create=True)
     response = _post(request, state, req, session) if request.method == "POST" else \
         _get(request, state, req, session)
@@ -134,8 +136,8 @@ def _post(request: Request, state: EmulatorState, req, session: BrowserSession) 
                                 error="Please sign in first.", status=200)
         if action == "deny":
             return _deny_redirect(req, "access_denied", "User denied access")
-        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
-        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+        return redirect(authz.answer_url(request, state, req, session.orcid,
+                                            session.auth_time))
     return message_page("Oops! Something went wrong", "The form sent an unknown action.")
 
 
@@ -168,9 +170,9 @@ def _register(request: Request, state: EmulatorState, req, session) -> Response:
 
 
 def _consent_or_code(request: Request, state: EmulatorState, req, session) -> Response:
-    if oauth.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
-        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
-        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+    if authz.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
+        return redirect(authz.answer_url(request, state, req, session.orcid,
+                                            session.auth_time))
     if request.GET.get("prompt") == "none":
         return _deny_redirect(req, "interaction_required", "User consent is required")
     record = state.record(session.orcid)
@@ -204,7 +206,7 @@ def _register_page(request, req, session, error: str | None = None, values=None)
 
 
 def _deny_redirect(req, error: str, description: str) -> Response:
-    return redirect(add_query(req.redirect_uri, {
+    return redirect(authz.redirect_to(req.redirect_uri, req.response_type, {
         "error": error, "error_description": description, "state": req.state}))
 
 
