@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -27,7 +27,7 @@ from .endpoints import Endpoints
 from .errors import OrcidMalformedResponse, OrcidUsageError
 from .http import DEFAULT_TIMEOUT, RateLimiter, Transport
 from .idtoken import JwksCache, verify_id_token
-from .oauth_session import TransportOAuth2Session
+from .oauth_session import HOOK_TYPES, TransportOAuth2Session
 from .orcid_id import normalize
 from .tokens import TokenResponse, split_scope
 from .webhooks import WebhookMixin
@@ -45,7 +45,9 @@ class OrcidClient(WebhookMixin):
     ``call_sink`` receives a redacted :class:`CallRecord` for every HTTP exchange;
     ``session`` replaces the default timeout-enforcing ``requests.Session`` (e.g. one with a
     WSGI transport adapter); ``rate_limiter.acquire()`` is called before each member-API and
-    webhook request.
+    webhook request. ``compliance_hooks`` maps requests-oauthlib's hook types
+    (``access_token_request``/``_response``, ``refresh_token_request``/``_response``) to
+    hooks run in order on every token grant, for a provider's quirks.
     """
 
     def __init__(
@@ -60,9 +62,15 @@ class OrcidClient(WebhookMixin):
         session: requests.Session | None = None,
         rate_limiter: RateLimiter | None = None,
         body_limit: int | None = None,
+        compliance_hooks: Mapping[str, Sequence[Callable]] | None = None,
     ) -> None:
         if not client_id or not client_secret:
             raise OrcidUsageError("an ORCID client needs a client_id and a client_secret")
+        unknown = set(compliance_hooks or {}) - set(HOOK_TYPES)
+        if unknown:
+            raise OrcidUsageError(f"unknown compliance hook types {sorted(unknown)}; "
+                                  f"use {', '.join(HOOK_TYPES)}")
+        self._hooks = {k: tuple(v) for k, v in (compliance_hooks or {}).items()}
         self.endpoints = endpoints
         self.client_id = client_id
         self.redirect_uri = redirect_uri
@@ -216,6 +224,7 @@ class OrcidClient(WebhookMixin):
     def _session(self, url: str, **kwargs: Any) -> TransportOAuth2Session:
         """A session for one exchange with ``url`` (see ``oauth_session.py``)."""
         kwargs.setdefault("client", WebApplicationClient(self.client_id))
+        kwargs.setdefault("hooks", self._hooks)
         return TransportOAuth2Session(self.transport, self.endpoints, url, **kwargs)
 
     # -- OpenID Connect --------------------------------------------------------------------

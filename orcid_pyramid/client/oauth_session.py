@@ -27,7 +27,7 @@ endpoint) meets oauthlib's check and is refused as a usage error before a byte i
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 from urllib.parse import urlsplit
@@ -41,6 +41,11 @@ from .errors import OrcidError, OrcidMalformedResponse, OrcidOAuthError, OrcidUs
 from .http import Transport
 
 _LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
+
+#: requests-oauthlib's compliance hooks a client may be given (``protected_request`` is not
+#: among them: these sessions never carry a user's token).
+HOOK_TYPES = ("access_token_request", "access_token_response", "refresh_token_request",
+              "refresh_token_response")
 
 
 def plain_loopback(endpoints: Endpoints, url: str) -> bool:
@@ -84,6 +89,7 @@ class TransportOAuth2Session(OAuth2Session, _TransportSend):
         expect: Collection[int] = (200,),
         secrets: Iterable[str | None] = (),
         log_context: Mapping[str, Any] | None = None,
+        hooks: Mapping[str, Sequence[Callable]] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -95,8 +101,12 @@ class TransportOAuth2Session(OAuth2Session, _TransportSend):
         #: the token answer as ORCID sent it (a JSON object), and its status
         self.answer: dict[str, Any] | None = None
         self.status: int | None = None
-        self.register_compliance_hook("access_token_response", self._json_object)
-        self.register_compliance_hook("refresh_token_response", self._json_object)
+        for hook_type in HOOK_TYPES:
+            chain = list((hooks or {}).get(hook_type, ()))
+            if hook_type.endswith("_response"):
+                chain.append(self._json_object)  # last: it reads the answer oauthlib will
+            if chain:
+                self.register_compliance_hook(hook_type, _in_order(chain, hook_type))
 
     def real(self, built: str) -> str:
         """A URL oauthlib built on :attr:`url`, pointing at the real endpoint again."""
@@ -150,3 +160,15 @@ class TransportOAuth2Session(OAuth2Session, _TransportSend):
         except Exception as exc:  # oauthlib trips over odd member types in many ways
             raise OrcidMalformedResponse(
                 f"ORCID's token answer is invalid ({type(exc).__name__})") from None
+
+
+def _in_order(hooks: Sequence[Callable], hook_type: str) -> Callable:
+    """One hook running ``hooks`` in the given order (requests-oauthlib keeps a set)."""
+    single = hook_type.endswith("_response")  # response hooks take and return the response
+
+    def run(*args: Any) -> Any:
+        for hook in hooks:
+            args = (hook(*args),) if single else tuple(hook(*args))
+        return args[0] if single else args
+
+    return run
