@@ -1,27 +1,33 @@
 """``OrcidClient``: the OAuth side of ORCID (authorize URL, token grants, revoke, OIDC).
 
-OAuth messages are built and checked by oauthlib (``WebApplicationClient`` /
-``BackendApplicationClient``: token request bodies, token response validation); the bytes
-travel through our own :class:`~orcid_pyramid.client.http.Transport`. We do not call
-requests-oauthlib's ``OAuth2Session.fetch_token`` because (1) it refuses plain ``http://``
-unless the process-wide ``OAUTHLIB_INSECURE_TRANSPORT`` variable is set, which the local
-emulator on 127.0.0.1 would need and which would then allow http for every other call in
-the process, and (2) it writes the request body (client secret, code) and the token
-response to its DEBUG log. HTTPS is enforced by the add-on's settings lint instead (DM-2).
+The authorize URL, the code exchange, refresh, client credentials and revocation go through
+requests-oauthlib's ``OAuth2Session`` (``authorization_url``, ``fetch_token``,
+``refresh_token``; the revocation is a POST of oauthlib's RFC 7009 body on the same kind of
+session), so oauthlib builds the messages and checks the answers and the package's compliance
+hooks and https check apply. Each session sends through our own
+:class:`~orcid_pyramid.client.http.Transport` (``oauth_session.py``): timeout, call-log hook,
+redaction and typed errors as for every other ORCID call. requests-oauthlib writes request
+bodies and tokens to its DEBUG log; ``install_log_redaction`` drops those records.
+
+Plain http: ``OAUTHLIB_INSECURE_TRANSPORT`` is never set (it would switch the https check off
+for the whole process). A client whose every endpoint is on a loopback host (the demo's
+embedded emulator over http, the only http the settings lint accepts, and only with
+``orcid.environment = emulator``) gets through oauthlib's check by showing it the https form
+of the loopback URL; see ``oauth_session.py`` and docs/architecture.md. Every other http URL
+is refused before anything is sent (DM-2).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import requests
 from oauthlib.oauth2 import BackendApplicationClient, WebApplicationClient
 
 from .api import MemberApi, parse_json
+from .authorize import authorize_extras, percent_encoded
 from .calllog import CallRecord
 from .endpoints import Endpoints
 from .errors import OrcidMalformedResponse, OrcidUsageError
@@ -31,12 +37,6 @@ from .oauth_session import HOOK_TYPES, TransportOAuth2Session
 from .orcid_id import normalize
 from .tokens import TokenResponse, split_scope
 from .webhooks import WebhookMixin
-
-log = logging.getLogger("orcid_pyramid.client")
-
-PREFILL_KEYS = ("given_names", "family_names", "email", "orcid")
-LANGUAGES = frozenset("ar cs en es fr de it ja ko pl pt ru tr zh_CN zh_TW".split())
-PROMPTS = frozenset({"login", "none"})
 
 
 class OrcidClient(WebhookMixin):
@@ -116,29 +116,13 @@ class OrcidClient(WebhookMixin):
         if not state:
             raise OrcidUsageError("authorization_url needs a state value (checklist BP-1)")
         redirect_uri = self._redirect_uri(redirect_uri)
-        if prompt is not None and prompt not in PROMPTS:
-            raise OrcidUsageError(f"prompt must be one of {sorted(PROMPTS)}, got {prompt!r}")
-        extra: list[tuple[str, str]] = []
-        if nonce:
-            extra.append(("nonce", nonce))
-        if prompt:
-            extra.append(("prompt", prompt))
-        if lang:
-            code = lang.replace("-", "_")
-            code = code if code in LANGUAGES else code.split("_")[0].lower()
-            if code in LANGUAGES:
-                extra.append(("lang", code))
-        if show_login is not None:
-            extra.append(("show_login", "true" if show_login else "false"))
-        extra.extend(_prefill_params(prefill or {}))
+        extra = authorize_extras(nonce=nonce, prompt=prompt, lang=lang, show_login=show_login,
+                                 prefill=prefill or {})
         session = self._session(self.endpoints.authorize_url, kind="authorize",
                                 scope=_scope_order(scope_set), redirect_uri=redirect_uri)
         with session, session.oauthlib_errors():
             url, _ = session.authorization_url(session.url, state=state, **dict(extra))
-        # oauthlib writes spaces as "+"; ORCID documents "%20" (orcid-facts/oauth.md)
-        parts = urlsplit(session.real(url))
-        query = urlencode(parse_qsl(parts.query, keep_blank_values=True), quote_via=quote)
-        return urlunsplit(parts._replace(query=query))
+        return percent_encoded(session.real(url))
 
     # -- token grants ----------------------------------------------------------------------
 
@@ -293,25 +277,3 @@ def _token(session: TransportOAuth2Session) -> TokenResponse:
 def _scope_order(scopes: Iterable[str]) -> list[str]:
     # ORCID's examples put openid first; a stable order keeps URLs comparable in tests/logs
     return sorted(scopes, key=lambda s: (s != "openid", s))
-
-
-def _prefill_params(prefill: Mapping[str, Any]) -> list[tuple[str, str]]:
-    unknown = set(prefill) - set(PREFILL_KEYS)
-    if unknown:
-        raise OrcidUsageError(
-            f"unknown prefill keys {sorted(unknown)}; use {', '.join(PREFILL_KEYS)}"
-        )
-    params = []
-    for key in PREFILL_KEYS:
-        value = prefill.get(key)
-        if value is None or not str(value).strip():
-            continue
-        value = str(value).strip()
-        if key == "orcid":
-            try:
-                value = normalize(value)
-            except OrcidUsageError:
-                log.warning("ignoring an invalid ORCID iD in the pre-fill data")
-                continue
-        params.append((key, value))
-    return params
