@@ -40,8 +40,6 @@ from .endpoints import Endpoints
 from .errors import OrcidError, OrcidMalformedResponse, OrcidOAuthError, OrcidUsageError
 from .http import Transport
 
-_LOOPBACK = frozenset({"127.0.0.1", "localhost", "::1"})
-
 #: requests-oauthlib's compliance hooks a client may be given (``protected_request`` is not
 #: among them: these sessions never carry a user's token).
 HOOK_TYPES = ("access_token_request", "access_token_response", "refresh_token_request",
@@ -51,8 +49,9 @@ HOOK_TYPES = ("access_token_request", "access_token_response", "refresh_token_re
 def plain_loopback(endpoints: Endpoints, url: str) -> bool:
     """True when ``url`` is plain http to this machine and so is every endpoint of the client
     (a local emulator): the one case where oauthlib's https check is answered by us."""
+    hosts = {urlsplit(u).hostname for u in (endpoints.base_url, endpoints.token_url)}
     parts = urlsplit(url)
-    return parts.scheme == "http" and parts.hostname in _LOOPBACK and endpoints.is_loopback
+    return parts.scheme == "http" and parts.hostname in hosts and endpoints.is_loopback
 
 
 def oauthlib_url(endpoints: Endpoints, url: str) -> str:
