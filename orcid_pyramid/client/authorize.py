@@ -19,6 +19,16 @@ LANGUAGES = frozenset("ar cs en es fr de it ja ko pl pt ru tr zh_CN zh_TW".split
 PROMPTS = frozenset({"login", "none"})
 
 
+def supported_language(lang: str | None) -> str | None:
+    """ORCID's code for ``lang`` (``es``, ``es-ES``, ``zh-CN`` -> ``es``, ``es``, ``zh_CN``),
+    or None when ORCID's pages do not offer it."""
+    if not lang:
+        return None
+    code = lang.replace("-", "_")
+    code = code if code in LANGUAGES else code.split("_")[0].lower()
+    return code if code in LANGUAGES else None
+
+
 def authorize_extras(
     *,
     nonce: str | None,
@@ -39,11 +49,9 @@ def authorize_extras(
         extra["nonce"] = nonce
     if prompt:
         extra["prompt"] = prompt
-    if lang:
-        code = lang.replace("-", "_")
-        code = code if code in LANGUAGES else code.split("_")[0].lower()
-        if code in LANGUAGES:
-            extra["lang"] = code
+    code = supported_language(lang)
+    if code:
+        extra["lang"] = code
     if show_login is not None:
         extra["show_login"] = "true" if show_login else "false"
     extra.update(_prefill_params(prefill))
