@@ -158,7 +158,7 @@ def store_link(request, user_id: str, token, claims):
         old = [cipher.decrypt(v) for v in (link.access_token_enc, link.refresh_token_enc) if v]
         stale = [v for v in old if v not in (token.access_token, token.refresh_token)]
         if stale:
-            _revoke_later_or_now(request, stale, user_id)
+            _revoke_later_or_now(request, stale, user_id, link.orcid)
     link.orcid = token.orcid
     link.name = token.name or _name_from_claims(claims)
     link.access_token_enc = cipher.encrypt(token.access_token)
@@ -196,17 +196,18 @@ def _revoke_unused(request, token, other, user_id) -> None:
     except Exception:  # undecryptable or empty: it cannot be the same token
         existing = None
     if token.access_token != existing:
-        _revoke_later_or_now(request, [token.access_token], user_id)
+        _revoke_later_or_now(request, [token.access_token], user_id, token.orcid)
 
 
-def _revoke_later_or_now(request, tokens, user_id) -> bool:
-    """Revoke each token; keep an encrypted retry row for any ORCID did not confirm."""
+def _revoke_later_or_now(request, tokens, user_id, orcid: str | None) -> bool:
+    """Revoke each token; keep an encrypted retry row for any ORCID did not confirm. The call
+    log names the user and the iD the tokens were for (a revoke's answer names neither)."""
     from ..models import OrcidPendingRevocation
 
     all_done = True
     for value in tokens:
         try:
-            request.orcid_client.revoke(value, log_context={"user_id": user_id})
+            request.orcid_client.revoke(value, log_context={"user_id": user_id, "orcid": orcid})
         except OrcidError as exc:
             all_done = False
             log.warning("ORCID revoke failed (%s); queued for retry", exc.summary())
@@ -231,7 +232,7 @@ def disconnect(request, user_id: str):
     cipher = request.orcid_cipher
     tokens = [cipher.decrypt(value) for value in (link.access_token_enc, link.refresh_token_enc)
               if value]
-    revoked = _revoke_later_or_now(request, tokens, user_id)
+    revoked = _revoke_later_or_now(request, tokens, user_id, link.orcid)
     orcid = link.orcid
     if settings.disconnect_delete_items:
         _delete_sync_rows(db, user_id, orcid)

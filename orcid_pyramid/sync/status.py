@@ -19,6 +19,41 @@ STATUS_TEXT = {
     "retrying": "ORCID did not answer; will retry",
 }
 
+#: the same statuses in an administrator's words (the item belongs to someone else)
+ADMIN_STATUS_TEXT = {
+    "pending": "waiting to be sent",
+    "synced": "on ORCID",
+    "deleted_on_orcid": "deleted by the researcher on ORCID; not sent again",
+    "revoked": "the researcher withdrew access; waits until they connect again",
+    "rejected": "rejected by ORCID",
+    "retrying": "ORCID did not answer; will retry",
+}
+
+#: section names in words (the sync engine stores ORCID's singular item names)
+SECTION_TEXT = {
+    "work": "Work",
+    "funding": "Funding",
+    "employment": "Employment",
+    "education": "Education",
+    "distinction": "Distinction",
+    "invited-position": "Invited position",
+    "membership": "Membership",
+    "qualification": "Qualification",
+    "service": "Service",
+    "peer-review": "Peer review",
+    "research-resource": "Research resource",
+    "other-names": "Other name",
+    "keywords": "Keyword",
+    "researcher-urls": "Website or social link",
+    "external-identifiers": "Other identifier",
+    "address": "Country",
+}
+
+
+def section_text(section: str) -> str:
+    """A section's name in words; an unknown one made readable (``foo-bar`` -> ``Foo bar``)."""
+    return SECTION_TEXT.get(section) or section.replace("-", " ").replace("_", " ").capitalize()
+
 
 @dataclass(frozen=True)
 class ItemStatus:
@@ -36,10 +71,21 @@ class ItemStatus:
     user_id: str | None = None
     orcid: str | None = None
 
+    @property
+    def section_text(self) -> str:
+        """The section in words ("Work", "Employment")."""
+        return section_text(self.section)
 
-def status_text(status: str, last_error: str | None = None) -> str:
-    """The panel's words for ``status`` (a rejection carries ORCID's message)."""
-    text = STATUS_TEXT.get(status, status)
+    @property
+    def admin_status_text(self) -> str:
+        """The status in an administrator's words (the panel's are the researcher's)."""
+        return status_text(self.status, self.last_error, ADMIN_STATUS_TEXT)
+
+
+def status_text(status: str, last_error: str | None = None, words: dict | None = None) -> str:
+    """The panel's words for ``status`` (a rejection carries ORCID's message); ``words``
+    picks another table (:data:`ADMIN_STATUS_TEXT`)."""
+    text = (words or STATUS_TEXT).get(status, status)
     if status == "rejected" and last_error:
         return f"{text}: {last_error}"
     if status == "retrying" and (last_error or "").startswith("OrcidMalformedResponse"):

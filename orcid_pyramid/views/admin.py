@@ -6,13 +6,34 @@ add-on lets anyone type an iD (DM-1).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
 PAGE_SIZE = 50
-STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "none")
+#: the answer filter's choices, in an administrator's words
+STATUS_CLASS_TEXT = {
+    "2xx": "2xx: success",
+    "3xx": "3xx: redirect",
+    "4xx": "4xx: refused by ORCID",
+    "5xx": "5xx: failed at ORCID",
+    "none": "no answer (timeout, no connection)",
+}
+STATUS_CLASSES = tuple(STATUS_CLASS_TEXT)
 METHODS = ("GET", "POST", "PUT", "DELETE")
+#: bodies longer than this are shown as stored (indenting them would only make them longer)
+PRETTY_LIMIT = 200_000
+
+
+def readable_body(text: str | None) -> str:
+    """A JSON body indented for reading (the log stores it as ORCID sent it); others as is."""
+    if not text or len(text) > PRETTY_LIMIT or text.lstrip()[:1] not in ("{", "["):
+        return text or ""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def _parse_date(value: str, problems: list[str], label: str) -> date | None:
@@ -106,15 +127,17 @@ def admin_calls_view(request):
         "to": filters["date_to"].isoformat() if filters["date_to"] else "",
     }.items() if v}
     return {
-        "calls": rows, "filters": filters, "problems": problems, "known_ids": known_ids,
-        "statuses": STATUS_CLASSES, "methods": METHODS, "page": page, "pages": pages,
+        "calls": [{"call": call, "request_body": readable_body(call.request_body),
+                   "response_body": readable_body(call.response_body)} for call in rows],
+        "filters": filters, "problems": problems, "known_ids": known_ids,
+        "statuses": STATUS_CLASS_TEXT, "methods": METHODS, "page": page, "pages": pages,
         "total": total, "query": query,
     }
 
 
 def read_item_filters(params) -> tuple[dict, list[str]]:
     """The item page's filters (status, user, page), each checked; bad values dropped."""
-    from ..sync.status import STATUS_TEXT
+    from ..sync.status import ADMIN_STATUS_TEXT
 
     problems: list[str] = []
     filters = {
@@ -122,7 +145,7 @@ def read_item_filters(params) -> tuple[dict, list[str]]:
         "user": (params.get("user") or "").strip()[:255],
         "page": _page(params.get("page"), problems),
     }
-    if filters["status"] and filters["status"] not in STATUS_TEXT:
+    if filters["status"] and filters["status"] not in ADMIN_STATUS_TEXT:
         problems.append("Unknown item status; it was ignored.")
         filters["status"] = ""
     return filters, problems
@@ -157,7 +180,7 @@ def _items_of_one_user(db, filters, limit: int, offset: int) -> list:
 def admin_items_view(request):
     """Every user's ORCID items and their sync status in words (permission ``orcid.admin``)."""
     from ..models.sync import OrcidItem
-    from ..sync.status import STATUS_TEXT, items_for_admin
+    from ..sync.status import ADMIN_STATUS_TEXT, items_for_admin
 
     db = request.orcid_db
     filters, problems = read_item_filters(request.params)
@@ -174,6 +197,6 @@ def admin_items_view(request):
     query = {k: v for k, v in {"status": filters["status"], "user": filters["user"]}.items()
              if v}
     return {
-        "items": items, "filters": filters, "problems": problems, "statuses": STATUS_TEXT,
+        "items": items, "filters": filters, "problems": problems, "statuses": ADMIN_STATUS_TEXT,
         "page": page, "pages": pages, "total": total, "query": query,
     }
