@@ -33,8 +33,8 @@ def includeme(config) -> None:
     config.add_view(people, route_name="people", renderer=T + "people.jinja2")
     config.add_view(works, route_name="works", renderer=T + "works.jinja2", permission="view")
     config.add_view(push_works, route_name="works.push", permission="view")
-    config.add_forbidden_view(forbidden)
     config.include("orcid_pyramid.demo.collect")
+    config.include("orcid_pyramid.demo.errors")
 
 
 def current_user(request):
@@ -121,14 +121,3 @@ def push_works(request):
             f"Your works and employment ({count} items) are queued for ORCID.", "orcid")
     return HTTPFound(location=request.route_url("works"))
 
-
-def forbidden(request):
-    """Anonymous: go sign in and come back. Signed in but not allowed: a plain 403 page."""
-    if request.authenticated_userid is None:
-        return HTTPFound(location=request.route_url("login", _query={"next": request.path_qs}))
-    response = request.response
-    response.status_int = 403
-    response.content_type = "text/html"
-    response.text = ("<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
-                     "<p>Your account may not open this page.</p>")
-    return response
