@@ -36,6 +36,16 @@ log = logging.getLogger("orcid_pyramid.client")
 PREFILL_KEYS = ("given_names", "family_names", "email", "orcid")
 LANGUAGES = frozenset("ar cs en es fr de it ja ko pl pt ru tr zh_CN zh_TW".split())
 PROMPTS = frozenset({"login", "none"})
+
+
+def supported_language(lang: str | None) -> str | None:
+    """ORCID's code for ``lang`` (``es``, ``es-ES``, ``zh-CN`` -> ``es``, ``es``, ``zh_CN``),
+    or None when ORCID's pages do not offer it."""
+    if not lang:
+        return None
+    code = lang.replace("-", "_")
+    code = code if code in LANGUAGES else code.split("_")[0].lower()
+    return code if code in LANGUAGES else None
 _FORM_HEADERS = {
     "Accept": "application/json",
     "Content-Type": "application/x-www-form-urlencoded",
@@ -124,11 +134,9 @@ class OrcidClient(WebhookMixin):
             params.append(("nonce", nonce))
         if prompt:
             params.append(("prompt", prompt))
-        if lang:
-            code = lang.replace("-", "_")
-            code = code if code in LANGUAGES else code.split("_")[0].lower()
-            if code in LANGUAGES:
-                params.append(("lang", code))
+        code = supported_language(lang)
+        if code:
+            params.append(("lang", code))
         if show_login is not None:
             params.append(("show_login", "true" if show_login else "false"))
         params.extend(_prefill_params(prefill or {}))

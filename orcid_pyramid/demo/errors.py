@@ -12,14 +12,16 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPFound
 from pyramid.renderers import render_to_response
 
+from ..i18n import _
+
 TEMPLATE = "orcid_pyramid:demo/templates/error.jinja2"
 
 #: where a form that failed its CSRF check leads back to: (route, words)
 CSRF_BACK = {
-    "login": ("login", "Back to sign in"),
-    "logout": ("home", "Back to the home page"),
-    "works.push": ("works", "Back to your works"),
-    "import.run": ("import", "Back to Import from ORCID"),
+    "login": ("login", _("Back to sign in")),
+    "logout": ("home", _("Back to the home page")),
+    "works.push": ("works", _("Back to your works")),
+    "import.run": ("import", _("Back to Import from ORCID")),
 }
 
 

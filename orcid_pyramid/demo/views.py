@@ -7,6 +7,7 @@ from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.security import forget, remember
 from sqlalchemy import select
 
+from ..i18n import _, translate
 from ..services.links import safe_next
 from .push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
 from .users import USERS, check_password
@@ -35,6 +36,7 @@ def includeme(config) -> None:
     config.add_view(push_works, route_name="works.push", permission="view")
     config.include("orcid_pyramid.demo.collect")
     config.include("orcid_pyramid.demo.errors")
+    config.include("orcid_pyramid.demo.i18n")
 
 
 def current_user(request):
@@ -56,7 +58,7 @@ def login(request):
         if user is not None:
             new_csrf_token(request)  # a fresh token per signed-in session
             return HTTPSeeOther(location=next_path, headers=remember(request, user.id))
-        error = "Unknown user or wrong password."
+        error = _("Unknown user or wrong password.")
         request.response.status_int = 400
     return {"next": next_path, "error": error, "users": USERS}
 
@@ -117,7 +119,9 @@ def push_works(request):
         from .push import enqueue_demo
 
         count = enqueue_demo(sync, user.id, works_for(user.id))
-        request.session.flash(
-            f"Your works and employment ({count} items) are queued for ORCID.", "orcid")
+        # translated now: the session keeps text, not the count to fill in later
+        request.session.flash(translate(request, _(
+            "Your works and employment (${count} items) are queued for ORCID.", count=count)),
+            "orcid")
     return HTTPFound(location=request.route_url("works"))
 

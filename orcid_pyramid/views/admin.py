@@ -11,14 +11,16 @@ from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from ..i18n import _
+
 PAGE_SIZE = 50
 #: the answer filter's choices, in an administrator's words
 STATUS_CLASS_TEXT = {
-    "2xx": "2xx: success",
-    "3xx": "3xx: redirect",
-    "4xx": "4xx: refused by ORCID",
-    "5xx": "5xx: failed at ORCID",
-    "none": "no answer (timeout, no connection)",
+    "2xx": _("2xx: success"),
+    "3xx": _("3xx: redirect"),
+    "4xx": _("4xx: refused by ORCID"),
+    "5xx": _("5xx: failed at ORCID"),
+    "none": _("no answer (timeout, no connection)"),
 }
 STATUS_CLASSES = tuple(STATUS_CLASS_TEXT)
 METHODS = ("GET", "POST", "PUT", "DELETE")
@@ -42,7 +44,8 @@ def _parse_date(value: str, problems: list[str], label: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problems.append(f"{label} must be a date like 2026-01-31; it was ignored.")
+        problems.append(_("${field} must be a date like 2026-01-31; it was ignored.",
+                          field=label))
         return None
 
 
@@ -50,7 +53,7 @@ def _page(value: str, problems: list[str]) -> int:
     try:
         page = int(value or 1)
     except ValueError:
-        problems.append("The page number was not a number; showing page 1.")
+        problems.append(_("The page number was not a number; showing page 1."))
         return 1
     return max(page, 1)
 
@@ -63,15 +66,15 @@ def read_filters(params) -> tuple[dict, list[str]]:
         "user": (params.get("user") or "").strip()[:255],
         "status": (params.get("status") or "").strip(),
         "method": (params.get("method") or "").strip().upper(),
-        "date_from": _parse_date((params.get("from") or "").strip(), problems, "From"),
-        "date_to": _parse_date((params.get("to") or "").strip(), problems, "To"),
+        "date_from": _parse_date((params.get("from") or "").strip(), problems, _("From")),
+        "date_to": _parse_date((params.get("to") or "").strip(), problems, _("To")),
         "page": _page(params.get("page"), problems),
     }
     if filters["status"] and filters["status"] not in STATUS_CLASSES:
-        problems.append("Unknown status class; it was ignored.")
+        problems.append(_("Unknown status class; it was ignored."))
         filters["status"] = ""
     if filters["method"] and filters["method"] not in METHODS:
-        problems.append("Unknown method; it was ignored.")
+        problems.append(_("Unknown method; it was ignored."))
         filters["method"] = ""
     return filters, problems
 
@@ -109,7 +112,7 @@ def admin_calls_view(request):
         .order_by(OrcidCall.orcid).limit(500)
     ).scalars().all()
     if filters["orcid"] and filters["orcid"] not in known_ids:
-        problems.append("That iD has no calls in the log; the filter was ignored.")
+        problems.append(_("That iD has no calls in the log; the filter was ignored."))
         filters["orcid"] = ""
     total = db.execute(_apply(select(func.count()).select_from(OrcidCall), filters,
                               OrcidCall)).scalar_one()
@@ -146,7 +149,7 @@ def read_item_filters(params) -> tuple[dict, list[str]]:
         "page": _page(params.get("page"), problems),
     }
     if filters["status"] and filters["status"] not in ADMIN_STATUS_TEXT:
-        problems.append("Unknown item status; it was ignored.")
+        problems.append(_("Unknown item status; it was ignored."))
         filters["status"] = ""
     return filters, problems
 

@@ -196,9 +196,10 @@ def test_prompt_none_without_a_session_returns_login_required(emulator):
 
 @pytest.mark.parametrize("lang", ["es", "zh_CN"])
 def test_lang_sets_the_page_language(emulator, lang):
-    """orcid-facts/oauth.md#authorize: ``lang`` is accepted and marks the page language."""
+    """orcid-facts/oauth.md#authorize: ``lang`` is accepted and marks the page language
+    (as HTML writes it: ``zh-CN``; ``zh_CN`` is not a valid ``lang`` attribute)."""
     page = FormBrowser().get(_url(emulator, lang=lang))
-    assert f'<html lang="{lang}">' in page.text
+    assert f'<html lang="{lang.replace("_", "-")}">' in page.text
 
 
 def test_urls_honour_script_name_when_mounted_under_a_prefix():

@@ -47,7 +47,7 @@ def test_connected_panel_shows_the_full_id_display_and_permissions(testapp, logi
     assert "Josiah Carberry" in page.text
     assert "add and update research activities" in page.text
     assert "read information on your ORCID record" in page.text
-    assert re.search(r"<dt>Connected</dt><dd>\d{2} \w+ \d{4}</dd>", page.text)
+    assert re.search(r"<dt>Connected</dt><dd>\d{1,2} \w+ \d{4}</dd>", page.text)
     form = re.search(r'<form method="post" action="http://localhost/orcid/disconnect"(.*?)</form>',
                      page.text, re.S)
     assert form and 'name="csrf_token"' in form.group(1)
