@@ -22,6 +22,7 @@ import re
 from functools import cache, partial
 from importlib import resources
 
+from jinja2 import pass_context
 from markupsafe import Markup, escape
 
 DOMAIN = "orcid_pyramid"
@@ -94,11 +95,15 @@ def translate(request, text, **mapping):
         return None
     if not isinstance(text, str):
         text = str(text)
-    values = dict(getattr(text, "mapping", None) or {})
-    values.update(mapping)
-    msgid = getattr(text, "msgid", None) or str(text)
-    localizer = getattr(request, "localizer", None) if request is not None else None
-    translated = localizer.translate(msgid, domain=DOMAIN) if localizer is not None else msgid
+    msgid = getattr(text, "msgid", text)
+    values = getattr(text, "mapping", None)
+    values = {**values, **mapping} if values else mapping
+    translations = _translations(request)
+    # the gettext catalog itself: Localizer.translate builds a TranslationString per call,
+    # which costs more than the lookup (the panel shows about forty texts)
+    translated = translations.dugettext(DOMAIN, msgid) if translations is not None else msgid
+    if not values:
+        return translated
     return fill(translated, {k: translate(request, v) if isinstance(v, Message) else v
                              for k, v in values.items()})
 
@@ -106,12 +111,19 @@ def translate(request, text, **mapping):
 def pluralize(request, singular: str, plural: str, n: int, **mapping):
     """The singular or plural form for ``n`` in the request's language, with ``mapping``
     (``n`` is always available as ``${n}``)."""
-    localizer = getattr(request, "localizer", None) if request is not None else None
-    if localizer is not None:
-        text = localizer.pluralize(singular, plural, n, domain=DOMAIN)
+    translations = _translations(request)
+    if translations is not None:
+        text = translations.dungettext(DOMAIN, singular, plural, n)
     else:
         text = singular if n == 1 else plural
     return fill(text, {"n": n, **mapping})
+
+
+def _translations(request):
+    """The request's gettext catalogs (Pyramid's ``Translations``), or None outside a
+    request."""
+    localizer = getattr(request, "localizer", None) if request is not None else None
+    return getattr(localizer, "translations", None)
 
 
 def fill(text: str, values: dict):
@@ -149,14 +161,17 @@ def negotiated_locale(request) -> str | None:
     return negotiator(request) or None
 
 
-def template_translate(text, **mapping):
+@pass_context
+def template_translate(context, text, **mapping):
     """The ``orcid_t`` template global."""
-    return translate(_current_request(), text, **mapping)
+    return translate(context.get("request") or _current_request(), text, **mapping)
 
 
-def template_pluralize(singular: str, plural: str, n: int, **mapping):
+@pass_context
+def template_pluralize(context, singular: str, plural: str, n: int, **mapping):
     """The ``orcid_nt`` template global."""
-    return pluralize(_current_request(), singular, plural, n, **mapping)
+    return pluralize(context.get("request") or _current_request(), singular, plural, n,
+                     **mapping)
 
 
 def _current_request():
