@@ -83,6 +83,14 @@ def lint_url(s: OrcidSettings, setting: str, url: str) -> list[LintProblem]:
                             f"use https://{parts.netloc}{parts.path}")]
     problems = []
     host = parts.hostname.lower()
+    if s.environment == "emulator" and not is_loopback(host):
+        # the emulator environment relaxes what protects real accounts (a key derived from
+        # the client id, no rate limit): it may only ever talk to this machine
+        problems.append(LintProblem(setting, f"{url} is not on this machine; the emulator "
+                                    "environment accepts only loopback URLs (localhost, "
+                                    "127.0.0.1, ::1)", "set orcid.environment = sandbox or "
+                                    "production for a real ORCID, or use the emulator's "
+                                    "loopback URL"))
     if s.environment == "production" and "sandbox.orcid.org" in host:
         problems.append(LintProblem(setting, f"{url} is a sandbox URL in the production "
                                     "environment", "use the orcid.org host or set "
@@ -120,6 +128,13 @@ def _urls(s: OrcidSettings) -> list[LintProblem]:
                                     "use the member API host (api.)"))
     if s.redirect_uri:
         problems += lint_redirect_uri(s, s.redirect_uri)
+    elif s.environment != "emulator":
+        # built from the request, the callback URL would follow whatever Host header and
+        # scheme a client sends: outside the emulator it is configured, and linted here
+        problems.append(LintProblem("orcid.redirect_uri", "is required outside the emulator "
+                                    "(it is never taken from the request's Host header)",
+                                    "set it to the https callback URL registered at ORCID, "
+                                    "e.g. https://your.site/orcid/callback"))
     return problems
 
 
@@ -235,6 +250,9 @@ def _numbers(s: OrcidSettings) -> list[LintProblem]:
                            ("orcid.call_log_body_limit", s.call_log_body_limit)):
         if value < 0:
             problems.append(LintProblem(setting, f"{value} is negative", "use 0 or more"))
+    if s.max_body_size < 1024:
+        problems.append(LintProblem("orcid.max_body_size", f"{s.max_body_size} bytes is too "
+                                    "small for the add-on's forms", "use 1024 or more"))
     return problems
 
 

@@ -87,15 +87,15 @@ def initdb(config_uri: str) -> None:
     """Create or upgrade the add-on's orcid_* tables in CONFIG's database."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from orcid_pyramid.migrations import current_revision, upgrade
+    from orcid_pyramid.migrations import MigrationError, ensure_head
 
     s = _settings(config_uri)
     engine = _engine(s)
     where = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.connect() as connection:
-            before = current_revision(connection)
-        after = upgrade(engine)
+        before, after = ensure_head(engine)
+    except MigrationError as exc:
+        raise click.ClickException(f"{where}: {exc}") from None
     except SQLAlchemyError as exc:
         raise click.ClickException(f"migrating {where} failed: {exc.orig or exc}") from None
     finally:
@@ -151,5 +151,7 @@ def rekey(config_uri: str, new_key: str | None, generate: bool) -> None:
     if generate:
         click.echo(f"New key (store it now, it is not shown again): {new_key}")
     if new_key:
-        click.echo("Next: put the new key first in orcid.token_key (NEW,OLD...); once every "
-                   "process runs with it, the old keys can be removed.")
+        click.echo("Next: put the new key first in orcid.token_key (NEW,OLD...) on every "
+                   "process now: until then they cannot read the re-encrypted tokens. The "
+                   "order without that window: OLD,NEW, then NEW,OLD, then rekey without "
+                   "--new-key (README: rotating the token key).")

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from ..i18n import _, translate
 from ..services.links import safe_next
 from .push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
-from .users import USERS, check_password
+from .users import USERS, DemoAccounts
 from .works import works_for
 
 T = "orcid_pyramid:demo/templates/"
@@ -39,6 +39,12 @@ def includeme(config) -> None:
     config.include("orcid_pyramid.demo.i18n")
 
 
+def accounts_of(request) -> DemoAccounts:
+    """The site's :class:`DemoAccounts` (the built-in development ones when the demo's views
+    are included without the demo's ``main``)."""
+    return request.registry.get("demo.accounts") or DemoAccounts()
+
+
 def current_user(request):
     """The signed-in demo user or None."""
     return USERS.get(request.authenticated_userid or "")
@@ -46,7 +52,10 @@ def current_user(request):
 
 def home(request):
     """What the demo is and where to go."""
-    return {"user": current_user(request), "users": USERS}
+    accounts = accounts_of(request)
+    return {"user": current_user(request), "users": USERS,
+            "demo_password": accounts.builtin_password,
+            "admins": sorted(accounts.admin_userids)}
 
 
 def login(request):
@@ -54,7 +63,8 @@ def login(request):
     next_path = safe_next(request.params.get("next")) or request.route_url("profile")
     error = None
     if request.method == "POST":
-        user = check_password(request.POST.get("username", ""), request.POST.get("password", ""))
+        accounts = accounts_of(request)
+        user = accounts.check(request.POST.get("username", ""), request.POST.get("password", ""))
         if user is not None:
             new_csrf_token(request)  # a fresh token per signed-in session
             return HTTPSeeOther(location=next_path, headers=remember(request, user.id))

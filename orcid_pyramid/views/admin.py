@@ -49,6 +49,17 @@ def _parse_date(value: str, problems: list[str], label: str) -> date | None:
         return None
 
 
+def _text(params, name: str, problems: list[str]) -> str:
+    """A text filter; one holding a NUL or control character (which PostgreSQL refuses to
+    compare) is dropped with a note."""
+    value = (params.get(name) or "").strip()[:255]
+    if any(ord(ch) < 32 for ch in value):
+        problems.append(_("The ${name} filter had control characters; it was ignored.",
+                          name=name))
+        return ""
+    return value
+
+
 def _page(value: str, problems: list[str]) -> int:
     try:
         page = int(value or 1)
@@ -62,8 +73,8 @@ def read_filters(params) -> tuple[dict, list[str]]:
     """The filters from the query string, each checked; bad values are dropped with a note."""
     problems: list[str] = []
     filters = {
-        "orcid": (params.get("orcid") or "").strip(),
-        "user": (params.get("user") or "").strip()[:255],
+        "orcid": _text(params, "orcid", problems),
+        "user": _text(params, "user", problems),
         "status": (params.get("status") or "").strip(),
         "method": (params.get("method") or "").strip().upper(),
         "date_from": _parse_date((params.get("from") or "").strip(), problems, _("From")),
@@ -95,7 +106,7 @@ def _apply(query, filters, OrcidCall):
     if filters["date_from"]:
         query = query.where(OrcidCall.at >= datetime.combine(filters["date_from"], time(),
                                                              tzinfo=UTC))
-    if filters["date_to"]:
+    if filters["date_to"] and filters["date_to"] < date.max:  # date.max + 1 day overflows
         end = datetime.combine(filters["date_to"], time(), tzinfo=UTC) + timedelta(days=1)
         query = query.where(OrcidCall.at < end)
     return query
@@ -145,7 +156,7 @@ def read_item_filters(params) -> tuple[dict, list[str]]:
     problems: list[str] = []
     filters = {
         "status": (params.get("status") or "").strip(),
-        "user": (params.get("user") or "").strip()[:255],
+        "user": _text(params, "user", problems),
         "page": _page(params.get("page"), problems),
     }
     if filters["status"] and filters["status"] not in ADMIN_STATUS_TEXT:

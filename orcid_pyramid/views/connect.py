@@ -40,6 +40,12 @@ def callback_view(request):
         link, next_path = links.complete_connect(request, user_id, params)
     except StateError as exc:
         log.info("ORCID callback refused: state %s", exc.reason)
+        if links.already_connected(request.orcid_link, request.orcid_settings):
+            # a reload, or Back and authorize again, after connecting: nothing went wrong
+            # for this user and nothing was changed
+            request.session.flash("Your ORCID iD is already connected; nothing to do.",
+                                  "orcid")
+            return HTTPFound(location=request.route_url("orcid.panel"))
         return render_error(request, 400, "We could not connect your ORCID iD",
                             exc.user_text(), retry_url=retry,
                             retry_label="Start connecting again")

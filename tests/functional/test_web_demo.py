@@ -89,6 +89,8 @@ def test_pserve_development_ini_serves_site_and_sandbox_in_one_app(tmp_path):
     late.app = main({}, **settings)
     try:
         browser = requests.Session()
+        # the served demo is HTTPS: a real browser sends Origin with its POSTs (CSRF check)
+        browser.headers["Origin"] = base
         page = browser.get(base + "/login")
         _, fields = _form(page.text)
         done = browser.post(base + "/login", data={**fields, "username": "alice",
