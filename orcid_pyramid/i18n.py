@@ -122,7 +122,10 @@ def pluralize(request, singular: str, plural: str, n: int, **mapping):
 def _translations(request):
     """The request's gettext catalogs (Pyramid's ``Translations``), or None outside a
     request."""
-    localizer = getattr(request, "localizer", None) if request is not None else None
+    try:
+        localizer = getattr(request, "localizer", None) if request is not None else None
+    except UnicodeDecodeError:  # a negotiator read a query string that is not UTF-8
+        return None
     return getattr(localizer, "translations", None)
 
 
@@ -143,7 +146,10 @@ def page_language(request=None) -> str:
     """The page's ``lang`` attribute (BCP 47): the request's locale when a catalog exists for
     it, else the source language (a page must not claim a language it is not written in)."""
     request = request or _current_request()
-    name = getattr(request, "locale_name", None) or SOURCE_LANGUAGE
+    try:
+        name = getattr(request, "locale_name", None) or SOURCE_LANGUAGE
+    except UnicodeDecodeError:  # a negotiator read a query string that is not UTF-8
+        name = SOURCE_LANGUAGE
     for candidate in (name, name.split("_")[0]):
         if candidate in available_locales():
             return candidate.replace("_", "-")
@@ -158,7 +164,10 @@ def negotiated_locale(request) -> str | None:
 
     negotiator = request.registry.queryUtility(ILocaleNegotiator,
                                                default=default_locale_negotiator)
-    return negotiator(request) or None
+    try:
+        return negotiator(request) or None
+    except UnicodeDecodeError:  # Pyramid's default reads the query string
+        return None
 
 
 @pass_context

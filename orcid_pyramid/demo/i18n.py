@@ -29,7 +29,11 @@ def includeme(config) -> None:
 def negotiate(request) -> str:
     """The request's locale (see the module docstring)."""
     offered = available_locales()
-    for value in (request.params.get(COOKIE), request.cookies.get(COOKIE)):
+    try:
+        asked = request.params.get(COOKIE)
+    except UnicodeDecodeError:  # a query string that is not UTF-8 asks for nothing
+        asked = None
+    for value in (asked, request.cookies.get(COOKIE)):
         if value in offered:
             return value
     header = request.accept_language
@@ -38,9 +42,16 @@ def negotiate(request) -> str:
     return best.replace("-", "_")
 
 
-def languages(request) -> list[tuple[str, str]]:
-    """``(code, name)`` of every language the pages can be read in, for the switch."""
-    return [(code, LANGUAGE_NAMES.get(code, code)) for code in sorted(available_locales())]
+def languages(request) -> list[tuple[str, str, str]]:
+    """``(code, name, url)`` of every language the pages can be read in, for the switch; the
+    URL comes back to this page."""
+    try:
+        here = request.path_qs
+    except UnicodeDecodeError:  # an address that is not UTF-8 (its error page): go home
+        here = "/"
+    return [(code, LANGUAGE_NAMES.get(code, code),
+             request.route_url("language", _query={"lang": code, "next": here}))
+            for code in sorted(available_locales())]
 
 
 def switch_language(request):
