@@ -72,6 +72,7 @@ def includeme(config) -> None:
     config.add_request_method(request_methods.orcid_link, "orcid_link", reify=True)
 
     install_jinja2_globals(config, settings)
+    config.include(".i18n")
     config.action(("orcid_pyramid", "host-check"), _check_host(config), order=10)
 
 

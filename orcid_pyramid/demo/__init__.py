@@ -7,9 +7,12 @@ Paste entry point ``egg:orcid-pyramid#demo`` (``pserve development.ini``).
 
 from __future__ import annotations
 
+from ..i18n import _
+
 DEMO_DEFAULTS = {
     "orcid.user_info": "orcid_pyramid.demo.users:user_info",
-    "orcid.site_name": "the orcid-pyramid demo",
+    # marked for the catalog: the add-on translates the site name where it shows it
+    "orcid.site_name": _("the orcid-pyramid demo"),
     # the add-on's pages (panel, connect, errors) carry the demo's navigation
     "orcid.layout": "orcid_pyramid:demo/templates/base.jinja2",
 }

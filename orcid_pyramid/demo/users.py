@@ -31,7 +31,8 @@ class DemoUser:
     given_names: str
     family_names: str | None
     email: str
-    lang: str = "en"
+    #: a language the user chose for ORCID's pages; None: the language they read the site in
+    lang: str | None = None
 
     @property
     def display_name(self) -> str:
@@ -110,8 +111,11 @@ def user_info(request) -> dict:
     user = USERS.get(request.authenticated_userid or "")
     if user is None:
         return {}
-    return {"given_names": user.given_names, "family_names": user.family_names,
-            "email": user.email, "lang": user.lang}
+    info = {"given_names": user.given_names, "family_names": user.family_names,
+            "email": user.email}
+    if user.lang:
+        info["lang"] = user.lang
+    return info
 
 
 class DemoSecurityPolicy:

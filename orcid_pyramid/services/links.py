@@ -96,11 +96,24 @@ def start_connect(request, user_id: str, next_path: str | None = None) -> Connec
         redirect_uri=redirect_uri,
         nonce=pending.nonce,
         prefill={key: info.get(key) for key in PREFILL_KEYS},
-        lang=info.get("lang") or settings.lang,
+        lang=orcid_language(request, info, settings),
         # with openid ORCID honours prompt=login: re-authentication even without JavaScript
         prompt="login" if openid else None,
     )
     return ConnectPlan(authorize_url=url, signout_url=client.endpoints.logout_url)
+
+
+def orcid_language(request, info: dict, settings) -> str | None:
+    """ORCID's ``lang``: the locale the host negotiated for this request (the language the
+    person is reading the site in), else ``orcid.user_info``'s ``lang``, else ``orcid.lang``;
+    the first of them that ORCID's pages offer."""
+    from ..client.authorize import supported_language
+    from ..i18n import negotiated_locale
+
+    for candidate in (negotiated_locale(request), info.get("lang"), settings.lang):
+        if supported_language(candidate):
+            return candidate
+    return None
 
 
 def prefill_for(request) -> dict:

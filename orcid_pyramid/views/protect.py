@@ -90,6 +90,7 @@ def oversized(request, limit: int) -> bool:
 def includeme(config) -> None:
     """Register the headers, the body limit, the UTF-8 check of the query string and the pages
     for bad input under the prefix."""
+    from ..i18n import _
     from .errors import render_error
 
     settings = config.registry["orcid.settings"]
@@ -119,7 +120,8 @@ def includeme(config) -> None:
     def too_large(exc, request):
         response = render_error(
             request, 413, "That request was too large",
-            f"This site accepts at most {limit} bytes here. Nothing was changed.")
+            _("This site accepts at most ${limit} bytes here. Nothing was changed.",
+              limit=limit))
         response.headers["Connection"] = "close"  # the body is left unread
         return response
 
