@@ -5,7 +5,9 @@ evidence and pytest outcome to the output folder; this command then renders ``in
 ``report.md`` and ``report.json`` from them. Exit status, the same verdict as the report's
 summary: 0 when every requirement passed, 1 when any failed, 3 when none failed but some were
 not checked (no browser, no schemas, no live credentials...), 2 when the suite could not run
-at all or Chromium is missing while ``--require-browser`` is on.
+at all or Chromium is missing while ``--require-browser`` is on (the default: a report meant for
+ORCID's review must show the pages; ``--no-require-browser`` reports without them, and the
+browser checks are then ``not-checked`` with the reason).
 """
 
 from __future__ import annotations
@@ -20,6 +22,12 @@ import click
 
 # pytest's exit codes that mean "the suite did not run" (interrupted, internal, usage error)
 _BROKEN_RUN = {2, 3, 4}
+
+
+class CannotRun(click.ClickException):
+    """The suite could not run (or must not, as asked): exit 2, one line on stderr."""
+
+    exit_code = 2
 
 
 def find_features(explicit: str | None) -> Path | None:
@@ -76,20 +84,25 @@ def target_name(live: bool, app: str | None) -> str:
 @click.option("--orcid-app", "app", default=None, type=click.Path(dir_okay=False, exists=True),
               help="a Pyramid app's ini that includes the add-on (default: the demo site)")
 @click.option("--no-screenshots", is_flag=True, help="skip the Chromium screenshots")
+@click.option("--require-browser/--no-require-browser", default=True, show_default=True,
+              help="without Chromium, stop (exit 2) instead of reporting the browser checks "
+              "as not checked")
 @click.option("--features", "features_dir", default=None, type=click.Path(file_okay=False),
               help="a folder of .feature files with its own test module (default: the kit's "
               "packaged suite)")
 def report(out: str, live: bool, app: str | None, no_screenshots: bool,
-           features_dir: str | None) -> None:
+           require_browser: bool, features_dir: str | None) -> None:
     """Run the compliance suite and write index.html, report.md, report.json, screenshots/."""
     from rich.console import Console
 
+    from orcid_pyramid.compliance.browser import NO_CHROMIUM, chromium_path
     from orcid_pyramid.compliance.checklist import load_checklist
     from orcid_pyramid.compliance.evidence import read_scenarios
     from orcid_pyramid.compliance.report import (
         RunInfo,
         exit_code,
         scenario_counts,
+        screenshots_taken,
         write_report,
     )
 
@@ -108,6 +121,9 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
             raise click.ClickException(
                 "--live needs " + ", ".join(missing) + " in the environment (sandbox member "
                 "credentials and a sandbox researcher account); nothing was run")
+    if require_browser and chromium_path() is None:
+        raise CannotRun(f"{NO_CHROMIUM}. Nothing was run; --no-require-browser reports "
+                        "without the browser checks (they are then not checked)")
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
     # screenshots of an earlier run must not pass for this run's
@@ -125,13 +141,13 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
     if completed.returncode in _BROKEN_RUN or not scenarios:
         tail = "\n".join((completed.stdout + completed.stderr).strip().splitlines()[-15:])
         console.print(tail, markup=False)
-        raise click.ClickException(
+        raise CannotRun(
             f"the compliance suite did not run (pytest exit {completed.returncode}); "
             f"full output in {out_dir / 'pytest-output.txt'}")
     run = RunInfo(target=target_name(live, app), sandbox="live" if live else "emulated",
                   duration=duration, command=" ".join(command[2:]),
                   counts=scenario_counts(scenarios),
-                  screenshots=not no_screenshots)
+                  screenshots=screenshots_taken(scenarios))
     data = write_report(out_dir, load_checklist(), scenarios, run)
     _print_summary(console, data, run, out_dir)
     sys.exit(exit_code(data))

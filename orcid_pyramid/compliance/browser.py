@@ -27,8 +27,10 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 
+#: why browser scenarios (and the requirements they check) are not checked without Chromium,
+#: with how to get one: the report prints it as the reason
 NO_CHROMIUM = (
-    "no Chromium found (install Debian's package: apt-get install -y chromium, "
+    "no browser: Chromium is not installed (on Debian: apt-get install chromium; "
     "or point ORCID_CHROMIUM at a chromium binary)"
 )
 

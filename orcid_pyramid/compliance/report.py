@@ -24,8 +24,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .checklist import Requirement
 
 TEMPLATES = Path(__file__).with_name("templates")
-#: the statuses a scenario can have (pytest's outcomes)
-STATUSES = ("pass", "fail", "skip")
+#: the statuses a scenario has in the report: pytest's outcomes, a skip shown as ``not-checked``
+STATUSES = ("pass", "fail", "not-checked")
 #: the statuses a requirement can have (design.md's report contract)
 REQUIREMENT_STATUSES = ("pass", "fail", "not-checked")
 #: why a requirement no scenario covers is not checked
@@ -90,12 +90,26 @@ class RunInfo:
             self.generated_at = datetime.now(UTC).replace(microsecond=0).isoformat()
 
 
+def shown_status(status: str) -> str:
+    """A scenario's status as the report shows it: pytest's ``skip`` is ``not-checked``
+    (what the scenario checks was not shown, whatever the reason)."""
+    return "not-checked" if status == "skip" else status
+
+
 def scenario_counts(scenarios: list[dict[str, Any]]) -> dict[str, int]:
-    """How many scenarios passed, failed and were skipped (every status, zero included)."""
+    """How many scenarios passed, failed and were not checked (every status, zero included)."""
     counts = dict.fromkeys(STATUSES, 0)
     for scenario in scenarios:
-        counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
+        status = shown_status(scenario["status"])
+        counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def screenshots_taken(scenarios: list[dict[str, Any]]) -> bool:
+    """Whether the run saved any screenshot (what ``run.screenshots`` reports: taken, not
+    asked for; without Chromium none is)."""
+    return any(item.get("kind") == "screenshot" and item.get("file")
+               for scenario in scenarios for item in scenario.get("items", []))
 
 
 def requirement_verdict(scenarios: list[dict[str, Any]]) -> tuple[str, str]:
@@ -165,7 +179,7 @@ def build_report(
                     {
                         "name": s.get("scenario", ""),
                         "feature": s.get("feature", ""),
-                        "status": s["status"],
+                        "status": shown_status(s["status"]),
                         "message": s.get("message", ""),
                         "breach": "breach" in s.get("tags", []),
                         "duration": s.get("duration"),

@@ -165,13 +165,13 @@ def test_report_json_has_the_suite_run_with_its_duration_aim_and_counts(tmp_path
                          counts={"pass": 2, "fail": 1}, screenshots=False))
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert run == {"duration_seconds": 71.25, "screenshots": False, "aim_seconds": 60,
-                   "within_aim": False, "counts": {"pass": 2, "fail": 1, "skip": 0},
+                   "within_aim": False, "counts": {"pass": 2, "fail": 1, "not-checked": 0},
                    "command": command}
     write_report(tmp_path, requirements, scenarios,
                  RunInfo(target="demo", sandbox="emulated", duration=95.0, screenshots=True))
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert (run["screenshots"], run["aim_seconds"], run["within_aim"]) == (True, 180, True)
-    assert run["counts"] == {"pass": 2, "fail": 1, "skip": 0}  # counted from the scenarios
+    assert run["counts"] == {"pass": 2, "fail": 1, "not-checked": 0}  # counted from the scenarios
 
 
 def test_report_json_run_says_null_when_the_aim_is_unknown(tmp_path):
@@ -180,4 +180,4 @@ def test_report_json_run_says_null_when_the_aim_is_unknown(tmp_path):
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert run["duration_seconds"] == 3.0 and isinstance(run["duration_seconds"], float)
     assert run["screenshots"] is run["aim_seconds"] is run["within_aim"] is None
-    assert run["counts"] == {"pass": 0, "fail": 0, "skip": 1} and run["command"] == ""
+    assert run["counts"] == {"pass": 0, "fail": 0, "not-checked": 1} and run["command"] == ""
