@@ -13,6 +13,7 @@ browser checks are then ``not-checked`` with the reason).
 from __future__ import annotations
 
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -65,6 +66,31 @@ def suite_command(
     return command
 
 
+#: environment variables that change what a run can show; the command to run it again keeps
+#: them (the live credentials are named in the README, never copied into a report)
+_RUN_VARIABLES = ("ORCID_CHROMIUM", "ORCID_MODEL_DIR", "ORCID_SANDBOX_BASE_URL",
+                  "ORCID_SANDBOX_API_URL")
+
+
+def again_command(params: dict) -> str:
+    """The shell command that runs this report again, from the options it was given."""
+    words = [f"{name}={os.environ[name]}" for name in _RUN_VARIABLES if os.environ.get(name)]
+    words += ["orcid-pyramid", "report", "--out", params["out"]]
+    if params.get("live"):
+        words.append("--live")
+    if params.get("app"):
+        words += ["--orcid-app", str(Path(params["app"]).resolve())]
+    if params.get("no_screenshots"):
+        words.append("--no-screenshots")
+    if not params.get("require_browser", True):
+        words.append("--no-require-browser")
+    if params.get("contact"):
+        words += ["--contact", params["contact"]]
+    if params.get("features_dir"):
+        words += ["--features", str(Path(params["features_dir"]).resolve())]
+    return shlex.join(words)
+
+
 def target_name(live: bool, app: str | None) -> str:
     """How the report names what was tested."""
     if app:
@@ -87,17 +113,20 @@ def target_name(live: bool, app: str | None) -> str:
 @click.option("--require-browser/--no-require-browser", default=True, show_default=True,
               help="without Chromium, stop (exit 2) instead of reporting the browser checks "
               "as not checked")
+@click.option("--contact", default=None, metavar="TEXT",
+              help="whom ORCID's reviewer may ask about this report (e.g. 'Name <email>'); "
+              "default: the site's orcid.compliance.contact")
 @click.option("--features", "features_dir", default=None, type=click.Path(file_okay=False),
               help="a folder of .feature files with its own test module (default: the kit's "
               "packaged suite)")
 def report(out: str, live: bool, app: str | None, no_screenshots: bool,
-           require_browser: bool, features_dir: str | None) -> None:
+           require_browser: bool, contact: str | None, features_dir: str | None) -> None:
     """Run the compliance suite and write index.html, report.md, report.json, screenshots/."""
     from rich.console import Console
 
     from orcid_pyramid.compliance.browser import NO_CHROMIUM, chromium_path
     from orcid_pyramid.compliance.checklist import load_checklist
-    from orcid_pyramid.compliance.evidence import read_scenarios
+    from orcid_pyramid.compliance.evidence import read_scenarios, read_target
     from orcid_pyramid.compliance.report import (
         RunInfo,
         exit_code,
@@ -105,6 +134,7 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
         screenshots_taken,
         write_report,
     )
+    from orcid_pyramid.compliance.target_info import build_target
 
     console = Console()
     features = find_features(features_dir)
@@ -148,6 +178,9 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
                   duration=duration, command=" ".join(command[2:]),
                   counts=scenario_counts(scenarios),
                   screenshots=screenshots_taken(scenarios))
+    run.target = build_target(read_target(out_dir), name=target_name(live, app),
+                              date=run.generated_at, contact=contact,
+                              command=again_command(click.get_current_context().params))
     data = write_report(out_dir, load_checklist(), scenarios, run)
     _print_summary(console, data, run, out_dir)
     sys.exit(exit_code(data))

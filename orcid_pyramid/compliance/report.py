@@ -36,7 +36,9 @@ NOT_COVERED = "no scenario in the suite checks this requirement"
 class RunInfo:
     """What was tested and how long it took."""
 
-    target: str
+    #: ``report.json``'s ``target`` (:func:`.target_info.build_target`); a bare name is taken
+    #: as a target whose other fields were not recorded
+    target: str | dict[str, Any]
     sandbox: str  # "emulated" | "live"
     duration: float
     generated_at: str = ""
@@ -88,6 +90,21 @@ class RunInfo:
     def __post_init__(self) -> None:
         if not self.generated_at:
             self.generated_at = datetime.now(UTC).replace(microsecond=0).isoformat()
+
+    def target_json(self) -> dict[str, Any]:
+        """The target with every field of :data:`.target_info.FIELDS`; each one unknown is
+        null and named under ``missing`` with the reason."""
+        from .target_info import FIELDS
+
+        target = dict(self.target) if isinstance(self.target, dict) else {"name": self.target}
+        target["date"] = target.get("date") or self.generated_at
+        missing = dict(target.get("missing") or {})
+        for key, _ in FIELDS:
+            if not target.get(key):
+                target[key] = None
+                missing.setdefault(key, "not recorded by this run")
+        target["missing"] = {key: missing[key] for key, _ in FIELDS if key in missing}
+        return target
 
 
 def shown_status(status: str) -> str:
@@ -196,7 +213,7 @@ def build_report(
     }
     return {
         "generated_at": run.generated_at,
-        "target": run.target,
+        "target": run.target_json(),
         "sandbox": run.sandbox,
         "requirements": rows,
         "badges": badges,
@@ -231,8 +248,10 @@ def _environment() -> Environment:
 
 def render_html(report: dict[str, Any], requirements: list[Requirement], run: RunInfo) -> str:
     """``index.html``: one printable page, badges first, then each requirement."""
+    from .target_info import FIELDS
+
     return _environment().get_template("index.html.jinja2").render(
-        report=report, checklist={r.id: r for r in requirements}, run=run
+        report=report, checklist={r.id: r for r in requirements}, run=run, fields=FIELDS
     )
 
 
@@ -240,8 +259,10 @@ def render_markdown(report: dict[str, Any], requirements: list[Requirement], run
     """``report.md``: the text to paste into ORCID's credentials request."""
     env = _environment()
     env.autoescape = False
+    from .target_info import FIELDS
+
     return env.get_template("report.md.jinja2").render(
-        report=report, checklist={r.id: r for r in requirements}, run=run
+        report=report, checklist={r.id: r for r in requirements}, run=run, fields=FIELDS
     )
 
 

@@ -1,15 +1,88 @@
 """Every gap a run can have is named in every output: no browser, no schemas, no contact.
 
 The gaps are made for real (``ORCID_CHROMIUM`` at a missing file, ``ORCID_MODEL_DIR`` at an
-empty folder, no ``--contact``) and the report comes from ``orcid-pyramid report`` itself; each
-test then reads index.html, report.md, report.json and the exit code.
+empty folder, no ``--contact``) in one run of the whole suite by ``orcid-pyramid report``
+itself (about a minute); each test then reads index.html, report.md, report.json and the exit
+code. The control is a run without the gaps on a small copy of the suite (the review-basics
+feature: the schema check, the flow, the browser walk-through), so it takes seconds: there,
+none of the gaps is named.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
+import pytest
 from click.testing import CliRunner
+from lxml import html
 
 from orcid_pyramid.cli.report import report
+from orcid_pyramid.compliance import FEATURES
+from orcid_pyramid.compliance.browser import chromium_path
+
+CONTACT = "Review team <orcid-review@example.org>"
+#: the suite module of the small copy: binds the feature files next to it
+SUITE = ("from pathlib import Path\n\nfrom pytest_bdd import scenarios\n\n"
+         "scenarios(str(Path(__file__).parent))\n")
+
+
+def _small_suite(folder: Path) -> Path:
+    folder.mkdir()
+    shutil.copy(FEATURES / "review_basics.feature", folder)
+    (folder / "test_small_suite.py").write_text(SUITE, encoding="utf-8")
+    return folder
+
+
+def _report(tmp_path: Path, name: str, *args: str, env: dict | None = None,
+            small: bool = False) -> dict:
+    """``orcid-pyramid report`` on the suite (or its ``small`` copy); outputs and exit code."""
+    out = tmp_path / name
+    if small:
+        args = ("--features", str(_small_suite(tmp_path / f"{name}-features")), *args)
+    # each run gets its own SQLite files; a shared server database would mix the runs
+    env = dict(env or {}, ORCID_PYRAMID_TEST_DATABASE_URL=None)
+    result = CliRunner().invoke(report, ["--out", str(out), *args], env=env)
+    assert result.exit_code in (0, 1, 3), result.output
+    return {"exit": result.exit_code, "output": result.output, "out": out,
+            "json": json.loads((out / "report.json").read_text(encoding="utf-8")),
+            "md": (out / "report.md").read_text(encoding="utf-8"),
+            "html": html.fromstring((out / "index.html").read_text(encoding="utf-8"))}
+
+
+def _row(run: dict, requirement_id: str) -> dict:
+    return next(r for r in run["json"]["requirements"] if r["id"] == requirement_id)
+
+
+def _section(run: dict, requirement_id: str) -> str:
+    return run["html"].get_element_by_id(requirement_id).text_content()
+
+
+def _md_section(run: dict, requirement_id: str) -> str:
+    text = run["md"]
+    start = text.index(f"\n### {requirement_id}:")
+    end = text.find("\n### ", start + 1)
+    return text[start:end if end > 0 else None]
+
+
+@pytest.fixture(scope="module")
+def gaps(tmp_path_factory) -> dict:
+    """One run with every gap: no Chromium, no XSDs, no contact."""
+    tmp_path = tmp_path_factory.mktemp("gaps")
+    empty = tmp_path / "no-schemas"
+    empty.mkdir()
+    env = {"ORCID_CHROMIUM": str(tmp_path / "no-chromium-here"), "ORCID_MODEL_DIR": str(empty)}
+    return _report(tmp_path, "gaps", "--no-require-browser", env=env)
+
+
+@pytest.fixture(scope="module")
+def control(tmp_path_factory) -> dict:
+    """The same suite with Chromium, the packaged XSDs and a contact."""
+    if chromium_path() is None:
+        pytest.skip("the control run needs Chromium (apt-get install chromium)")
+    return _report(tmp_path_factory.mktemp("control"), "control", "--contact", CONTACT,
+                   env={"ORCID_MODEL_DIR": None}, small=True)
 
 
 def test_without_chromium_the_report_stops_with_one_line_unless_told_not_to(tmp_path):
@@ -22,3 +95,77 @@ def test_without_chromium_the_report_stops_with_one_line_unless_told_not_to(tmp_
     assert "no browser" in lines[0] and "apt-get install chromium" in lines[0]
     assert "--no-require-browser" in lines[0]
     assert not (tmp_path / "r").exists(), "nothing is written for a run that did not start"
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_no_browser_is_named_in_every_output_and_claims_no_screenshots(gaps):
+    assert gaps["exit"] == 3, gaps["output"]
+    browser = [s for r in gaps["json"]["requirements"] for s in r["scenarios"]
+               if "browser" in s["name"]]
+    assert browser and {s["status"] for s in browser} == {"not-checked"}
+    for requirement_id in ("REV-2", "BP-1", "BP-2", "CC-DISPLAY"):
+        row = _row(gaps, requirement_id)
+        assert row["status"] == "not-checked", row
+        assert "no browser" in row["reason"] and "apt-get install chromium" in row["reason"]
+        for text in (_section(gaps, requirement_id), _md_section(gaps, requirement_id)):
+            assert "not-checked" in text and "apt-get install chromium" in text
+    run = gaps["json"]["run"]
+    assert run["screenshots"] is False and run["counts"]["not-checked"] >= len(browser)
+    assert not list((gaps["out"] / "screenshots").glob("*.png"))
+    for text in (gaps["md"], gaps["html"].text_content(), gaps["output"]):
+        assert "with screenshots" not in text and "without screenshots" in text
+    assert not (gaps["out"] / "index.pdf").exists(), "no Chromium, no PDF"
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_no_schemas_is_named_in_every_output(gaps):
+    row = _row(gaps, "REV-1")
+    assert row["status"] == "not-checked" and "ORCID_MODEL_DIR" in row["reason"], row
+    assert "fail" not in {s["status"] for s in row["scenarios"]}
+    for text in (_section(gaps, "REV-1"), _md_section(gaps, "REV-1"), gaps["output"]):
+        assert "ORCID_MODEL_DIR" in text
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_the_gaps_are_the_only_things_not_checked(gaps):
+    """Exit 3 is the gaps' doing: every other requirement passed on this machine."""
+    reasons = {r["id"]: r["reason"] for r in gaps["json"]["requirements"]
+               if r["status"] != "pass"}
+    assert reasons and all("no browser" in why or "ORCID_MODEL_DIR" in why
+                           for why in reasons.values()), reasons
+    assert {r["status"] for r in gaps["json"]["requirements"]} == {"pass", "not-checked"}
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_a_missing_contact_is_named_in_every_output(gaps):
+    target = gaps["json"]["target"]
+    assert target["contact"] is None
+    assert "--contact" in target["missing"]["contact"]
+    heading = gaps["html"].get_element_by_id("target").text_content()
+    assert "Contact" in heading and "not known: not given: pass --contact" in heading
+    assert "**Contact**: not known: not given: pass --contact" in gaps["md"]
+    # what is known is there: the client, the environment, the command to run it again
+    assert target["client_id"] == "APP-DEMOCLIENT000001"
+    assert target["orcid_environment"] == "emulated"
+    assert target["command"].startswith("ORCID_CHROMIUM=") and "--no-require-browser" in (
+        target["command"])
+
+
+@pytest.mark.subprocess
+@pytest.mark.browser
+def test_a_run_without_gaps_names_none_of_them(control):
+    for requirement_id in ("REV-1", "REV-2"):
+        assert _row(control, requirement_id)["status"] == "pass", _row(control, requirement_id)
+    target = control["json"]["target"]
+    assert target["contact"] == CONTACT and "contact" not in target["missing"]
+    assert target["commit"] and target["suite_version"] and target["addon_version"]
+    assert f"**Contact**: {CONTACT}" in control["md"]
+    assert CONTACT in control["html"].get_element_by_id("target").text_content()
+    assert control["json"]["run"]["screenshots"] is True
+    for text in (control["md"], control["html"].text_content()):
+        assert "no browser" not in text and "ORCID_MODEL_DIR" not in text
+        assert "with screenshots" in text

@@ -56,7 +56,11 @@ def test_report_json_has_the_design_shape_with_one_entry_per_checklist_id(tmp_pa
     report = json.loads((tmp_path / "report.json").read_text())
     # design.md's keys exactly as they are, plus the suite run
     assert set(report) == {"generated_at", "target", "sandbox", "requirements", "badges", "run"}
-    assert report["target"] == "the demo" and report["sandbox"] == "emulated"
+    assert report["target"]["name"] == "the demo" and report["sandbox"] == "emulated"
+    # a bare name: every other field is null and named as not recorded, never left out
+    assert report["target"]["date"] == run.generated_at
+    assert report["target"]["client_id"] is None
+    assert report["target"]["missing"]["client_id"] == "not recorded by this run"
     assert report["generated_at"] == run.generated_at
     assert [r["id"] for r in report["requirements"]] == [r.id for r in requirements]
     for row in report["requirements"]:
