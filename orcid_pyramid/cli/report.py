@@ -21,6 +21,8 @@ from pathlib import Path
 
 import click
 
+#: index.html printed by Chromium
+PDF_FILE = "report.pdf"
 # pytest's exit codes that mean "the suite did not run" (interrupted, internal, usage error)
 _BROKEN_RUN = {2, 3, 4}
 
@@ -156,9 +158,10 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
                         "without the browser checks (they are then not checked)")
     out_dir = Path(out).resolve()
     out_dir.mkdir(parents=True, exist_ok=True)
-    # screenshots of an earlier run must not pass for this run's
+    # screenshots (and a PDF) of an earlier run must not pass for this run's
     for stale in (out_dir / "screenshots").glob("*.png"):
         stale.unlink()
+    (out_dir / PDF_FILE).unlink(missing_ok=True)
     command = suite_command(features, out_dir, live, app, not no_screenshots)
     console.print(f"Running the compliance suite on {target_name(live, app)} …")
     started = time.monotonic()
@@ -182,11 +185,25 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
                               date=run.generated_at, contact=contact,
                               command=again_command(click.get_current_context().params))
     data = write_report(out_dir, load_checklist(), scenarios, run)
-    _print_summary(console, data, run, out_dir)
+    pdf = _print_pdf(out_dir) if chromium_path() is not None else "no browser to print it"
+    _print_summary(console, data, run, out_dir, pdf)
     sys.exit(exit_code(data))
 
 
-def _print_summary(console, data: dict, run, out_dir: Path) -> None:
+def _print_pdf(out_dir: Path) -> str:
+    """``report.pdf`` from index.html; the file's name, or why there is none (a PDF is a
+    convenience: its failure does not change the report's verdict)."""
+    from orcid_pyramid.compliance.browser import print_pdf
+
+    pdf = out_dir / PDF_FILE
+    try:
+        print_pdf(out_dir / "index.html", pdf)
+    except Exception as exc:  # Playwright's errors have no common base worth naming here
+        return f"Chromium could not print it: {str(exc).splitlines()[0]}"
+    return PDF_FILE
+
+
+def _print_summary(console, data: dict, run, out_dir: Path, pdf: str) -> None:
     from rich.table import Table
 
     table = Table(title=f"ORCID checklist ({data['sandbox']} sandbox)")
@@ -202,4 +219,5 @@ def _print_summary(console, data: dict, run, out_dir: Path) -> None:
     badges = ", ".join(f"{k}: {v}" for k, v in data["badges"].items())
     console.print(f"Badges: {badges}")
     console.print(f"Suite duration: {run.duration_text}")
-    console.print(f"Report: {out_dir / 'index.html'} (also report.md, report.json)")
+    also = "report.md, report.json, " + (pdf if pdf == PDF_FILE else f"no PDF: {pdf}")
+    console.print(f"Report: {out_dir / 'index.html'} (also {also})")

@@ -104,10 +104,12 @@ class ScenarioEvidence:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{_slug(name)}.png"
 
-    def add_screenshot(self, path: Path, caption: str) -> None:
-        """Record a screenshot already written to ``path``."""
+    def add_screenshot(self, path: Path, caption: str, shows: tuple[str, ...] = ()) -> None:
+        """Record a screenshot already written to ``path``; ``shows`` names the requirements
+        it is evidence for (the report shows it once, in the first of them that took it)."""
         relative = path.name if self.directory is None else str(path.relative_to(self.directory))
-        self.items.append(EvidenceItem(kind="screenshot", caption=caption, file=relative))
+        self.items.append(EvidenceItem(kind="screenshot", caption=caption, file=relative,
+                                       data={"shows": list(shows)}))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON line written for this scenario."""

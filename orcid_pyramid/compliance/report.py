@@ -206,6 +206,7 @@ def build_report(
                 "evidence": _evidence(mine),
             }
         )
+    _place_screenshots(rows)
     badges = {
         requirement.id: ("earned" if statuses[requirement.id] == "pass" else "missing")
         for requirement in requirements
@@ -232,6 +233,26 @@ def _evidence(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
                 files.add(item["file"])
             items.append(dict(item, scenario=scenario.get("scenario", "")))
     return items
+
+
+def _place_screenshots(rows: list[dict[str, Any]]) -> None:
+    """Give each screenshot one ``home``: the first requirement (checklist order) that took it
+    and that it ``shows``, else the first that took it. The report shows the image there and
+    links to it (``anchor``) from every other requirement that took it: each picture once."""
+    homes: dict[str, str] = {}
+    for row in rows:
+        for item in row["evidence"]:
+            if item["kind"] != "screenshot" or not item.get("file"):
+                continue
+            shows = (item.get("data") or {}).get("shows") or []
+            if item["file"] not in homes or (
+                    homes[item["file"]] not in shows and row["id"] in shows):
+                homes[item["file"]] = row["id"]
+    for row in rows:
+        for item in row["evidence"]:
+            if item["kind"] == "screenshot" and item.get("file"):
+                item["home"] = homes[item["file"]]
+                item["anchor"] = "shot-" + Path(item["file"]).stem
 
 
 def _environment() -> Environment:

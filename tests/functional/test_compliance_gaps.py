@@ -11,7 +11,9 @@ none of the gaps is named.
 from __future__ import annotations
 
 import json
+import re
 import shutil
+import struct
 from pathlib import Path
 
 import pytest
@@ -20,7 +22,7 @@ from lxml import html
 
 from orcid_pyramid.cli.report import report
 from orcid_pyramid.compliance import FEATURES
-from orcid_pyramid.compliance.browser import chromium_path
+from orcid_pyramid.compliance.browser import VIEWPORT, chromium_path
 
 CONTACT = "Review team <orcid-review@example.org>"
 #: the suite module of the small copy: binds the feature files next to it
@@ -115,7 +117,8 @@ def test_no_browser_is_named_in_every_output_and_claims_no_screenshots(gaps):
     assert not list((gaps["out"] / "screenshots").glob("*.png"))
     for text in (gaps["md"], gaps["html"].text_content(), gaps["output"]):
         assert "with screenshots" not in text and "without screenshots" in text
-    assert not (gaps["out"] / "index.pdf").exists(), "no Chromium, no PDF"
+    assert not (gaps["out"] / "report.pdf").exists(), "no Chromium, no PDF"
+    assert "no PDF: no browser" in gaps["output"]
 
 
 @pytest.mark.slow
@@ -169,3 +172,27 @@ def test_a_run_without_gaps_names_none_of_them(control):
     for text in (control["md"], control["html"].text_content()):
         assert "no browser" not in text and "ORCID_MODEL_DIR" not in text
         assert "with screenshots" in text
+
+
+@pytest.mark.subprocess
+@pytest.mark.browser
+def test_each_screenshot_is_cropped_shown_once_and_in_the_markdown_too(control):
+    shots = sorted(p.relative_to(control["out"]).as_posix()
+                   for p in (control["out"] / "screenshots").glob("*.png"))
+    assert len(shots) >= 8
+    images = control["html"].xpath("//img/@src")
+    assert sorted(images) == shots, "each screenshot exactly once in index.html"
+    assert sorted(re.findall(r"!\[[^]]*\]\(([^)]+)\)", control["md"])) == shots
+    for shot in shots:
+        width, height = _png_size(control["out"] / shot)
+        # the element or the window, never the whole page (1000 px wide and taller than that)
+        assert width < VIEWPORT["width"] or height <= VIEWPORT["height"], (shot, width, height)
+    pdf = control["out"] / "report.pdf"
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert "report.pdf" in control["output"]
+
+
+def _png_size(path: Path) -> tuple[int, int]:
+    header = path.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n"
+    return struct.unpack(">II", header[16:24])
