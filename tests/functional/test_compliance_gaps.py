@@ -11,9 +11,12 @@ none of the gaps is named.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import struct
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -24,6 +27,7 @@ from orcid_pyramid.cli.report import report
 from orcid_pyramid.compliance import FEATURES
 from orcid_pyramid.compliance.browser import VIEWPORT, chromium_path
 
+ROOT = Path(__file__).resolve().parents[2]
 CONTACT = "Review team <orcid-review@example.org>"
 #: the suite module of the small copy: binds the feature files next to it
 SUITE = ("from pathlib import Path\n\nfrom pytest_bdd import scenarios\n\n"
@@ -97,6 +101,23 @@ def test_without_chromium_the_report_stops_with_one_line_unless_told_not_to(tmp_
     assert "no browser" in lines[0] and "apt-get install chromium" in lines[0]
     assert "--no-require-browser" in lines[0]
     assert not (tmp_path / "r").exists(), "nothing is written for a run that did not start"
+
+
+
+@pytest.mark.subprocess
+def test_pytest_features_requires_a_browser_only_when_asked(tmp_path):
+    env = dict(os.environ, ORCID_CHROMIUM=str(tmp_path / "no-chromium-here"))
+    env.pop("ORCID_PYRAMID_TEST_DATABASE_URL", None)
+    base = [sys.executable, "-m", "pytest", "features", "-q", "-p", "no:cacheprovider",
+            "-m", "BP-2 and browser"]
+    asked = subprocess.run([*base, "--orcid-require-browser"], cwd=ROOT, env=env,
+                           capture_output=True, text=True, timeout=300, check=False)
+    assert asked.returncode == 4, asked.stdout[-2000:]
+    assert "--orcid-require-browser: no browser" in asked.stderr
+    assert "apt-get install chromium" in asked.stderr
+    plain = subprocess.run(base, cwd=ROOT, env=env, capture_output=True, text=True,
+                           timeout=300, check=False)
+    assert plain.returncode == 0 and "1 skipped" in plain.stdout, plain.stdout[-2000:]
 
 
 @pytest.mark.slow
