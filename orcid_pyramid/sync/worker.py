@@ -29,6 +29,7 @@ from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox, OrcidSyncLock
+from .deferred import run_chores
 from .outcome import Counts
 from .ratelimit import bucket_for
 from .sender import UserSender
@@ -104,7 +105,9 @@ class Worker:
         (``orcid.client_factory``, the one the app's own client came from)."""
         kwargs.setdefault("client_factory", registry.get("orcid.client_factory"))
         kwargs.setdefault("cipher", registry.get("orcid.cipher"))
-        return cls(registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
+        worker = cls(registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
+        worker.registry = registry  # the deferred pulls notify the app's subscribers
+        return worker
 
     # -- claiming ------------------------------------------------------------------------
     def claim(self, session) -> list[str]:
@@ -209,6 +212,7 @@ class Worker:
         try:
             while (deadline is None or time.monotonic() < deadline) and not (
                     stop is not None and stop.is_set()):
+                run_chores(self, session, client)  # queued revocations, webhook pulls
                 users = self.claim(session)
                 for user_id in users:
                     self.counts.add(self.process_user(session, client, user_id))
