@@ -70,8 +70,8 @@ def suite_command(
 
 #: environment variables that change what a run can show; the command to run it again keeps
 #: them (the live credentials are named in the README, never copied into a report)
-_RUN_VARIABLES = ("ORCID_CHROMIUM", "ORCID_MODEL_DIR", "ORCID_SANDBOX_BASE_URL",
-                  "ORCID_SANDBOX_API_URL")
+_RUN_VARIABLES = ("ORCID_CHROMIUM", "ORCID_MODEL_DIR", "ORCID_EMULATOR_TLS",
+                  "ORCID_SANDBOX_BASE_URL", "ORCID_SANDBOX_API_URL")
 
 
 def again_command(params: dict) -> str:

@@ -52,7 +52,10 @@ def describe_site(site: Any, live: bool) -> dict[str, Any]:
         parts = urlsplit(settings.redirect_uri)
         info["site_url"] = f"{parts.scheme}://{parts.netloc}"
     elif site.kind == "demo":
-        info["site_url"] = "http://localhost (the bundled demo, served in-process for the run)"
+        from .site import WEBTEST_HOST, WEBTEST_SCHEME
+
+        info["site_url"] = (f"{WEBTEST_SCHEME}://{WEBTEST_HOST} (the bundled demo, served "
+                            "in-process for the run)")
     else:
         info["missing"]["site_url"] = ("the site does not set orcid.redirect_uri, so its public "
                                        "address is unknown (it was reached in-process)")

@@ -29,6 +29,9 @@ from orcid_pyramid.compliance.browser import VIEWPORT, chromium_path
 
 ROOT = Path(__file__).resolve().parents[2]
 CONTACT = "Review team <orcid-review@example.org>"
+#: the feature files of the small copy: the schema check, the flow and the browser walk-through
+#: (REV-1, REV-2), HTTPS and the other data-management lines (DM-*)
+SMALL_SUITE = ("review_basics.feature", "data_management.feature")
 #: the suite module of the small copy: binds the feature files next to it
 SUITE = ("from pathlib import Path\n\nfrom pytest_bdd import scenarios\n\n"
          "scenarios(str(Path(__file__).parent))\n")
@@ -36,7 +39,8 @@ SUITE = ("from pathlib import Path\n\nfrom pytest_bdd import scenarios\n\n"
 
 def _small_suite(folder: Path) -> Path:
     folder.mkdir()
-    shutil.copy(FEATURES / "review_basics.feature", folder)
+    for name in SMALL_SUITE:
+        shutil.copy(FEATURES / name, folder)
     (folder / "test_small_suite.py").write_text(SUITE, encoding="utf-8")
     return folder
 
@@ -74,11 +78,12 @@ def _md_section(run: dict, requirement_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def gaps(tmp_path_factory) -> dict:
-    """One run with every gap: no Chromium, no XSDs, no contact."""
+    """One run with every gap: no Chromium, no XSDs, an emulator over plain http, no contact."""
     tmp_path = tmp_path_factory.mktemp("gaps")
     empty = tmp_path / "no-schemas"
     empty.mkdir()
-    env = {"ORCID_CHROMIUM": str(tmp_path / "no-chromium-here"), "ORCID_MODEL_DIR": str(empty)}
+    env = {"ORCID_CHROMIUM": str(tmp_path / "no-chromium-here"), "ORCID_MODEL_DIR": str(empty),
+           "ORCID_EMULATOR_TLS": "0"}
     return _report(tmp_path, "gaps", "--no-require-browser", env=env)
 
 
@@ -88,7 +93,7 @@ def control(tmp_path_factory) -> dict:
     if chromium_path() is None:
         pytest.skip("the control run needs Chromium (apt-get install chromium)")
     return _report(tmp_path_factory.mktemp("control"), "control", "--contact", CONTACT,
-                   env={"ORCID_MODEL_DIR": None}, small=True)
+                   env={"ORCID_MODEL_DIR": None, "ORCID_EMULATOR_TLS": None}, small=True)
 
 
 def test_without_chromium_the_report_stops_with_one_line_unless_told_not_to(tmp_path):
@@ -154,12 +159,24 @@ def test_no_schemas_is_named_in_every_output(gaps):
 
 @pytest.mark.slow
 @pytest.mark.subprocess
+def test_an_emulator_over_plain_http_leaves_https_not_checked_in_every_output(gaps):
+    row = _row(gaps, "DM-2")
+    assert row["status"] == "not-checked" and "plain http" in row["reason"], row
+    assert "fail" not in {s["status"] for s in row["scenarios"]}
+    for text in (_section(gaps, "DM-2"), _md_section(gaps, "DM-2")):
+        assert "reached over plain http" in text
+    assert gaps["json"]["target"]["orcid_url"].startswith("http://127.0.0.1:")
+    assert "ORCID_EMULATOR_TLS=0" in gaps["json"]["target"]["command"]
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
 def test_the_gaps_are_the_only_things_not_checked(gaps):
     """Exit 3 is the gaps' doing: every other requirement passed on this machine."""
     reasons = {r["id"]: r["reason"] for r in gaps["json"]["requirements"]
                if r["status"] != "pass"}
     assert reasons and all("no browser" in why or "ORCID_MODEL_DIR" in why
-                           for why in reasons.values()), reasons
+                           or "plain http" in why for why in reasons.values()), reasons
     assert {r["status"] for r in gaps["json"]["requirements"]} == {"pass", "not-checked"}
 
 
@@ -192,7 +209,13 @@ def test_a_run_without_gaps_names_none_of_them(control):
     assert control["json"]["run"]["screenshots"] is True
     for text in (control["md"], control["html"].text_content()):
         assert "no browser" not in text and "ORCID_MODEL_DIR" not in text
-        assert "with screenshots" in text
+        assert "HTTPS could not be shown" not in text and "with screenshots" in text
+    # HTTPS shown: every request of a connection, as the sandbox received it
+    https = _row(control, "DM-2")
+    assert https["status"] == "pass", https
+    seen = [i for i in https["evidence"] if i["kind"] == "requests_over_https"]
+    assert seen and all(line.startswith("https://") for line in seen[0]["data"]["requests"])
+    assert target["orcid_url"].startswith("https://127.0.0.1:")
 
 
 @pytest.mark.subprocess
