@@ -81,8 +81,11 @@ class Site:
         """A WebTest client with its own cookie jar, as one browser would be."""
         from webtest import TestApp
 
-        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST,
-                                                "wsgi.url_scheme": WEBTEST_SCHEME})
+        # a browser names its origin on every form it posts; over HTTPS, Pyramid's default CSRF
+        # check refuses a POST without Origin or Referer (a host's own forms, its sign-in)
+        return TestApp(self.app, extra_environ={
+            "HTTP_HOST": WEBTEST_HOST, "wsgi.url_scheme": WEBTEST_SCHEME,
+            "HTTP_ORIGIN": f"{WEBTEST_SCHEME}://{WEBTEST_HOST}"})
 
     # -- the sandbox -----------------------------------------------------------------------
     @property
