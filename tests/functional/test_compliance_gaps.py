@@ -215,6 +215,10 @@ def test_a_run_without_gaps_names_none_of_them(control):
     assert https["status"] == "pass", https
     seen = [i for i in https["evidence"] if i["kind"] == "requests_over_https"]
     assert seen and all(line.startswith("https://") for line in seen[0]["data"]["requests"])
+    # the endpoints themselves, the token URL included, shown in full (no secret in them)
+    endpoints = next(i for i in https["evidence"] if i["kind"] == "endpoints")["data"]
+    assert len(endpoints) == 4 and all(url.startswith("https://127.0.0.1:")
+                                       for url in endpoints.values()), endpoints
     assert target["orcid_url"].startswith("https://127.0.0.1:")
 
 
