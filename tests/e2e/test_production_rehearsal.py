@@ -1,0 +1,299 @@
+"""The production rehearsal (issue 11, item 7): the README's "Production" steps, run for real.
+
+ORCID is the emulator as its own process over HTTPS with a throwaway local CA, so the sandbox
+environment's own rules (HTTPS only, no loopback exception) apply; the database is a fresh
+PostgreSQL database; the site is ``pserve`` on a copy of the shipped ``production.ini`` behind
+a TLS front, with every secret only in the environment; ``check``, ``initdb``, ``sync --once``
+and ``rekey`` run on the same file. In Chromium a researcher signs in, connects, sends works and
+an employment, the operator rotates the token key, the researcher disconnects, reconnects and
+sends again, and disconnects while ORCID is down; when ORCID is back, ``sync --once`` finishes
+the revocation. Then: nothing twice on the record, every token dead at ORCID, no token or
+secret in the database, the logs or the emulator's call log, no server error in the log.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import pytest
+import requests
+
+from .rehearsal import (
+    dump_database,
+    fresh_postgres_database,
+    leaks,
+    make_site,
+    server_errors,
+    start_emulator,
+    stop,
+)
+
+USER = "alice"  # the demo account whose email is the researcher's below
+RESEARCHER_EMAIL = "josiah.carberry@example.org"
+WORK_TITLES = {"The Semiotics of the Lost Umbrella",
+               "Toward a Unified Theory of High-Energy Metaphysics"}
+
+
+def generate_key() -> str:
+    from orcid_pyramid.crypto import generate_key as generate
+
+    return generate()
+
+
+@pytest.fixture
+def production(tmp_path, monkeypatch):
+    """Emulator, database, TLS front and pserve, as the README's steps set them up; yields
+    (site, emulator, control, researcher's iD, secrets by name)."""
+    from orcid_pyramid.demo.passwords import hash_password
+    from orcid_pyramid.emulator.control_client import EmulatorControl
+
+    with fresh_postgres_database() as database_url:
+        emulator = start_emulator(tmp_path)
+        site = None
+        try:
+            # this process trusts the emulator's CA too: requests prefers REQUESTS_CA_BUNDLE
+            # to a session's own verify, and Chromium reads ORCID_EMULATOR_CA
+            monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_file))
+            monkeypatch.setenv("ORCID_EMULATOR_CA", str(emulator.ca_file))
+            control = EmulatorControl(emulator.base_url, verify=str(emulator.ca_file))
+            known = {"demo password": secrets.token_urlsafe(12),
+                     "researcher password": secrets.token_urlsafe(12),
+                     "token key 1": generate_key(), "token key 2": generate_key(),
+                     "session secret": secrets.token_hex(32)}
+            orcid = control.add_user("Josiah", "Carberry", RESEARCHER_EMAIL,
+                                     known["researcher password"])
+            env = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "LANG": "C.UTF-8",
+                   "REQUESTS_CA_BUNDLE": str(emulator.ca_file),
+                   "ORCID_ENVIRONMENT": "sandbox", "ORCID_BASE_URL": emulator.base_url,
+                   "ORCID_API_URL": emulator.base_url + "/api",
+                   "ORCID_SUPPORT_EMAIL": "support@rehearsal.example",
+                   "ORCID_TOKEN_KEY": known["token key 1"], "DATABASE_URL": database_url,
+                   "SESSION_SECRET": known["session secret"],
+                   "DEMO_PASSWORD_HASH": hash_password(known["demo password"])}
+            site = make_site(tmp_path, emulator, env)
+            client = control.add_client(redirect_uris=[env["ORCID_REDIRECT_URI"]],
+                                        name="orcid-pyramid rehearsal")
+            env["ORCID_CLIENT_ID"] = client["client_id"]
+            env["ORCID_CLIENT_SECRET"] = known["client secret"] = client["client_secret"]
+            site.command("initdb")
+            site.command("check", "--db")
+            site.start()
+            yield site, emulator, control, orcid, known
+        finally:
+            if site is not None:
+                if site.process is not None:
+                    stop(site.process)
+                site.front.stop()
+            stop(emulator.process)
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.slow
+def test_the_shipped_ini_is_served_over_https_with_secrets_from_the_environment(production):
+    """The first step: pserve on production.ini answers over the TLS front, sends HSTS, and
+    turns away plain http; ``check --db`` passed on the same file and variables."""
+    site, emulator, _, _, _ = production
+    answer = requests.get(site.base_url + "/", verify=str(site.ca_file), timeout=10)
+    assert answer.status_code == 200
+    assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
+    assert site.command_output[-1].strip().endswith("OK"), site.command_output
+
+
+def test_leak_scanner_finds_a_planted_secret():
+    """Negative control: the scanner the rehearsal trusts does find a secret that is there."""
+    planted = secrets.token_urlsafe(16)
+    assert leaks({"planted": planted}, {"log": f"x {planted} y", "dump": "nothing"}) == \
+        ["planted in log"]
+    assert leaks({"planted": planted}, {"log": "clean"}) == []
+
+
+def test_server_error_scanner_finds_a_5xx():
+    """Negative control: a traceback or an ERROR record in a server log is found."""
+    assert server_errors("2026 INFO  [waitress] Serving on http://127.0.0.1:1") == []
+    assert server_errors("2026 ERROR [waitress:1] Exception while serving /x")
+    assert server_errors("Traceback (most recent call last):\n  File ...")
+
+
+# --- what a person does in the browser --------------------------------------------------------
+
+def sign_in(page, site, password: str) -> None:
+    """The demo's sign-in page, as the demo account."""
+    from playwright.sync_api import expect
+
+    page.goto(site.base_url + "/login")
+    page.get_by_label("User").select_option(USER)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("button", name=f"Sign out {USER}")).to_be_visible()
+
+
+def connect(page, site, emulator, password: str) -> None:
+    """ORCID settings -> Connect -> ORCID's sign-in (over HTTPS) -> Authorize -> the panel."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="ORCID settings", exact=True).click()
+    panel_url = page.url
+    page.get_by_role("link", name="Connect your ORCID iD").click()
+    page.wait_for_url(re.compile(re.escape(emulator.base_url) + r"/oauth/authorize\?"))
+    expect(page.locator("#username-input")).to_have_value(RESEARCHER_EMAIL)
+    page.locator("#password").fill(password)
+    page.locator("#signin-button").click()
+    page.locator("#authorize-button").click()
+    page.wait_for_url(panel_url)
+    expect(page.get_by_role("status")).to_contain_text("Your ORCID iD is connected.")
+
+
+def send_works(page, site) -> None:
+    """The works page's button: the works and the employment are queued for the worker."""
+    from playwright.sync_api import expect
+
+    page.goto(site.base_url + "/works")
+    page.get_by_role("button", name="Send my works and employment to ORCID").click()
+    expect(page.locator("main")).to_contain_text("are queued for ORCID")
+
+
+def disconnect(page, site) -> str:
+    """The panel's Disconnect, confirmed; returns what the disconnected page says."""
+    from playwright.sync_api import expect
+
+    page.get_by_role("link", name="ORCID settings", exact=True).click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.get_by_role("button", name="Disconnect your ORCID iD").click()
+    expect(page.get_by_role("heading", name="Your ORCID iD is disconnected")).to_be_visible()
+    return page.locator("main").inner_text()
+
+
+# --- what ORCID and the database hold ---------------------------------------------------------
+
+def stored_tokens(site, key: str) -> tuple[str, str]:
+    """The researcher's access and refresh token, decrypted from the database with ``key``
+    (the plaintexts the scans look for, and the proof ``key`` reads them)."""
+    from sqlalchemy import create_engine, text
+
+    from orcid_pyramid.crypto import TokenCipher
+
+    engine = create_engine(site.env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(text("SELECT access_token_enc, refresh_token_enc FROM "
+                                     "orcid_links WHERE user_id = :u"), {"u": USER}).all()
+    finally:
+        engine.dispose()
+    assert len(rows) == 1, rows
+    cipher = TokenCipher([key])
+    return cipher.decrypt(rows[0][0]), cipher.decrypt(rows[0][1])
+
+
+def token_answer(emulator, orcid: str, access_token: str) -> int:
+    """The status ORCID's member API gives a read with ``access_token`` (401: revoked)."""
+    return requests.get(f"{emulator.base_url}/api/v3.0/{orcid}/record", timeout=10,
+                        headers={"Authorization": f"Bearer {access_token}",
+                                 "Accept": "application/json"}).status_code
+
+
+def refresh_answer(emulator, env: dict, refresh_token: str) -> int:
+    """The status of a refresh grant with ``refresh_token`` (an error: it died with its
+    access token)."""
+    return requests.post(f"{emulator.base_url}/oauth/token", timeout=10, data={
+        "grant_type": "refresh_token", "refresh_token": refresh_token,
+        "client_id": env["ORCID_CLIENT_ID"], "client_secret": env["ORCID_CLIENT_SECRET"]},
+        headers={"Accept": "application/json"}).status_code
+
+
+def our_items(control, orcid: str, client_id: str) -> dict[str, list]:
+    """The works and employments this client wrote on the record."""
+    sections = control.record(orcid)["sections"]
+    return {name: [i for i in sections[name] if i["source-client-id"] == client_id]
+            for name in ("works", "employments")}
+
+
+def assert_each_once(items: dict[str, list]) -> None:
+    titles = [w["item"]["title"]["title"]["value"] for w in items["works"]]
+    assert sorted(titles) == sorted(WORK_TITLES), f"works on the record: {titles}"
+    assert len(items["employments"]) == 1, items["employments"]
+
+
+@pytest.mark.browser
+@pytest.mark.subprocess
+@pytest.mark.slow
+def test_production_rehearsal(production):
+    """Connect, send, rotate the key, disconnect, reconnect, send again, disconnect while ORCID
+    is down, finish the revocation with the worker; then every promise is checked."""
+    from orcid_pyramid.compliance.browser import launch_chromium
+
+    site, emulator, control, orcid, known = production
+    client_id = site.env["ORCID_CLIENT_ID"]
+    seen_codes: list[str] = []
+    site_5xx: list[str] = []
+
+    def on_request(request):
+        if request.url.startswith(site.base_url + "/orcid/callback"):
+            seen_codes.extend(re.findall(r"[?&]code=([^&#]+)", request.url))
+
+    def on_response(response):
+        if response.url.startswith(site.base_url) and response.status >= 500:
+            site_5xx.append(f"{response.status} {response.url}")
+
+    with launch_chromium() as browser:
+        context = browser.new_context(viewport={"width": 1000, "height": 800})
+        context.set_default_timeout(30_000)
+        page = context.new_page()
+        page.on("request", on_request)
+        page.on("response", on_response)
+
+        sign_in(page, site, known["demo password"])
+        connect(page, site, emulator, known["researcher password"])
+        known["access token 1"], known["refresh token 1"] = stored_tokens(
+            site, known["token key 1"])
+        send_works(page, site)
+        site.command("sync", "--once")
+        assert_each_once(our_items(control, orcid, client_id))
+
+        # the operator rotates the token key: NEW,OLD on the web process, then rekey
+        site.restart(ORCID_TOKEN_KEY=f"{known['token key 2']},{known['token key 1']}")
+        assert "Re-encrypted" in site.command("rekey")
+        assert stored_tokens(site, known["token key 2"]) == (
+            known["access token 1"], known["refresh token 1"])
+
+        said = disconnect(page, site)
+        assert "no longer has permission" in said and "did not answer" not in said, said
+        assert token_answer(emulator, orcid, known["access token 1"]) == 401
+
+        connect(page, site, emulator, known["researcher password"])
+        known["access token 2"], known["refresh token 2"] = stored_tokens(
+            site, known["token key 2"])
+        assert known["access token 2"] != known["access token 1"]
+        send_works(page, site)
+        site.command("sync", "--once")
+        assert_each_once(our_items(control, orcid, client_id))
+
+        control.set_faults(1.0, ["503"])  # ORCID is down
+        said = disconnect(page, site)
+        assert "will withdraw the permission on ORCID automatically" in said, said
+        control.set_faults(0.0)  # and back
+        assert token_answer(emulator, orcid, known["access token 2"]) == 200, \
+            "the token died before the worker revoked it: the rehearsal proves nothing"
+        site.command("sync", "--once")
+        context.close()
+
+    # every token the site was given is dead at ORCID
+    for number in ("1", "2"):
+        assert token_answer(emulator, orcid, known[f"access token {number}"]) == 401, number
+        assert refresh_answer(emulator, site.env, known[f"refresh token {number}"]) in (
+            400, 401), number
+    assert_each_once(our_items(control, orcid, client_id))
+    assert len(seen_codes) == 2, seen_codes
+    for number, code in enumerate(seen_codes, 1):
+        known[f"authorization code {number}"] = code
+
+    stop(site.process)  # everything the server wrote is in its log now
+    texts = {"the database": dump_database(site.env["DATABASE_URL"]),
+             "the server log": site.log(),
+             "the commands' output": "\n".join(site.command_output),
+             "the emulator's call log": repr(control.calls())}
+    assert leaks(known, texts) == []
+    assert server_errors(site.log()) == []
+    assert site_5xx == []
+    assert control.errors() == []
