@@ -9,7 +9,6 @@ Checklist IDs: DM-2 (HTTPS), DM-3 (root token URI), REV-1 (message version 3.0).
 from __future__ import annotations
 
 import difflib
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -17,6 +16,8 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
+
+from .client.endpoints import is_loopback_host
 
 if TYPE_CHECKING:
     from orcid_pyramid.settings import OrcidSettings
@@ -57,16 +58,9 @@ def check_or_raise(s: OrcidSettings) -> None:
         raise ConfigurationError(format_problems(problems))
 
 
-def is_loopback(host: str | None) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+#: localhost, 127.0.0.0/8 and ::1: the client's rule, so that the plain http the lint lets
+#: through (a loopback emulator) is the plain http the OAuth client accepts
+is_loopback = is_loopback_host
 
 
 def lint_url(s: OrcidSettings, setting: str, url: str) -> list[LintProblem]:

@@ -22,8 +22,9 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 import jinja2
 from webob import Request, Response
 
-from . import oauth, scopes, seed
-from .responses import add_query, html_response, json_response, redirect
+from . import authorize as authz
+from . import scopes, seed
+from .responses import html_response, json_response, redirect
 from .state import BrowserSession, EmulatorState
 
 COOKIE = "orcid_emulator_session"
@@ -82,15 +83,16 @@ def authorize(request: Request, state: EmulatorState) -> Response:
     params = request.GET
     lang = _lang(request)
     try:
-        req = oauth.check_authorize(state, params)
-    except oauth.AuthorizeError as exc:
+        req = authz.check_authorize(state, params)
+    except authz.AuthorizeError as exc:
         if not exc.redirect:
             return message_page("Oops! Something went wrong",
                                 "The application sent an invalid authorization request.",
                                 error=exc.description, lang=lang)
-        return redirect(add_query(params["redirect_uri"], {
-            "error": exc.error, "error_description": exc.description,
-            "state": params.get("state")}))
+        return redirect(authz.redirect_to(
+            params["redirect_uri"], params.get("response_type"),
+            {"error": exc.error, "error_description": exc.description,
+             "state": params.get("state")}))
     session = _session(request, state, create=True)
     response = _post(request, state, req, session) if request.method == "POST" else \
         _get(request, state, req, session)
@@ -139,8 +141,8 @@ def _post(request: Request, state: EmulatorState, req, session: BrowserSession) 
                                 error="Please sign in first.", status=200)
         if action == "deny":
             return _deny_redirect(req, "access_denied", "User denied access")
-        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
-        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+        return redirect(authz.answer_url(request, state, req, session.orcid,
+                                            session.auth_time))
     return message_page("Oops! Something went wrong", "The form sent an unknown action.")
 
 
@@ -173,9 +175,9 @@ def _register(request: Request, state: EmulatorState, req, session) -> Response:
 
 
 def _consent_or_code(request: Request, state: EmulatorState, req, session) -> Response:
-    if oauth.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
-        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
-        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+    if authz.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
+        return redirect(authz.answer_url(request, state, req, session.orcid,
+                                            session.auth_time))
     if request.GET.get("prompt") == "none":
         return _deny_redirect(req, "interaction_required", "User consent is required")
     record = state.record(session.orcid)
@@ -222,7 +224,7 @@ def _with_query(url: str, drop: tuple[str, ...] = (), add: dict | None = None) -
 
 
 def _deny_redirect(req, error: str, description: str) -> Response:
-    return redirect(add_query(req.redirect_uri, {
+    return redirect(authz.redirect_to(req.redirect_uri, req.response_type, {
         "error": error, "error_description": description, "state": req.state}))
 
 

@@ -107,7 +107,7 @@ def orcid_language(request, info: dict, settings) -> str | None:
     """ORCID's ``lang``: the locale the host negotiated for this request (the language the
     person is reading the site in), else ``orcid.user_info``'s ``lang``, else ``orcid.lang``;
     the first of them that ORCID's pages offer."""
-    from ..client.oauth import supported_language
+    from ..client.authorize import supported_language
     from ..i18n import negotiated_locale
 
     for candidate in (negotiated_locale(request), info.get("lang"), settings.lang):
