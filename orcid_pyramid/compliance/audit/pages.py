@@ -96,7 +96,8 @@ def redact_url(url: str) -> str:
         return url
     query = [(key, redact(value) if key.lower() in SECRET_KEYS else value)
              for key, value in parse_qsl(parts.query, keep_blank_values=True)]
-    return urlunsplit(parts._replace(query=urlencode(query, safe="/ :…()*")))
+    text = urlencode(query, safe="/:()").replace("%E2%80%A6", "…")
+    return urlunsplit(parts._replace(query=text))
 
 
 def query_of(url: str | None) -> dict[str, str]:

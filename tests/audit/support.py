@@ -1,0 +1,51 @@
+"""Running ``orcid-pyramid audit`` as a user does (a child process) on a site served here."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from orcid_pyramid.compliance.fixtures.emulator import process_ca
+
+
+@dataclass
+class Audited:
+    """One audit run: exit status, output and the report folder."""
+
+    code: int
+    output: str
+    out: Path
+
+    @property
+    def report(self) -> dict:
+        """``report.json``."""
+        assert (self.out / "report.json").is_file(), self.output
+        return json.loads((self.out / "report.json").read_text(encoding="utf-8"))
+
+    def statuses(self) -> dict[str, str]:
+        """Requirement ID -> status."""
+        return {row["id"]: row["status"] for row in self.report["requirements"]}
+
+    def messages(self, rid: str) -> list[str]:
+        """The messages of the checks of one requirement."""
+        row = next(r for r in self.report["requirements"] if r["id"] == rid)
+        return [scenario["message"] for scenario in row["scenarios"]]
+
+
+def run_audit(folder: Path, journey: str, site_url: str, client_id: str, secret: str,
+              redirect_uri: str, emulator_url: str) -> Audited:
+    """Write the journey, run the audit against the emulator at ``emulator_url``."""
+    (folder / "journey.toml").write_text(journey, encoding="utf-8")
+    # the audit's own environment: no proxy variables (the site's are the site's)
+    env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
+    done = subprocess.run(
+        [sys.executable, "-m", "orcid_pyramid", "audit", "--site", site_url,
+         "--client-id", client_id, "--client-secret", secret, "--redirect-uri", redirect_uri,
+         "--journey", str(folder / "journey.toml"), "--out", str(folder / "report"),
+         "--emulator", emulator_url, "--emulator-ca", str(process_ca().ca_file)],
+        env=env, capture_output=True, text=True, timeout=280, check=False)
+    return Audited(done.returncode, done.stdout + done.stderr, folder / "report")
