@@ -19,6 +19,13 @@ from urllib.parse import urlsplit
 import click
 
 
+class CannotRun(click.ClickException):
+    """The audit could not run at all (exit 2, as ``orcid-pyramid report``): 1 is kept for
+    a report in which something failed."""
+
+    exit_code = 2
+
+
 @click.command()
 @click.option("--site", required=True, help="the site's base URL (https://...)")
 @click.option("--client-id", required=True, help="the client id the site is configured with")
@@ -40,7 +47,7 @@ import click
 @click.option("--ca-dir", default=None, type=click.Path(file_okay=False),
               help="where the started emulator writes its CA (ca.pem) for the site to trust")
 def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emulator_url,
-          emulator_ca, emulator_port, proxy_port, ca_dir) -> None:
+                emulator_ca, emulator_port, proxy_port, ca_dir) -> None:
     """Drive Chromium through a site's ORCID journey against the emulator and write
     index.html, report.md and report.json, as orcid-pyramid report does."""
     from orcid_pyramid.compliance.audit.journey import JourneyError, load_journey
@@ -49,10 +56,9 @@ def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emul
     try:
         journey = load_journey(journey_file)
     except JourneyError as exc:
-        raise click.ClickException(str(exc)) from None
+        raise CannotRun(str(exc)) from None
     if chromium_path() is None:
-        click.echo(f"Error: {NO_CHROMIUM}", err=True)
-        sys.exit(2)
+        raise CannotRun(NO_CHROMIUM)
     if emulator_url and urlsplit(emulator_url).scheme not in ("http", "https"):
         raise click.BadParameter("must be http(s)://host:port", param_hint="--emulator")
     out_dir = Path(out).resolve()
@@ -69,6 +75,9 @@ def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emul
 
 def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_dir,
          proxy_port) -> dict:
+    import requests
+    from playwright.sync_api import Error as PlaywrightError
+
     from orcid_pyramid.compliance.audit import audit_scenarios
     from orcid_pyramid.compliance.audit.drive import Observations, run_journey
     from orcid_pyramid.compliance.audit.proxy import OrcidHostProxy
@@ -82,13 +91,15 @@ def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_d
                                     name=urlsplit(site).hostname or client_id)
     except ControlError as exc:
         if exc.status != 409:  # an --emulator given may know the client already
-            raise click.ClickException(f"the emulator refused the client: {exc.body}") from None
+            raise CannotRun(f"the emulator refused the client: {exc.body}") from None
+    except requests.RequestException as exc:
+        raise CannotRun(f"no emulator answers at {emulator.base_url}: "
+                        f"{type(exc).__name__}") from None
     parts = urlsplit(emulator.base_url)
     try:
         proxy = OrcidHostProxy((parts.hostname, parts.port or 443), port=proxy_port).start()
     except OSError as exc:
-        raise click.ClickException(f"cannot listen on port {proxy_port}: {exc.strerror}") \
-            from None
+        raise CannotRun(f"cannot listen on port {proxy_port}: {exc.strerror}") from None
     click.echo(f"Emulator: {emulator.base_url}  proxy for ORCID's host names: {proxy.url}"
                + (f"  CA: {emulator.ca_file}" if emulator.ca_file else ""))
     started = time.monotonic()
@@ -97,6 +108,11 @@ def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_d
     try:
         run_journey(obs, emulator.control, out_dir, proxy.url,
                     spki_hashes(emulator.ca_file) if emulator.ca_file else [])
+    except (ControlError, OSError, RuntimeError, PlaywrightError,
+            requests.RequestException) as exc:
+        # the browser would not start, or the emulator would not take the researcher: no
+        # report rather than one whose every line is an accident of the run
+        raise CannotRun(f"the audit could not drive the journey: {exc}") from None
     finally:
         proxy.stop()
     requirements = load_checklist()
@@ -165,8 +181,7 @@ class _Emulator:
             self.listening = listen(self.app, port=self.port, ca=ca)
         except OSError as exc:
             self.app.close()
-            raise click.ClickException(f"cannot listen on port {self.port}: {exc.strerror}") \
-                from None
+            raise CannotRun(f"cannot listen on port {self.port}: {exc.strerror}") from None
         self.stopping = threading.Event()
         threading.Thread(target=serve_until, args=(self.listening.server, self.stopping),
                          name="orcid-audit-emulator", daemon=True).start()

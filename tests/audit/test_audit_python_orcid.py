@@ -36,7 +36,7 @@ email = "ada@login-site.example"
 """
 #: a reviewer's verdicts on this site (see tests/audit/sites/python_orcid_site.py)
 EXPECTED = {
-    "REV-1": "not-checked", "DM-1": "pass", "DM-2": "pass", "DM-3": "fail", "DM-6": "pass",
+    "REV-1": "not-checked", "DM-1": "fail", "DM-2": "pass", "DM-3": "fail", "DM-6": "pass",
     "DM-8": "pass", "BP-1": "pass", "BP-2": "fail", "BP-3": "fail", "BP-4": "pass",
     "BP-5": "not-checked", "BP-6": "pass", "CC-AUTH": "pass", "CC-COLLECT": "fail",
     "CC-DISPLAY": "pass", "CC-CONNECT": "not-checked", "CC-SYNC": "not-checked",
@@ -81,6 +81,9 @@ def test_audit_of_a_python_orcid_login_gives_a_reviewers_verdicts(audited):
     assert got == EXPECTED, {rid: audited.messages(rid) for rid in got
                              if got[rid] != EXPECTED[rid]}
     assert "api. host" in audited.messages("DM-3")[0]
+    # the field shows on the profile and on the callback's error pages
+    assert audited.messages("DM-1") == ["2 field(s) ask for an iD (on /orcid/callback, "
+                                        "/profile)"]
     assert "without signing in again" in audited.messages("BP-2")[0]
     assert "no revocation at ORCID" in audited.messages("BP-3")[0]
 

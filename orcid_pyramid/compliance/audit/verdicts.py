@@ -61,11 +61,16 @@ def dm_1(obs: Observations) -> dict:
     views = obs.site_views()
     if not views:
         return check("DM-1", "No field to type an iD", None, "no page of the site was read")
-    fields = [dict(f, page=v.label) for v in views for f in v.id_fields]
+    fields: dict[tuple, dict] = {}  # one entry per field, however often its page was seen
+    for view in views:
+        path = urlsplit(view.url).path
+        for found in view.id_fields:
+            fields.setdefault((path, *sorted(found.items())), dict(found, page=path))
     items = [{"kind": "pages", "caption": "iD-like fields on the site's pages",
-              "data": fields}] if fields else []
+              "data": list(fields.values())}] if fields else []
+    pages = sorted({f["page"] for f in fields.values()})
     return check("DM-1", "No field to type an iD", not fields,
-                 f"{len(fields)} field(s) ask for an iD" if fields else
+                 f"{len(fields)} field(s) ask for an iD (on {', '.join(pages)})" if fields else
                  f"{len(views)} page(s) read, none offers a field for an iD", items)
 
 
