@@ -46,8 +46,11 @@ class CannotRun(click.ClickException):
               help="port of the proxy that sends ORCID's host names to the emulator")
 @click.option("--ca-dir", default=None, type=click.Path(file_okay=False),
               help="where the started emulator writes its CA (ca.pem) for the site to trust")
+@click.option("--site-ca", "site_cas", multiple=True,
+              type=click.Path(dir_okay=False, exists=True),
+              help="a CA file the browser trusts for the site (a development certificate)")
 def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emulator_url,
-                emulator_ca, emulator_port, proxy_port, ca_dir) -> None:
+          emulator_ca, emulator_port, proxy_port, ca_dir, site_cas) -> None:
     """Drive Chromium through a site's ORCID journey against the emulator and write
     index.html, report.md and report.json, as orcid-pyramid report does."""
     from orcid_pyramid.compliance.audit.journey import JourneyError, load_journey
@@ -67,14 +70,14 @@ def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emul
         stale.unlink()
     with _Emulator(emulator_url, emulator_ca, emulator_port, ca_dir) as emulator:
         data = _run(emulator, site, client_id, client_secret, list(redirect_uris), journey,
-                    out_dir, proxy_port)
+                    out_dir, proxy_port, site_cas)
     from orcid_pyramid.compliance.report import exit_code
 
     sys.exit(exit_code(data))
 
 
 def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_dir,
-         proxy_port) -> dict:
+         proxy_port, site_cas) -> dict:
     import requests
     from playwright.sync_api import Error as PlaywrightError
 
@@ -106,8 +109,8 @@ def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_d
     obs = Observations(site=site, client_id=client_id, redirect_uris=redirect_uris,
                        emulator_url=emulator.base_url, journey=journey)
     try:
-        run_journey(obs, emulator.control, out_dir, proxy.url,
-                    spki_hashes(emulator.ca_file) if emulator.ca_file else [])
+        trusted = [h for ca in [emulator.ca_file, *site_cas] if ca for h in spki_hashes(ca)]
+        run_journey(obs, emulator.control, out_dir, proxy.url, trusted)
     except (ControlError, OSError, RuntimeError, PlaywrightError,
             requests.RequestException) as exc:
         # the browser would not start, or the emulator would not take the researcher: no

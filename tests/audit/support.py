@@ -37,8 +37,9 @@ class Audited:
 
 
 def run_audit(folder: Path, journey: str, site_url: str, client_id: str, secret: str,
-              redirect_uri: str, emulator_url: str) -> Audited:
-    """Write the journey, run the audit against the emulator at ``emulator_url``."""
+              redirect_uri: str, *options: str) -> Audited:
+    """Write the journey, run the audit with ``options`` (``--emulator URL`` or the ports of
+    the emulator and proxy it starts); the browser trusts the site's CA (this process's)."""
     (folder / "journey.toml").write_text(journey, encoding="utf-8")
     # the audit's own environment: no proxy variables (the site's are the site's)
     env = {k: v for k, v in os.environ.items() if "proxy" not in k.lower()}
@@ -46,6 +47,6 @@ def run_audit(folder: Path, journey: str, site_url: str, client_id: str, secret:
         [sys.executable, "-m", "orcid_pyramid", "audit", "--site", site_url,
          "--client-id", client_id, "--client-secret", secret, "--redirect-uri", redirect_uri,
          "--journey", str(folder / "journey.toml"), "--out", str(folder / "report"),
-         "--emulator", emulator_url, "--emulator-ca", str(process_ca().ca_file)],
+         "--site-ca", str(process_ca().ca_file), *options],
         env=env, capture_output=True, text=True, timeout=280, check=False)
     return Audited(done.returncode, done.stdout + done.stderr, folder / "report")

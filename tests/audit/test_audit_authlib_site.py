@@ -50,7 +50,8 @@ def audited(tmp_path_factory):
     try:
         result = run_audit(tmp_path_factory.mktemp("audit-authlib"), JOURNEY, site.base_url,
                            CLIENT_ID, CLIENT_SECRET, app.config["REDIRECT_URI"],
-                           emulator.base_url)
+                           "--emulator", emulator.base_url,
+                           "--emulator-ca", str(process_ca().ca_file))
         errors = list(emulator.state.errors)
     finally:
         site.stop()

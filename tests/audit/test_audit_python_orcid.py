@@ -1,6 +1,8 @@
-"""``orcid-pyramid audit`` on a Flask site that signs in with python-orcid (tests/audit/sites): the
-command run as a user runs it (a child process), against an emulator over HTTPS that the site
-reaches through the audit's proxy for ORCID's host names, unchanged.
+"""``orcid-pyramid audit`` on a Flask site that signs in with python-orcid (tests/audit/sites),
+run as CI would run it: the site is started first with ``HTTPS_PROXY`` naming the audit's
+proxy port and ``REQUESTS_CA_BUNDLE`` the CA the audit will write (``--ca-dir``); the audit,
+a child process, starts the emulator over HTTPS and the proxy that sends ORCID's host names
+to it. The site is unchanged: python-orcid calls ORCID's sandbox hosts as it always does.
 
 One audit run for the module; each test reads its report. The verdicts asserted are what a
 reviewer concludes by hand from the site's code (see the site's docstring).
@@ -8,12 +10,13 @@ reviewer concludes by hand from the site's code (see the site's docstring).
 
 from __future__ import annotations
 
+import socket
+
 import pytest
 
-from orcid_pyramid.compliance.audit.proxy import OrcidHostProxy
 from orcid_pyramid.compliance.browser import chromium_path
 from orcid_pyramid.compliance.checklist import load_checklist
-from orcid_pyramid.compliance.fixtures.emulator import process_ca, start_emulator
+from orcid_pyramid.compliance.fixtures.emulator import process_ca
 from orcid_pyramid.compliance.fixtures.serving import serve_in_thread
 
 from .support import run_audit
@@ -51,28 +54,28 @@ def audited(tmp_path_factory):
         pytest.skip("no Chromium: the audit drives one")
     from tests.audit.sites.python_orcid_site import make_app
 
-    emulator = start_emulator()
-    proxy = OrcidHostProxy(("127.0.0.1", emulator.front.port)).start()
+    folder = tmp_path_factory.mktemp("audit-python-orcid")
+    proxy_port = _free_port()
     app = make_app(CLIENT_ID, CLIENT_SECRET)
     site = serve_in_thread(app, ca=process_ca())
     app.config["REDIRECT_URI"] = site.base_url + "/orcid/callback"
     try:
         with pytest.MonkeyPatch.context() as patch:
-            # the site's own process environment: python-orcid's requests go to the proxy
-            patch.setenv("HTTPS_PROXY", proxy.url)
+            # the site's own environment, set before the audit runs, as in CI
+            patch.setenv("HTTPS_PROXY", f"http://127.0.0.1:{proxy_port}")
             patch.setenv("NO_PROXY", "127.0.0.1,localhost")
-            result = run_audit(tmp_path_factory.mktemp("audit-python-orcid"), JOURNEY,
-                               site.base_url, CLIENT_ID, CLIENT_SECRET,
-                               app.config["REDIRECT_URI"], emulator.base_url)
-        errors = list(emulator.state.errors)
-        refused = list(proxy.refused)
+            patch.setenv("REQUESTS_CA_BUNDLE", str(folder / "ca" / "ca.pem"))
+            return run_audit(folder, JOURNEY, site.base_url, CLIENT_ID, CLIENT_SECRET,
+                             app.config["REDIRECT_URI"], "--proxy-port", str(proxy_port),
+                             "--ca-dir", str(folder / "ca"))
     finally:
         site.stop()
-        proxy.stop()
-        emulator.stop()
-    assert not errors, errors
-    assert not refused, refused  # python-orcid only ever asked for ORCID's host names
-    return result
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
 
 
 def test_audit_of_a_python_orcid_login_gives_a_reviewers_verdicts(audited):
