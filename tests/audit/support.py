@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
 import os
 import subprocess
 import sys
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from orcid_pyramid.compliance.fixtures.emulator import process_ca
@@ -50,3 +52,24 @@ def run_audit(folder: Path, journey: str, site_url: str, client_id: str, secret:
          "--site-ca", str(process_ca().ca_file), *options],
         env=env, capture_output=True, text=True, timeout=280, check=False)
     return Audited(done.returncode, done.stdout + done.stderr, folder / "report")
+
+
+def once_per_run(tmp_path_factory, name: str, audit: Callable[[Path], Audited]) -> Audited:
+    """``audit(folder)`` once per pytest run, even when xdist spreads a module's tests over
+    several workers (each would otherwise run its own module-scoped audit): the first worker
+    runs it under a file lock, the others read its result."""
+    base = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        base = base.parent  # the run's own folder, shared by its workers
+    folder = base / f"audit-{name}"
+    with open(base / f"audit-{name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = base / f"audit-{name}.json"
+        if done.is_file():
+            data = json.loads(done.read_text(encoding="utf-8"))
+            return Audited(data["code"], data["output"], Path(data["out"]))
+        folder.mkdir(exist_ok=True)
+        result = audit(folder)
+        done.write_text(json.dumps(dict(asdict(result), out=str(result.out))),
+                        encoding="utf-8")
+        return result

@@ -12,7 +12,7 @@ from orcid_pyramid.compliance.browser import chromium_path
 from orcid_pyramid.compliance.fixtures.emulator import process_ca, start_emulator
 from orcid_pyramid.compliance.fixtures.serving import serve_in_thread
 
-from .support import run_audit
+from .support import once_per_run, run_audit
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.subprocess]
 
@@ -41,6 +41,10 @@ def audited(tmp_path_factory):
     """Serve the site beside an emulator, run the audit once."""
     if chromium_path() is None:
         pytest.skip("no Chromium: the audit drives one")
+    return once_per_run(tmp_path_factory, "authlib", _audit)
+
+
+def _audit(folder):
     from tests.audit.sites.authlib_works_site import make_app
 
     emulator = start_emulator()
@@ -48,7 +52,7 @@ def audited(tmp_path_factory):
     site = serve_in_thread(app, ca=process_ca())
     app.config["REDIRECT_URI"] = site.base_url + "/orcid/callback"
     try:
-        result = run_audit(tmp_path_factory.mktemp("audit-authlib"), JOURNEY, site.base_url,
+        result = run_audit(folder, JOURNEY, site.base_url,
                            CLIENT_ID, CLIENT_SECRET, app.config["REDIRECT_URI"],
                            "--emulator", emulator.base_url,
                            "--emulator-ca", str(process_ca().ca_file))

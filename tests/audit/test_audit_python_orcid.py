@@ -19,7 +19,7 @@ from orcid_pyramid.compliance.checklist import load_checklist
 from orcid_pyramid.compliance.fixtures.emulator import process_ca
 from orcid_pyramid.compliance.fixtures.serving import serve_in_thread
 
-from .support import run_audit
+from .support import once_per_run, run_audit
 
 pytestmark = [pytest.mark.slow, pytest.mark.browser, pytest.mark.subprocess]
 
@@ -52,9 +52,12 @@ def audited(tmp_path_factory):
     """Serve the site, run the audit once."""
     if chromium_path() is None:
         pytest.skip("no Chromium: the audit drives one")
+    return once_per_run(tmp_path_factory, "python-orcid", _audit)
+
+
+def _audit(folder):
     from tests.audit.sites.python_orcid_site import make_app
 
-    folder = tmp_path_factory.mktemp("audit-python-orcid")
     proxy_port = _free_port()
     app = make_app(CLIENT_ID, CLIENT_SECRET)
     site = serve_in_thread(app, ca=process_ca())
