@@ -41,14 +41,16 @@ def audited(tmp_path_factory):
     """Serve the site beside an emulator, run the audit once."""
     if chromium_path() is None:
         pytest.skip("no Chromium: the audit drives one")
-    return once_per_run(tmp_path_factory, "authlib", _audit)
+    return once_per_run(tmp_path_factory, "authlib", audit_authlib_site)
 
 
-def _audit(folder):
+def audit_authlib_site(folder, careless: bool = False):
+    """Serve the Authlib site (``careless``: with the usual mistakes) and audit it."""
     from tests.audit.sites.authlib_works_site import make_app
 
     emulator = start_emulator()
-    app = make_app(CLIENT_ID, CLIENT_SECRET, emulator.base_url, emulator.api_url)
+    app = make_app(CLIENT_ID, CLIENT_SECRET, emulator.base_url, emulator.api_url,
+                   careless=careless)
     site = serve_in_thread(app, ca=process_ca())
     app.config["REDIRECT_URI"] = site.base_url + "/orcid/callback"
     try:

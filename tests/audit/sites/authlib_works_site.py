@@ -35,15 +35,16 @@ ICON = ('<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 16 16"><circle cx=
 PAGE = """<!doctype html><title>Works site</title>
 <h1>{{ heading }}</h1>
 {% if message %}<p class="message">{{ message }}</p>
-<p>Questions? Contact {{ support }}.</p>{% endif %}
-{% if user and not linked %}<p><a id="connect" href="/orcid/connect">Connect your ORCID iD</a>
-</p>{% endif %}
+{% if not careless %}<p>Questions? Contact {{ support }}.</p>{% endif %}{% endif %}
+{% if user and (careless or not linked) %}
+<p><a id="connect" href="/orcid/connect">Connect your ORCID iD</a></p>{% endif %}
+{% if linked and careless %}<p>{{ linked.name }} ({{ linked.orcid }})</p>{% endif %}
 {% if linked %}
-<p>{{ linked.name }}
+{% if not careless %}<p>{{ linked.name }}
 <img src="/orcid-id.svg" alt="ORCID iD icon" width="16" height="16"><a
  href="https://sandbox.orcid.org/{{ linked.orcid }}">https://sandbox.orcid.org/{{
  linked.orcid }}</a>
-</p>
+</p>{% endif %}
 <form method="post" action="/works"><button id="add-work">Add my paper to ORCID</button></form>
 <form method="post" action="/works/update"><button id="update-work">Fix its title</button></form>
 <form method="post" action="/disconnect"><button id="disconnect">Disconnect ORCID</button></form>
@@ -53,8 +54,14 @@ PAGE = """<!doctype html><title>Works site</title>
 {% endif %}"""
 
 
-def make_app(client_id: str, client_secret: str, orcid_url: str, api_url: str) -> Flask:
-    """The site, configured with the emulator's addresses; ``REDIRECT_URI`` set once served."""
+def make_app(client_id: str, client_secret: str, orcid_url: str, api_url: str,
+             careless: bool = False) -> Flask:
+    """The site, configured with the emulator's addresses; ``REDIRECT_URI`` set once served.
+
+    ``careless`` makes the mistakes reviewers see most (the negative control of the audit's
+    checks): an unused ``/person/update`` scope, no pre-fill and no forced sign-in, error
+    pages without a contact, the bare iD without link or icon, the connect control still
+    offered when connected, and an update sent as a second POST."""
     app = Flask(__name__)
     app.secret_key = secrets.token_bytes(16)
     oauth = OAuth(app)
@@ -63,13 +70,15 @@ def make_app(client_id: str, client_secret: str, orcid_url: str, api_url: str) -
         authorize_url=f"{orcid_url}/oauth/authorize",
         access_token_url=f"{orcid_url}/oauth/token",
         api_base_url=f"{api_url}/v3.0/",
-        client_kwargs={"scope": SCOPE, "token_endpoint_auth_method": "client_secret_post"})
+        client_kwargs={"scope": SCOPE + (" /person/update" if careless else ""),
+                       "token_endpoint_auth_method": "client_secret_post"})
     links: dict[str, dict] = {}
 
     def page(heading: str, message: str = "", status: int = 200):
         user = session.get("user")
         return render_template_string(PAGE, heading=heading, message=message, user=user,
-                                      linked=links.get(user or ""), support=SUPPORT), status
+                                      linked=links.get(user or ""), support=SUPPORT,
+                                      careless=careless), status
 
     @app.route("/")
     def home():
@@ -92,6 +101,8 @@ def make_app(client_id: str, client_secret: str, orcid_url: str, api_url: str) -
 
     @app.route("/orcid/connect")
     def connect():
+        if careless:
+            return oauth.orcid.authorize_redirect(app.config["REDIRECT_URI"])
         return oauth.orcid.authorize_redirect(app.config["REDIRECT_URI"], prompt="login",
                                               **USER)
 
@@ -123,6 +134,10 @@ def make_app(client_id: str, client_secret: str, orcid_url: str, api_url: str) -
     def update_work():
         link = links[session["user"]]
         changed = dict(WORK, title={"title": {"value": "The A-0 compiler"}})
+        if careless:
+            oauth.orcid.post(f"{link['orcid']}/work", data=json.dumps(changed),
+                             headers=ORCID_JSON, token=link["token"])
+            return redirect("/profile")
         changed["put-code"] = int(link["put_code"])
         oauth.orcid.put(f"{link['orcid']}/work/{link['put_code']}", data=json.dumps(changed),
                         headers=ORCID_JSON, token=link["token"])
