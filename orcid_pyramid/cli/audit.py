@@ -118,10 +118,17 @@ def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_d
         raise CannotRun(f"the audit could not drive the journey: {exc}") from None
     finally:
         proxy.stop()
+    for name, problem in [(t.purpose, t.error) for t in obs.trips.values()] + \
+            [(p.name, p.error) for p in obs.phases.values()]:
+        if problem:  # also in the lines they affect; said here so the journey can be fixed
+            click.echo(f"warning: journey step '{name}': {problem}", err=True)
     requirements = load_checklist()
     scenarios = audit_scenarios(obs, requirements)
+    from importlib.metadata import version
+
     run = RunInfo(target=f"{site} (client {client_id}), audited from outside through the "
-                  "browser and the emulator", sandbox="emulated",
+                  f"browser and the emulator (orcid-pyramid {version('orcid-pyramid')})",
+                  sandbox="emulated",
                   duration=time.monotonic() - started,
                   command="orcid-pyramid audit " + " ".join(_shown_arguments(sys.argv[2:])))
     data = write_report(out_dir, requirements, scenarios, run)

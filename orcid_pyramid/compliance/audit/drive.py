@@ -216,6 +216,11 @@ class Driver:
                 if faults:
                     self.control.set_faults(1.0, ["500"])
                 self.page.click(DENY if answer == "deny" else AUTHORIZE)
+            elif self.page.locator("#register-form").count():
+                trip.shown.append("register")
+                raise RuntimeError("ORCID showed its registration form: the site pre-fills an "
+                                   "email the test researcher does not have; give it as "
+                                   "[researcher] email in the journey")
             else:
                 trip.shown.append("other")
                 raise RuntimeError(f"ORCID showed a page the audit cannot answer at "
