@@ -16,6 +16,7 @@ from webob import Response
 from . import records, views
 from .api_common import MAX_BULK, VIEWS, Caller, item_qname, list_qname, put_code, render
 from .errors import ApiError, not_found, unroutable
+from .responses import compact_json
 
 
 def read(record, caller: Caller, rest: list[str], negotiated) -> Response:
@@ -100,16 +101,16 @@ _STAND_IN_RE = re.compile(re.escape(json.dumps(_STAND_IN)[:-1]) + r'(\d+)"')
 
 
 def _activity_list_json(record, canonical: str, see_item) -> bytes:
-    """The JSON list read, byte for byte ``json.dumps`` of the view, built from each item's
+    """The JSON list read, byte for byte ``compact_json`` of the view, built from each item's
     summary encoded once per version (most of the text) and the small grouping body."""
     fragments: list[str] = []
 
     def show(item, summary) -> str:
         fragments.append(item.cached(("summary-text", record.orcid),
-                                     lambda: json.dumps(summary)))
+                                     lambda: compact_json(summary)))
         return f"{_STAND_IN}{len(fragments) - 1}"
 
-    outer = json.dumps(views.activity_section_json(record, canonical, see_item, show))
+    outer = compact_json(views.activity_section_json(record, canonical, see_item, show))
     parts = _STAND_IN_RE.split(outer)
     parts[1::2] = [fragments[int(n)] for n in parts[1::2]]
     return "".join(parts).encode("utf-8")
