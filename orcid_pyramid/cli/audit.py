@@ -29,7 +29,9 @@ class CannotRun(click.ClickException):
 @click.command()
 @click.option("--site", required=True, help="the site's base URL (https://...)")
 @click.option("--client-id", required=True, help="the client id the site is configured with")
-@click.option("--client-secret", required=True, help="the site's client secret")
+@click.option("--client-secret", required=True, envvar="ORCID_AUDIT_CLIENT_SECRET",
+              help="the site's client secret (or ORCID_AUDIT_CLIENT_SECRET, kept out of "
+              "process lists)")
 @click.option("--redirect-uri", "redirect_uris", multiple=True, required=True,
               help="a redirect URI the site uses (repeat for several)")
 @click.option("--journey", "journey_file", required=True,
