@@ -24,7 +24,7 @@ from webob import Request, Response
 
 from . import authorize as authz
 from . import scopes, seed
-from .responses import add_query, html_response, json_response, redirect
+from .responses import html_response, json_response, redirect
 from .state import BrowserSession, EmulatorState
 
 COOKIE = "orcid_emulator_session"
