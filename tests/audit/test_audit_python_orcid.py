@@ -40,7 +40,7 @@ email = "ada@login-site.example"
 #: a reviewer's verdicts on this site (see tests/audit/sites/python_orcid_site.py)
 EXPECTED = {
     "REV-1": "not-checked", "DM-1": "fail", "DM-2": "pass", "DM-3": "fail", "DM-6": "pass",
-    "DM-8": "pass", "BP-1": "pass", "BP-2": "fail", "BP-3": "fail", "BP-4": "pass",
+    "DM-8": "pass", "BP-1": "fail", "BP-2": "fail", "BP-3": "fail", "BP-4": "pass",
     "BP-5": "not-checked", "BP-6": "pass", "CC-AUTH": "pass", "CC-COLLECT": "fail",
     "CC-DISPLAY": "pass", "CC-CONNECT": "not-checked", "CC-SYNC": "not-checked",
     "DM-4": "not-checked", "DM-5": "not-checked", "DM-7": "not-checked",
@@ -87,6 +87,8 @@ def test_audit_of_a_python_orcid_login_gives_a_reviewers_verdicts(audited):
     assert got == EXPECTED, {rid: audited.messages(rid) for rid in got
                              if got[rid] != EXPECTED[rid]}
     assert "api. host" in audited.messages("DM-3")[0]
+    assert audited.messages("BP-1") == ["a state issued to one browser session was accepted "
+                                        "from another (not bound to the session)"]
     # the field shows on the profile and on the callback's error pages
     assert audited.messages("DM-1") == ["2 field(s) ask for an iD (on /orcid/callback, "
                                         "/profile)"]

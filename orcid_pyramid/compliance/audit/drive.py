@@ -1,12 +1,14 @@
 """Drive Chromium through a site's journey and write down what happened.
 
 The order is fixed so every check has what it needs: sign in to the site; connect and deny
-(DM-8); connect with ORCID failing at the token endpoint (DM-8); connect for real; replay the
-callback's state with a fresh code (BP-1: a site that takes it exchanges the code); write;
-update; visit the display pages; try to connect while connected (BP-4); disconnect (BP-3);
-connect again with the ORCID session still open in the browser (BP-2: ORCID must ask the
-researcher to sign in). Each trip to ORCID and each phase keeps the emulator calls it caused.
-The audit is the researcher on ORCID's pages (the emulator's, with ORCID's element ids).
+(DM-8); connect with ORCID failing at the token endpoint (DM-8); start a connect and deliver
+its state from another browser session (BP-1: a bound state is refused); connect for real;
+replay the callback's state with a fresh code (BP-1: a site that takes it exchanges the
+code); write; update; visit the display pages; try to connect while connected (BP-4);
+disconnect (BP-3); connect again with the ORCID session still open in the browser (BP-2:
+ORCID must ask the researcher to sign in). Each trip to ORCID and each phase keeps the
+emulator calls it caused. The audit is the researcher on ORCID's pages (the emulator's, with
+ORCID's element ids).
 """
 
 from __future__ import annotations
@@ -66,6 +68,7 @@ class Observations:
     trips: dict[str, Trip] = field(default_factory=dict)
     phases: dict[str, Phase] = field(default_factory=dict)
     replay: Trip | None = None
+    crossed: Trip | None = None
     record: dict = field(default_factory=dict)
     calls: list[dict] = field(default_factory=list)
     proxy_refused: list[str] = field(default_factory=list)
@@ -228,6 +231,37 @@ class Driver:
             self.settle()
         raise RuntimeError("the browser did not come back from ORCID")
 
+    def cross_sessions(self, browser: Any) -> None:
+        """BP-1: a state the site issued to this browser, delivered (with a fresh code) by
+        another browser session that never had it; a state bound to the session is refused."""
+        crossed = Trip("other-session")
+        self.obs.crossed = crossed
+        try:
+            self.run_steps(self.obs.journey.connect)
+            if self.on_orcid(self.page.url):
+                crossed.authorize_url = self.page.url
+            asked = query_of(crossed.authorize_url)
+            if not asked.get("state") or not asked.get("redirect_uri"):
+                crossed.error = "the connect did not reach ORCID with a state"
+                return
+            self.page.goto(self.obs.site)
+            url = self.control.authorize(self.obs.orcid, self.obs.client_id,
+                                         asked.get("scope", "/authenticate"),
+                                         asked["redirect_uri"], state=asked["state"])
+            crossed.callback_url = url
+            context = browser.new_context(viewport=VIEWPORT)
+            try:
+                other = context.new_page()
+                other.set_default_timeout(STEP_MS)
+                other.goto(url)
+                other.wait_for_load_state("load")
+            finally:
+                context.close()
+        except Exception as exc:  # noqa: BLE001
+            crossed.error = f"{type(exc).__name__}: {str(exc).splitlines()[0]}"
+        finally:
+            crossed.calls = self.new_calls()
+
     def replay_state(self, connect: Trip) -> None:
         """BP-1: a fresh code with the connect's (used) state, sent to the site's callback."""
         replay = Trip("replay")
@@ -273,6 +307,7 @@ def run_journey(obs: Observations, control: Any, out: Path, proxy_url: str,
             driver.phase("sign_in", journey.sign_in)
             driver.trip("deny", answer="deny")
             driver.trip("fault", faults=True)
+            driver.cross_sessions(browser)
             connect = driver.trip("connect")
             driver.replay_state(connect)
             driver.phase("write", journey.write)

@@ -54,10 +54,18 @@ def bp_1(obs: Observations) -> dict:
                         "with it")
     items += [calls_item("calls after replaying a used state with a fresh code", replay.calls),
               *screenshot_item("the site's answer to the replayed state", replay.returned)]
+    crossed = obs.crossed
+    if crossed is not None and not crossed.error:
+        if any(is_token_call(c) for c in crossed.calls):
+            problems.append("a state issued to one browser session was accepted from another "
+                            "(not bound to the session)")
+        items.append(calls_item("calls after another browser session delivered the state",
+                                crossed.calls))
     return check("BP-1", name, not problems, "; ".join(problems) or
                  f"pre-filled {', '.join(k for k in PREFILL if asked.get(k))}; "
                  f"{len(states)} states, each of {min(len(s) for s in states)}+ characters, "
-                 "a replayed one refused", items)
+                 "a replayed one refused" + ("" if crossed is None or crossed.error else
+                                            ", one from another session refused"), items)
 
 
 def bp_2(obs: Observations) -> dict:

@@ -5,7 +5,8 @@ names, which reach the emulator through ``HTTPS_PROXY`` and ``REQUESTS_CA_BUNDLE
 requests honours). It only authenticates: python-orcid 1.0.3 reads and writes through the
 2.0 API, which the emulator (like ORCID's 3.0-only checklist) does not serve.
 
-What a reviewer would find by hand: it pre-fills and sends a single-use state, shows the iD
+What a reviewer would find by hand: it pre-fills and sends an unguessable, single-use state
+(kept in one list for everyone, so not bound to the browser that asked for it), shows the iD
 with the icon, explains failures with a contact, asks only ``/authenticate``; but it offers a
 field to type an iD, python-orcid exchanges the code at ``api.sandbox.orcid.org`` (not the
 root token URI), the site never signs the researcher out of ORCID before sending them
@@ -50,6 +51,7 @@ def make_app(client_id: str, client_secret: str) -> Flask:
     app.secret_key = secrets.token_bytes(16)
     api = orcid.MemberAPI(client_id, client_secret, sandbox=True)
     links: dict[str, dict] = {}
+    pending_states: set[str] = set()  # the states handed out, whoever they went to
 
     def page(heading: str, message: str = "", status: int = 200):
         user = session.get("user")
@@ -71,15 +73,17 @@ def make_app(client_id: str, client_secret: str) -> Flask:
 
     @app.route("/orcid/connect")
     def connect():
-        session["orcid_state"] = secrets.token_urlsafe(24)
-        return redirect(api.get_login_url(SCOPE, app.config["REDIRECT_URI"],
-                                          state=session["orcid_state"], **USER))
+        state = secrets.token_urlsafe(24)
+        pending_states.add(state)
+        return redirect(api.get_login_url(SCOPE, app.config["REDIRECT_URI"], state=state,
+                                          **USER))
 
     @app.route("/orcid/callback")
     def callback():
-        expected = session.pop("orcid_state", None)
-        if not expected or request.args.get("state") != expected:
+        state = request.args.get("state", "")
+        if state not in pending_states:
             return page("Please try again", "That link has expired.", 400)
+        pending_states.discard(state)
         if request.args.get("error"):
             return page("Not connected", "You did not give us permission on ORCID.")
         try:
