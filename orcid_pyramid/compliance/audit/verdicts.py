@@ -51,9 +51,35 @@ def rev_1(obs: Observations) -> dict:
         problems.append(f"{len(old)} call(s) outside /v3.0/")
     if refused:
         problems.append(f"{len(refused)} body(ies) refused as invalid (400)")
+    checked, complaints = _xsd(obs)
+    problems += complaints
     return check("REV-1", "API calls use the 3.0 message schema", not problems,
                  "; ".join(problems) or f"{len(api)} API call(s), all /v3.0/, every body "
-                 "accepted", [calls_item("ORCID API calls the site made", api)])
+                 f"accepted; {checked}", [calls_item("ORCID API calls the site made", api)])
+
+
+def _xsd(obs: Observations) -> tuple[str, list[str]]:
+    """The items this client wrote, as the record now holds them, against ORCID's 3.0 XSDs:
+    (what was checked, complaints)."""
+    from ..schemas import XSD_FILES, missing_reason, validate
+
+    missing = missing_reason()
+    if missing:
+        return "ORCID's XSDs not found, so the items were not validated", []
+    count, complaints = 0, []
+    for plural, items in obs.record.get("sections", {}).items():
+        section = plural[:-1] if plural.endswith("s") else plural
+        if section not in XSD_FILES:
+            continue
+        for item in items:
+            if item.get("source-client-id") != obs.client_id:
+                continue
+            count += 1
+            errors = validate(section, item["item"])
+            if errors:
+                complaints.append(f"{section} {item['put-code']} invalid against ORCID's "
+                                  f"3.0 XSD: {errors[0]}")
+    return f"{count} item(s) written valid against ORCID's 3.0 XSDs", complaints
 
 
 def dm_1(obs: Observations) -> dict:
