@@ -42,5 +42,5 @@ def test_readme_states_the_current_number_of_scenarios_and_runs():
     assert stated, "the README no longer states the suite's size where the Benchmarks say it"
     assert (int(stated.group(1)), int(stated.group(2))) == (scenarios, runs), \
         f"README says {stated.group(0)!r}; the features have {scenarios} scenarios, {runs} runs"
-    example = re.search(r'"counts": \{"pass": (\d+), "fail": 0, "skip": 0\}', text)
+    example = re.search(r'"counts": \{"pass": (\d+), "fail": 0, "not-checked": 0\}', text)
     assert example and int(example.group(1)) == runs, "report.json example counts"
