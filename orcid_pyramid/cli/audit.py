@@ -48,11 +48,13 @@ class CannotRun(click.ClickException):
               help="port of the proxy that sends ORCID's host names to the emulator")
 @click.option("--ca-dir", default=None, type=click.Path(file_okay=False),
               help="where the started emulator writes its CA (ca.pem) for the site to trust")
+@click.option("--contact", default=None,
+              help="who answers the reviewer's questions, e.g. 'Name <email>'")
 @click.option("--site-ca", "site_cas", multiple=True,
               type=click.Path(dir_okay=False, exists=True),
               help="a CA file the browser trusts for the site (a development certificate)")
 def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emulator_url,
-          emulator_ca, emulator_port, proxy_port, ca_dir, site_cas) -> None:
+          emulator_ca, emulator_port, proxy_port, ca_dir, contact, site_cas) -> None:
     """Drive Chromium through a site's ORCID journey against the emulator and write
     index.html, report.md and report.json, as orcid-pyramid report does."""
     from orcid_pyramid.compliance.audit.journey import JourneyError, load_journey
@@ -72,14 +74,14 @@ def audit(site, client_id, client_secret, redirect_uris, journey_file, out, emul
         stale.unlink()
     with _Emulator(emulator_url, emulator_ca, emulator_port, ca_dir) as emulator:
         data = _run(emulator, site, client_id, client_secret, list(redirect_uris), journey,
-                    out_dir, proxy_port, site_cas)
+                    out_dir, proxy_port, site_cas, contact)
     from orcid_pyramid.compliance.report import exit_code
 
     sys.exit(exit_code(data))
 
 
 def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_dir,
-         proxy_port, site_cas) -> dict:
+         proxy_port, site_cas, contact) -> dict:
     import requests
     from playwright.sync_api import Error as PlaywrightError
 
@@ -126,19 +128,34 @@ def _run(emulator, site, client_id, client_secret, redirect_uris, journey, out_d
             click.echo(f"warning: journey step '{name}': {problem}", err=True)
     requirements = load_checklist()
     scenarios = audit_scenarios(obs, requirements)
-    from importlib.metadata import version
-
-    run = RunInfo(target=f"{site} (client {client_id}), audited from outside through the "
-                  f"browser and the emulator (orcid-pyramid {version('orcid-pyramid')})",
-                  sandbox="emulated",
-                  duration=time.monotonic() - started,
-                  command="orcid-pyramid audit " + " ".join(_shown_arguments(sys.argv[2:])))
+    command = "orcid-pyramid audit " + " ".join(_shown_arguments(sys.argv[2:]))
+    run = RunInfo(target=_target(site, client_id, emulator.base_url, command, contact),
+                  sandbox="emulated", duration=time.monotonic() - started, command=command)
     data = write_report(out_dir, requirements, scenarios, run)
     for row in data["requirements"]:
         reason = f" ({row['reason']})" if row["reason"] else ""
         click.echo(f"{row['id']:<11} {row['status']:<12}{reason}")
     click.echo(f"Report: {out_dir / 'index.html'} (also report.md, report.json)")
     return data
+
+
+def _target(site: str, client_id: str, emulator_url: str, command: str,
+            contact: str | None) -> dict:
+    """``report.json``'s ``target``, built as ``orcid-pyramid report`` builds it."""
+    from datetime import UTC, datetime
+
+    from orcid_pyramid.compliance.target_info import build_target
+
+    target = build_target(
+        {"site_url": site, "client_id": client_id, "orcid_url": emulator_url,
+         "orcid_environment": "emulated (audited from outside through the browser)"},
+        name=f"{site}, audited from outside through the browser and the emulator",
+        date=datetime.now(UTC).replace(microsecond=0).isoformat(), command=command,
+        contact=contact)
+    if "contact" in target["missing"]:
+        target["missing"]["contact"] = ("not given: pass --contact 'Name <email>' to "
+                                        "orcid-pyramid audit")
+    return target
 
 
 def _shown_arguments(arguments: list[str]) -> list[str]:

@@ -57,7 +57,8 @@ def audit_authlib_site(folder, careless: bool = False):
         result = run_audit(folder, JOURNEY, site.base_url,
                            CLIENT_ID, CLIENT_SECRET, app.config["REDIRECT_URI"],
                            "--emulator", emulator.base_url,
-                           "--emulator-ca", str(process_ca().ca_file))
+                           "--emulator-ca", str(process_ca().ca_file),
+                           "--contact", "Grace Hopper <orcid-help@works-site.example>")
         errors = list(emulator.state.errors)
     finally:
         site.stop()
@@ -78,6 +79,15 @@ def test_the_audit_of_a_good_site_exits_3_for_what_it_cannot_see(audited):
     assert {rid for rid, status in statuses.items() if status != "pass"} == {
         "REV-2", "DM-4", "DM-5", "DM-7"}
     assert audited.code == 3, audited.output
+
+
+def test_the_target_names_the_site_client_and_contact(audited):
+    target = audited.report["target"]
+    assert target["client_id"] == CLIENT_ID
+    assert target["site_url"].startswith("https://127.0.0.1:")
+    assert target["orcid_environment"].startswith("emulated")
+    assert target["contact"] == "Grace Hopper <orcid-help@works-site.example>"
+    assert CLIENT_SECRET not in target["command"]
 
 
 def test_the_evidence_shows_the_calls_and_the_pages(audited):
