@@ -173,7 +173,11 @@ def negotiated_locale(request) -> str | None:
 @pass_context
 def template_translate(context, text, **mapping):
     """The ``orcid_t`` template global."""
-    return translate(context.get("request") or _current_request(), text, **mapping)
+    request = context.get("request") or _current_request()
+    if not mapping and type(text) is str:  # the common case, kept short: a page has dozens
+        translations = _translations(request)
+        return translations.dugettext(DOMAIN, text) if translations is not None else text
+    return translate(request, text, **mapping)
 
 
 @pass_context

@@ -11,7 +11,7 @@ import importlib
 import click
 
 #: the extra each command of the other parts needs (a bare install has the add-on's only)
-EXTRAS = {"emulator": "emulator", "report": "compliance"}
+EXTRAS = {"emulator": "emulator", "report": "compliance", "audit": "compliance"}
 
 # command name -> "module:attribute"
 COMMANDS = {
@@ -21,6 +21,7 @@ COMMANDS = {
     "check": "orcid_pyramid.cli.check:check",
     "sync": "orcid_pyramid.cli.sync:sync",
     "report": "orcid_pyramid.cli.report:report",
+    "audit": "orcid_pyramid.cli.audit:audit",
 }
 
 

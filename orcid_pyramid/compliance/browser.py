@@ -51,27 +51,54 @@ def chromium_path() -> str | None:
     return None
 
 
+_PLAYWRIGHT: list = []
+
+
+def playwright_driver() -> Any:
+    """The process's one Playwright (sync API), started on first use and stopped at exit.
+
+    Playwright's sync API allows one running instance per thread: a second
+    ``sync_playwright()`` while another is open (the suite's session browser, then a test's
+    own) fails with "Sync API inside the asyncio loop". Every browser of the process is
+    launched from this one instead."""
+    if not _PLAYWRIGHT:
+        import atexit
+
+        from playwright.sync_api import sync_playwright
+
+        driver = sync_playwright().start()
+        _PLAYWRIGHT.append(driver)
+        atexit.register(_stop_driver)
+    return _PLAYWRIGHT[0]
+
+
+def _stop_driver() -> None:
+    if _PLAYWRIGHT:
+        try:
+            _PLAYWRIGHT.pop().stop()
+        except Exception:  # the driver process may already be gone at interpreter exit
+            pass
+
+
 @contextmanager
-def launch_chromium() -> Iterator[Any]:
-    """A started headless Chromium (a Playwright ``Browser``); closed on exit.
+def launch_chromium(*extra_args: str, trust_local_ca: bool = True) -> Iterator[Any]:
+    """A started headless Chromium (a Playwright ``Browser``); closed on exit. It trusts the
+    emulator's local CA unless ``trust_local_ca`` is False.
 
     Raises ``RuntimeError`` with :data:`NO_CHROMIUM` when there is no Chromium.
     """
     executable = chromium_path()
     if executable is None:
         raise RuntimeError(NO_CHROMIUM)
-    from playwright.sync_api import sync_playwright
-
     from .fixtures.emulator import chromium_trust_args
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=executable, args=[*CHROMIUM_ARGS, *chromium_trust_args()],
-            headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+    trust = chromium_trust_args() if trust_local_ca else []
+    browser = playwright_driver().chromium.launch(
+        executable_path=executable, args=[*CHROMIUM_ARGS, *trust, *extra_args], headless=True)
+    try:
+        yield browser
+    finally:
+        browser.close()
 
 
 def screenshot(page: Any, path: Path, subject: str | None = None) -> Path:

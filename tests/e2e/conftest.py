@@ -146,18 +146,16 @@ def chromium_browser():
     if not CHROMIUM.exists():
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); the browser "
                     "quick-start check needs it")
-    from playwright.sync_api import sync_playwright
+    from orcid_pyramid.compliance.browser import playwright_driver
 
-    playwright = sync_playwright().start()
+    # the process's one Playwright driver: the sync API allows one per thread, and the
+    # compliance suite's session browser may be open in this worker too
+    browser = playwright_driver().chromium.launch(executable_path=str(CHROMIUM),
+                                                  args=CHROMIUM_ARGS, headless=True)
     try:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS,
-                                             headless=True)
-        try:
-            yield browser
-        finally:
-            browser.close()
+        yield browser
     finally:
-        playwright.stop()
+        browser.close()
 
 
 @pytest.hookimpl(wrapper=True, tryfirst=True)

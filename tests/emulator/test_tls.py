@@ -124,22 +124,32 @@ def test_chromium_trusts_the_local_ca_only_with_its_key_hash(emulator):
     the certificate without it: the trust is this CA's, not an "ignore errors" switch."""
     if chromium_path() is None:
         pytest.skip(NO_CHROMIUM)
-    from playwright.sync_api import Error, sync_playwright
+    from playwright.sync_api import Error
 
-    from orcid_pyramid.compliance.browser import CHROMIUM_ARGS
-    from orcid_pyramid.compliance.fixtures.emulator import chromium_trust_args
+    from orcid_pyramid.compliance.browser import launch_chromium
 
     url = emulator.base_url + "/"
-    with sync_playwright() as playwright:
-        for extra, ok in (([], False), (chromium_trust_args(), True)):
-            browser = playwright.chromium.launch(executable_path=chromium_path(),
-                                                 args=[*CHROMIUM_ARGS, *extra])
-            try:
-                page = browser.new_page()
-                if ok:
-                    assert page.goto(url).status == 200
-                else:
-                    with pytest.raises(Error, match="ERR_CERT_AUTHORITY_INVALID"):
-                        page.goto(url)
-            finally:
-                browser.close()
+    for trust, ok in ((False, False), (True, True)):
+        with launch_chromium(trust_local_ca=trust) as browser:
+            page = browser.new_page()
+            if ok:
+                assert page.goto(url).status == 200
+            else:
+                with pytest.raises(Error, match="ERR_CERT_AUTHORITY_INVALID"):
+                    page.goto(url)
+
+
+@pytest.mark.browser
+def test_two_browsers_can_be_open_at_once_in_one_process():
+    """The suite's session browser stays open while a test launches its own (features and
+    the browser tests share xdist workers); Playwright's sync API allows one driver per
+    thread, so both come from the process's one driver (failed before: "Sync API inside the
+    asyncio loop")."""
+    if chromium_path() is None:
+        pytest.skip(NO_CHROMIUM)
+    from orcid_pyramid.compliance.browser import launch_chromium
+
+    with launch_chromium() as first, launch_chromium() as second:
+        assert first.is_connected() and second.is_connected()
+        assert first.new_page().evaluate("1 + 1") == 2
+        assert second.new_page().evaluate("2 + 2") == 4

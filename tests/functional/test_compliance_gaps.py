@@ -196,6 +196,7 @@ def test_a_missing_contact_is_named_in_every_output(gaps):
         target["command"])
 
 
+@pytest.mark.slow
 @pytest.mark.subprocess
 @pytest.mark.browser
 def test_a_run_without_gaps_names_none_of_them(control):
@@ -222,6 +223,7 @@ def test_a_run_without_gaps_names_none_of_them(control):
     assert target["orcid_url"].startswith("https://127.0.0.1:")
 
 
+@pytest.mark.slow
 @pytest.mark.subprocess
 @pytest.mark.browser
 def test_each_screenshot_is_cropped_shown_once_and_in_the_markdown_too(control):

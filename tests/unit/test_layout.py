@@ -14,7 +14,8 @@ import pytest
 PACKAGE = Path(__file__).resolve().parents[2] / "orcid_pyramid"
 PARTS = ("emulator", "demo", "compliance")
 #: the commands of the other parts; ``orcid-pyramid`` loads a command only when it runs
-FRONT_ENDS = {"cli/emulator.py": "emulator", "cli/report.py": "compliance"}
+FRONT_ENDS = {"cli/emulator.py": "emulator", "cli/report.py": "compliance",
+              "cli/audit.py": "compliance"}
 
 
 def _module_name(path: Path) -> str:

@@ -19,6 +19,7 @@ Feature: Collect & Connect: Display
     Given a researcher is signed in to the site in a browser
     When the researcher connects their ORCID iD in the browser
     Then the browser shows the researcher's ORCID panel with their iD
+    And the panel reads in the researcher's language with the same iD and icon
 
   @CC-DISPLAY @breach @demo-only
   Scenario: The iD is never shown bare where the researcher appears

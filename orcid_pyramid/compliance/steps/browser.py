@@ -246,6 +246,23 @@ def _(visit):
     assert width > 0, "the iD icon did not load"
 
 
+@then("the panel reads in the researcher's language with the same iD and icon")
+def _(visit):
+    """The panel in Spanish (the demo's ``_LOCALE_``; the add-on's texts go through its
+    gettext domain), with the same iD link and icon: translation never drops the display."""
+    if visit.site.kind not in ("demo", "live"):
+        pytest.skip("the language switch is the demo's (demo site only)")
+    visit.page.goto(visit.base + visit.site.path("orcid.panel") + "?_LOCALE_=es")
+    lang = visit.page.locator("html").get_attribute("lang") or ""
+    uri = visit.site.settings.id_uri(visit.researcher.orcid)
+    link = visit.page.locator(f'a[href="{uri}"]').first
+    visit.snap("09-panel-es", "The ORCID panel in Spanish: the same iD, icon and link",
+               shows=("CC-DISPLAY",), subject=".orcid-panel")
+    assert lang.startswith("es"), f"the page says lang={lang!r}, not Spanish"
+    assert link.is_visible() and uri in link.inner_text(), f"no visible link to {uri}"
+    assert link.locator("img").first.evaluate("img => img.naturalWidth") > 0
+
+
 @then("each step was captured with a description")
 def _(visit):
     assert len(visit.shots) >= 8, f"only {len(visit.shots)} steps captured"
