@@ -143,12 +143,19 @@ def start_emulator(workdir: Path) -> Emulator:
 
 
 def site_ini(ini_text: str, port: int) -> str:
-    """The shipped production.ini with the listen port changed, ``url_scheme = https`` (the
-    TLS front relays bytes and sends no X-Forwarded-Proto) and the sync worker as its own
-    process (``demo.sync_worker = false``: ``orcid-pyramid sync --once`` runs it)."""
+    """The shipped production.ini as the README's "Production" section has an operator change
+    it for a TLS front that relays bytes (stunnel, haproxy in TCP mode, here
+    :class:`TLSFront`): the listen port; ``url_scheme = https`` instead of the
+    ``trusted_proxy*`` lines (such a front adds no X-Forwarded-Proto, and it passes a client's
+    own X-Forwarded-* headers through, which must not be trusted); the sync worker as its own
+    process (``demo.sync_worker = false``: ``orcid-pyramid sync`` runs it)."""
     changes = {"listen": f"listen = 127.0.0.1:{port}\nurl_scheme = https\n",
-               "demo.sync_worker": "demo.sync_worker = false\n"}
-    expected = {"listen": "127.0.0.1:6543", "demo.sync_worker": "true"}
+               "demo.sync_worker": "demo.sync_worker = false\n",
+               "trusted_proxy": "", "trusted_proxy_headers": "",
+               "clear_untrusted_proxy_headers": ""}
+    expected = {"listen": "127.0.0.1:6543", "demo.sync_worker": "true", "trusted_proxy":
+                "127.0.0.1", "trusted_proxy_headers": "x-forwarded-for x-forwarded-host "
+                "x-forwarded-proto x-forwarded-port", "clear_untrusted_proxy_headers": "true"}
     out, seen = [], set()
     for line in ini_text.splitlines(keepends=True):
         key, _, value = line.partition("=")

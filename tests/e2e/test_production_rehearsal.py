@@ -28,11 +28,19 @@ from .rehearsal import (
     start_emulator,
     stop,
 )
-
-USER = "alice"  # the demo account whose email is the researcher's below
-RESEARCHER_EMAIL = "josiah.carberry@example.org"
-WORK_TITLES = {"The Semiotics of the Lost Umbrella",
-               "Toward a Unified Theory of High-Energy Metaphysics"}
+from .rehearsal_steps import (
+    RESEARCHER_EMAIL,
+    assert_each_once,
+    assert_sent,
+    connect,
+    disconnect,
+    our_items,
+    refresh_answer,
+    send_works,
+    sign_in,
+    stored_tokens,
+    token_answer,
+)
 
 
 def generate_key() -> str:
@@ -98,6 +106,13 @@ def test_the_shipped_ini_is_served_over_https_with_secrets_from_the_environment(
     answer = requests.get(site.base_url + "/", verify=str(site.ca_file), timeout=10)
     assert answer.status_code == 200
     assert answer.headers["Strict-Transport-Security"].startswith("max-age=")
+    # the front passes a client's headers through: none of them may choose the host
+    spoofed = requests.get(site.base_url + "/works", verify=str(site.ca_file), timeout=10,
+                           allow_redirects=False,
+                           headers={"X-Forwarded-Host": "attacker.example",
+                                    "X-Forwarded-Proto": "http"})
+    assert spoofed.status_code == 302, spoofed.status_code
+    assert spoofed.headers["Location"].startswith(site.base_url + "/login"), spoofed.headers
     assert site.command_output[-1].strip().endswith("OK"), site.command_output
 
 
@@ -116,103 +131,44 @@ def test_server_error_scanner_finds_a_5xx():
     assert server_errors("Traceback (most recent call last):\n  File ...")
 
 
-# --- what a person does in the browser --------------------------------------------------------
+def journey(page, site, emulator, control, orcid: str, known: dict) -> None:
+    """What the researcher and the operator do, in order; ``known`` gets the tokens."""
+    client_id = site.env["ORCID_CLIENT_ID"]
+    sign_in(page, site, known["demo password"])
+    connect(page, site, emulator, known["researcher password"])
+    known["access token 1"], known["refresh token 1"] = stored_tokens(
+        site, known["token key 1"])
+    send_works(page, site)
+    site.command("sync", "--once")
+    assert_sent(page, site)
+    assert_each_once(our_items(control, orcid, client_id))
 
-def sign_in(page, site, password: str) -> None:
-    """The demo's sign-in page, as the demo account."""
-    from playwright.sync_api import expect
+    # the operator rotates the token key: NEW,OLD on the web process, then rekey
+    site.restart(ORCID_TOKEN_KEY=f"{known['token key 2']},{known['token key 1']}")
+    assert "Re-encrypted" in site.command("rekey")
+    assert stored_tokens(site, known["token key 2"]) == (
+        known["access token 1"], known["refresh token 1"])
 
-    page.goto(site.base_url + "/login")
-    page.get_by_label("User").select_option(USER)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("button", name=f"Sign out {USER}")).to_be_visible()
+    said = disconnect(page, site)
+    assert "no longer has permission" in said and "did not answer" not in said, said
+    assert token_answer(emulator, orcid, known["access token 1"]) == 401
 
+    connect(page, site, emulator, known["researcher password"])
+    known["access token 2"], known["refresh token 2"] = stored_tokens(
+        site, known["token key 2"])
+    assert known["access token 2"] != known["access token 1"]
+    send_works(page, site)
+    site.command("sync", "--once")
+    assert_sent(page, site)
+    assert_each_once(our_items(control, orcid, client_id))
 
-def connect(page, site, emulator, password: str) -> None:
-    """ORCID settings -> Connect -> ORCID's sign-in (over HTTPS) -> Authorize -> the panel."""
-    from playwright.sync_api import expect
-
-    page.get_by_role("link", name="ORCID settings", exact=True).click()
-    panel_url = page.url
-    page.get_by_role("link", name="Connect your ORCID iD").click()
-    page.wait_for_url(re.compile(re.escape(emulator.base_url) + r"/oauth/authorize\?"))
-    expect(page.locator("#username-input")).to_have_value(RESEARCHER_EMAIL)
-    page.locator("#password").fill(password)
-    page.locator("#signin-button").click()
-    page.locator("#authorize-button").click()
-    page.wait_for_url(panel_url)
-    expect(page.get_by_role("status")).to_contain_text("Your ORCID iD is connected.")
-
-
-def send_works(page, site) -> None:
-    """The works page's button: the works and the employment are queued for the worker."""
-    from playwright.sync_api import expect
-
-    page.goto(site.base_url + "/works")
-    page.get_by_role("button", name="Send my works and employment to ORCID").click()
-    expect(page.locator("main")).to_contain_text("are queued for ORCID")
-
-
-def disconnect(page, site) -> str:
-    """The panel's Disconnect, confirmed; returns what the disconnected page says."""
-    from playwright.sync_api import expect
-
-    page.get_by_role("link", name="ORCID settings", exact=True).click()
-    page.once("dialog", lambda dialog: dialog.accept())
-    page.get_by_role("button", name="Disconnect your ORCID iD").click()
-    expect(page.get_by_role("heading", name="Your ORCID iD is disconnected")).to_be_visible()
-    return page.locator("main").inner_text()
-
-
-# --- what ORCID and the database hold ---------------------------------------------------------
-
-def stored_tokens(site, key: str) -> tuple[str, str]:
-    """The researcher's access and refresh token, decrypted from the database with ``key``
-    (the plaintexts the scans look for, and the proof ``key`` reads them)."""
-    from sqlalchemy import create_engine, text
-
-    from orcid_pyramid.crypto import TokenCipher
-
-    engine = create_engine(site.env["DATABASE_URL"])
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(text("SELECT access_token_enc, refresh_token_enc FROM "
-                                     "orcid_links WHERE user_id = :u"), {"u": USER}).all()
-    finally:
-        engine.dispose()
-    assert len(rows) == 1, rows
-    cipher = TokenCipher([key])
-    return cipher.decrypt(rows[0][0]), cipher.decrypt(rows[0][1])
-
-
-def token_answer(emulator, orcid: str, access_token: str) -> int:
-    """The status ORCID's member API gives a read with ``access_token`` (401: revoked)."""
-    return requests.get(f"{emulator.base_url}/api/v3.0/{orcid}/record", timeout=10,
-                        headers={"Authorization": f"Bearer {access_token}",
-                                 "Accept": "application/json"}).status_code
-
-
-def refresh_answer(emulator, env: dict, refresh_token: str) -> int:
-    """The status of a refresh grant with ``refresh_token`` (an error: it died with its
-    access token)."""
-    return requests.post(f"{emulator.base_url}/oauth/token", timeout=10, data={
-        "grant_type": "refresh_token", "refresh_token": refresh_token,
-        "client_id": env["ORCID_CLIENT_ID"], "client_secret": env["ORCID_CLIENT_SECRET"]},
-        headers={"Accept": "application/json"}).status_code
-
-
-def our_items(control, orcid: str, client_id: str) -> dict[str, list]:
-    """The works and employments this client wrote on the record."""
-    sections = control.record(orcid)["sections"]
-    return {name: [i for i in sections[name] if i["source-client-id"] == client_id]
-            for name in ("works", "employments")}
-
-
-def assert_each_once(items: dict[str, list]) -> None:
-    titles = [w["item"]["title"]["title"]["value"] for w in items["works"]]
-    assert sorted(titles) == sorted(WORK_TITLES), f"works on the record: {titles}"
-    assert len(items["employments"]) == 1, items["employments"]
+    control.set_faults(1.0, ["503"])  # ORCID is down
+    said = disconnect(page, site)
+    assert "will withdraw the permission on ORCID automatically" in said, said
+    control.set_faults(0.0)  # and back
+    assert token_answer(emulator, orcid, known["access token 2"]) == 200, \
+        "the token died before the worker revoked it: the rehearsal proves nothing"
+    site.command("sync", "--once")
 
 
 @pytest.mark.browser
@@ -242,40 +198,13 @@ def test_production_rehearsal(production):
         page = context.new_page()
         page.on("request", on_request)
         page.on("response", on_response)
-
-        sign_in(page, site, known["demo password"])
-        connect(page, site, emulator, known["researcher password"])
-        known["access token 1"], known["refresh token 1"] = stored_tokens(
-            site, known["token key 1"])
-        send_works(page, site)
-        site.command("sync", "--once")
-        assert_each_once(our_items(control, orcid, client_id))
-
-        # the operator rotates the token key: NEW,OLD on the web process, then rekey
-        site.restart(ORCID_TOKEN_KEY=f"{known['token key 2']},{known['token key 1']}")
-        assert "Re-encrypted" in site.command("rekey")
-        assert stored_tokens(site, known["token key 2"]) == (
-            known["access token 1"], known["refresh token 1"])
-
-        said = disconnect(page, site)
-        assert "no longer has permission" in said and "did not answer" not in said, said
-        assert token_answer(emulator, orcid, known["access token 1"]) == 401
-
-        connect(page, site, emulator, known["researcher password"])
-        known["access token 2"], known["refresh token 2"] = stored_tokens(
-            site, known["token key 2"])
-        assert known["access token 2"] != known["access token 1"]
-        send_works(page, site)
-        site.command("sync", "--once")
-        assert_each_once(our_items(control, orcid, client_id))
-
-        control.set_faults(1.0, ["503"])  # ORCID is down
-        said = disconnect(page, site)
-        assert "will withdraw the permission on ORCID automatically" in said, said
-        control.set_faults(0.0)  # and back
-        assert token_answer(emulator, orcid, known["access token 2"]) == 200, \
-            "the token died before the worker revoked it: the rehearsal proves nothing"
-        site.command("sync", "--once")
+        try:
+            journey(page, site, emulator, control, orcid, known)
+        except BaseException:
+            log_tail = "\n".join(site.log().splitlines()[-40:])
+            print(f"\nfailed on {page.url}:\n{page.locator('body').inner_text()[:2000]}\n"
+                  f"server log (tail):\n{log_tail}")
+            raise
         context.close()
 
     # every token the site was given is dead at ORCID
@@ -297,3 +226,9 @@ def test_production_rehearsal(production):
     assert server_errors(site.log()) == []
     assert site_5xx == []
     assert control.errors() == []
+
+    # negative control: the duplicate check sees a copy this client wrote
+    employment = our_items(control, orcid, client_id)["employments"][0]["item"]
+    control.add_item(orcid, "employment", employment, source_client_id=client_id)
+    with pytest.raises(AssertionError):
+        assert_each_once(our_items(control, orcid, client_id))
