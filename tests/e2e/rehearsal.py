@@ -184,6 +184,8 @@ class Site:
     process: subprocess.Popen | None = None
     #: every command's output, scanned for secrets like the server's log
     command_output: list[str] = field(default_factory=list)
+    #: each command as the README writes it (``orcid-pyramid sync --once production.ini``)
+    commands_run: list[str] = field(default_factory=list)
 
     def start(self) -> None:
         """Start pserve (its output appended to ``log_path``) and wait until it serves."""
@@ -222,6 +224,7 @@ class Site:
                               timeout=300, cwd=self.ini_path.parent, stdin=subprocess.DEVNULL)
         output = done.stdout + done.stderr
         self.command_output.append(output)
+        self.commands_run.append(" ".join(["orcid-pyramid", *args, self.ini_path.name]))
         assert done.returncode == 0, f"orcid-pyramid {' '.join(args)}: {done.returncode}\n{output}"
         return output
 
@@ -247,6 +250,13 @@ def make_site(workdir: Path, emulator: Emulator, env: dict):
     env["ORCID_REDIRECT_URI"] = base_url + "/orcid/callback"
     return Site(ini_path, workdir / "pserve.log", backend_port, base_url, emulator.ca_file,
                 env, front)
+
+
+def readme_production_section() -> str:
+    """The README's "## Production" section, which must describe what the rehearsal does."""
+    text = (REPO / "README.md").read_text()
+    start = text.index("\n## Production\n")
+    return text[start:text.index("\n## ", start + 1)]
 
 
 # --- what must never be written down ----------------------------------------------------------

@@ -24,6 +24,7 @@ from .rehearsal import (
     fresh_postgres_database,
     leaks,
     make_site,
+    readme_production_section,
     server_errors,
     start_emulator,
     stop,
@@ -226,6 +227,13 @@ def test_production_rehearsal(production):
     assert server_errors(site.log()) == []
     assert site_5xx == []
     assert control.errors() == []
+
+    # the README's production section names every step the rehearsal took
+    readme = readme_production_section()
+    for step in [*site.commands_run, "pserve production.ini", "url_scheme = https",
+                 "demo.sync_worker = false", "ORCID_TOKEN_KEY=NEW,OLD",
+                 "--tls --port 0 --seed empty"]:
+        assert step in readme, f"the README's Production section does not say {step!r}"
 
     # negative control: the duplicate check sees a copy this client wrote
     employment = our_items(control, orcid, client_id)["employments"][0]["item"]
