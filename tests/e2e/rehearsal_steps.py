@@ -44,12 +44,15 @@ def connect(page, site, emulator, password: str) -> None:
 
 
 def send_works(page, site) -> None:
-    """The works page's button: the works and the employment are queued for the worker."""
+    """The works page's button: the works and the employment are queued for the worker, and
+    the page says so for each of the three (nothing is on ORCID for this link yet: after a
+    disconnect, the site forgot what it had sent)."""
     from playwright.sync_api import expect
 
     page.goto(site.base_url + "/works")
     page.get_by_role("button", name="Send my works and employment to ORCID").click()
     expect(page.locator("main")).to_contain_text("are queued for ORCID")
+    expect(page.locator("td", has_text=re.compile(r"^waiting to be sent$"))).to_have_count(3)
 
 
 def assert_sent(page, site) -> None:
