@@ -95,6 +95,18 @@ def stored_tokens(site, key: str) -> tuple[str, str]:
     return cipher.decrypt(rows[0][0]), cipher.decrypt(rows[0][1])
 
 
+def rows_in(site, table: str) -> int:
+    """How many rows ``table`` holds (``orcid_links``, ``orcid_pending_revocations``)."""
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(site.env["DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar_one()
+    finally:
+        engine.dispose()
+
+
 def token_answer(emulator, orcid: str, access_token: str) -> int:
     """The status ORCID's member API gives a read with ``access_token`` (401: revoked)."""
     return requests.get(f"{emulator.base_url}/api/v3.0/{orcid}/record", timeout=10,

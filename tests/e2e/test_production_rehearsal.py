@@ -37,6 +37,7 @@ from .rehearsal_steps import (
     disconnect,
     our_items,
     refresh_answer,
+    rows_in,
     send_works,
     sign_in,
     stored_tokens,
@@ -167,9 +168,12 @@ def journey(page, site, emulator, control, orcid: str, known: dict) -> None:
     said = disconnect(page, site)
     assert "will withdraw the permission on ORCID automatically" in said, said
     control.set_faults(0.0)  # and back
+    assert rows_in(site, "orcid_links") == 0
+    assert rows_in(site, "orcid_pending_revocations") >= 1  # queued
     assert token_answer(emulator, orcid, known["access token 2"]) == 200, \
         "the token died before the worker revoked it: the rehearsal proves nothing"
     site.command("sync", "--once")
+    assert rows_in(site, "orcid_pending_revocations") == 0
 
 
 @pytest.mark.browser
