@@ -274,8 +274,9 @@ def leaks(secret_values: dict[str, str], texts: dict[str, str]) -> list[str]:
 
 
 def server_errors(log_text: str) -> list[str]:
-    """Lines of a server log that show a server error: ERROR/CRITICAL records, tracebacks,
-    waitress's 'Exception while serving' (what a 5xx answer leaves in the log)."""
-    pattern = re.compile(r"\b(ERROR|CRITICAL)\b|Traceback \(most recent call last\)|"
-                         r"Exception while serving|\b50[0-9] (Internal|Service|Bad Gateway)")
+    """Lines of a server log that show a server error: a 5xx in the access log
+    (``demo.access_log``), ERROR/CRITICAL records, tracebacks, waitress's 'Exception while
+    serving'."""
+    pattern = re.compile(r"answered 5\d\d\b|\b(ERROR|CRITICAL)\b|"
+                         r"Traceback \(most recent call last\)|Exception while serving")
     return [line for line in log_text.splitlines() if pattern.search(line)]

@@ -129,6 +129,9 @@ def test_leak_scanner_finds_a_planted_secret():
 def test_server_error_scanner_finds_a_5xx():
     """Negative control: a traceback or an ERROR record in a server log is found."""
     assert server_errors("2026 INFO  [waitress] Serving on http://127.0.0.1:1") == []
+    assert server_errors("INFO  [orcid_pyramid.demo.access:9][waitress-1] GET / answered 200") \
+        == []
+    assert server_errors("INFO  [orcid_pyramid.demo.access:9][waitress-1] GET / answered 503")
     assert server_errors("2026 ERROR [waitress:1] Exception while serving /x")
     assert server_errors("Traceback (most recent call last):\n  File ...")
 
@@ -229,6 +232,7 @@ def test_production_rehearsal(production):
              "the emulator's call log": repr(control.calls())}
     assert leaks(known, texts) == []
     assert server_errors(site.log()) == []
+    assert len(re.findall(r"answered [23]\d\d", site.log())) > 20, "no access log to check"
     assert site_5xx == []
     assert control.errors() == []
 
