@@ -10,6 +10,7 @@ import logging
 from ..client.errors import OrcidConflict, OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..models.meta import utcnow
 from .items import item_for
+from .lease import LeaseLost
 from .outcome import Revoked
 from .reconcile import reconcile
 
@@ -92,7 +93,7 @@ class PostingMixin:
         """
         for start in range(0, len(new_works), BULK_MAX):
             if not self.renew():
-                return  # lease lost: the rows stay claimed until it expires, then go again
+                raise LeaseLost(self.user_id)  # another worker owns this user now
             batch = new_works[start:start + BULK_MAX]
             for _row, item in batch:
                 item.post_in_flight = True

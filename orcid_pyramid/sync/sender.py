@@ -34,6 +34,7 @@ from ..models.sync import (
     OrcidOutbox,
 )
 from .items import item_for
+from .lease import LeaseLost
 from .outcome import CommitFirst, Counts, Revoked
 from .payload import section_name
 from .posting import PostingMixin
@@ -47,7 +48,7 @@ class UserSender(PostingMixin):
     def __init__(self, session, user_id: str, *, api_for, cipher, client_id: str | None,
                  worker_id: str = "worker", lease: float = 60.0, policy: str = "respect",
                  backoff_base: float = 2.0, backoff_cap: float = 3600.0,
-                 renew=None, rng: random.Random | None = None) -> None:
+                 lease_guard=None, rng: random.Random | None = None) -> None:
         self.session = session
         self.user_id = user_id
         self.worker_id = worker_id
@@ -58,7 +59,8 @@ class UserSender(PostingMixin):
         self.policy = policy
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.renew = renew or (lambda: True)
+        #: the user's lease (``fence()`` before each call, ``alive()`` between rows)
+        self.lease_guard = lease_guard
         self.rng = rng or random.Random()
         self.counts = Counts()
         self._sections: dict[str, dict] = {}
@@ -83,12 +85,14 @@ class UserSender(PostingMixin):
             log.error("cannot send for user %s: %s", self.user_id, exc)
             self._hold(rows, items, revoked=False)
             return self.counts
-        api = CommitFirst(self.api_for(link, token), self.session)
+        guard = self.lease_guard
+        api = CommitFirst(self.api_for(link, token), self.session,
+                          fence=guard.fence if guard is not None else None)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
             for row in rows:
                 if not self.renew():
-                    return self.counts  # lease lost: another worker owns this user now
+                    raise LeaseLost(self.user_id)  # another worker owns this user now
                 item = items.get((row.section, row.local_key))
                 if item is not None and item.orcid not in (None, link.orcid):
                     self._forget_put_code(item)  # the user linked another iD since
@@ -99,6 +103,8 @@ class UserSender(PostingMixin):
                     new_works.append(queued)
             self._post_all_works(api, new_works)
             self.session.commit()
+        except LeaseLost:
+            log.warning("user %s was taken over by another worker; stopped", self.user_id)
         except Revoked:
             link.mark_revoked()
             self.session.commit()
@@ -108,6 +114,10 @@ class UserSender(PostingMixin):
             ).scalars().all()
             self._hold(rows, self._items(rows), revoked=True)
         return self.counts
+
+    def renew(self) -> bool:
+        """Between rows: is the user still ours (renewing the lease now and then)?"""
+        return self.lease_guard is None or self.lease_guard.alive()
 
     # -- rows ----------------------------------------------------------------------------
     def _due_rows(self) -> list[OrcidOutbox]:
