@@ -1,5 +1,11 @@
 """Creating items: POST (new works in bulk, 100 a call), 409 adoption, lost answers.
 
+A lost answer (the POST may have created the item) is reconciled: the section is read once
+per run, this client's item with the same ``self`` external ids is adopted, and its stored
+content is compared with ours (one bulk read per 100 works) so that only what differs is
+PUT. A failed bulk is retried as a bulk: its rows share one retry delay and come back
+together.
+
 A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep files small.
 """
 
@@ -7,12 +13,16 @@ from __future__ import annotations
 
 import logging
 
+from sqlalchemy import select
+
 from ..client.errors import OrcidConflict, OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..models.meta import utcnow
+from ..models.sync import OrcidItem
 from .items import item_for
 from .lease import LeaseLost
 from .outcome import Revoked
-from .reconcile import reconcile
+from .payload import section_name
+from .reconcile import match_put_code, same_content
 
 BULK_MAX = 100
 
@@ -72,7 +82,9 @@ class PostingMixin:
         item.post_in_flight = False
         put_code = exc.existing_put_code
         if put_code is None and exc.duplicate:
-            put_code = reconcile(api, row.section, row.payload, self.client_id)
+            put_code = self._match(api, row, item)
+            if put_code is None:  # perhaps created after this run's read: read again
+                put_code = self._match(api, row, item, fresh=True)
         if put_code is None:
             self._failed(row, item, exc)
             return
@@ -115,23 +127,91 @@ class PostingMixin:
             # a non-conforming client: without one result per work nothing can be matched
             outcome = OrcidMalformedResponse(
                 f"the bulk POST answered {_length(outcome)} results for {len(batch)} works")
+        # one delay for every row of the bulk that is retried: they come back as one bulk
+        delay = self.retry_delay(max(row.attempts for row, _ in batch) + 1)
         if isinstance(outcome, OrcidError):
             for row, item in batch:
-                self._failed(row, item, outcome)
+                self._failed(row, item, outcome, delay, commit=False)
+            self.session.commit()
             return
         for (row, item), result in zip(batch, outcome, strict=True):
             try:
                 if isinstance(result, OrcidConflict):
                     self._conflict(api, row, item, result)
                 elif isinstance(result, OrcidError):
-                    self._failed(row, item, result)
+                    self._failed(row, item, result, delay, commit=False)
                 else:
                     self._created(row, item, result, commit=False)
             except OrcidUnauthorized:
                 raise Revoked() from None
             except OrcidError as exc:
-                self._failed(row, item, exc)
+                self._failed(row, item, exc, delay, commit=False)
         self.session.commit()  # the put codes of the whole batch at once
+
+    # -- lost answers ----------------------------------------------------------------------
+    def _match(self, api, row, item, fresh: bool = False) -> int | None:
+        """The put code of this client's item on ORCID matching ``row`` (not mapped to
+        another local object), from one read of the section per run."""
+        if fresh or row.section not in self._sections:
+            self._sections[row.section] = api.read(section_name(row.section))
+        taken = self._taken.get(row.section)
+        if taken is None:
+            taken = self._taken[row.section] = set(self.session.execute(
+                select(OrcidItem.put_code).where(OrcidItem.orcid == item.orcid,
+                                                 OrcidItem.section == row.section,
+                                                 OrcidItem.put_code.is_not(None))
+            ).scalars())
+        found = match_put_code(self._sections[row.section], row.section, row.payload,
+                               self.client_id, taken)
+        if found is not None:
+            taken.add(found)
+        return found
+
+    def _adopt(self, api, row, item, then_put: bool = True) -> bool:
+        """A POST's answer was lost: adopt the item we may have created. True when adopted
+        and queued for comparison (``then_put``), so the caller sends nothing yet."""
+        found = self._match(api, row, item)
+        item.post_in_flight = False
+        if found is None:
+            return False
+        item.put_code = found
+        item.content_hash = None  # unknown until compared
+        self.counts.adopted += 1
+        if then_put:
+            self._adopted.append((row, item))
+        return then_put
+
+    def _settle_adopted(self, api) -> None:
+        """Compare adopted items with what ORCID holds; PUT only those that differ."""
+        adopted, self._adopted = self._adopted, []
+        works = [pair for pair in adopted if pair[0].section == "work"]
+        groups = [works[i:i + BULK_MAX] for i in range(0, len(works), BULK_MAX)]
+        groups += [[pair] for pair in adopted if pair[0].section != "work"]
+        for group in groups:
+            try:
+                if group[0][0].section == "work":
+                    stored = api.read_works([item.put_code for _, item in group])
+                else:
+                    row, item = group[0]
+                    stored = [api.read_item(row.section, item.put_code)]
+            except OrcidUnauthorized:
+                raise Revoked() from None
+            except OrcidError as exc:
+                stored = [{"error": exc}] * len(group)
+            for (row, item), held in zip(group, stored, strict=True):
+                if "error" not in held and same_content(held, item_for(row.section,
+                                                                       row.payload)):
+                    item.content_hash = row.content_hash
+                    self.counts.unchanged += 1
+                    self._finish(row, item, commit=False)
+                    continue
+                try:
+                    self._update(api, row, item)
+                except OrcidUnauthorized:
+                    raise Revoked() from None
+                except OrcidError as exc:
+                    self._failed(row, item, exc)
+        self.session.commit()
 
 
 def _length(outcome) -> str:

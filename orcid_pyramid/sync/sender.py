@@ -36,9 +36,7 @@ from ..models.sync import (
 from .items import item_for
 from .lease import LeaseLost
 from .outcome import CommitFirst, Counts, Revoked
-from .payload import section_name
 from .posting import PostingMixin
-from .reconcile import match_put_code
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -63,7 +61,9 @@ class UserSender(PostingMixin):
         self.lease_guard = lease_guard
         self.rng = rng or random.Random()
         self.counts = Counts()
-        self._sections: dict[str, dict] = {}
+        self._sections: dict[str, dict] = {}  # section reads of this run (reconcile)
+        self._taken: dict[str, set[int]] = {}  # put codes mapped to local objects, by section
+        self._adopted: list = []  # (row, item) adopted after a lost answer: compare first
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
@@ -101,6 +101,7 @@ class UserSender(PostingMixin):
                 queued = self._one(api, row, item, link)
                 if queued is not None:
                     new_works.append(queued)
+            self._settle_adopted(api)
             self._post_all_works(api, new_works)
             self.session.commit()
         except LeaseLost:
@@ -183,11 +184,19 @@ class UserSender(PostingMixin):
         if commit:
             self.session.commit()
 
-    def _retry_later(self, row, item, exc: OrcidError) -> None:
+    def retry_delay(self, attempt: int) -> float:
+        """Seconds before attempt ``attempt + 1``: exponential, capped, with jitter (workers
+        must not retry in lock step)."""
+        delay = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return delay * (0.5 + self.rng.random() / 2)
+
+    def _retry_later(self, row, item, exc: OrcidError, delay: float | None = None,
+                     commit: bool = True) -> None:
+        """``delay``: one shared by the rows of one bulk, so that they come back together."""
         now = utcnow()
         row.attempts += 1
-        delay = min(self.backoff_cap, self.backoff_base * (2 ** (row.attempts - 1)))
-        delay *= 0.5 + self.rng.random() / 2  # jitter: workers must not retry in lock step
+        if delay is None:
+            delay = self.retry_delay(row.attempts)
         if exc.retry_after:
             delay = max(delay, float(exc.retry_after))
         row.next_attempt_at = now + timedelta(seconds=delay)
@@ -199,7 +208,8 @@ class UserSender(PostingMixin):
             item.last_attempt_at = now
             item.updated_at = now
         self.counts.retried += 1
-        self.session.commit()
+        if commit:
+            self.session.commit()
 
     def _forget_put_code(self, item) -> None:
         item.put_code = None
@@ -225,7 +235,8 @@ class UserSender(PostingMixin):
                     self._finish(row, item, status=STATUS_DELETED_ON_ORCID, commit=False)
                     return None
             if item.put_code is None and item.post_in_flight:
-                self._adopt(api, row, item)
+                if self._adopt(api, row, item):
+                    return None  # compared with what ORCID holds before any PUT
             if item.put_code is not None:
                 if item.content_hash == row.content_hash and item.status == STATUS_SYNCED:
                     self.counts.unchanged += 1
@@ -242,18 +253,20 @@ class UserSender(PostingMixin):
             self._failed(row, item, exc)
         return None
 
-    def _failed(self, row, item, exc: OrcidError) -> None:
+    def _failed(self, row, item, exc: OrcidError, delay: float | None = None,
+                commit: bool = True) -> None:
         """Retry what a retry can fix (5xx, 503, timeouts, resets); otherwise rejected (400,
         403 …) with ORCID's own words, never retried."""
         if exc.retryable:
-            self._retry_later(row, item, exc)
+            self._retry_later(row, item, exc, delay, commit)
             return
         message = exc.user_message or exc.developer_message or exc.message
         self.counts.rejected += 1
         self.counts.errors.append(exc.summary())
         if item is not None:
             item.post_in_flight = False
-        self._finish(row, item, status=STATUS_REJECTED, error=str(message)[:2000])
+        self._finish(row, item, status=STATUS_REJECTED, error=str(message)[:2000],
+                     commit=commit)
 
     def _remove(self, api, row, item) -> None:
         if item is None:
@@ -271,26 +284,6 @@ class UserSender(PostingMixin):
             self.counts.unchanged += 1
         self.session.delete(item)
         self._finish(row)
-
-    def _adopt(self, api, row, item, then_put: bool = True) -> None:
-        """A POST's answer was lost: look for the item we may have created."""
-        taken = set(self.session.execute(
-            select(OrcidItem.put_code).where(OrcidItem.orcid == item.orcid,
-                                             OrcidItem.section == row.section,
-                                             OrcidItem.put_code.is_not(None))
-        ).scalars())
-        # one read per section and run: items posted by this run are recorded directly, so
-        # the read only has to show what earlier, interrupted runs may have created
-        if row.section not in self._sections:
-            self._sections[row.section] = api.read(section_name(row.section))
-        found = match_put_code(self._sections[row.section], row.section, row.payload,
-                               self.client_id, taken)
-        item.post_in_flight = False
-        if found is not None:
-            item.put_code = found
-            item.content_hash = None  # unknown what was stored: PUT the wanted content
-            self.counts.adopted += 1
-        self.session.commit()
 
     def _update(self, api, row, item) -> None:
         try:
