@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import select
+from sqlalchemy import case, select, update
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..client.errors import OrcidConflict, OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..models.meta import utcnow
-from ..models.sync import OrcidItem
+from ..models.sync import STATUS_SYNCED, OrcidItem, OrcidOutbox
 from .items import item_for
-from .lease import LeaseLost
 from .outcome import Revoked
 from .payload import section_name
 from .reconcile import match_put_code, same_content
@@ -104,13 +105,11 @@ class PostingMixin:
         to reconcile, never to a repost; the lease is renewed between chunks.
         """
         for start in range(0, len(new_works), BULK_MAX):
-            if not self.renew():
-                raise LeaseLost(self.user_id)  # another worker owns this user now
             batch = new_works[start:start + BULK_MAX]
-            for _row, item in batch:
-                item.post_in_flight = True
-                item.last_attempt_at = utcnow()
-            self.session.commit()  # flag first: a lost answer must lead to reconcile
+            self.session.flush()  # items created by this run get their ids
+            # flag first (committed by the call's fence): a lost answer must lead to reconcile
+            set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
+                     last_attempt_at=utcnow())
             try:
                 outcome = api.create_works([item_for(row.section, row.payload)
                                             for row, _ in batch])
@@ -134,6 +133,7 @@ class PostingMixin:
                 self._failed(row, item, outcome, delay, commit=False)
             self.session.commit()
             return
+        created = []
         for (row, item), result in zip(batch, outcome, strict=True):
             try:
                 if isinstance(result, OrcidConflict):
@@ -141,12 +141,35 @@ class PostingMixin:
                 elif isinstance(result, OrcidError):
                     self._failed(row, item, result, delay, commit=False)
                 else:
-                    self._created(row, item, result, commit=False)
+                    created.append((row, item, self._answered(row, result)))
             except OrcidUnauthorized:
                 raise Revoked() from None
             except OrcidError as exc:
                 self._failed(row, item, exc, delay, commit=False)
+        self._record_created(created)
         self.session.commit()  # the put codes of the whole batch at once
+
+    def _answered(self, row, value) -> int:
+        try:
+            return answered_put_code(value)
+        except OrcidMalformedResponse as exc:  # see _created
+            log.warning("user %s, %s %s: %s", self.user_id, row.section, row.local_key, exc)
+            raise
+
+    def _record_created(self, created) -> None:
+        """The put codes of a bulk in two statements (not one UPDATE per row and table: the
+        worker's CPU per bulk was mostly the ORM's row-by-row flush)."""
+        if not created:
+            return
+        now = utcnow()
+        items = [item for _, item, _ in created]
+        set_all(items, OrcidItem, put_code={i.id: pc for _, i, pc in created},
+                 content_hash={i.id: row.content_hash for row, i, _ in created},
+                 post_in_flight=False, remote_modified=None, status=STATUS_SYNCED,
+                 last_error=None, last_attempt_at=now, updated_at=now)
+        set_all([row for row, _, _ in created], OrcidOutbox, done_at=now, locked_by=None,
+                 last_error=None)
+        self.counts.posted += len(created)
 
     # -- lost answers ----------------------------------------------------------------------
     def _match(self, api, row, item, fresh: bool = False) -> int | None:
@@ -212,6 +235,22 @@ class PostingMixin:
                 except OrcidError as exc:
                     self._failed(row, item, exc)
         self.session.commit()
+
+
+def set_all(objects, model, **values) -> None:
+    """One ``UPDATE … WHERE id IN (…)`` for ``objects`` (a dict value: per id, by ``CASE``);
+    the loaded objects take the new values as their committed state (no second flush)."""
+    if not objects:
+        return
+    ids = [obj.id for obj in objects]
+    table = model.__table__  # Core, not the ORM's bulk UPDATE: a third of the cost
+    column = {key: case(value, value=table.c.id) if isinstance(value, dict) else value
+              for key, value in values.items()}
+    object_session(objects[0]).connection().execute(
+        update(table).where(table.c.id.in_(ids)).values(**column))
+    for obj in objects:
+        for key, value in values.items():
+            set_committed_value(obj, key, value[obj.id] if isinstance(value, dict) else value)
 
 
 def _length(outcome) -> str:

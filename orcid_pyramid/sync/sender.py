@@ -36,7 +36,7 @@ from ..models.sync import (
 from .items import item_for
 from .lease import LeaseLost
 from .outcome import CommitFirst, Counts, Revoked
-from .posting import PostingMixin
+from .posting import PostingMixin, set_all
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -88,16 +88,18 @@ class UserSender(PostingMixin):
         guard = self.lease_guard
         api = CommitFirst(self.api_for(link, token), self.session,
                           fence=guard.fence if guard is not None else None)
+        for item in items.values():
+            if item.orcid not in (None, link.orcid):
+                self._forget_put_code(item)  # the user linked another iD since
+                item.orcid = link.orcid
+        # the iD of items queued before the first send, in one statement
+        set_all([i for i in items.values() if i.orcid is None], OrcidItem, orcid=link.orcid)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
             for row in rows:
                 if not self.renew():
                     raise LeaseLost(self.user_id)  # another worker owns this user now
                 item = items.get((row.section, row.local_key))
-                if item is not None and item.orcid not in (None, link.orcid):
-                    self._forget_put_code(item)  # the user linked another iD since
-                if item is not None:
-                    item.orcid = link.orcid
                 queued = self._one(api, row, item, link)
                 if queued is not None:
                     new_works.append(queued)
@@ -145,7 +147,8 @@ class UserSender(PostingMixin):
                 older.locked_by = None
                 older.last_error = "superseded by a newer change"
             latest[(row.section, row.local_key)] = row
-        self.session.commit()
+        # committed with the first request's fence (or at the end): until then the rows'
+        # locks make a host's concurrent put wait, then add a new row, as it should
         return list(latest.values())
 
     def _items(self, rows) -> dict[tuple[str, str], OrcidItem]:
