@@ -103,18 +103,23 @@ class Claimer:
         now = utcnow()
         until = now + timedelta(seconds=self.seconds)
         free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
-        due = (select(OrcidOutbox.user_id)
+        due = (select(OrcidOutbox.user_id, func.max(OrcidSyncLock.user_id))
                .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
                .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now,
                       or_(OrcidSyncLock.user_id.is_(None), free))
                .group_by(OrcidOutbox.user_id)
                .order_by(func.min(OrcidOutbox.next_attempt_at))
                .limit(self.batch * 4))
-        users = list(session.execute(due).scalars())
+        found = session.execute(due).all()
+        users = [user_id for user_id, _ in found]
+        missing = sorted(user_id for user_id, lock in found if lock is None)
+        if missing:
+            # in their own short transaction and in one order: concurrent claimers inserting
+            # the same new rows wait for each other briefly instead of deadlocking
+            self._ensure_lock_rows(session, missing)
+        session.commit()
         if not users:
-            session.commit()
             return []
-        self._ensure_lock_rows(session, users)
         locks = select(OrcidSyncLock.user_id).where(OrcidSyncLock.user_id.in_(users), free)
         if self.is_postgres:
             locks = locks.with_for_update(skip_locked=True)

@@ -114,12 +114,13 @@ class Worker:
         self._leases: dict[str, Lease] = {}
 
     @classmethod
-    def from_registry(cls, registry, **kwargs) -> Worker:
-        """A worker for a configured app: its engine, settings, token cipher and client factory
-        (``orcid.client_factory``, the one the app's own client came from)."""
+    def from_registry(cls, registry, *, engine=None, **kwargs) -> Worker:
+        """A worker for a configured app: its engine (unless ``engine``), settings, token
+        cipher and client factory (``orcid.client_factory``, the one the app's own client
+        came from)."""
         kwargs.setdefault("client_factory", registry.get("orcid.client_factory"))
         kwargs.setdefault("cipher", registry.get("orcid.cipher"))
-        return cls(registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
+        return cls(engine or registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
 
     # -- claiming ------------------------------------------------------------------------
     def claim(self, session) -> list[str]:
