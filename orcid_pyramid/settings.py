@@ -106,6 +106,10 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
      "an item the user deleted on ORCID: `respect` (leave it) or `re-add`"),
     ("orcid.rate_limit", "24/40", "requests per second / burst towards ORCID (ORCID allows 24/40)"),
     ("orcid.timeout", "10", "seconds to wait for ORCID on every call"),
+    ("orcid.sync_lease", "60",
+     "seconds a sync worker keeps a researcher it is not sending for; then another worker "
+     "(thread, process or machine) may take them over. Each request extends it past "
+     "`orcid.timeout`, so a slow batch never loses it"),
     ("orcid.state_ttl", "600", "seconds an OAuth `state` stays valid"),
     ("orcid.call_log_retention_days", "90", "days the call log is kept"),
     ("orcid.call_log_body_limit", "16384", "bytes of each request/response body kept in the log"),
@@ -182,6 +186,7 @@ class OrcidSettings:
     token_key_derived: bool = False
     site_name: str = "this site"
     layout: str | None = None
+    sync_lease: float = 60.0
 
     def __repr__(self) -> str:  # secrets must never reach a log through repr()
         return (
@@ -286,6 +291,7 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         deleted_item_policy=reader.text("orcid.deleted_item_policy").lower(),
         rate_limit=reader.text("orcid.rate_limit").replace(" ", ""),
         timeout=reader.number("orcid.timeout", float),
+        sync_lease=reader.positive("orcid.sync_lease", float),
         state_ttl=reader.number("orcid.state_ttl", int),
         call_log_retention_days=reader.number("orcid.call_log_retention_days", int),
         call_log_body_limit=reader.number("orcid.call_log_body_limit", int),
@@ -348,6 +354,15 @@ class _Reader:
             self.problems.append(LintProblem(key, f"{raw!r} is not {noun}",
                                              f"write {noun}, e.g. {fallback}"))
             return fallback
+
+    def positive(self, key: str, kind: type):
+        value = self.number(key, kind)
+        if value <= 0:
+            fallback = kind(_PLAIN_DEFAULTS[key])
+            self.problems.append(LintProblem(key, f"{value!r} is not above 0",
+                                             f"write a number above 0, e.g. {fallback}"))
+            return fallback
+        return value
 
     def boolean(self, key: str) -> bool:
         raw = self.settings.get(key)

@@ -86,8 +86,9 @@ class Worker:
     """Drains the outbox: ``run_once()`` until nothing is pending, or ``run_forever()``."""
 
     def __init__(self, engine, settings, *, client_factory=None, worker_id: str | None = None,
-                 lease_seconds: float = 60.0, batch_users: int = 1, backoff_base: float = 2.0,
-                 backoff_cap: float = 3600.0, rate_limiter=None, timeout: float | None = None,
+                 lease_seconds: float | None = None, batch_users: int = 1,
+                 backoff_base: float = 2.0, backoff_cap: float = 3600.0, rate_limiter=None,
+                 timeout: float | None = None,
                  rng: random.Random | None = None, cipher: TokenCipher | None = None) -> None:
         self.engine = engine
         self.settings = settings
@@ -95,6 +96,8 @@ class Worker:
         self.client_factory = client_factory or make_client_factory(settings, timeout=timeout)
         host = socket.gethostname()[:60]
         self.worker_id = worker_id or f"{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        if lease_seconds is None:
+            lease_seconds = getattr(settings, "sync_lease", None) or 60.0
         self.lease = float(lease_seconds)
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
