@@ -117,6 +117,9 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.disconnect_delete_calls", "true", "disconnect deletes the user's call-log rows"),
     ("orcid.admin_permission", "orcid.admin", "permission guarding the admin call log"),
     ("orcid.webhook_secret", "(required with webhooks)", "secret for the webhook path token"),
+    ("orcid.webhook_debounce", "5",
+     "seconds a webhook delivery waits for the sync worker's read, so a burst of deliveries "
+     "for one record causes one read"),
     ("orcid.lang", "", "ORCID UI language sent when the host gives none (`en`, `es`, ...)"),
     ("orcid.site_name", "this site",
      "the site's name in the panel's and connect page's sentences (\"so that <name> can ...\")"),
@@ -187,6 +190,7 @@ class OrcidSettings:
     site_name: str = "this site"
     layout: str | None = None
     sync_lease: float = 60.0
+    webhook_debounce: float = 5.0
 
     def __repr__(self) -> str:  # secrets must never reach a log through repr()
         return (
@@ -307,6 +311,7 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         token_key_derived=derived,
         site_name=reader.text("orcid.site_name"),
         layout=reader.optional("orcid.layout"),
+        webhook_debounce=reader.number("orcid.webhook_debounce", float),
     )
     if problems:
         raise SettingsError(problems)

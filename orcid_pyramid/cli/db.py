@@ -151,5 +151,7 @@ def rekey(config_uri: str, new_key: str | None, generate: bool) -> None:
     if generate:
         click.echo(f"New key (store it now, it is not shown again): {new_key}")
     if new_key:
-        click.echo("Next: put the new key first in orcid.token_key (NEW,OLD...); once every "
-                   "process runs with it, the old keys can be removed.")
+        click.echo("Next: put the new key first in orcid.token_key (NEW,OLD...) on every "
+                   "process now: until then they cannot read the re-encrypted tokens. The "
+                   "order without that window: OLD,NEW, then NEW,OLD, then rekey without "
+                   "--new-key (README: rotating the token key).")

@@ -214,23 +214,6 @@ class MemberApi:
         kind = item_kind(kind)
         self._call("DELETE", f"{kind}/{_put_code(put_code)}", expect=(200, 204))
 
-    # -- webhooks (delegated to the client, which holds the /webhook token) ---------------
-
-    def register_webhook(self, callback_url: str) -> bool:
-        """Register a webhook on this record (see :meth:`OrcidClient.register_webhook`)."""
-        return self._require_owner().register_webhook(self.orcid, callback_url,
-                                                      log_context=self.log_context)
-
-    def unregister_webhook(self, callback_url: str) -> None:
-        """Remove a webhook from this record."""
-        self._require_owner().unregister_webhook(self.orcid, callback_url,
-                                                 log_context=self.log_context)
-
-    def _require_owner(self) -> OrcidClient:
-        if self._owner is None:
-            raise OrcidUsageError("webhooks need a MemberApi made by OrcidClient.member()")
-        return self._owner
-
     @staticmethod
     def _json(response: requests.Response, what: str) -> dict[str, Any]:
         data = parse_json(response, what=f"{what} answer")

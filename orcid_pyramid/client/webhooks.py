@@ -3,8 +3,8 @@
 
 Webhooks are methods of the client rather than of :class:`MemberApi` because they use the
 client's own ``/webhook`` client-credentials token (premium members only), not the user's
-token; ``MemberApi.register_webhook`` delegates here. The token is cached and renewed once
-when ORCID rejects it.
+token, and this is the only place that (un)registers one. The token is cached and renewed
+once when ORCID rejects it.
 """
 
 from __future__ import annotations

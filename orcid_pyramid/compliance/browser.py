@@ -60,10 +60,12 @@ def launch_chromium() -> Iterator[Any]:
         raise RuntimeError(NO_CHROMIUM)
     from playwright.sync_api import sync_playwright
 
+    from .fixtures.emulator import chromium_trust_args
+
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
-            executable_path=executable, args=list(CHROMIUM_ARGS), headless=True
-        )
+            executable_path=executable, args=[*CHROMIUM_ARGS, *chromium_trust_args()],
+            headless=True)
         try:
             yield browser
         finally:

@@ -9,7 +9,6 @@ demo target (or a host's ``orcid.compliance.sign_in`` hook) provides.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -80,7 +79,9 @@ class Site:
         """A WebTest client with its own cookie jar, as one browser would be."""
         from webtest import TestApp
 
-        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST})
+        # as a production site is reached: over HTTPS (a TLS proxy in front of it)
+        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST,
+                                                "wsgi.url_scheme": "https"})
 
     # -- the sandbox -----------------------------------------------------------------------
     @property
@@ -104,17 +105,22 @@ class Site:
 
     # -- a real server for the browser -------------------------------------------------------
     def server_url(self) -> str:
-        """The site served by waitress on 127.0.0.1 (started on first use)."""
+        """The site served by waitress on 127.0.0.1 (started on first use); over HTTPS, with
+        the emulator's local CA, when the sandbox is an emulator serving HTTPS."""
         if self._server is None:
-            self._server = serve(self.app)
-        return self._server[0]
+            self._server = serve(self.app, https=self._sandbox_https())
+        return self._server.base_url
+
+    def _sandbox_https(self) -> bool:
+        base = getattr(self.sandbox, "base_url", "") or ""
+        return self.sandbox is not None and base.startswith("https:")
 
     def close(self) -> None:
         """Stop the site's server, if one was started, and the call-log observer."""
         if self.logged_calls is not None:
             self.logged_calls.stop()
         if self._server is not None:
-            stop_server(self._server)
+            self._server.stop()
             self._server = None
 
 
@@ -141,32 +147,11 @@ def local_path(url: str) -> str:
     return parts.path + (f"?{parts.query}" if parts.query else "")
 
 
-def serve(app, host: str = "127.0.0.1", port: int = 0,
-          threads: int = 4) -> tuple[str, Any, threading.Thread, threading.Event]:
-    """Serve ``app`` with waitress in a daemon thread; returns a handle for :func:`stop_server`."""
-    from waitress.server import create_server
+def serve(app, *, https: bool = False, threads: int = 4):
+    """Serve ``app`` with waitress on 127.0.0.1 in a daemon thread (``https``: behind a TLS
+    front with the emulator's local CA); returns a handle with ``base_url`` and ``stop()``."""
+    from .fixtures.emulator import process_ca
+    from .fixtures.serving import serve_in_thread
 
-    server = create_server(app, host=host, port=port, threads=threads)
-    stopping = threading.Event()
-    thread = threading.Thread(target=_loop, args=(server, stopping), name="orcid-compliance-site",
-                              daemon=True)
-    thread.start()
-    return f"http://{host}:{server.effective_port}", server, thread, stopping
-
-
-def stop_server(handle) -> None:
-    """Stop a server started by :func:`serve`."""
-    _url, server, thread, stopping = handle
-    stopping.set()
-    server.trigger.pull_trigger()  # wake the loop so it sees the flag now
-    thread.join(5)
-
-
-def _loop(server, stopping: threading.Event) -> None:
-    """waitress's loop in small steps, so the same thread closes it cleanly when asked."""
-    from waitress import wasyncore
-
-    while not stopping.is_set():
-        wasyncore.loop(timeout=0.5, map=server._map, count=1)
-    server.task_dispatcher.shutdown()
-    wasyncore.close_all(server._map)
+    return serve_in_thread(app, threads=threads, name="orcid-compliance-site",
+                           ca=process_ca() if https else None)

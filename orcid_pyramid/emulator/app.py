@@ -1,8 +1,11 @@
 """The emulator's WSGI application: host prefixes, dispatch, faults, latency, rate limit, and
 the call record.
 
-ORCID's three hosts share one port (docs/architecture.md): the registry at ``/``, the member
-API under ``/api`` and the public API under ``/pub``; a bare ``/v3.0/…`` is the member API.
+ORCID's three hosts share one port (docs/architecture.md). As at ORCID, the Host header tells
+them apart: ``api.…`` is the member API, ``pub.…`` the public API, any other name the registry.
+Where a client cannot name them (``127.0.0.1`` has no subdomains), path prefixes do the same:
+the member API under ``/api``, the public API under ``/pub``; a bare ``/v3.0/…`` is the
+member API.
 Every request, control calls included, lands in ``state.calls``. Any unexpected exception
 becomes an ORCID-style 500 (9008), is kept in ``state.errors`` and logged, so a bug in the
 emulator shows up in the test that hit it instead of hiding behind a retry.
@@ -44,8 +47,12 @@ _REGISTRY = {
 _GET_ONLY = {"/oauth/jwks", "/.well-known/openid-configuration", "/userStatus.json", "/signout"}
 
 
-def split_host(path_info: str) -> tuple[str, str]:
-    """``("api"|"pub"|"root", path within that host)``."""
+def split_host(path_info: str, host_header: str = "") -> tuple[str, str]:
+    """``("api"|"pub"|"root", path within that host)``, by host name first, then by prefix."""
+    name = host_header.rsplit(":", 1)[0] if not host_header.endswith("]") else host_header
+    label = name.split(".", 1)[0].lower() if "." in name else ""
+    if label in ("api", "pub"):
+        return label, path_info
     for prefix in ("api", "pub"):
         if path_info == f"/{prefix}" or path_info.startswith(f"/{prefix}/"):
             return prefix, path_info[len(prefix) + 1:] or "/"
@@ -108,10 +115,11 @@ class EmulatorApp:
         except UnicodeDecodeError:
             path_info = None
         host, path = split_host(path_info if path_info is not None else
-                                environ.get("PATH_INFO", "/"))
+                                environ.get("PATH_INFO", "/"), environ.get("HTTP_HOST", ""))
         call = CallRecord(method=request.method, path=path_info or environ.get("PATH_INFO", ""),
                           query=_redacted_query(request.query_string), host=host, status=0,
-                          time=self.state.now(), generation=self.state.generation)
+                          time=self.state.now(), generation=self.state.generation,
+                          scheme=environ.get("wsgi.url_scheme", "http"))
         try:
             if path_info is None:
                 raise UnicodeDecodeError("utf-8", b"", 0, 1, "the path is not UTF-8")
@@ -148,7 +156,8 @@ class EmulatorApp:
     def _handle(self, request: Request, host: str, path: str, call: CallRecord) -> Response:
         if host == "root" and (path == "/_emulator" or path.startswith("/_emulator/")):
             return handle_control(request, self, path[len("/_emulator"):])
-        is_token = path == "/oauth/token"
+        # revoke fails like the token endpoint does (a disconnect must survive it)
+        is_token = path in ("/oauth/token", "/oauth/revoke")
         is_api = host != "root" and not is_token or "/webhook/" in path
         token = self.state.find_token(oidc.bearer(request))
         if token is not None:

@@ -21,9 +21,12 @@ class EmulatorControl:
     """One method per control call. ``base_url`` is the emulator root (no ``/_emulator``)."""
 
     def __init__(self, base_url: str, session: requests.Session | None = None,
-                 timeout: float = 10.0) -> None:
+                 timeout: float = 10.0, verify: str | bool | None = None) -> None:
+        """``verify``: the CA file of an emulator serving HTTPS (default: requests' own)."""
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
+        if verify is not None:
+            self.session.verify = verify
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json: Any = None, expect=(200, 201, 204)) -> Any:

@@ -5,7 +5,7 @@ Kinds: ``500``, ``502``, ``503`` (an ORCID-style error response), ``timeout`` (h
 (drop the connection without a response), ``truncated`` (promise more bytes than are sent)
 and ``malformed`` (200 with a body that is not JSON). A seeded ``random.Random`` picks
 whether and which fault hits each request,
-so a run repeats exactly. Faults apply to API and token paths, never to ``/_emulator/``.
+so a run repeats exactly. Faults apply to API, token and revoke paths, never to ``/_emulator/``.
 
 Configured at start with ``RATE:KINDS[:SEED[:TIMEOUT_SECONDS]]`` (``--faults``, e.g.
 ``0.2:timeout,500:7:1.5``) and at run time with ``PUT /_emulator/faults`` ``{rate, kinds, seed,

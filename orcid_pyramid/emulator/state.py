@@ -91,6 +91,8 @@ class CallRecord:
     generation: int = 0
     #: position in the call log since the last reset (set when recorded)
     index: int = -1
+    #: "https" when the request came through the TLS front, else "http"
+    scheme: str = "http"
 
     def as_json(self) -> dict[str, Any]:
         """The call as ``GET /_emulator/calls`` lists it."""
@@ -100,6 +102,7 @@ class CallRecord:
             "path": self.path,
             "query": self.query,
             "host": self.host,
+            "scheme": self.scheme,
             "status": self.status,
             "time": self.time,
             "client_id": self.client_id,

@@ -29,6 +29,7 @@ from .calllog import OrcidCall
 from .link import STATUS_ACTIVE, STATUS_REVOKED, OrcidLink
 from .meta import NAMING_CONVENTION, Base, UTCDateTime, metadata, utcnow
 from .revocation import OrcidPendingRevocation
+from .tasks import OrcidTask, OrcidUsedState
 
 __all__ = [
     "Base",
@@ -36,6 +37,8 @@ __all__ = [
     "OrcidCall",
     "OrcidLink",
     "OrcidPendingRevocation",
+    "OrcidTask",
+    "OrcidUsedState",
     "STATUS_ACTIVE",
     "STATUS_REVOKED",
     "UTCDateTime",

@@ -9,15 +9,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
-from ..client.errors import OrcidError, OrcidIdTokenError, OrcidOAuthError
+from ..client.errors import OrcidIdTokenError, OrcidOAuthError
 from ..events import OrcidConnected, OrcidDisconnected
-from .state import consume_state, new_state
+from .revocations import GrantGuard, readable_tokens, retry_pending_revocations, revoke_or_queue
+from .state import consume_state, new_state, spend_state
+
+__all__ = ["retry_pending_revocations"]  # its home is .revocations; kept importable here
 
 log = logging.getLogger(__name__)
 
@@ -25,7 +28,14 @@ PREFILL_KEYS = ("given_names", "family_names", "email")
 
 
 class AlreadyLinkedError(Exception):
-    """The iD that came back is linked to another local account; nothing was changed."""
+    """The iD that came back is linked to another local account; nothing was changed.
+
+    ``keep_token``: ORCID handed back the token that other link holds; it must not be revoked.
+    """
+
+    def __init__(self, keep_token: bool = False) -> None:
+        super().__init__("already linked")
+        self.keep_token = keep_token
 
     def user_text(self) -> str:
         """What the researcher is told."""
@@ -108,9 +118,11 @@ def complete_connect(request, user_id: str, params) -> tuple[object, str | None]
 
     Returns ``(link, next_path)``. Raises :class:`~.state.StateError`,
     :class:`OrcidOAuthError` (including ``access_denied``), :class:`CallbackError`,
-    :class:`AlreadyLinkedError` or another :class:`OrcidError`; in every case nothing is stored.
+    :class:`AlreadyLinkedError` or another :class:`OrcidError`; in every case nothing is stored
+    and a token ORCID granted is revoked (or queued for the worker).
     """
     pending = consume_state(request.session, params.get("state"), user_id)
+    spend_state(request, pending)  # single-use on the server too, before the code is spent
     error = params.get("error")
     if error:
         raise OrcidOAuthError(str(error)[:100], str(params.get("error_description") or "")[:300])
@@ -122,6 +134,23 @@ def complete_connect(request, user_id: str, params) -> tuple[object, str | None]
     token = client.exchange_code(code, redirect_uri=pending.redirect_uri, log_context=context)
     if not token.orcid:
         raise OrcidOAuthError("invalid_grant", "the token answer carries no ORCID iD")
+    guard = GrantGuard(request, token)
+    try:
+        link = _verify_and_store(request, user_id, token, pending)
+        guard.kept(request)
+        # the host's subscribers too: one that fails rolls the request back, link and all
+        request.registry.notify(OrcidConnected(
+            request=request, user_id=user_id, orcid=link.orcid,
+            scope=tuple(sorted(token.scopes)), name=link.name))
+    except Exception as exc:
+        guard.abandon(request, user_id, keep_token=getattr(exc, "keep_token", False))
+        raise
+    return link, pending.next_path
+
+
+def _verify_and_store(request, user_id: str, token, pending):
+    """Check the id_token (when there is one or openid was asked for) and store the link."""
+    client = request.orcid_client
     claims = None
     if token.id_token or "openid" in request.orcid_settings.scopes:
         if not token.id_token:
@@ -129,11 +158,7 @@ def complete_connect(request, user_id: str, params) -> tuple[object, str | None]
         claims = client.verify_id_token(token.id_token, nonce=pending.nonce)
         if str(claims.get("sub")) != token.orcid:
             raise OrcidIdTokenError("the id_token is for a different iD than the token")
-    link = store_link(request, user_id, token, claims)
-    request.registry.notify(OrcidConnected(
-        request=request, user_id=user_id, orcid=link.orcid,
-        scope=tuple(sorted(token.scopes)), name=link.name))
-    return link, pending.next_path
+    return store_link(request, user_id, token, claims)
 
 
 def store_link(request, user_id: str, token, claims):
@@ -146,8 +171,9 @@ def store_link(request, user_id: str, token, claims):
         select(OrcidLink).where(OrcidLink.orcid == token.orcid, OrcidLink.user_id != user_id)
     ).scalar_one_or_none()
     if other is not None:
-        _revoke_unused(request, token, other, user_id)
-        raise AlreadyLinkedError()
+        # the caller revokes the new token, unless ORCID handed back the other link's own
+        held, _ = readable_tokens(cipher, other.access_token_enc)
+        raise AlreadyLinkedError(keep_token=token.access_token in held)
     link = db.execute(select(OrcidLink).where(OrcidLink.user_id == user_id)).scalar_one_or_none()
     if link is None:
         link = OrcidLink(user_id=user_id)
@@ -155,10 +181,11 @@ def store_link(request, user_id: str, token, claims):
     else:
         # a re-connect replaces the old grant: withdraw it so no stray permission remains
         # (unless ORCID handed back the very same token)
-        old = [cipher.decrypt(v) for v in (link.access_token_enc, link.refresh_token_enc) if v]
+        # (a token no configured key decrypts cannot be revoked; it never blocks reconnecting)
+        old, _ = readable_tokens(cipher, link.access_token_enc, link.refresh_token_enc)
         stale = [v for v in old if v not in (token.access_token, token.refresh_token)]
         if stale:
-            _revoke_later_or_now(request, stale, user_id)
+            revoke_or_queue(request, stale, user_id, link.orcid)
     link.orcid = token.orcid
     link.name = token.name or _name_from_claims(claims)
     link.access_token_enc = cipher.encrypt(token.access_token)
@@ -189,37 +216,14 @@ def _name_from_claims(claims) -> str | None:
     return " ".join(str(p) for p in parts if p) or None
 
 
-def _revoke_unused(request, token, other, user_id) -> None:
-    """Withdraw a token we will not store, unless ORCID handed back the other account's."""
-    try:
-        existing = request.orcid_cipher.decrypt(other.access_token_enc or "")
-    except Exception:  # undecryptable or empty: it cannot be the same token
-        existing = None
-    if token.access_token != existing:
-        _revoke_later_or_now(request, [token.access_token], user_id)
-
-
-def _revoke_later_or_now(request, tokens, user_id) -> bool:
-    """Revoke each token; keep an encrypted retry row for any ORCID did not confirm."""
-    from ..models import OrcidPendingRevocation
-
-    all_done = True
-    for value in tokens:
-        try:
-            request.orcid_client.revoke(value, log_context={"user_id": user_id})
-        except OrcidError as exc:
-            all_done = False
-            log.warning("ORCID revoke failed (%s); queued for retry", exc.summary())
-            request.orcid_db.add(OrcidPendingRevocation(
-                token_enc=request.orcid_cipher.encrypt(value), last_error=exc.summary()))
-    return all_done
-
-
 def disconnect(request, user_id: str):
     """BP-3: revoke at ORCID (access and refresh), delete the link and, per settings, the
     user's put codes and call-log rows. Returns the removed iD and whether ORCID confirmed,
     or None when the user had no link. If ORCID cannot be reached the local removal still
-    happens and the tokens wait, encrypted, in ``orcid_pending_revocations``."""
+    happens and the tokens wait, encrypted, in ``orcid_pending_revocations`` for the sync
+    worker. A token no configured key decrypts (a key dropped before rekey) cannot be revoked
+    by us: the link is removed all the same, and ``revoked`` is None (the user is told to
+    remove the permission on ORCID)."""
     from ..models import OrcidCall, OrcidLink
 
     db = request.orcid_db
@@ -229,10 +233,13 @@ def disconnect(request, user_id: str):
         return None
     started = datetime.now(UTC)
     cipher = request.orcid_cipher
-    tokens = [cipher.decrypt(value) for value in (link.access_token_enc, link.refresh_token_enc)
-              if value]
-    revoked = _revoke_later_or_now(request, tokens, user_id)
+    tokens, unreadable = readable_tokens(cipher, link.access_token_enc, link.refresh_token_enc)
     orcid = link.orcid
+    revoked = revoke_or_queue(request, tokens, user_id, orcid)
+    if unreadable:
+        log.error("user %s disconnected, but %d stored token(s) cannot be decrypted with "
+                  "orcid.token_key, so they were not revoked at ORCID", user_id, unreadable)
+        revoked = None
     if settings.disconnect_delete_items:
         _delete_sync_rows(db, user_id, orcid)
     if settings.disconnect_delete_calls:
@@ -255,45 +262,3 @@ def _delete_sync_rows(db, user_id: str, orcid: str | None) -> None:
         db.execute(delete(model).where(model.user_id == user_id))
     if orcid:
         db.execute(delete(OrcidPullCursor).where(OrcidPullCursor.orcid == orcid))
-
-
-def retry_pending_revocations(dbsession, client, cipher, *, now: datetime | None = None,
-                              limit: int = 100) -> tuple[int, int]:
-    """Revoke the tokens queued by a disconnect during an ORCID outage.
-
-    Returns ``(revoked, still_pending)``. Failures back off exponentially (1 min .. 1 day); an
-    error a retry cannot fix (ORCID refused the request) drops the row with a warning.
-    """
-    from ..crypto import TokenDecryptError
-    from ..models import OrcidPendingRevocation
-
-    now = now or datetime.now(UTC)
-    rows = dbsession.execute(
-        select(OrcidPendingRevocation)
-        .where(OrcidPendingRevocation.next_attempt_at <= now)
-        .order_by(OrcidPendingRevocation.id).limit(limit)
-    ).scalars().all()
-    revoked = pending = 0
-    for row in rows:
-        try:
-            client.revoke(cipher.decrypt(row.token_enc))
-        except TokenDecryptError as exc:
-            row.attempts += 1
-            row.last_error = str(exc)
-            row.next_attempt_at = now + timedelta(days=1)
-            pending += 1
-            continue
-        except OrcidError as exc:
-            if not exc.retryable:
-                log.warning("ORCID refused a queued revocation (%s); dropping it", exc.summary())
-                dbsession.delete(row)
-                continue
-            row.attempts += 1
-            row.last_error = exc.summary()
-            row.next_attempt_at = now + timedelta(seconds=min(60 * 2 ** row.attempts, 86400))
-            pending += 1
-            continue
-        dbsession.delete(row)
-        revoked += 1
-    dbsession.flush()
-    return revoked, pending

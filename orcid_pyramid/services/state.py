@@ -1,12 +1,15 @@
 """The OAuth ``state`` (and OpenID ``nonce``) kept in the host's session (BP-1).
 
 A state is 32 random bytes, URL-safe, bound to the signed-in user and to an expiry, and can be
-used once: :func:`consume_state` removes it whatever the outcome, so a replayed callback finds
-nothing. Several may be pending at once (two tabs), capped so a session cannot grow unbounded.
+used once: :func:`consume_state` removes it from the session whatever the outcome, and
+:func:`spend_state` records it on the server (``orcid_used_states``), so neither a replayed
+callback, a replayed pre-callback cookie nor concurrent copies of one callback can use it
+again. Several may be pending at once (two tabs), capped so a session cannot grow unbounded.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
@@ -101,3 +104,36 @@ def consume_state(session, state: str | None, user_id: str,
         raise StateError("other_user")
     return PendingState(match, entry["user"], entry["exp"], entry.get("nonce"),
                         entry.get("redirect_uri", ""), entry.get("next"))
+
+
+def spend_state(request, pending: PendingState, now: float | None = None) -> None:
+    """Record on the server that ``pending`` was used, or raise ``StateError("unknown")``.
+
+    The session alone cannot make a state single-use: a replayed copy of the pre-callback
+    cookie still holds it, and concurrent identical callbacks each read the same cookie. The
+    SHA-256 of the state goes into ``orcid_used_states`` in its own short transaction,
+    committed before the code is exchanged; the primary key lets exactly one callback in.
+    Expired rows are purged on the way (a state is refused after its expiry anyway).
+    """
+    from datetime import UTC, datetime
+
+    from sqlalchemy import delete
+    from sqlalchemy.exc import IntegrityError
+
+    from ..models import OrcidUsedState
+
+    now_dt = datetime.fromtimestamp(time.time() if now is None else now, UTC)
+    row = OrcidUsedState(state_hash=hashlib.sha256(pending.state.encode()).hexdigest(),
+                         expires_at=datetime.fromtimestamp(pending.expires_at, UTC))
+    own = request.environ.get("orcid.dbsession")
+    try:
+        if own is not None:  # the caller owns the transaction (test hook): join it
+            with own.begin_nested():
+                own.add(row)
+            return
+        with request.registry["orcid.dbsession_factory"]() as session:
+            session.execute(delete(OrcidUsedState).where(OrcidUsedState.expires_at < now_dt))
+            session.add(row)
+            session.commit()
+    except IntegrityError:
+        raise StateError("unknown") from None

@@ -5,7 +5,8 @@
 * the route ``orcid.webhook`` (POST ``/webhook/{token}`` under ``orcid.route_prefix``) and its view;
 * ``request.orcid_sync``: a :class:`~orcid_pyramid.sync.service.SyncService` on the request's
   transaction-joined session, so an outbox row commits or rolls back with the host's change;
-* a subscriber on ``OrcidConnected`` that releases held changes and registers the webhook.
+* a subscriber on ``OrcidConnected`` that releases held changes and registers the webhook,
+  and one on ``OrcidDisconnected`` that removes the webhook (or queues its removal).
 """
 
 from __future__ import annotations
@@ -27,7 +28,8 @@ def sync_settings(registry):
 
 def includeme(config) -> None:
     """Register the webhook route and view, ``request.orcid_sync`` and the connect subscriber."""
-    from ..events import OrcidConnected
+    from ..events import OrcidConnected, OrcidDisconnected
+    from .deferred import on_disconnected
     from .webhook import on_connected, webhook_view
 
     prefix = ""
@@ -39,3 +41,4 @@ def includeme(config) -> None:
                     require_csrf=False)
     config.add_request_method(_request_sync, "orcid_sync", reify=True)
     config.add_subscriber(on_connected, OrcidConnected)
+    config.add_subscriber(on_disconnected, OrcidDisconnected)

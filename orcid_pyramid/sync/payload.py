@@ -100,9 +100,36 @@ def summaries(section_json: dict | None, section: str) -> list[dict]:
                     if isinstance(inner, dict):
                         found.append(inner)
     for key, value in section_json.items():
-        if key.endswith("-summary") and isinstance(value, list):
-            found.extend(value)
+        if (key.endswith("-summary") or key in _PERSON_LISTS) and isinstance(value, list):
+            found.extend(v for v in value if isinstance(v, dict))
     return found
+
+
+#: the list member of each person section read (``GET /keywords`` -> ``{"keyword": [...]}``)
+_PERSON_LISTS = {"other-name", "keyword", "researcher-url", "external-identifier", "address"}
+
+
+def person_key(section: str, payload: dict | None) -> tuple | None:
+    """What identifies a person item (they carry no ``self`` external ids): the keyword or
+    other name, the URL, the identifier's type and value, the country."""
+    if not isinstance(payload, dict):
+        return None
+    section = section_name(section)
+
+    def text(node) -> str:
+        return str(_value(node) or "").strip().lower()
+
+    if section in ("keywords", "other-names"):
+        key = (text(payload.get("content")),)
+    elif section == "researcher-urls":
+        key = (text(payload.get("url")),)
+    elif section == "external-identifiers":
+        key = (text(payload.get("external-id-type")), text(payload.get("external-id-value")))
+    elif section in ("address", "addresses"):
+        key = (text(payload.get("country")),)
+    else:
+        return None
+    return key if all(key) else None
 
 
 def put_code_of(summary: dict) -> int | None:

@@ -4,13 +4,18 @@ A worker can die, or a connection can drop, after ORCID stored a POSTed item but
 recorded its put code. Posting again would create a duplicate (or a 409 for works), so before
 re-posting we read the section and adopt the put code of the item this client created with
 the same ``self`` external ids (for affiliations without ids: same organisation, role,
-department and start date).
+department and start date; for person items: same keyword, name, URL, identifier or country).
+
+The same match runs before the first POST of any item that is not a work (a work is matched
+by ORCID itself: 409): after a disconnect forgot the put codes, reconnecting and pushing again
+adopts what this client wrote before instead of adding a copy.
 """
 
 from __future__ import annotations
 
 from .payload import (
     affiliation_key,
+    person_key,
     put_code_of,
     section_name,
     self_external_ids,
@@ -25,9 +30,10 @@ def match_put_code(section_json: dict | None, section: str, payload: dict | None
 
     ``taken`` holds put codes already mapped to other local objects: they are never adopted.
     """
-    wanted_ids = self_external_ids(payload)
+    wanted_person = person_key(section, payload)
+    wanted_ids = self_external_ids(payload) if wanted_person is None else set()
     wanted_affiliation = affiliation_key(payload) if not wanted_ids else None
-    if not wanted_ids and wanted_affiliation is None:
+    if not wanted_ids and wanted_affiliation is None and wanted_person is None:
         return None
     for summary in summaries(section_json, section):
         if client_id and source_client_id(summary) not in (client_id, None):
@@ -38,6 +44,8 @@ def match_put_code(section_json: dict | None, section: str, payload: dict | None
         if wanted_ids and wanted_ids & self_external_ids(summary):
             return put_code
         if wanted_affiliation is not None and affiliation_key(summary) == wanted_affiliation:
+            return put_code
+        if wanted_person is not None and person_key(section, summary) == wanted_person:
             return put_code
     return None
 

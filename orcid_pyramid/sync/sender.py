@@ -237,7 +237,9 @@ class UserSender(PostingMixin):
                     self.counts.deleted_on_orcid += 1
                     self._finish(row, item, status=STATUS_DELETED_ON_ORCID, commit=False)
                     return None
-            if item.put_code is None and item.post_in_flight:
+            if item.put_code is None and (item.post_in_flight or row.section != "work"):
+                # never post what this client already wrote (a lost answer, or put codes
+                # forgotten at a disconnect); works are matched by ORCID's 409 instead
                 if self._adopt(api, row, item):
                     return None  # compared with what ORCID holds before any PUT
             if item.put_code is not None:

@@ -18,7 +18,6 @@ from pyramid.response import Response
 from sqlalchemy import select, update
 
 from ..client.errors import OrcidError
-from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
 from ..models.sync import (
@@ -28,6 +27,7 @@ from ..models.sync import (
     OrcidOutbox,
     OrcidPullCursor,
 )
+from ..models.tasks import TASK_PULL
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -60,9 +60,15 @@ def orcid_from_token(secret: str | None, token: str) -> str | None:
 
 
 def webhook_view(request):
-    """POST ``/webhook/{token}``: read what changed on that record; 204, or 404 without detail."""
+    """POST ``/webhook/{token}``: queue a read of that record for the sync worker; 204, or 404
+    without detail.
+
+    No call to ORCID here: ORCID's deliveries come in bursts and a web thread waiting on
+    ORCID for each would starve the site. Deliveries before the worker's read coalesce into
+    one (``orcid.webhook_debounce``).
+    """
     from . import sync_settings
-    from .pull import pull_link
+    from .deferred import queue_task
 
     settings = sync_settings(request.registry)
     orcid = orcid_from_token(settings.webhook_secret, request.matchdict.get("token", ""))
@@ -73,15 +79,7 @@ def webhook_view(request):
     if link is None:
         return HTTPNotFound()
     if link.status == STATUS_ACTIVE and link.access_token_enc:
-        try:
-            token = _cipher(request, settings).decrypt(link.access_token_enc)
-            api = _client(request, db).member(token, orcid, log_context={"user_id": link.user_id})
-            pull_link(db, api, link, notify=request.registry.notify, request=request)
-        except OrcidError as exc:
-            # ORCID retries failed deliveries; our own read failing is no reason to make it
-            log.warning("webhook pull for %s failed: %s", orcid, exc.summary())
-        except TokenDecryptError as exc:
-            log.error("webhook pull for %s: %s", orcid, exc)
+        queue_task(db, TASK_PULL, orcid, delay=settings.webhook_debounce)
     return Response(status=204)
 
 

@@ -31,6 +31,7 @@ from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox
+from .deferred import run_chores
 from .lease import Claimer, Lease
 from .outcome import Counts
 from .ratelimit import bucket_for
@@ -123,7 +124,9 @@ class Worker:
         came from)."""
         kwargs.setdefault("client_factory", registry.get("orcid.client_factory"))
         kwargs.setdefault("cipher", registry.get("orcid.cipher"))
-        return cls(engine or registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
+        worker = cls(engine or registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
+        worker.registry = registry  # the deferred pulls notify the app's subscribers
+        return worker
 
     # -- claiming ------------------------------------------------------------------------
     def claim(self, session) -> list[str]:
@@ -166,6 +169,7 @@ class Worker:
         client = self.client_factory(db_call_sink(session), self.rate_limiter)
         try:
             while not self._stopping(deadline, stop):
+                run_chores(self, session, client)  # queued revocations, webhook pulls
                 users = self.claim(session)
                 for user_id in users:
                     self.counts.add(self.process_user(session, client, user_id))

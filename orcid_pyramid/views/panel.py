@@ -124,6 +124,7 @@ def disconnect_view(request):
         return HTTPFound(location=request.route_url("orcid.panel"))
     orcid, revoked = result
     log.info("user %s disconnected ORCID iD %s (revoked at ORCID: %s)", user_id, orcid, revoked)
+    # revoked: True done, False queued for the worker, None impossible for us (unreadable)
     return render_to_response("orcid_pyramid:templates/disconnected.jinja2",
                               {"site_name": site_name(request), "revoked": revoked},
                               request=request)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import os
+import ssl
 
 import jwt
 import pytest
@@ -179,7 +181,10 @@ def test_id_token_verifies_against_jwks_with_orcid_claims(emulator):
     members."""
     token = _user_token(emulator, scope="openid", nonce="n-42")
     header = jwt.get_unverified_header(token["id_token"])
-    jwks = jwt.PyJWKClient(emulator.base_url + "/oauth/jwks")
+    # PyJWT fetches with urllib, which does not read REQUESTS_CA_BUNDLE: hand it the local CA,
+    # as a site reaching the emulator over HTTPS would
+    context = ssl.create_default_context(cafile=os.environ.get("REQUESTS_CA_BUNDLE"))
+    jwks = jwt.PyJWKClient(emulator.base_url + "/oauth/jwks", ssl_context=context)
     key = jwks.get_signing_key_from_jwt(token["id_token"])
     claims = jwt.decode(token["id_token"], key.key, algorithms=["RS256"], audience=CLIENT,
                         issuer=emulator.base_url)

@@ -18,8 +18,13 @@ Feature: Data management
   Scenario: Redirect URI and ORCID endpoints use HTTPS
     Given a researcher is signed in to the site
     When the researcher starts connecting their ORCID iD
-    Then the redirect URI sent to ORCID uses HTTPS or the loopback emulator
-    And every ORCID endpoint the site calls uses HTTPS or the loopback emulator
+    Then the redirect URI sent to ORCID uses HTTPS
+    And every ORCID endpoint the site calls uses HTTPS
+
+  @DM-2
+  Scenario: Every request of a connection reaches ORCID over HTTPS
+    When a researcher connects their ORCID iD
+    Then every request the site sent to ORCID arrived over HTTPS
 
   @DM-2 @breach
   Scenario: A plain http redirect URI is refused at startup

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 from pytest_bdd import given, parsers, then
 
-from ..journey import issued_tokens, known_tokens, link_of
+from ..journey import calls_of, issued_tokens, known_tokens, link_of
 
 #: at least 128 bits: 22 url-safe base64 characters
 MIN_STATE_LENGTH = 22
@@ -59,23 +59,53 @@ def _(candidate_settings, key, evidence):
 
 
 # -- HTTPS and the token URI -----------------------------------------------------------------
-@then("the redirect URI sent to ORCID uses HTTPS or the loopback emulator")
+#: why DM-2 cannot be shown against an emulator reached over plain http
+PLAIN_EMULATOR = ("not checked: the emulator was reached over plain http, so HTTPS could not be "
+                  "shown; run the emulator with TLS (the suite does by default; "
+                  "`orcid-pyramid emulator --tls` for a site's own)")
+
+
+@then("the redirect URI sent to ORCID uses HTTPS")
 def _(site, authorize, evidence):
     redirect_uri = authorize.params.get("redirect_uri", "")
     evidence.add("redirect_uri", "The redirect URI the site registered with this request",
                  {"redirect_uri": redirect_uri, "environment": site.settings.environment})
     assert redirect_uri, "the authorize URL carries no redirect_uri"
-    assert loopback_ok(site.settings, redirect_uri), f"{redirect_uri} is not HTTPS"
+    assert urlsplit(redirect_uri).scheme == "https", f"{redirect_uri} is not HTTPS"
 
 
-@then("every ORCID endpoint the site calls uses HTTPS or the loopback emulator")
+@then("every ORCID endpoint the site calls uses HTTPS")
 def _(site, authorize, evidence):
     settings = site.settings
     urls = {"authorize": authorize.url.split("?")[0], "token": settings.token_url,
             "member API": settings.api_url, "registry": settings.base_url}
     evidence.add("endpoints", "The ORCID endpoints the site is configured to call", urls)
-    bad = {name: url for name, url in urls.items() if not loopback_ok(settings, url)}
-    assert not bad, f"not HTTPS: {bad}"
+    plain = {name: url for name, url in urls.items() if urlsplit(url).scheme != "https"}
+    if plain and all(loopback_ok(settings, url) for url in plain.values()):
+        pytest.skip(PLAIN_EMULATOR)
+    assert not plain, f"not HTTPS: {plain}"
+
+
+@then("every request the site sent to ORCID arrived over HTTPS")
+def _(journey, evidence):
+    site = journey.site
+    if site.independent_record:
+        # the sandbox's own record: the scheme each request arrived with
+        seen = [f"{c.get('scheme', '?')}://{c['host']} {c['method']} {c['path']}"
+                for c in site.sandbox_calls(journey.mark)
+                if not c["path"].startswith("/_emulator")]
+        source = "as the sandbox received them"
+    else:
+        seen = [row.url for row in calls_of(site)]
+        source = "as the site's call log names them"
+    evidence.add("requests_over_https", f"Every request of the connection, {source}",
+                 {"requests": seen})
+    assert seen, "the sandbox received nothing from the site"
+    plain = [line for line in seen if not line.startswith("https://")]
+    if plain and urlsplit(site.settings.base_url).scheme == "http" and loopback_ok(
+            site.settings, site.settings.base_url):
+        pytest.skip(PLAIN_EMULATOR)
+    assert not plain, f"requests that did not use HTTPS: {plain}"
 
 
 @then("the token exchange went to the root token URI")

@@ -125,6 +125,8 @@ def _(journey, evidence):
     journey.webhook_status = answer.status_int
     evidence.add("webhook", "The site's answer to ORCID's webhook call",
                  {"status": answer.status_int})
+    # the delivery only queues a read of the record; the site's sync worker makes it
+    evidence.add("sync", "The sync worker's loop after the delivery", helpers.drain(journey.site))
 
 
 @then("the site's webhook answered as ORCID expects")

@@ -113,7 +113,7 @@ def _demo_overrides(request) -> dict[str, str]:
     # the add-on's documented default when the demo's settings do not name the features
     features = settings.get("orcid.features", "openid collect connect-activities").split()
     return {"orcid.features": " ".join(dict.fromkeys([*features, "webhooks"])),
-            "orcid.webhook_secret": WEBHOOK_SECRET}
+            "orcid.webhook_secret": WEBHOOK_SECRET, "orcid.webhook_debounce": "0"}
 
 
 def _demo_site(request, target: Target) -> Site:
@@ -227,10 +227,11 @@ def _app_sandbox(settings):
         pytest.skip("the app is configured for the real ORCID "
                     f"{settings.environment}; run with --orcid-live to test against it")
     parts = urlsplit(settings.base_url)
-    host, port = parts.hostname or "127.0.0.1", parts.port or 80
+    https = parts.scheme == "https"
+    host, port = parts.hostname or "127.0.0.1", parts.port or (443 if https else 80)
     started = None
     if not _listening(host, port):
-        started = _EmbeddedEmulator(host, port)
+        started = _EmbeddedEmulator(host, port, https=https)
     base = settings.base_url
     return EmulatorControl(base), started, base
 
@@ -283,19 +284,33 @@ def _fresh_start(site: Site) -> None:
 class _EmbeddedEmulator:
     """The emulator served on a fixed loopback port for an ``--orcid-app`` run."""
 
-    def __init__(self, host: str, port: int) -> None:
-        from orcid_pyramid.emulator import make_app
+    def __init__(self, host: str, port: int, *, https: bool = False) -> None:
+        """With ``https``, a local CA made for this run, trusted by this process's requests
+        sessions (``REQUESTS_CA_BUNDLE``) and by the suite's Chromium."""
+        import threading
 
-        from ..site import serve
+        from orcid_pyramid.emulator import make_app
+        from orcid_pyramid.emulator.serve import listen
+
+        from ..fixtures.emulator import process_ca
+        from ..fixtures.serving import serve_until as _serve_until
 
         self.app = make_app(seed="demo", rate_limit=None)
-        self.handle = serve(self.app, host=host, port=port, threads=8)
+        self.listening = listen(self.app, host=host, port=port, threads=8,
+                                ca=process_ca() if https else None)
+        self.stopping = threading.Event()
+        self.thread = threading.Thread(target=_serve_until,
+                                       args=(self.listening.server, self.stopping),
+                                       daemon=True, name="orcid-compliance-emulator")
+        self.thread.start()
 
     def stop(self) -> None:
-        """Stop serving and the emulator's background work."""
-        from ..site import stop_server
-
-        stop_server(self.handle)
+        """Stop serving (the TLS front first) and the emulator's background work."""
+        if self.listening.front is not None:
+            self.listening.front.stop()
+        self.stopping.set()
+        self.listening.server.trigger.pull_trigger()
+        self.thread.join(10)
         close = getattr(self.app, "close", None)
         if callable(close):
             close()

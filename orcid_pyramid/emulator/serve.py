@@ -1,0 +1,67 @@
+"""Serve the emulator on a socket: waitress, and with ``tls`` a TLS front before it.
+
+With TLS, waitress listens on a free loopback port that only the front talks to, and is told
+the scheme is https, so every URL the emulator writes (discovery document, redirects,
+``Location``) names the HTTPS address clients used.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .tls import LocalCA, TLSFront
+
+
+@dataclass
+class Listening:
+    """Where the emulator answers: ``base_url`` and, with TLS, the local CA it uses."""
+
+    base_url: str
+    server: object = field(repr=False)
+    front: TLSFront | None = field(default=None, repr=False)
+    ca: LocalCA | None = None
+
+    def close(self) -> None:
+        """Stop the front (if any), then waitress's sockets."""
+        if self.front is not None:
+            self.front.stop()
+        self.server.close()
+
+
+def make_local_ca(directory: str | Path | None = None) -> LocalCA:
+    """A new throwaway CA in ``directory`` (default: a new private temporary directory)."""
+    if directory is None:
+        directory = tempfile.mkdtemp(prefix="orcid-emulator-ca-")
+    return LocalCA.create(directory)
+
+
+def listen(app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
+           ca: LocalCA | None = None) -> Listening:
+    """Create the waitress server (and, with ``ca``, start the TLS front on ``host:port``).
+
+    The caller runs ``server.run()`` (or its own loop over ``server._map``). Raises OSError
+    when the port is taken.
+    """
+    from waitress.server import create_server
+
+    if ca is None:
+        server = create_server(app, host=host, port=port, threads=threads)
+        return Listening(f"http://{_url_host(host)}:{server.effective_port}", server)
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, url_scheme="https")
+    try:
+        front = TLSFront(("127.0.0.1", server.effective_port), ca.server_context(), host=host,
+                         port=port).start()
+    except OSError:
+        server.close()
+        raise
+    return Listening(f"https://{_url_host(host)}:{front.port}", server, front, ca)
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", ""):
+        return "127.0.0.1"
+    if host == "::":
+        return "[::1]"
+    return f"[{host}]" if ":" in host else host

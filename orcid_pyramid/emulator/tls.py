@@ -1,0 +1,241 @@
+"""HTTPS for the emulator: a throwaway local certificate authority and a TLS front.
+
+A site reaches ORCID's sandbox over HTTPS only, so the emulator does too (docs/orcid-facts/
+hosts.md). ``LocalCA.create(directory)`` makes a new CA (its private key never
+leaves memory) and one server certificate for the loopback names and
+ORCID's host names, so a client needs only the CA file: ``REQUESTS_CA_BUNDLE`` for requests,
+``--ignore-certificate-errors-spki-list`` (the CA's key hash) for Chromium.
+
+waitress speaks plain HTTP only, and the emulator's faults (``reset``, ``timeout``) rely on
+waitress, so TLS is a front: :class:`TLSFront` accepts TLS connections on one port and relays
+each one, byte for byte, to the waitress port on loopback (an asyncio loop in one thread, so
+the TLS state is only ever touched by that thread). waitress is told the scheme is https
+(``url_scheme``), so every URL the emulator writes says https. We wrote the relay ourselves:
+no TLS-terminating proxy is among this project's dependencies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import datetime as dt
+import hashlib
+import ipaddress
+import os
+import ssl
+import threading
+from dataclasses import dataclass
+from pathlib import Path
+
+#: the names the server certificate covers: loopback, the ``api.``/``pub.`` hosts under
+#: ``localhost`` (Chromium resolves them to loopback), and ORCID's own host names, so the
+#: emulator can stand in for them behind a proxy.
+SERVER_NAMES = (
+    "localhost", "api.localhost", "pub.localhost",
+    "sandbox.orcid.org", "api.sandbox.orcid.org", "pub.sandbox.orcid.org",
+    "orcid.org", "api.orcid.org", "pub.orcid.org",
+)
+SERVER_IPS = ("127.0.0.1", "::1")
+
+
+@dataclass(frozen=True)
+class LocalCA:
+    """A CA file, the server certificate (chain) and key files, and the CA's key hash."""
+
+    directory: Path
+    ca_file: Path
+    cert_file: Path
+    key_file: Path
+    spki_sha256: str
+
+    @classmethod
+    def create(cls, directory: str | os.PathLike, *, names=SERVER_NAMES, ips=SERVER_IPS,
+               days: int = 30) -> LocalCA:
+        """A new CA and server certificate in ``directory`` (created; files 0600)."""
+        from cryptography import x509
+        from cryptography.hazmat.primitives import hashes, serialization
+        from cryptography.hazmat.primitives.asymmetric import ec
+        from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
+
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        now = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=5)
+        ca_key = ec.generate_private_key(ec.SECP256R1())
+        ca_name = x509.Name([
+            x509.NameAttribute(NameOID.ORGANIZATION_NAME, "orcid-pyramid emulator"),
+            x509.NameAttribute(NameOID.COMMON_NAME,
+                               f"orcid-pyramid emulator local CA {os.urandom(4).hex()}"),
+        ])
+        ca_cert = (
+            x509.CertificateBuilder().subject_name(ca_name).issuer_name(ca_name)
+            .public_key(ca_key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.BasicConstraints(ca=True, path_length=0), critical=True)
+            .add_extension(x509.KeyUsage(
+                digital_signature=True, key_cert_sign=True, crl_sign=True,
+                content_commitment=False, key_encipherment=False, data_encipherment=False,
+                key_agreement=False, encipher_only=False, decipher_only=False), critical=True)
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(ca_key.public_key()),
+                           critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        key = ec.generate_private_key(ec.SECP256R1())
+        alt_names = [x509.DNSName(n) for n in names]
+        alt_names += [x509.IPAddress(ipaddress.ip_address(ip)) for ip in ips]
+        cert = (
+            x509.CertificateBuilder()
+            .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, names[0])]))
+            .issuer_name(ca_name).public_key(key.public_key())
+            .serial_number(x509.random_serial_number())
+            .not_valid_before(now).not_valid_after(now + dt.timedelta(days=days))
+            .add_extension(x509.SubjectAlternativeName(alt_names), critical=False)
+            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
+            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]),
+                           critical=False)
+            .add_extension(x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                ca_key.public_key()), critical=False)
+            .sign(ca_key, hashes.SHA256())
+        )
+        pem = serialization.Encoding.PEM
+        ca_pem = ca_cert.public_bytes(pem)
+        files = {
+            "ca.pem": ca_pem,
+            "server.pem": cert.public_bytes(pem) + ca_pem,
+            "server-key.pem": key.private_bytes(pem, serialization.PrivateFormat.PKCS8,
+                                                serialization.NoEncryption()),
+        }
+        for name, data in files.items():
+            path = directory / name
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+        return cls(directory, directory / "ca.pem", directory / "server.pem",
+                   directory / "server-key.pem", spki_hashes(directory / "ca.pem")[0])
+
+    def server_context(self) -> ssl.SSLContext:
+        """The TLS settings of the front: TLS 1.2 or newer, this CA's server certificate."""
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.minimum_version = ssl.TLSVersion.TLSv1_2
+        context.load_cert_chain(self.cert_file, self.key_file)
+        return context
+
+    def client_context(self) -> ssl.SSLContext:
+        """A client context that trusts this CA only (for tests and the control client)."""
+        return ssl.create_default_context(cafile=str(self.ca_file))
+
+    def chromium_args(self) -> list[str]:
+        """Chromium flags that trust this CA's key and nothing more."""
+        return [f"--ignore-certificate-errors-spki-list={self.spki_sha256}"]
+
+
+def spki_hashes(ca_file: str | os.PathLike) -> list[str]:
+    """The base64 SHA-256 of each certificate's public key in a PEM file (Chromium's form)."""
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    hashes = []
+    for cert in x509.load_pem_x509_certificates(Path(ca_file).read_bytes()):
+        spki = cert.public_key().public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo)
+        hashes.append(base64.b64encode(hashlib.sha256(spki).digest()).decode("ascii"))
+    return hashes
+
+
+class TLSFront:
+    """Accept TLS on ``host:port`` and relay each connection to ``backend`` (plain, loopback).
+
+    ``port`` 0 picks a free port (``self.port`` after ``start()``). ``stop()`` closes the
+    listener and every open connection.
+    """
+
+    def __init__(self, backend: tuple[str, int], context: ssl.SSLContext,
+                 host: str = "127.0.0.1", port: int = 0) -> None:
+        self.backend = backend
+        self.context = context
+        self.host = host
+        self.port = port
+        self._loop = asyncio.new_event_loop()
+        self._server: asyncio.base_events.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._tasks: set[asyncio.Task] = set()
+
+    def start(self) -> TLSFront:
+        """Listen (raises OSError when the port is taken) and relay in a daemon thread. The
+        loop runs in its own thread from the start: the caller's thread may be running an
+        event loop of its own (Playwright's sync API does)."""
+        self._thread = threading.Thread(target=self._loop.run_forever,
+                                        name="orcid-emulator-tls", daemon=True)
+        self._thread.start()
+        listening = asyncio.run_coroutine_threadsafe(asyncio.start_server(
+            self._relay, self.host, self.port, ssl=self.context,
+            ssl_handshake_timeout=10, backlog=128), self._loop)
+        try:
+            self._server = listening.result(10)
+        except OSError:
+            self._loop.call_soon_threadsafe(self._loop.stop)
+            self._thread.join(10)
+            self._thread = None
+            self._loop.close()
+            raise
+        self.port = self._server.sockets[0].getsockname()[1]
+        return self
+
+    def stop(self) -> None:
+        """Close the listener and every relayed connection, then end the thread."""
+        if self._thread is None:
+            return
+
+        async def shutdown() -> None:
+            self._server.close()
+            for task in list(self._tasks):
+                task.cancel()
+            await asyncio.sleep(0)
+
+        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(10)
+        self._thread = None
+        self._loop.close()
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.current_task()
+        self._tasks.add(task)
+        backend_writer = None
+        try:
+            try:
+                backend_reader, backend_writer = await asyncio.open_connection(*self.backend)
+            except OSError:
+                return  # the emulator is paused: the client sees the connection close
+            await asyncio.gather(_pipe(reader, backend_writer),
+                                 _pipe(backend_reader, writer))
+        except (asyncio.CancelledError, ConnectionError, ssl.SSLError, OSError):
+            pass
+        finally:
+            self._tasks.discard(task)
+            for each in (backend_writer, writer):
+                if each is not None:
+                    _abort(each)
+
+
+async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    """Copy until end of stream, then pass the end on (close: the relay is per connection)."""
+    try:
+        while True:
+            data = await reader.read(65536)
+            if not data:
+                break
+            writer.write(data)
+            await writer.drain()
+    finally:
+        # one side ended: end both, as waitress does when it drops a connection (the reset
+        # fault) or when the client goes away
+        _abort(writer)
+
+
+def _abort(writer: asyncio.StreamWriter) -> None:
+    try:
+        if writer.transport.is_closing():
+            return
+        writer.close()
+    except (RuntimeError, OSError):
+        pass

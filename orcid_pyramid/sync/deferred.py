@@ -1,0 +1,183 @@
+"""ORCID calls the web side leaves to the sync worker, and the worker's share of them.
+
+Why: a web thread must not wait on ORCID for work nobody is waiting for. A webhook delivery
+only queues a pull (``orcid_tasks``, one row per record: deliveries that arrive before the
+worker gets to it add nothing, and the row comes due ``orcid.webhook_debounce`` seconds after
+the first); a webhook removal that failed at disconnect time is queued the same way. The
+worker calls :func:`run_chores` once per loop: queued revocations
+(:func:`~orcid_pyramid.services.revocations.retry_pending_revocations`), then due tasks.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from datetime import timedelta
+
+from sqlalchemy import delete, select, update
+from sqlalchemy.exc import SQLAlchemyError
+
+from ..client.errors import OrcidError, OrcidNotFound
+from ..crypto import TokenDecryptError
+from ..models.link import STATUS_ACTIVE, OrcidLink
+from ..models.meta import utcnow
+from ..models.sync import OrcidPullCursor
+from ..models.tasks import TASK_PULL, TASK_UNHOOK, OrcidTask
+
+log = logging.getLogger("orcid_pyramid.sync")
+
+#: how long a worker holds a task it is working on (another worker takes it after that)
+CLAIM = timedelta(minutes=5)
+#: at most one round of chores a second per worker session, however busy the outbox is
+EVERY_SECONDS = 1.0
+
+
+class _ReadFailed(Exception):
+    """The queued read did not reach the record (ORCID down): keep the task, try later."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+
+
+def queue_task(db, kind: str, orcid: str, *, delay: float = 0.0, url: str | None = None) -> bool:
+    """Queue ``kind`` for ``orcid`` unless one is already waiting; True when this queued it.
+
+    An ``INSERT … ON CONFLICT DO NOTHING``: concurrent deliveries for one record never fail
+    on the unique key, and the first one's due time stands (the debounce).
+    """
+    if db.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    delay = delay if math.isfinite(delay) and delay > 0 else 0.0
+    now = utcnow()
+    values = {"kind": kind, "orcid": orcid, "url": url, "due_at": now + timedelta(seconds=delay),
+              "created_at": now, "attempts": 0}
+    result = db.execute(insert(OrcidTask).values(**values).on_conflict_do_nothing())
+    return result.rowcount == 1
+
+
+def on_disconnected(event) -> None:
+    """``OrcidDisconnected``: remove the record's webhook at ORCID (when webhooks are on).
+
+    Tried at once unless ORCID just failed the revocation (then it is down: queued without
+    waiting for a second timeout); a failure queues it for the worker.
+    """
+    from . import sync_settings
+    from .webhook import callback_url
+
+    request = event.request
+    settings = sync_settings(request.registry)
+    if "webhooks" not in settings.features or not settings.webhook_secret or not event.orcid:
+        return
+    url = callback_url(request, event.orcid)
+    if event.revoked is False:
+        queue_task(request.orcid_db, TASK_UNHOOK, event.orcid, url=url)
+        return
+    try:
+        request.orcid_client.unregister_webhook(event.orcid, url,
+                                                log_context={"user_id": event.user_id})
+    except OrcidNotFound:
+        pass  # never registered, or already gone: the wish is met
+    except OrcidError as exc:
+        log.warning("webhook removal for %s failed (%s); queued", event.orcid, exc.summary())
+        queue_task(request.orcid_db, TASK_UNHOOK, event.orcid, url=url)
+
+
+def run_chores(worker, session, client) -> None:
+    """One loop's share of the worker: queued revocations, then due pulls and removals.
+
+    Never raises for ORCID or the database: the outbox must keep draining whatever happens
+    here; failures are logged and retried on a later loop.
+    """
+    from ..services.revocations import retry_pending_revocations
+
+    last = session.info.get("orcid_chores_at")
+    if last is not None and time.monotonic() - last < EVERY_SECONDS:
+        return
+    session.info["orcid_chores_at"] = time.monotonic()
+    try:
+        revoked, pending = retry_pending_revocations(session, client, worker.cipher)
+        session.commit()
+        if revoked or pending:
+            log.info("queued revocations: %d confirmed by ORCID, %d still pending",
+                     revoked, pending)
+        registry = getattr(worker, "registry", None)
+        notify = registry.notify if registry is not None else None
+        run_due_tasks(session, client, worker.cipher, notify=notify)
+    except SQLAlchemyError as exc:
+        session.rollback()
+        log.warning("deferred ORCID work failed on the database (%s); retried next loop",
+                    type(exc).__name__)
+
+
+def run_due_tasks(session, client, cipher, *, notify=None, limit: int = 50) -> int:
+    """Do the due tasks, each claimed first and committed after its call; returns how many
+    were done."""
+    now = utcnow()
+    due = session.execute(
+        select(OrcidTask.id).where(OrcidTask.due_at <= now).order_by(OrcidTask.due_at)
+        .limit(limit)).scalars().all()
+    done = 0
+    for task_id in due:
+        taken = session.execute(
+            update(OrcidTask).where(OrcidTask.id == task_id, OrcidTask.due_at <= now)
+            .values(due_at=now + CLAIM).execution_options(synchronize_session=False)).rowcount
+        session.commit()
+        if taken != 1:
+            continue  # another worker has it
+        task = session.get(OrcidTask, task_id, populate_existing=True)
+        try:
+            if task.kind == TASK_PULL:
+                _pull(session, client, cipher, task.orcid, notify)
+            elif task.kind == TASK_UNHOOK:
+                _unhook(client, task)
+        except (OrcidError, _ReadFailed) as exc:
+            if isinstance(exc, _ReadFailed) or exc.retryable:
+                session.rollback()
+                task = session.get(OrcidTask, task_id)
+                task.attempts += 1
+                task.last_error = exc.summary if isinstance(exc, _ReadFailed) else exc.summary()
+                task.due_at = utcnow() + timedelta(seconds=min(60 * 2 ** task.attempts, 86400))
+                session.commit()
+                continue
+            log.warning("ORCID refused the %s task for %s (%s); dropped", task.kind,
+                        task.orcid, exc.summary())
+        session.execute(delete(OrcidTask).where(OrcidTask.id == task_id))
+        session.commit()
+        done += 1
+    return done
+
+
+def _pull(session, client, cipher, orcid: str, notify) -> None:
+    """Read what changed on the record (the webhook's promise), as the view once did."""
+    from .pull import pull_link
+
+    link = session.execute(select(OrcidLink).where(OrcidLink.orcid == orcid)
+                           ).scalar_one_or_none()
+    if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
+        return  # disconnected or revoked meanwhile: nothing to read
+    try:
+        token = cipher.decrypt(link.access_token_enc)
+    except TokenDecryptError as exc:
+        log.error("webhook pull for %s: %s", orcid, exc)
+        return
+    api = client.member(token, orcid, log_context={"user_id": link.user_id})
+    cursor = session.get(OrcidPullCursor, orcid)
+    before = cursor.last_read_at if cursor is not None else None
+    result = pull_link(session, api, link, notify=notify)
+    if result.errors:
+        log.warning("webhook pull for %s: %s", orcid, "; ".join(result.errors))
+        cursor = session.get(OrcidPullCursor, orcid)
+        unread = cursor is None or cursor.last_read_at == before
+        if unread and link.status == STATUS_ACTIVE:  # not revoked: ORCID did not answer
+            raise _ReadFailed(result.errors[0])
+
+
+def _unhook(client, task) -> None:
+    try:
+        client.unregister_webhook(task.orcid, task.url or "", log_context={"orcid": task.orcid})
+    except OrcidNotFound:
+        pass  # already gone
