@@ -14,6 +14,8 @@ import random
 from datetime import timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ..client.errors import (
     OrcidError,
@@ -64,6 +66,7 @@ class UserSender(PostingMixin):
         self._sections: dict[str, dict] = {}  # section reads of this run (reconcile)
         self._taken: dict[str, set[int]] = {}  # put codes mapped to local objects, by section
         self._adopted: list = []  # (row, item) adopted after a lost answer: compare first
+        self._unchanged: list = []  # (row, item) whose content ORCID already has
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
@@ -75,6 +78,7 @@ class UserSender(PostingMixin):
             select(OrcidLink).where(OrcidLink.user_id == self.user_id)
         ).scalar_one_or_none()
         items = self._items(rows)
+        self._payloads(rows, items)
         if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
             self._hold(rows, items, revoked=link is not None)
             return self.counts
@@ -103,6 +107,7 @@ class UserSender(PostingMixin):
                 queued = self._one(api, row, item, link)
                 if queued is not None:
                     new_works.append(queued)
+            self._finish_unchanged()
             self._settle_adopted(api)
             self._post_all_works(api, new_works)
             self.session.commit()
@@ -138,6 +143,7 @@ class UserSender(PostingMixin):
                                       OrcidOutbox.done_at.is_(None),
                                       OrcidOutbox.locked_by == self.worker_id)
             .order_by(OrcidOutbox.id)
+            .options(defer(OrcidOutbox.payload))  # loaded only for rows that send (_payloads)
         ).scalars().all()
         latest: dict[tuple[str, str], OrcidOutbox] = {}
         for row in rows:
@@ -150,6 +156,23 @@ class UserSender(PostingMixin):
         # committed with the first request's fence (or at the end): until then the rows'
         # locks make a host's concurrent put wait, then add a new row, as it should
         return list(latest.values())
+
+    def _payloads(self, rows, items) -> None:
+        """Load the content of the rows that may send it, 500 a query; an unchanged row's
+        content is never decoded (a re-sync of thousands of unchanged items reads none)."""
+        wanted = [row for row in rows if not self._is_unchanged(row, items.get(
+            (row.section, row.local_key)))]
+        for start in range(0, len(wanted), 500):
+            chunk = {row.id: row for row in wanted[start:start + 500]}
+            for row_id, payload in self.session.execute(
+                    select(OrcidOutbox.id, OrcidOutbox.payload)
+                    .where(OrcidOutbox.id.in_(list(chunk)))):
+                set_committed_value(chunk[row_id], "payload", payload)
+
+    @staticmethod
+    def _is_unchanged(row, item) -> bool:
+        return (row.action == "put" and item is not None and item.put_code is not None
+                and item.content_hash == row.content_hash and item.status == STATUS_SYNCED)
 
     def _items(self, rows) -> dict[tuple[str, str], OrcidItem]:
         keys = {row.local_key for row in rows}
@@ -192,6 +215,15 @@ class UserSender(PostingMixin):
         must not retry in lock step)."""
         delay = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
         return delay * (0.5 + self.rng.random() / 2)
+
+    def _finish_unchanged(self) -> None:
+        """Close the unchanged rows in two statements (committed with the next call)."""
+        done, self._unchanged = self._unchanged, []
+        now = utcnow()
+        set_all([row for row, _ in done], OrcidOutbox, done_at=now, locked_by=None,
+                last_error=None)
+        set_all([item for _, item in done], OrcidItem, status=STATUS_SYNCED, last_error=None,
+                last_attempt_at=now, updated_at=now)
 
     def _retry_later(self, row, item, exc: OrcidError, delay: float | None = None,
                      commit: bool = True) -> None:
@@ -243,9 +275,9 @@ class UserSender(PostingMixin):
                 if self._adopt(api, row, item):
                     return None  # compared with what ORCID holds before any PUT
             if item.put_code is not None:
-                if item.content_hash == row.content_hash and item.status == STATUS_SYNCED:
+                if self._is_unchanged(row, item):
                     self.counts.unchanged += 1
-                    self._finish(row, item, commit=False)  # committed with the next call
+                    self._unchanged.append((row, item))  # all at once: _finish_unchanged
                     return None
                 self._update(api, row, item)
                 return None
