@@ -19,6 +19,8 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
 
 Updates: ``--updates`` (default 1,000) works spread evenly over the researchers. Needs
 PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread.
+``--processes N`` runs N ``sync`` processes at once on the one database (several machines).
+``--skip-baseline`` leaves python-orcid out.
 """
 
 from __future__ import annotations
@@ -86,20 +88,25 @@ orcid.rate_limit = 24/40
     return path
 
 
-def run_sync(ini: str, workers: int | None) -> tuple[float, float]:
-    """``orcid-pyramid sync INI --once``: (wall seconds, peak RSS MB of the child)."""
+def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, float]:
+    """``orcid-pyramid sync INI --once`` in ``processes`` processes at once: (wall seconds,
+    the largest peak RSS in MB of one process)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     command = [sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once"]
     if workers:
         command += ["--workers", str(workers)]
     started = time.perf_counter()
-    proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            env={**os.environ, "PYTHONPATH": root}, cwd=root)
-    _, status, usage = os.wait4(proc.pid, 0)
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    if proc.returncode:
-        raise SystemExit(f"orcid-pyramid sync failed ({proc.returncode})")
-    return time.perf_counter() - started, usage.ru_maxrss / 1024
+    procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "PYTHONPATH": root}, cwd=root)
+             for _ in range(processes)]
+    peak = 0.0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit(f"orcid-pyramid sync failed ({proc.returncode})")
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return time.perf_counter() - started, peak
 
 
 def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int):
@@ -126,7 +133,8 @@ def duplicates(w) -> int:
     return extra
 
 
-def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: str):
+def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: str,
+          processes: int = 1):
     """First push and updates for one shape on a fresh emulator and database."""
     from tests.functional.sync_support import work
 
@@ -138,7 +146,7 @@ def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: 
         ini = ini_for(w, os.path.join(tmp, "site.ini"))
         orcids = list(w.users.values())
         start = len(handle.control.calls())
-        wall, rss = run_sync(ini, workers)
+        wall, rss = run_sync(ini, workers, processes)
         bulks = -(-works // 100)
         push = measure(handle, w, start, Counter({o: bulks for o in orcids}), wall, rss,
                        researchers * works)
@@ -147,7 +155,7 @@ def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: 
             w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i, title=f"Updated {i}")
                                  for i in range(min(each, works))})
         start = len(handle.control.calls())
-        wall, rss = run_sync(ini, workers)
+        wall, rss = run_sync(ini, workers, processes)
         upd = measure(handle, w, start, Counter({o: min(each, works) for o in orcids}), wall,
                       rss, researchers * min(each, works))
         dup = duplicates(w)
@@ -212,9 +220,14 @@ def main() -> None:
     parser.add_argument("--sample", type=int, default=120,
                         help="works python-orcid posts for its rate")
     parser.add_argument("--shapes", default=",".join(f"{r}x{n}" for r, n in SHAPES))
+    parser.add_argument("--processes", type=int, default=1,
+                        help="orcid-pyramid sync processes sharing the database")
+    parser.add_argument("--skip-baseline", action="store_true")
     args = parser.parse_args()
-    one_rate, _ = python_orcid(args.sample // 2, 1)
-    eight_rate, eight_503 = python_orcid(args.sample, 8)
+    one_rate, eight_rate, eight_503 = 1.0, 1.0, 0
+    if not args.skip_baseline:
+        one_rate, _ = python_orcid(args.sample // 2, 1)
+        eight_rate, eight_503 = python_orcid(args.sample, 8)
     print(f"python-orcid 1.0.3, one work per call: {one_rate:.1f} works/s on one thread; "
           f"{eight_rate:.1f} works/s on 8 threads with {eight_503} 503s")
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
@@ -224,7 +237,8 @@ def main() -> None:
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
         with tempfile.TemporaryDirectory() as tmp:
-            push, upd, dup = shape(researchers, works, args.updates, args.workers, tmp)
+            push, upd, dup = shape(researchers, works, args.updates, args.workers, tmp,
+                                   args.processes)
         for phase, m in (("push", push), ("update", upd)):
             print(f"{text:>8} {phase:>6} {m['share']:6.2f} {m['share_seen']:6.2f} "
                   f"{m['seen_s']:7.2f} "
