@@ -23,7 +23,7 @@ import itertools
 import time
 from datetime import timedelta
 
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import func, or_, select, text, update
 
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox, OrcidSyncLock
@@ -47,6 +47,10 @@ class Lease:
         self.checked = time.monotonic()
 
     def _extend(self, seconds: float) -> bool:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # this commit makes what precedes a request durable ("POST in flight"): flushed
+            # to disk before the request leaves (the worker's other commits need not wait)
+            self.session.execute(text("SET LOCAL synchronous_commit = on"))
         kept = self.session.execute(
             update(OrcidSyncLock)
             .where(OrcidSyncLock.user_id == self.user_id, OrcidSyncLock.locked_by == self.token)

@@ -83,6 +83,15 @@ _RELEASED = threading.Condition()
 IDLE_MAX = 0.5
 
 
+def _commit_without_waiting(session, transaction, connection) -> None:
+    """PostgreSQL: the worker's commits do not wait for the disk, except the one before each
+    request (:meth:`~orcid_pyramid.sync.lease.Lease.fence`). What such a commit records (put
+    codes, finished rows, leases) can only be lost with the database server itself, and then
+    the items are still flagged "in flight": the next run reconciles them, nothing is sent
+    twice. A flush to disk cost about 6 ms a commit here, eight commits a bulk."""
+    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
 class Worker:
     """Drains the outbox: ``run_once()`` until nothing is pending, or ``run_forever()``."""
 
@@ -166,6 +175,8 @@ class Worker:
         """
         session = self.session_factory()
         session.info["orcid_worker"] = self.worker_id
+        if self.is_postgres:
+            event.listen(session, "after_begin", _commit_without_waiting)
         client = self.client_factory(db_call_sink(session), self.rate_limiter)
         try:
             while not self._stopping(deadline, stop):
