@@ -33,14 +33,20 @@ def includeme(config) -> None:
 
     Raises :class:`pyramid.exceptions.ConfigurationError` with the lint's message when the
     ``orcid.*`` settings are unusable (missing secret, plain http to ORCID, wrong token URL...).
+    A value written ``env:NAME`` is read from the environment (:mod:`orcid_pyramid.envsettings`).
     """
+    from .envsettings import expand_env
     from .settings import check_or_raise, load_settings
 
     registry = config.registry
+    # env:NAME values are read from the environment here as pserve and the CLI read them;
     # load_settings writes defaults back without overwriting the host's values
-    settings = load_settings(config.get_settings())
+    settings = load_settings(expand_env(config.get_settings()))
     check_or_raise(settings)
     registry["orcid.settings"] = settings
+    from .redactlog import remember_secrets
+
+    remember_secrets(settings.client_secret, settings.webhook_secret, *settings.token_keys)
 
     # Pyramid de-duplicates these when the host included them already.
     config.include("pyramid_jinja2")
@@ -57,6 +63,7 @@ def includeme(config) -> None:
             config.add_route(name, pattern, request_method=method)
         config.include(".sync")
     add_views(config, settings)
+    config.include(".views.protect")
     config.add_static_view("orcid-static", "orcid_pyramid:static/")
 
     config.add_request_method(request_methods.orcid_settings, "orcid_settings", reify=True)
@@ -65,6 +72,7 @@ def includeme(config) -> None:
     config.add_request_method(request_methods.orcid_link, "orcid_link", reify=True)
 
     install_jinja2_globals(config, settings)
+    config.include(".i18n")
     config.action(("orcid_pyramid", "host-check"), _check_host(config), order=10)
 
 

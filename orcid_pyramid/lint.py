@@ -9,7 +9,6 @@ Checklist IDs: DM-2 (HTTPS), DM-3 (root token URI), REV-1 (message version 3.0).
 from __future__ import annotations
 
 import difflib
-import ipaddress
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
@@ -17,6 +16,8 @@ from urllib.parse import urlsplit
 from cryptography.fernet import Fernet
 from pyramid.exceptions import ConfigurationError
 from pyramid.path import DottedNameResolver
+
+from .client.endpoints import is_loopback_host
 
 if TYPE_CHECKING:
     from orcid_pyramid.settings import OrcidSettings
@@ -57,16 +58,9 @@ def check_or_raise(s: OrcidSettings) -> None:
         raise ConfigurationError(format_problems(problems))
 
 
-def is_loopback(host: str | None) -> bool:
-    """True for localhost, 127.0.0.0/8 and ::1."""
-    if not host:
-        return False
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
+#: localhost, 127.0.0.0/8 and ::1: the client's rule, so that the plain http the lint lets
+#: through (a loopback emulator) is the plain http the OAuth client accepts
+is_loopback = is_loopback_host
 
 
 def lint_url(s: OrcidSettings, setting: str, url: str) -> list[LintProblem]:
@@ -83,6 +77,14 @@ def lint_url(s: OrcidSettings, setting: str, url: str) -> list[LintProblem]:
                             f"use https://{parts.netloc}{parts.path}")]
     problems = []
     host = parts.hostname.lower()
+    if s.environment == "emulator" and not is_loopback(host):
+        # the emulator environment relaxes what protects real accounts (a key derived from
+        # the client id, no rate limit): it may only ever talk to this machine
+        problems.append(LintProblem(setting, f"{url} is not on this machine; the emulator "
+                                    "environment accepts only loopback URLs (localhost, "
+                                    "127.0.0.1, ::1)", "set orcid.environment = sandbox or "
+                                    "production for a real ORCID, or use the emulator's "
+                                    "loopback URL"))
     if s.environment == "production" and "sandbox.orcid.org" in host:
         problems.append(LintProblem(setting, f"{url} is a sandbox URL in the production "
                                     "environment", "use the orcid.org host or set "
@@ -120,6 +122,13 @@ def _urls(s: OrcidSettings) -> list[LintProblem]:
                                     "use the member API host (api.)"))
     if s.redirect_uri:
         problems += lint_redirect_uri(s, s.redirect_uri)
+    elif s.environment != "emulator":
+        # built from the request, the callback URL would follow whatever Host header and
+        # scheme a client sends: outside the emulator it is configured, and linted here
+        problems.append(LintProblem("orcid.redirect_uri", "is required outside the emulator "
+                                    "(it is never taken from the request's Host header)",
+                                    "set it to the https callback URL registered at ORCID, "
+                                    "e.g. https://your.site/orcid/callback"))
     return problems
 
 
@@ -235,6 +244,9 @@ def _numbers(s: OrcidSettings) -> list[LintProblem]:
                            ("orcid.call_log_body_limit", s.call_log_body_limit)):
         if value < 0:
             problems.append(LintProblem(setting, f"{value} is negative", "use 0 or more"))
+    if s.max_body_size < 1024:
+        problems.append(LintProblem("orcid.max_body_size", f"{s.max_body_size} bytes is too "
+                                    "small for the add-on's forms", "use 1024 or more"))
     return problems
 
 

@@ -14,6 +14,9 @@ from contextlib import contextmanager
 
 from orcid_pyramid.settings import OrcidSettings, load_settings
 
+#: set in ``global_config`` when an ``orcid-pyramid`` command bootstraps the app
+COMMAND_OPTION = "orcid_pyramid.command"
+
 
 class ScriptError(Exception):
     """A command cannot start: the message says why and what to do."""
@@ -33,19 +36,26 @@ def _check_file(config_uri: str) -> str:
 
 
 def load_app_settings(config_uri: str, *, logging: bool = True) -> dict:
-    """The ``[app:…]`` settings of an ini file, with its logging set up when asked."""
+    """The ``[app:…]`` settings of an ini file, ``env:NAME`` values read from the environment
+    as ``pserve`` reads them, with its logging set up when asked."""
     from pyramid.paster import get_appsettings, setup_logging
+
+    from orcid_pyramid.envsettings import MissingEnvironmentError, expand_env
 
     path = _check_file(config_uri)
     if logging:
         setup_logging(config_uri)
     try:
-        return dict(get_appsettings(config_uri))
+        settings = dict(get_appsettings(config_uri))
     except LookupError as exc:
         section = split_config_uri(config_uri)[1]
         raise ScriptError(f"{path} has no usable [app:{section}] section ({exc})") from None
     except (OSError, ValueError) as exc:
         raise ScriptError(f"{path} cannot be read: {exc}") from None
+    try:
+        return dict(expand_env(settings))
+    except MissingEnvironmentError as exc:
+        raise ScriptError(f"{path}: {exc}") from None
 
 
 def load_orcid_settings(config_uri: str, *, logging: bool = True) -> OrcidSettings:
@@ -57,11 +67,17 @@ def load_orcid_settings(config_uri: str, *, logging: bool = True) -> OrcidSettin
 def bootstrap_app(config_uri: str) -> Iterator[dict]:
     """``pyramid.paster.bootstrap`` around a block: yields the env (``app``, ``registry``,
     ``request``, ...) and closes it. Use ``with env["request"].tm:`` for database work."""
-    from pyramid.paster import bootstrap, setup_logging
+    from pyramid.exceptions import ConfigurationError
+    from pyramid.paster import bootstrap
 
-    _check_file(config_uri)
-    setup_logging(config_uri)
-    env = bootstrap(config_uri)
+    # settings first: a missing variable or file is one line, not a traceback from the app
+    load_app_settings(config_uri)
+    try:
+        # COMMAND_OPTION tells an app factory that a command, not a server, builds it: the
+        # demo then starts no background worker of its own
+        env = bootstrap(config_uri, options={COMMAND_OPTION: "true"})
+    except ConfigurationError as exc:
+        raise ScriptError(f"the app in {config_uri} cannot start: {exc}") from None
     try:
         yield env
     finally:

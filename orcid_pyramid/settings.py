@@ -91,7 +91,9 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.features", "openid collect connect-activities",
      "enabled features: authenticate openid collect connect-activities connect-person webhooks"),
     ("orcid.scope", "(derived)", "requested scopes, space separated; derived from the features"),
-    ("orcid.redirect_uri", "(the orcid.callback URL)", "redirect URI registered at ORCID"),
+    ("orcid.redirect_uri", "(required outside the emulator)",
+     "redirect URI registered at ORCID (https); the emulator environment uses the "
+     "orcid.callback URL when unset"),
     ("orcid.support_email", "(required)", "support contact shown on every error page (DM-8)"),
     ("orcid.support_url", "", "optional support page shown next to the e-mail address"),
     ("orcid.token_key", "(required)",
@@ -105,6 +107,8 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.deleted_item_policy", "respect",
      "an item the user deleted on ORCID: `respect` (leave it) or `re-add`"),
     ("orcid.rate_limit", "24/40", "requests per second / burst towards ORCID (ORCID allows 24/40)"),
+    ("orcid.max_body_size", "65536",
+     "bytes a request to the add-on's pages may send; a larger body gets a 413 page"),
     ("orcid.timeout", "10", "seconds to wait for ORCID on every call"),
     ("orcid.sync_lease", "60",
      "seconds a sync worker keeps a researcher it is not sending for; then another worker "
@@ -190,6 +194,7 @@ class OrcidSettings:
     site_name: str = "this site"
     layout: str | None = None
     sync_lease: float = 60.0
+    max_body_size: int = 65536
     webhook_debounce: float = 5.0
 
     def __repr__(self) -> str:  # secrets must never reach a log through repr()
@@ -311,6 +316,7 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         token_key_derived=derived,
         site_name=reader.text("orcid.site_name"),
         layout=reader.optional("orcid.layout"),
+        max_body_size=reader.number("orcid.max_body_size", int),
         webhook_debounce=reader.number("orcid.webhook_debounce", float),
     )
     if problems:

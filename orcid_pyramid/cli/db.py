@@ -87,15 +87,15 @@ def initdb(config_uri: str) -> None:
     """Create or upgrade the add-on's orcid_* tables in CONFIG's database."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from orcid_pyramid.migrations import current_revision, upgrade
+    from orcid_pyramid.migrations import MigrationError, ensure_head
 
     s = _settings(config_uri)
     engine = _engine(s)
     where = engine.url.render_as_string(hide_password=True)
     try:
-        with engine.connect() as connection:
-            before = current_revision(connection)
-        after = upgrade(engine)
+        before, after = ensure_head(engine)
+    except MigrationError as exc:
+        raise click.ClickException(f"{where}: {exc}") from None
     except SQLAlchemyError as exc:
         raise click.ClickException(f"migrating {where} failed: {exc.orig or exc}") from None
     finally:

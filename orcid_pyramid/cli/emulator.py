@@ -15,7 +15,9 @@ import click
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0),
               help="Latency added to API and token calls.")
 @click.option("--rate-limit", default="24/40", show_default=True,
-              help="Per-client RATE/BURST on the API ('none' disables).")
+              help="Per-client RATE/BURST on the member API ('none' disables).")
+@click.option("--public-rate-limit", default="12/40", show_default=True,
+              help="Per-client RATE/BURST on the public and anonymous API ('none' disables).")
 @click.option("--faults", default=None, metavar="RATE:KINDS[:SEED[:TIMEOUT_SECONDS]]",
               help="Inject failures, e.g. 0.1:500,503,reset:42 or 1:timeout:0:1.5.")
 @click.option("--threads", default=8, show_default=True, type=click.IntRange(1, 64))
@@ -25,7 +27,8 @@ import click
 @click.option("--tls-dir", type=click.Path(file_okay=False, writable=True), default=None,
               help="With --tls: write the CA and server certificate here (default: a new "
                    "private temporary directory).")
-def emulator(host, port, seed, latency_ms, rate_limit, faults, threads, tls, tls_dir):
+def emulator(host, port, seed, latency_ms, rate_limit, public_rate_limit, faults, threads, tls,
+             tls_dir):
     """Run the ORCID sandbox emulator (OAuth, OpenID Connect, member API v3.0, webhooks)."""
     from orcid_pyramid.emulator import make_app
     from orcid_pyramid.emulator.seed import credentials_text
@@ -36,8 +39,8 @@ def emulator(host, port, seed, latency_ms, rate_limit, faults, threads, tls, tls
 
     try:
         app = make_app(seed=None if seed == "empty" else seed, latency_ms=latency_ms,
-                       rate_limit=None if rate_limit.lower() in ("none", "off", "") else
-                       rate_limit, faults=faults)
+                       rate_limit=rate_limit, public_rate_limit=public_rate_limit,
+                       faults=faults)
     except ValueError as exc:
         raise click.BadParameter(str(exc)) from None
     ca = make_local_ca(tls_dir) if tls else None

@@ -7,6 +7,7 @@ The token URL defaults to the ROOT host (``base_url + "/oauth/token"``), as ORCI
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass, field
 from urllib.parse import quote, urlsplit
 
@@ -19,7 +20,17 @@ ENVIRONMENTS = {
     "production": ("https://orcid.org", "https://api.orcid.org"),
 }
 
-_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+def is_loopback_host(host: str | None) -> bool:
+    """True for localhost, 127.0.0.0/8 and ::1 (the settings lint uses the same rule)."""
+    if not host:
+        return False
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 @dataclass(frozen=True)
@@ -102,8 +113,8 @@ class Endpoints:
     @property
     def is_loopback(self) -> bool:
         """True when every URL points at this machine (the local emulator)."""
-        hosts = {urlsplit(u).hostname for u in (self.base_url, self.api_url, self.token_url)}
-        return hosts <= _LOOPBACK
+        return all(is_loopback_host(urlsplit(u).hostname)
+                   for u in (self.base_url, self.api_url, self.token_url))
 
     @property
     def is_https(self) -> bool:

@@ -23,20 +23,33 @@ DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "orcid-pyramid-client"
 
 
-#: Third-party loggers that print request lines or bodies at DEBUG level (urllib3 logs every
-#: path, which for webhooks holds the callback URL and its secret).
-THIRD_PARTY_LOGGERS = ("urllib3.connectionpool", "requests_oauthlib.oauth2_session", "oauthlib")
+#: Third-party loggers that print request lines at DEBUG level (urllib3 logs every path, which
+#: for webhooks holds the callback URL and its secret): their records are redacted.
+THIRD_PARTY_LOGGERS = ("urllib3.connectionpool",)
+#: Logger families that write token request bodies, token answers and tokens at DEBUG
+#: (requests-oauthlib's ``OAuth2Session`` logs ``data`` as a dict repr, which no pattern
+#: reliably recognises): their records below INFO are dropped, the others redacted.
+OAUTH_LOGGER_FAMILIES = ("requests_oauthlib", "oauthlib")
 
 
 class RedactingLogFilter(logging.Filter):
-    """Rewrites a log record's message through the redactor before any handler sees it."""
+    """Rewrites a log record's message through the redactor before any handler sees it.
 
-    def __init__(self, redactor: Redactor | None = None) -> None:
+    With ``min_level``, records below it are dropped instead: a logger filter runs whatever
+    level the host gives the logger or the root (DEBUG included), so this holds where a level
+    set by us would not (a host's ``logging`` configuration or pytest's ``caplog`` may set it).
+    """
+
+    def __init__(self, redactor: Redactor | None = None, *, min_level: int = logging.NOTSET
+                 ) -> None:
         super().__init__("orcid-pyramid-redaction")
         self.redactor = redactor or Redactor()
+        self.min_level = min_level
 
     def filter(self, record: logging.LogRecord) -> bool:
-        """Redact the formatted message in place; never drops a record."""
+        """Drop a record below ``min_level``; redact the formatted message of the others."""
+        if record.levelno < self.min_level:
+            return False
         try:
             message = record.getMessage()
         except Exception:  # a broken record is the logging system's problem, not ours
@@ -48,14 +61,23 @@ class RedactingLogFilter(logging.Filter):
 
 
 def install_log_redaction() -> None:
-    """Attach :class:`RedactingLogFilter` to the third-party loggers (once; idempotent).
+    """Attach :class:`RedactingLogFilter` to the third-party loggers (idempotent).
 
+    A logger's filters apply only to records created on that very logger, not to its
+    children's, so every logger of the OAuth families that exists is covered: they exist
+    once their modules are imported, which the client does before building a transport.
     Called when a client is built, never at import time.
     """
-    for name in THIRD_PARTY_LOGGERS:
+    logging.getLogger("requests_oauthlib.oauth2_session")  # the one that logs the bodies
+    names = set(THIRD_PARTY_LOGGERS) | set(OAUTH_LOGGER_FAMILIES) | {
+        name for name in list(logging.Logger.manager.loggerDict)
+        if name.split(".")[0] in OAUTH_LOGGER_FAMILIES}
+    for name in sorted(names):
         logger = logging.getLogger(name)
-        if not any(isinstance(f, RedactingLogFilter) for f in logger.filters):
-            logger.addFilter(RedactingLogFilter())
+        if any(isinstance(f, RedactingLogFilter) for f in logger.filters):
+            continue
+        quiet = name.split(".")[0] in OAUTH_LOGGER_FAMILIES
+        logger.addFilter(RedactingLogFilter(min_level=logging.INFO if quiet else logging.NOTSET))
 
 
 class RateLimiter(Protocol):

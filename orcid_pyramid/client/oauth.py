@@ -1,45 +1,42 @@
 """``OrcidClient``: the OAuth side of ORCID (authorize URL, token grants, revoke, OIDC).
 
-OAuth messages are built and checked by oauthlib (``WebApplicationClient`` /
-``BackendApplicationClient``: token request bodies, token response validation); the bytes
-travel through our own :class:`~orcid_pyramid.client.http.Transport`. We do not call
-requests-oauthlib's ``OAuth2Session.fetch_token`` because (1) it refuses plain ``http://``
-unless the process-wide ``OAUTHLIB_INSECURE_TRANSPORT`` variable is set, which the local
-emulator on 127.0.0.1 would need and which would then allow http for every other call in
-the process, and (2) it writes the request body (client secret, code) and the token
-response to its DEBUG log. HTTPS is enforced by the add-on's settings lint instead (DM-2).
+The authorize URL, the code exchange, refresh, client credentials and revocation go through
+requests-oauthlib's ``OAuth2Session`` (``authorization_url``, ``fetch_token``,
+``refresh_token``; the revocation is a POST of oauthlib's RFC 7009 body on the same kind of
+session), so oauthlib builds the messages and checks the answers and the package's compliance
+hooks and https check apply. Each session sends through our own
+:class:`~orcid_pyramid.client.http.Transport` (``oauth_session.py``): timeout, call-log hook,
+redaction and typed errors as for every other ORCID call. requests-oauthlib writes request
+bodies and tokens to its DEBUG log; ``install_log_redaction`` drops those records.
+
+Plain http: ``OAUTHLIB_INSECURE_TRANSPORT`` is never set (it would switch the https check off
+for the whole process). A client whose every endpoint is on a loopback host (the demo's
+embedded emulator over http, the only http the settings lint accepts, and only with
+``orcid.environment = emulator``) gets through oauthlib's check by showing it the https form
+of the loopback URL; see ``oauth_session.py`` and docs/architecture.md. Every other http URL
+is refused before anything is sent (DM-2).
 """
 
 from __future__ import annotations
 
-import logging
 import threading
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
-from urllib.parse import quote, urlencode
 
 import requests
-from oauthlib.oauth2 import BackendApplicationClient, OAuth2Error, WebApplicationClient
+from oauthlib.oauth2 import BackendApplicationClient, WebApplicationClient
 
 from .api import MemberApi, parse_json
+from .authorize import authorize_extras, percent_encoded
 from .calllog import CallRecord
 from .endpoints import Endpoints
-from .errors import OrcidMalformedResponse, OrcidOAuthError, OrcidUsageError
+from .errors import OrcidMalformedResponse, OrcidUsageError
 from .http import DEFAULT_TIMEOUT, RateLimiter, Transport
 from .idtoken import JwksCache, verify_id_token
+from .oauth_session import HOOK_TYPES, TransportOAuth2Session
 from .orcid_id import normalize
 from .tokens import TokenResponse, split_scope
 from .webhooks import WebhookMixin
-
-log = logging.getLogger("orcid_pyramid.client")
-
-PREFILL_KEYS = ("given_names", "family_names", "email", "orcid")
-LANGUAGES = frozenset("ar cs en es fr de it ja ko pl pt ru tr zh_CN zh_TW".split())
-PROMPTS = frozenset({"login", "none"})
-_FORM_HEADERS = {
-    "Accept": "application/json",
-    "Content-Type": "application/x-www-form-urlencoded",
-}
 
 
 class OrcidClient(WebhookMixin):
@@ -48,7 +45,9 @@ class OrcidClient(WebhookMixin):
     ``call_sink`` receives a redacted :class:`CallRecord` for every HTTP exchange;
     ``session`` replaces the default timeout-enforcing ``requests.Session`` (e.g. one with a
     WSGI transport adapter); ``rate_limiter.acquire()`` is called before each member-API and
-    webhook request.
+    webhook request. ``compliance_hooks`` maps requests-oauthlib's hook types
+    (``access_token_request``/``_response``, ``refresh_token_request``/``_response``) to
+    hooks run in order on every token grant, for a provider's quirks.
     """
 
     def __init__(
@@ -63,9 +62,15 @@ class OrcidClient(WebhookMixin):
         session: requests.Session | None = None,
         rate_limiter: RateLimiter | None = None,
         body_limit: int | None = None,
+        compliance_hooks: Mapping[str, Sequence[Callable]] | None = None,
     ) -> None:
         if not client_id or not client_secret:
             raise OrcidUsageError("an ORCID client needs a client_id and a client_secret")
+        unknown = set(compliance_hooks or {}) - set(HOOK_TYPES)
+        if unknown:
+            raise OrcidUsageError(f"unknown compliance hook types {sorted(unknown)}; "
+                                  f"use {', '.join(HOOK_TYPES)}")
+        self._hooks = {k: tuple(v) for k, v in (compliance_hooks or {}).items()}
         self.endpoints = endpoints
         self.client_id = client_id
         self.redirect_uri = redirect_uri
@@ -111,28 +116,13 @@ class OrcidClient(WebhookMixin):
         if not state:
             raise OrcidUsageError("authorization_url needs a state value (checklist BP-1)")
         redirect_uri = self._redirect_uri(redirect_uri)
-        if prompt is not None and prompt not in PROMPTS:
-            raise OrcidUsageError(f"prompt must be one of {sorted(PROMPTS)}, got {prompt!r}")
-        params: list[tuple[str, str]] = [
-            ("client_id", self.client_id),
-            ("response_type", "code"),
-            ("scope", " ".join(_scope_order(scope_set))),
-            ("redirect_uri", redirect_uri),
-            ("state", state),
-        ]
-        if nonce:
-            params.append(("nonce", nonce))
-        if prompt:
-            params.append(("prompt", prompt))
-        if lang:
-            code = lang.replace("-", "_")
-            code = code if code in LANGUAGES else code.split("_")[0].lower()
-            if code in LANGUAGES:
-                params.append(("lang", code))
-        if show_login is not None:
-            params.append(("show_login", "true" if show_login else "false"))
-        params.extend(_prefill_params(prefill or {}))
-        return f"{self.endpoints.authorize_url}?{urlencode(params, quote_via=quote)}"
+        extra = authorize_extras(nonce=nonce, prompt=prompt, lang=lang, show_login=show_login,
+                                 prefill=prefill or {})
+        session = self._session(self.endpoints.authorize_url, kind="authorize",
+                                scope=_scope_order(scope_set), redirect_uri=redirect_uri)
+        with session, session.oauthlib_errors():
+            url, _ = session.authorization_url(session.url, state=state, **dict(extra))
+        return percent_encoded(session.real(url))
 
     # -- token grants ----------------------------------------------------------------------
 
@@ -146,13 +136,13 @@ class OrcidClient(WebhookMixin):
         """Exchange an authorization code at the ROOT token URL (client_secret_post)."""
         if not isinstance(code, str) or not code.strip():
             raise OrcidUsageError("an authorization code must be supplied")
-        body = WebApplicationClient(self.client_id).prepare_request_body(
-            code=code.strip(),
-            redirect_uri=self._redirect_uri(redirect_uri),
-            include_client_id=True,
-            client_secret=self._client_secret,
-        )
-        return self._token_request(body, secrets=[code], log_context=log_context)
+        session = self._session(self.endpoints.token_url, kind="token", secrets=[code],
+                                log_context=log_context,
+                                redirect_uri=self._redirect_uri(redirect_uri))
+        with session, session.oauthlib_errors():
+            session.fetch_token(session.url, code=code.strip(), include_client_id=True,
+                                client_secret=self._client_secret)
+        return _token(session)
 
     def refresh(
         self,
@@ -173,14 +163,14 @@ class OrcidClient(WebhookMixin):
         if expires_in is not None:
             kwargs["expires_in"] = str(int(expires_in))
         scope_set = split_scope(scopes)
-        body = WebApplicationClient(self.client_id).prepare_refresh_body(
-            refresh_token=refresh_token,
-            scope=_scope_order(scope_set) if scope_set else None,
-            client_id=self.client_id,
-            client_secret=self._client_secret,
-            **kwargs,
-        )
-        return self._token_request(body, secrets=[refresh_token], log_context=log_context)
+        session = self._session(self.endpoints.token_url, kind="token", secrets=[refresh_token],
+                                log_context=log_context,
+                                scope=_scope_order(scope_set) if scope_set else None)
+        with session, session.oauthlib_errors():
+            session.refresh_token(session.url, refresh_token=refresh_token,
+                                  client_id=self.client_id, client_secret=self._client_secret,
+                                  **kwargs)
+        return _token(session)
 
     def client_credentials(
         self, scope: str | Iterable[str], *, log_context: Mapping[str, Any] | None = None
@@ -189,50 +179,37 @@ class OrcidClient(WebhookMixin):
         scope_set = split_scope(scope)
         if not scope_set:
             raise OrcidUsageError("client_credentials needs a scope")
-        body = BackendApplicationClient(self.client_id).prepare_request_body(
-            scope=_scope_order(scope_set),
-            include_client_id=True,
-            client_secret=self._client_secret,
-        )
-        return self._token_request(body, secrets=[], log_context=log_context)
+        session = self._session(self.endpoints.token_url, kind="token", log_context=log_context,
+                                client=BackendApplicationClient(self.client_id))
+        with session, session.oauthlib_errors():
+            session.fetch_token(session.url, include_client_id=True,
+                                client_secret=self._client_secret,
+                                scope=_scope_order(scope_set))
+        return _token(session)
 
     def revoke(self, token: str, *, log_context: Mapping[str, Any] | None = None) -> None:
-        """Revoke an access or refresh token (ORCID answers 200 even for unknown tokens)."""
+        """Revoke an access or refresh token (ORCID answers 200 even for unknown tokens).
+
+        oauthlib builds the RFC 7009 request (no ``token_type_hint``: ORCID finds the token
+        by its value); it is POSTed on the same kind of session as the grants.
+        """
         if not token:
             raise OrcidUsageError("revoke needs a token")
-        body = urlencode(
-            {"client_id": self.client_id, "client_secret": self._client_secret, "token": token}
-        )
-        self.transport.request(
-            "POST", self.endpoints.revoke_url, kind="revoke", expect=(200, 204),
-            data=body, headers=_FORM_HEADERS, secrets=[token], log_context=log_context,
-        )
+        oauth = WebApplicationClient(self.client_id)
+        session = self._session(self.endpoints.revoke_url, kind="revoke", expect=(200, 204),
+                                secrets=[token], log_context=log_context, client=oauth)
+        with session, session.oauthlib_errors():
+            url, headers, body = oauth.prepare_token_revocation_request(
+                session.url, token, token_type_hint=None,
+                client_id=self.client_id, client_secret=self._client_secret)
+            session.post(url, data=body, headers={**headers, "Accept": "application/json"},
+                         withhold_token=True)
 
-    def _token_request(
-        self, body: str, *, secrets: list[str], log_context: Mapping[str, Any] | None
-    ) -> TokenResponse:
-        response = self.transport.request(
-            "POST", self.endpoints.token_url, kind="token", data=body,
-            headers=_FORM_HEADERS, secrets=secrets, log_context=log_context,
-        )
-        data = parse_json(response, what="token answer")
-        if not isinstance(data, dict):
-            raise OrcidMalformedResponse("ORCID's token answer is not a JSON object")
-        try:
-            # oauthlib checks the answer (error members, access token present); scope=None
-            # because ORCID may reorder or narrow scopes, which is not an error here.
-            WebApplicationClient(self.client_id).parse_request_body_response(
-                response.content.decode("utf-8", "replace"))
-        except OAuth2Error as exc:
-            raise OrcidOAuthError(
-                exc.error or "invalid_request",
-                self.transport.redactor.with_secrets(secrets).text(exc.description or ""),
-                status=response.status_code,
-            ) from None
-        except Exception as exc:  # oauthlib trips over odd member types in many ways
-            raise OrcidMalformedResponse(
-                f"ORCID's token answer is invalid ({type(exc).__name__})") from None
-        return TokenResponse.from_dict(data)
+    def _session(self, url: str, **kwargs: Any) -> TransportOAuth2Session:
+        """A session for one exchange with ``url`` (see ``oauth_session.py``)."""
+        kwargs.setdefault("client", WebApplicationClient(self.client_id))
+        kwargs.setdefault("hooks", self._hooks)
+        return TransportOAuth2Session(self.transport, self.endpoints, url, **kwargs)
 
     # -- OpenID Connect --------------------------------------------------------------------
 
@@ -291,28 +268,12 @@ class OrcidClient(WebhookMixin):
         return value
 
 
+def _token(session: TransportOAuth2Session) -> TokenResponse:
+    if session.answer is None:  # the compliance hook did not run: not a token answer at all
+        raise OrcidMalformedResponse("ORCID's token endpoint sent no token answer")
+    return TokenResponse.from_dict(session.answer)
+
+
 def _scope_order(scopes: Iterable[str]) -> list[str]:
     # ORCID's examples put openid first; a stable order keeps URLs comparable in tests/logs
     return sorted(scopes, key=lambda s: (s != "openid", s))
-
-
-def _prefill_params(prefill: Mapping[str, Any]) -> list[tuple[str, str]]:
-    unknown = set(prefill) - set(PREFILL_KEYS)
-    if unknown:
-        raise OrcidUsageError(
-            f"unknown prefill keys {sorted(unknown)}; use {', '.join(PREFILL_KEYS)}"
-        )
-    params = []
-    for key in PREFILL_KEYS:
-        value = prefill.get(key)
-        if value is None or not str(value).strip():
-            continue
-        value = str(value).strip()
-        if key == "orcid":
-            try:
-                value = normalize(value)
-            except OrcidUsageError:
-                log.warning("ignoring an invalid ORCID iD in the pre-fill data")
-                continue
-        params.append((key, value))
-    return params

@@ -41,6 +41,8 @@ _KEYS = "|".join(sorted(SECRET_KEYS, key=len, reverse=True))
 _FORM_FIELD = re.compile(rf"(^|[?&;])({_KEYS})=([^&#]*)")
 # JSON text (also truncated JSON): "key": "value..." up to the closing quote or the end.
 _JSON_MEMBER = re.compile(rf'("(?:{_KEYS})"\s*:\s*)"(?:[^"\\]|\\.)*("|$)')
+# Python's repr of a dict, as Pyramid's debug logging prints a matchdict: 'key': 'value'
+_REPR_MEMBER = re.compile(rf"('(?:{_KEYS})'\s*:\s*)'[^']*'")
 _BEARER = re.compile(r"(?i)\b(bearer)\s+[A-Za-z0-9._~+/=-]+")
 # UUIDs anywhere (no word boundary: a UUID can follow "%2F" inside an encoded URL).
 _UUID = re.compile(r"[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}")
@@ -56,6 +58,7 @@ _FORM_HINTS = tuple(
     if not any(other != key and key.endswith(other) for other in SECRET_KEYS)
 )
 _JSON_HINTS = tuple(f'"{key}"' for key in sorted(SECRET_KEYS))
+_REPR_HINTS = tuple(f"'{key}'" for key in sorted(SECRET_KEYS))
 # the middle of a UUID; it starts with a literal, so ``re`` finds it with a fast search
 _UUID_HINT = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-")
 # Case-insensitive words are looked for in ``text.lower()``: every character ``re`` matches
@@ -107,6 +110,8 @@ class Redactor:
             text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", text)
         if json_hints if json_hints is not None else _any_in(_JSON_HINTS, text):
             text = _JSON_MEMBER.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
+        if _any_in(_REPR_HINTS, text):
+            text = _REPR_MEMBER.sub(lambda m: f"{m.group(1)}'{REDACTED}'", text)
         lowered = text.lower()
         if _BEARER_HINT in lowered:
             text = _BEARER.sub(lambda m: f"{m.group(1)} {REDACTED}", text)

@@ -26,6 +26,16 @@ IMPLIED_SCOPES: dict[str, frozenset[str]] = {
     "/activities/update": frozenset({"/read-public"}),
     "/person/update": frozenset({"/read-public"}),
     "/premium-notification": frozenset({"/basic-notification"}),
+    # 1.2-era scopes ORCID still grants (orcid-facts/scopes.md#legacy-scopes): the whole of
+    # their v3.0 equivalent where they named all of it; the per-section ones (works,
+    # affiliations, funding) grant only part of /activities/update, so not the scope itself
+    "/orcid-bio/update": frozenset({"/person/update", "/read-public"}),
+    "/orcid-profile/read-limited": frozenset(
+        {"/read-limited", "/activities/read-limited", "/person/read-limited", "/read-public"}
+    ),
+    **{legacy: frozenset({"/read-public"}) for legacy in (
+        "/orcid-works/create", "/orcid-works/update", "/affiliations/create",
+        "/affiliations/update", "/funding/create", "/funding/update")},
 }
 
 

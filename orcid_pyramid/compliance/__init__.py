@@ -5,7 +5,8 @@ kit's fixtures (``fixtures``: the emulator, the database, the demo site); ``feat
 the ``.feature`` files and ``suite`` binds them (``pytest features/`` in a checkout imports it,
 ``orcid-pyramid report`` runs it from an installed package); ``checklist`` parses ORCID's review
 checklist as the project writes it; ``evidence`` collects what each scenario saw; ``report``
-renders ``index.html``, ``report.md`` and ``report.json``; ``browser`` drives Debian's Chromium
+renders ``index.html``, ``report.md`` and ``report.json`` (``target_info``: who and what
+was checked); ``browser`` drives Debian's Chromium
 through Playwright for the screenshots; ``breakage`` holds the deliberately broken
 configurations of the demo that the meta-test runs the suite against.
 """

@@ -27,8 +27,10 @@ CHROMIUM_ARGS = (
     "--disable-sync",
 )
 
+#: why browser scenarios (and the requirements they check) are not checked without Chromium,
+#: with how to get one: the report prints it as the reason
 NO_CHROMIUM = (
-    "no Chromium found (install Debian's package: apt-get install -y chromium, "
+    "no browser: Chromium is not installed (on Debian: apt-get install chromium; "
     "or point ORCID_CHROMIUM at a chromium binary)"
 )
 
@@ -72,8 +74,25 @@ def launch_chromium() -> Iterator[Any]:
             browser.close()
 
 
-def screenshot(page: Any, path: Path) -> Path:
-    """Save a full-page PNG of ``page`` at ``path`` (folders created)."""
+def screenshot(page: Any, path: Path, subject: str | None = None) -> Path:
+    """Save a PNG of what matters on ``page`` at ``path`` (folders created): the ``subject``
+    element (a CSS selector) when the page has it, else the visible window. Never the full
+    page: a reviewer reads the panel or the form, not a column of white around it."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(path), full_page=True)
+    if subject:
+        element = page.locator(subject).first
+        if element.count() and element.is_visible():
+            element.screenshot(path=str(path))
+            return path
+    page.screenshot(path=str(path), full_page=False)
     return path
+
+
+def print_pdf(html: Path, pdf: Path) -> Path:
+    """``html`` printed to ``pdf`` by Chromium with the page's own print CSS (A4), since a
+    review is often attached to ORCID's form as one file."""
+    with launch_chromium() as browser:
+        page = browser.new_page()
+        page.goto(html.resolve().as_uri(), wait_until="load")
+        page.pdf(path=str(pdf), print_background=True, prefer_css_page_size=True)
+    return pdf

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 SCENARIOS_FILE = "scenarios.jsonl"
+#: what the run knows of the site it checked (see :mod:`.target_info`)
+TARGET_FILE = "target.json"
 SCREENSHOT_DIR = "screenshots"
 
 #: keys whose values are secrets wherever they appear in evidence
@@ -102,10 +104,12 @@ class ScenarioEvidence:
         folder.mkdir(parents=True, exist_ok=True)
         return folder / f"{_slug(name)}.png"
 
-    def add_screenshot(self, path: Path, caption: str) -> None:
-        """Record a screenshot already written to ``path``."""
+    def add_screenshot(self, path: Path, caption: str, shows: tuple[str, ...] = ()) -> None:
+        """Record a screenshot already written to ``path``; ``shows`` names the requirements
+        it is evidence for (the report shows it once, in the first of them that took it)."""
         relative = path.name if self.directory is None else str(path.relative_to(self.directory))
-        self.items.append(EvidenceItem(kind="screenshot", caption=caption, file=relative))
+        self.items.append(EvidenceItem(kind="screenshot", caption=caption, file=relative,
+                                       data={"shows": list(shows)}))
 
     def to_json(self) -> dict[str, Any]:
         """The JSON line written for this scenario."""
@@ -121,9 +125,20 @@ class EvidenceStore:
         self.directory = directory
         self.scenarios: dict[str, ScenarioEvidence] = {}
         self._started: dict[str, float] = {}
+        self.target: dict[str, Any] | None = None
         if directory is not None:
             directory.mkdir(parents=True, exist_ok=True)
             (directory / SCENARIOS_FILE).write_text("", encoding="utf-8")
+            (directory / TARGET_FILE).unlink(missing_ok=True)
+
+    def describe_target(self, info: dict[str, Any]) -> None:
+        """Keep (and write, once per run) what the run knows of the site it checks."""
+        if self.target is not None:
+            return
+        self.target = info
+        if self.directory is not None:
+            (self.directory / TARGET_FILE).write_text(json.dumps(info, indent=2, default=str),
+                                                      encoding="utf-8")
 
     def begin(self, nodeid: str, feature: str, scenario: str, tags: set[str]) -> ScenarioEvidence:
         """Start (or return) the record of a scenario."""
@@ -171,6 +186,12 @@ def read_scenarios(directory: Path) -> list[dict[str, Any]]:
         return []
     lines = path.read_text(encoding="utf-8").splitlines()
     return [json.loads(line) for line in lines if line.strip()]
+
+
+def read_target(directory: Path) -> dict[str, Any] | None:
+    """What the run wrote about its site, or None when it built none."""
+    path = directory / TARGET_FILE
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else None
 
 
 def _slug(name: str) -> str:

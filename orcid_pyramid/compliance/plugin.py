@@ -10,6 +10,9 @@ Options:
   ``--orcid-live``         run against the live ORCID sandbox (credentials from the environment)
   ``--orcid-evidence DIR`` write ``scenarios.jsonl`` and screenshots to DIR
   ``--orcid-no-screenshots`` browser scenarios run but save no PNG
+  ``--orcid-require-browser`` stop before running when there is no Chromium (off: the browser
+                           scenarios then skip as ``no browser``; ``orcid-pyramid report`` has
+                           it on)
   ``--orcid-breakage NAME`` run the demo with one deliberately broken configuration
 """
 
@@ -75,6 +78,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="do not save screenshots (browser scenarios still run)",
     )
     group.addoption(
+        "--orcid-require-browser",
+        action="store_true",
+        default=False,
+        help="stop before running when there is no Chromium (default: browser scenarios skip)",
+    )
+    group.addoption(
         "--orcid-breakage",
         metavar="NAME",
         default=None,
@@ -101,6 +110,11 @@ def pytest_configure(config: pytest.Config) -> None:
         if breakage not in BREAKAGES:
             raise pytest.UsageError(
                 f"--orcid-breakage {breakage}: unknown; known: {', '.join(sorted(BREAKAGES))}")
+    if config.getoption("orcid_require_browser"):
+        from .browser import NO_CHROMIUM, chromium_path
+
+        if chromium_path() is None:
+            raise pytest.UsageError(f"--orcid-require-browser: {NO_CHROMIUM}")
     directory = config.getoption("orcid_evidence")
     store = EvidenceStore(Path(directory) if directory else None)
     config.stash[_STORE] = store

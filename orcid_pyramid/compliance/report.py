@@ -24,8 +24,8 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from .checklist import Requirement
 
 TEMPLATES = Path(__file__).with_name("templates")
-#: the statuses a scenario can have (pytest's outcomes)
-STATUSES = ("pass", "fail", "skip")
+#: the statuses a scenario has in the report: pytest's outcomes, a skip shown as ``not-checked``
+STATUSES = ("pass", "fail", "not-checked")
 #: the statuses a requirement can have (design.md's report contract)
 REQUIREMENT_STATUSES = ("pass", "fail", "not-checked")
 #: why a requirement no scenario covers is not checked
@@ -36,7 +36,9 @@ NOT_COVERED = "no scenario in the suite checks this requirement"
 class RunInfo:
     """What was tested and how long it took."""
 
-    target: str
+    #: ``report.json``'s ``target`` (:func:`.target_info.build_target`); a bare name is taken
+    #: as a target whose other fields were not recorded
+    target: str | dict[str, Any]
     sandbox: str  # "emulated" | "live"
     duration: float
     generated_at: str = ""
@@ -89,13 +91,42 @@ class RunInfo:
         if not self.generated_at:
             self.generated_at = datetime.now(UTC).replace(microsecond=0).isoformat()
 
+    def target_json(self) -> dict[str, Any]:
+        """The target with every field of :data:`.target_info.FIELDS`; each one unknown is
+        null and named under ``missing`` with the reason."""
+        from .target_info import FIELDS
+
+        target = dict(self.target) if isinstance(self.target, dict) else {"name": self.target}
+        target["date"] = target.get("date") or self.generated_at
+        missing = dict(target.get("missing") or {})
+        for key, _ in FIELDS:
+            if not target.get(key):
+                target[key] = None
+                missing.setdefault(key, "not recorded by this run")
+        target["missing"] = {key: missing[key] for key, _ in FIELDS if key in missing}
+        return target
+
+
+def shown_status(status: str) -> str:
+    """A scenario's status as the report shows it: pytest's ``skip`` is ``not-checked``
+    (what the scenario checks was not shown, whatever the reason)."""
+    return "not-checked" if status == "skip" else status
+
 
 def scenario_counts(scenarios: list[dict[str, Any]]) -> dict[str, int]:
-    """How many scenarios passed, failed and were skipped (every status, zero included)."""
+    """How many scenarios passed, failed and were not checked (every status, zero included)."""
     counts = dict.fromkeys(STATUSES, 0)
     for scenario in scenarios:
-        counts[scenario["status"]] = counts.get(scenario["status"], 0) + 1
+        status = shown_status(scenario["status"])
+        counts[status] = counts.get(status, 0) + 1
     return counts
+
+
+def screenshots_taken(scenarios: list[dict[str, Any]]) -> bool:
+    """Whether the run saved any screenshot (what ``run.screenshots`` reports: taken, not
+    asked for; without Chromium none is)."""
+    return any(item.get("kind") == "screenshot" and item.get("file")
+               for scenario in scenarios for item in scenario.get("items", []))
 
 
 def requirement_verdict(scenarios: list[dict[str, Any]]) -> tuple[str, str]:
@@ -165,7 +196,7 @@ def build_report(
                     {
                         "name": s.get("scenario", ""),
                         "feature": s.get("feature", ""),
-                        "status": s["status"],
+                        "status": shown_status(s["status"]),
                         "message": s.get("message", ""),
                         "breach": "breach" in s.get("tags", []),
                         "duration": s.get("duration"),
@@ -175,6 +206,7 @@ def build_report(
                 "evidence": _evidence(mine),
             }
         )
+    _place_screenshots(rows)
     badges = {
         requirement.id: ("earned" if statuses[requirement.id] == "pass" else "missing")
         for requirement in requirements
@@ -182,7 +214,7 @@ def build_report(
     }
     return {
         "generated_at": run.generated_at,
-        "target": run.target,
+        "target": run.target_json(),
         "sandbox": run.sandbox,
         "requirements": rows,
         "badges": badges,
@@ -203,6 +235,26 @@ def _evidence(scenarios: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return items
 
 
+def _place_screenshots(rows: list[dict[str, Any]]) -> None:
+    """Give each screenshot one ``home``: the first requirement (checklist order) that took it
+    and that it ``shows``, else the first that took it. The report shows the image there and
+    links to it (``anchor``) from every other requirement that took it: each picture once."""
+    homes: dict[str, str] = {}
+    for row in rows:
+        for item in row["evidence"]:
+            if item["kind"] != "screenshot" or not item.get("file"):
+                continue
+            shows = (item.get("data") or {}).get("shows") or []
+            if item["file"] not in homes or (
+                    homes[item["file"]] not in shows and row["id"] in shows):
+                homes[item["file"]] = row["id"]
+    for row in rows:
+        for item in row["evidence"]:
+            if item["kind"] == "screenshot" and item.get("file"):
+                item["home"] = homes[item["file"]]
+                item["anchor"] = "shot-" + Path(item["file"]).stem
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=FileSystemLoader(str(TEMPLATES)),
@@ -217,8 +269,10 @@ def _environment() -> Environment:
 
 def render_html(report: dict[str, Any], requirements: list[Requirement], run: RunInfo) -> str:
     """``index.html``: one printable page, badges first, then each requirement."""
+    from .target_info import FIELDS
+
     return _environment().get_template("index.html.jinja2").render(
-        report=report, checklist={r.id: r for r in requirements}, run=run
+        report=report, checklist={r.id: r for r in requirements}, run=run, fields=FIELDS
     )
 
 
@@ -226,8 +280,10 @@ def render_markdown(report: dict[str, Any], requirements: list[Requirement], run
     """``report.md``: the text to paste into ORCID's credentials request."""
     env = _environment()
     env.autoescape = False
+    from .target_info import FIELDS
+
     return env.get_template("report.md.jinja2").render(
-        report=report, checklist={r.id: r for r in requirements}, run=run
+        report=report, checklist={r.id: r for r in requirements}, run=run, fields=FIELDS
     )
 
 

@@ -14,8 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
-#: how the browser and WebTest see the site when no real server runs
+#: how the browser and WebTest see the site when no real server runs: over HTTPS, as a
+#: production site is reached (a TLS proxy in front of it)
 WEBTEST_HOST = "localhost"
+WEBTEST_SCHEME = "https"
 
 
 @dataclass
@@ -79,9 +81,11 @@ class Site:
         """A WebTest client with its own cookie jar, as one browser would be."""
         from webtest import TestApp
 
-        # as a production site is reached: over HTTPS (a TLS proxy in front of it)
-        return TestApp(self.app, extra_environ={"HTTP_HOST": WEBTEST_HOST,
-                                                "wsgi.url_scheme": "https"})
+        # a browser names its origin on every form it posts; over HTTPS, Pyramid's default CSRF
+        # check refuses a POST without Origin or Referer (a host's own forms, its sign-in)
+        return TestApp(self.app, extra_environ={
+            "HTTP_HOST": WEBTEST_HOST, "wsgi.url_scheme": WEBTEST_SCHEME,
+            "HTTP_ORIGIN": f"{WEBTEST_SCHEME}://{WEBTEST_HOST}"})
 
     # -- the sandbox -----------------------------------------------------------------------
     @property

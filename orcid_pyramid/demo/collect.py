@@ -14,6 +14,8 @@ from pyramid.csrf import check_csrf_token
 from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPSeeOther
 
+from ..i18n import _
+
 log = logging.getLogger(__name__)
 
 T = "orcid_pyramid:demo/templates/"
@@ -33,13 +35,13 @@ def includeme(config) -> None:
 def _problem(link) -> str | None:
     """Why the record cannot be read with this link, in the researcher's words, or None."""
     if link is None:
-        return "Connect your ORCID iD first: the site reads your record with your permission."
+        return _("Connect your ORCID iD first: the site reads your record with your permission.")
     if not link.is_live():
-        return ("This site's access to your ORCID record has ended. Connect your ORCID iD "
-                "again to import your works.")
+        return _("This site's access to your ORCID record has ended. Connect your ORCID iD "
+                 "again to import your works.")
     if READ_SCOPE not in link.scopes:
-        return ("When you connected, this site was not given permission to read your ORCID "
-                "record. Connect again to import your works.")
+        return _("When you connected, this site was not given permission to read your ORCID "
+                 "record. Connect again to import your works.")
     return None
 
 

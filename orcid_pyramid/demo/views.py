@@ -7,9 +7,10 @@ from pyramid.httpexceptions import HTTPFound, HTTPSeeOther
 from pyramid.security import forget, remember
 from sqlalchemy import select
 
+from ..i18n import _, translate
 from ..services.links import safe_next
 from .push import DEMO_EMPLOYMENT_KEY as EMPLOYMENT_KEY
-from .users import USERS, check_password
+from .users import USERS, DemoAccounts
 from .works import works_for
 
 T = "orcid_pyramid:demo/templates/"
@@ -33,8 +34,15 @@ def includeme(config) -> None:
     config.add_view(people, route_name="people", renderer=T + "people.jinja2")
     config.add_view(works, route_name="works", renderer=T + "works.jinja2", permission="view")
     config.add_view(push_works, route_name="works.push", permission="view")
-    config.add_forbidden_view(forbidden)
     config.include("orcid_pyramid.demo.collect")
+    config.include("orcid_pyramid.demo.errors")
+    config.include("orcid_pyramid.demo.i18n")
+
+
+def accounts_of(request) -> DemoAccounts:
+    """The site's :class:`DemoAccounts` (the built-in development ones when the demo's views
+    are included without the demo's ``main``)."""
+    return request.registry.get("demo.accounts") or DemoAccounts()
 
 
 def current_user(request):
@@ -44,7 +52,10 @@ def current_user(request):
 
 def home(request):
     """What the demo is and where to go."""
-    return {"user": current_user(request), "users": USERS}
+    accounts = accounts_of(request)
+    return {"user": current_user(request), "users": USERS,
+            "demo_password": accounts.builtin_password,
+            "admins": sorted(accounts.admin_userids)}
 
 
 def login(request):
@@ -52,11 +63,12 @@ def login(request):
     next_path = safe_next(request.params.get("next")) or request.route_url("profile")
     error = None
     if request.method == "POST":
-        user = check_password(request.POST.get("username", ""), request.POST.get("password", ""))
+        accounts = accounts_of(request)
+        user = accounts.check(request.POST.get("username", ""), request.POST.get("password", ""))
         if user is not None:
             new_csrf_token(request)  # a fresh token per signed-in session
             return HTTPSeeOther(location=next_path, headers=remember(request, user.id))
-        error = "Unknown user or wrong password."
+        error = _("Unknown user or wrong password.")
         request.response.status_int = 400
     return {"next": next_path, "error": error, "users": USERS}
 
@@ -117,18 +129,9 @@ def push_works(request):
         from .push import enqueue_demo
 
         count = enqueue_demo(sync, user.id, works_for(user.id))
-        request.session.flash(
-            f"Your works and employment ({count} items) are queued for ORCID.", "orcid")
+        # translated now: the session keeps text, not the count to fill in later
+        request.session.flash(translate(request, _(
+            "Your works and employment (${count} items) are queued for ORCID.", count=count)),
+            "orcid")
     return HTTPFound(location=request.route_url("works"))
 
-
-def forbidden(request):
-    """Anonymous: go sign in and come back. Signed in but not allowed: a plain 403 page."""
-    if request.authenticated_userid is None:
-        return HTTPFound(location=request.route_url("login", _query={"next": request.path_qs}))
-    response = request.response
-    response.status_int = 403
-    response.content_type = "text/html"
-    response.text = ("<!doctype html><title>Not allowed</title><h1>Not allowed</h1>"
-                     "<p>Your account may not open this page.</p>")
-    return response

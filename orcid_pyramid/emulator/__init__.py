@@ -15,8 +15,10 @@ def make_app(seed: str | None = None, latency_ms: float = 0, rate_limit: str | N
     """Build the emulator WSGI app.
 
     ``seed``: ``"demo"`` or None; ``latency_ms``: added to API and token calls; ``rate_limit``:
-    ``"RATE/BURST"`` per client or None; ``faults``: ``"RATE:KINDS:SEED"`` or a ``FaultConfig``;
-    ``options``: ``webhook_base_delay``, ``webhook_max_attempts``, ``webhook_batch_delay``.
+    the member API's ``"RATE/BURST"`` per client or None; ``faults``: ``"RATE:KINDS:SEED"`` or
+    a ``FaultConfig``; ``options``: ``public_rate_limit`` (the public and anonymous API's,
+    default ``"12/40"``), ``webhook_base_delay``, ``webhook_max_attempts``,
+    ``webhook_batch_delay``.
     """
     from .app import EmulatorApp
 
@@ -25,11 +27,12 @@ def make_app(seed: str | None = None, latency_ms: float = 0, rate_limit: str | N
 
 
 def paste_app_factory(global_config: dict, **settings: str):
-    """Paste entry point: settings ``seed``, ``latency_ms``, ``rate_limit``, ``faults``."""
-    rate_limit = settings.get("rate_limit", "24/40")
+    """Paste entry point: settings ``seed``, ``latency_ms``, ``rate_limit`` (member API),
+    ``public_rate_limit``, ``faults``."""
     return make_app(
         seed=settings.get("seed") or None,
         latency_ms=float(settings.get("latency_ms", 0) or 0),
-        rate_limit=None if rate_limit.strip().lower() in ("", "none", "off") else rate_limit,
+        rate_limit=settings.get("rate_limit", "24/40"),
+        public_rate_limit=settings.get("public_rate_limit", "12/40"),
         faults=settings.get("faults") or None,
     )

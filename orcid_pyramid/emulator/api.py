@@ -1,15 +1,14 @@
 """ORCID's member (``api``) and public (``pub``) API v3.0 over a record store.
 
-``handle_api`` is the one entry point (``app.py`` calls it for ``/v3.0/...``). It negotiates
-the content type, authenticates the bearer token, routes to a read (``api_reads.py``) or a
-write (``api_writes.py``), and renders ORCID's errors (orcid-facts/member-api.md,
-orcid-facts/errors.md). All work happens under ``state.lock``. ``/v3.0/status`` answers ``OK I am
-here`` (orcid-facts/hosts.md).
+``handle_api`` is the one entry point (``app.py`` calls it for ``/v3.0/...``). It checks the
+bearer token first (as ORCID does), negotiates the content type, routes to a read
+(``api_reads.py``) or a write (``api_writes.py``), and renders ORCID's errors
+(orcid-facts/member-api.md, orcid-facts/errors.md). All work happens under ``state.lock``.
+``/v3.0/status`` answers ``OK I am here`` (orcid-facts/hosts.md).
 """
 
 from __future__ import annotations
 
-import json
 import re
 
 from webob import Request, Response
@@ -17,7 +16,9 @@ from webob import Request, Response
 from . import api_reads, api_writes, records
 from .api_common import VIEWS, Caller, negotiate
 from .errors import ApiError, TokenError, error_xml, not_found, unroutable, wrong_record
+from .responses import compact_json
 from .scopes import expand
+from .state import USER_REVOKED
 
 ORCID_RE = re.compile(r"^\d{4}-\d{4}-\d{4}-\d{3}[\dX]$")
 #: ORCID's status route body (MemberV3ApiServiceDelegatorImpl.viewStatusText, orcid-facts/hosts.md)
@@ -31,7 +32,7 @@ def error_response(err: ApiError, negotiated: tuple[str, str] | None) -> Respons
         response = Response(body=error_xml(err.body()), status=err.status)
         response.headers.pop("Content-Type", None)
     elif negotiated[1] == "json":
-        response = Response(body=json.dumps(err.body()).encode("utf-8"), status=err.status,
+        response = Response(body=compact_json(err.body()).encode("utf-8"), status=err.status,
                             content_type=negotiated[0], charset="UTF-8")
     else:
         response = Response(body=error_xml(err.body()), status=err.status,
@@ -47,23 +48,35 @@ def bearer(request: Request) -> str | None:
     return value.strip() or None if scheme.lower() == "bearer" else None
 
 
-def authenticate(request: Request, state, host: str, orcid: str) -> Caller:
-    """The caller behind the bearer token; TokenError/ApiError when it may not call
-    (orcid-facts/errors.md#the-v30-error-body)."""
+def check_token(request: Request, state, host: str):
+    """The live token behind the bearer header (None: an anonymous public read).
+
+    Runs before routing, content negotiation and record state, as ORCID's security filter
+    does: a missing token answers 403/9014 on the member API, an unknown, expired or revoked
+    one 401 invalid_token whatever the path (orcid-facts/errors.md#bearer-tokens).
+    """
     raw = bearer(request)
     if raw is None:
         if host == "pub" and request.method == "GET":
-            return Caller(None, None, frozenset({"/read-public"}), public_only=True)
+            return None
         raise ApiError(403, 9014, "403 Forbidden: Full authentication is required to access "
                        "this resource: send an access token (Authorization: Bearer)")
     token = state.find_token(raw)
-    if token is None:
+    if token is None or state.now() >= token.expires_at:
         raise TokenError(raw)
-    if not token.live(state.now()):
-        # ORCID quirk kept on purpose: a revoked token still deletes.
-        expired = state.now() >= token.expires_at
-        if not (token.revoked and not expired and request.method == "DELETE"):
-            raise TokenError(raw)
+    if token.revoked:
+        # ORCID's quirk: a token the researcher revoked may still delete the client's items;
+        # a client revocation or a reused code kills it everywhere (errors.md#bearer-tokens)
+        if not (token.revoke_reason == USER_REVOKED and request.method == "DELETE"):
+            raise TokenError(raw, token.revoke_reason)
+    return token
+
+
+def caller_for(token, host: str, orcid: str) -> Caller:
+    """The caller a checked token stands for on ``orcid``'s record; 401/9017 when the token
+    is another record's."""
+    if token is None:
+        return Caller(None, None, frozenset({"/read-public"}), public_only=True)
     if token.orcid is not None and token.orcid != orcid:
         raise wrong_record()
     return Caller(token.client_id, token.orcid, expand(token.scopes),
@@ -77,18 +90,19 @@ def handle_api(request: Request, state, host: str, path: str) -> Response:
         return _status(request, path)
     negotiated = negotiate(request.headers.get("Accept"))
     try:
-        if negotiated is None:
-            raise unroutable(406, "HTTP 406 Not Acceptable: "
-                                  f"{request.headers.get('Accept')}")
         with state.lock:
-            response, changed = _dispatch(request, state, host, path, negotiated)
+            token = check_token(request, state, host)
+            if negotiated is None:
+                raise unroutable(406, "HTTP 406 Not Acceptable: "
+                                      f"{request.headers.get('Accept')}")
+            response, changed = _dispatch(request, state, host, path, negotiated, token)
             if changed:
                 state.notify_record_changed(changed)
         return response
     except ApiError as err:
         return error_response(err, negotiated)
     except TokenError as err:
-        response = Response(body=json.dumps(err.body()).encode("utf-8"), status=401,
+        response = Response(body=compact_json(err.body()).encode("utf-8"), status=401,
                             content_type="application/json", charset="UTF-8")
         response.headers["WWW-Authenticate"] = ('Bearer realm="ORCID T2 API", '
                                                 'error="invalid_token"')
@@ -107,8 +121,8 @@ def _status(request: Request, path: str) -> Response:
 
 # --- routing -----------------------------------------------------------------------------------
 
-def _dispatch(request: Request, state, host: str, path: str, negotiated):
-    """(response, iD of a changed record or None)."""
+def _dispatch(request: Request, state, host: str, path: str, negotiated, token):
+    """(response, iD of a changed record or None); ``token`` is already checked."""
     parts = [p for p in path.split("/") if p][1:]  # drop "v3.0"
     if not parts or not ORCID_RE.match(parts[0]):
         raise unroutable(404, f"HTTP 404 Not Found ({path})")
@@ -118,7 +132,7 @@ def _dispatch(request: Request, state, host: str, path: str, negotiated):
     if record is None:
         raise not_found(f"ORCID iD {orcid} not found")
     _check_record_state(request, host, record)
-    caller = authenticate(request, state, host, orcid)
+    caller = caller_for(token, host, orcid)
     if request.method == "GET":
         return api_reads.read(record, caller, rest, negotiated), None
     if host == "pub":

@@ -6,13 +6,13 @@ use the names here, which import nothing of the API modules (no import cycle).
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 
 from webob import Response
 
 from . import codec, records
 from .errors import ApiError
+from .responses import compact_json
 
 MAX_BODY = 1024 * 1024
 MAX_BULK = 100
@@ -87,7 +87,7 @@ def negotiate(accept: str | None) -> tuple[str, str] | None:
 def render(data: dict, qname: str, negotiated: tuple[str, str], status: int = 200) -> Response:
     """A body in the negotiated format (XML from the JSON shape through the codec)."""
     ctype, fmt = negotiated
-    body = json.dumps(data).encode("utf-8") if fmt == "json" else codec.to_xml(data, qname)
+    body = compact_json(data).encode("utf-8") if fmt == "json" else codec.to_xml(data, qname)
     return Response(body=body, status=status, content_type=ctype, charset="UTF-8")
 
 

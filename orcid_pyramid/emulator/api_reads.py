@@ -16,6 +16,7 @@ from webob import Response
 from . import records, views
 from .api_common import MAX_BULK, VIEWS, Caller, item_qname, list_qname, put_code, render
 from .errors import ApiError, not_found, unroutable
+from .responses import compact_json
 
 
 def read(record, caller: Caller, rest: list[str], negotiated) -> Response:
@@ -99,7 +100,7 @@ _STAND_IN_RE = re.compile(re.escape(json.dumps(_STAND_IN)[:-1]) + r'(\d+)"')
 
 
 def _activity_list_json(record, canonical: str, see_item, items=None) -> bytes:
-    """The JSON list read, byte for byte ``json.dumps`` of the view.
+    """The JSON list read, byte for byte ``compact_json`` of the view.
 
     Works, fundings, research resources and affiliations: the grouping is kept while no
     item's grouping ids change, and each group's text while none of its items changes, so a
@@ -136,12 +137,12 @@ def _activity_list_json(record, canonical: str, see_item, items=None) -> bytes:
         if text is None:
             text = texts[key] = _group_json(record, canonical, summaries, grouping, group)
         parts.append(text)
-    latest = json.dumps({"value": max(i.modified for i in items)} if items else None)
+    latest = compact_json({"value": max(i.modified for i in items)} if items else None)
     name = "group" if canonical in ("work", "funding", "research-resource") \
         else "affiliation-group"
-    path = json.dumps(f"/{record.orcid}/{records.ACTIVITIES[canonical]}")
-    return (f'{{"last-modified-date": {latest}, "{name}": [{", ".join(parts)}], '
-            f'"path": {path}}}').encode()
+    path = compact_json(f"/{record.orcid}/{records.ACTIVITIES[canonical]}")
+    return (f'{{"last-modified-date":{latest},"{name}":[{",".join(parts)}],'
+            f'"path":{path}}}').encode()
 
 
 def _entry(record, item) -> tuple:
@@ -152,12 +153,13 @@ def _entry(record, item) -> tuple:
 
 
 def _group_json(record, canonical: str, summaries, grouping, group: list[int]) -> str:
-    """One group's text as ``json.dumps`` writes it inside the view."""
+    """One group's text as ``compact_json`` writes it inside the view."""
     body = views.group_body(summaries, grouping, group)
     texts: list[str] = []
 
     def show(item, summary) -> str:
-        texts.append(item.cached(("summary-text", record.orcid), lambda: json.dumps(summary)))
+        texts.append(item.cached(("summary-text", record.orcid),
+                                 lambda: compact_json(summary)))
         return f"{_STAND_IN}{len(texts) - 1}"
 
     key = f"{canonical}-summary"
@@ -169,7 +171,7 @@ def _group_json(record, canonical: str, summaries, grouping, group: list[int]) -
         data = {"last-modified-date": body["last-modified-date"],
                 "external-ids": body["external-ids"],
                 "summaries": [{key: m} for m in members]}
-    parts = _STAND_IN_RE.split(json.dumps(data))
+    parts = _STAND_IN_RE.split(compact_json(data))
     parts[1::2] = [texts[int(n)] for n in parts[1::2]]
     return "".join(parts)
 
@@ -181,10 +183,10 @@ def _activity_list_json_whole(record, canonical: str, see_item) -> bytes:
 
     def show(item, summary) -> str:
         fragments.append(item.cached(("summary-text", record.orcid),
-                                     lambda: json.dumps(summary)))
+                                     lambda: compact_json(summary)))
         return f"{_STAND_IN}{len(fragments) - 1}"
 
-    outer = json.dumps(views.activity_section_json(record, canonical, see_item, show))
+    outer = compact_json(views.activity_section_json(record, canonical, see_item, show))
     parts = _STAND_IN_RE.split(outer)
     parts[1::2] = [fragments[int(n)] for n in parts[1::2]]
     return "".join(parts).encode("utf-8")

@@ -11,7 +11,7 @@ import json
 
 from webob import Request, Response
 
-from . import codec, duplicates, records, validation, views
+from . import codec, duplicates, records, scopes, validation, views
 from .api_common import CONSUMED, MAX_BODY, MAX_BULK, Caller, item_qname, put_code, render
 from .errors import ApiError, missing_scope, not_found, not_source, unroutable, wrong_record
 
@@ -56,7 +56,7 @@ def write(request: Request, state, record, caller: Caller, rest: list[str],
     section = rest[0]
     canonical = records.canonical_section(section) or "work"
     scope = "/activities/update" if canonical in records.ACTIVITIES else "/person/update"
-    if scope not in caller.scopes:
+    if not scopes.may_write(caller.scopes, scope, canonical):
         raise missing_scope(scope)
     if caller.orcid != record.orcid:
         raise wrong_record()
@@ -141,8 +141,9 @@ def _create(state, record, caller: Caller, section: str, data: dict):
 def _update(state, record, caller: Caller, section: str, code: int, data: dict):
     body_code = data.get("put-code")
     if str(body_code) != str(code):
+        shown = "null" if body_code is None else body_code  # as ORCID's Java prints it
         raise ApiError(400, 9019, f"400 Bad Request: The put code in the URL was {code} "
-                       f"whereas the one in the body was {body_code}.")
+                       f"whereas the one in the body was {shown}.")
     item = _own_item(record, caller, section, code)
     data = validation.validate_item(section, data)
     if data.get("visibility") not in (None, item.visibility):

@@ -72,26 +72,33 @@ class EmulatorApp:
     def __init__(self, seed: str | None = None, latency_ms: float = 0,
                  rate_limit: str | None = "24/40", faults: str | FaultConfig | None = None,
                  webhook_base_delay: float = 1.0, webhook_max_attempts: int = 5,
-                 webhook_batch_delay: float = 0.0, clock=None) -> None:
+                 webhook_batch_delay: float = 0.0, clock=None,
+                 public_rate_limit: str | None = "12/40") -> None:
         self.state = EmulatorState(clock)
         self.seed = seed
         if isinstance(faults, str):
             faults = FaultConfig.parse(faults)
         self.faults = FaultInjector(faults, latency_ms)
-        self.rate_spec: RateSpec | None = None
-        self.limiter: RateLimiter | None = None
-        self._start_rate_limit = rate_limit
-        self.set_rate_limit(rate_limit)
+        #: per API ("member": ``api.``, "public": ``pub.``), orcid-facts/rate-limits.md
+        self.rate_specs: dict[str, RateSpec | None] = {"member": None, "public": None}
+        self.limiters: dict[str, RateLimiter | None] = {"member": None, "public": None}
+        self._start_rate_limits = (rate_limit, public_rate_limit)
+        self.set_rate_limit(rate_limit, public_rate_limit)
         self.webhooks = webhooks.WebhookDispatcher(
             self.state, base_delay=webhook_base_delay, max_attempts=webhook_max_attempts,
             batch_delay=webhook_batch_delay)
         self.state.on_record_changed = self.webhooks.notify
         apply_seed(self.state, seed)
 
-    def set_rate_limit(self, text) -> None:
-        """Switch the per-client limit (``"24/40"``; None disables)."""
-        self.rate_spec = RateSpec.parse(text)
-        self.limiter = RateLimiter(self.rate_spec) if self.rate_spec else None
+    def set_rate_limit(self, text, public=...) -> None:
+        """Switch the member API's per-client limit (``"24/40"``; None disables) and, when
+        given, the public API's (``"12/40"``)."""
+        given = {api: RateSpec.parse(value) for api, value in (("member", text),
+                                                                ("public", public))
+                 if value is not ...}  # parse both before changing either
+        for api, spec in given.items():
+            self.rate_specs[api] = spec
+            self.limiters[api] = RateLimiter(spec) if spec else None
 
     def reset(self) -> None:
         """Forget everything and load the seed again; faults and latency off, the rate limit
@@ -100,7 +107,7 @@ class EmulatorApp:
         self.state.clear()
         self.faults.configure(FaultConfig())
         self.faults.latency_ms = 0
-        self.set_rate_limit(self._start_rate_limit)
+        self.set_rate_limit(*self._start_rate_limits)
         apply_seed(self.state, self.seed)
 
     def close(self) -> None:
@@ -172,10 +179,11 @@ class EmulatorApp:
             call.client_id = request.POST.get("client_id") if request.method == "POST" else None
         if is_api or is_token:
             self.faults.delay()
-            if is_api and self.limiter is not None:
+            limiter = self.limiters["public" if host == "pub" else "member"]
+            if is_api and limiter is not None:
                 key = token.client_id if token else f"anonymous:{request.remote_addr}"
-                if not self.limiter.allow(key):
-                    return self._rate_limited()
+                if not limiter.allow(key):
+                    return self._rate_limited(limiter.spec)
             fault = self.faults.draw()
             if fault is not None:
                 call.status = 0
@@ -228,10 +236,10 @@ class EmulatorApp:
         return api_error(413, 9001, "There is an issue with your call. Full validation "
                          "error: request body larger than 1 MB")
 
-    def _rate_limited(self) -> Response:
+    @staticmethod
+    def _rate_limited(spec: RateSpec) -> Response:
         response = api_error(503, 9008, "503 Service Unavailable: rate limit exceeded "
-                             f"({self.rate_spec.rate:g} requests/s, burst "
-                             f"{self.rate_spec.burst})",
+                             f"({spec.rate:g} requests/s, burst {spec.burst})",
                              "ORCID is receiving too many requests. Please try again later.")
         response.headers["Retry-After"] = "1"
         return response

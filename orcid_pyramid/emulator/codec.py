@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from lxml import etree
 
 from .codec_tables import TABLE
+from .responses import xml_document
 
 NS_BASE = "http://www.orcid.org/ns/"
 PREFIXES = (
@@ -123,8 +124,7 @@ def to_element(data: dict, qname: str) -> etree._Element:
 
 def to_xml(data: dict, qname: str) -> bytes:
     """A JSON-shaped dict as an XML document rooted at ``qname`` (e.g. ``work:work``)."""
-    return etree.tostring(to_element(data, qname), xml_declaration=True, encoding="UTF-8",
-                          standalone=True)
+    return xml_document(to_element(data, qname))
 
 
 def _parse_ms(text: str):

@@ -13,7 +13,7 @@
 | ``PUT records/{orcid}/{section}/{put_code}`` ``{item?, visibility?}`` | the user edits it (200) |
 | ``POST records/{orcid}/revoke/{client_id}`` | the user revokes the client (``{"revoked": n}``) |
 | ``GET|PUT faults`` ``{rate, kinds, seed[, timeout_seconds]}`` · ``GET|PUT latency`` ``{ms}`` | |
-| ``GET|PUT ratelimit`` ``{"rate_limit": "24/40" or null}`` (extra) | |
+| ``GET|PUT ratelimit`` ``{"rate_limit": "24/40", "public_rate_limit": "12/40"}`` | null: off |
 | ``GET calls`` ``[?since=INDEX|TIME][&limit=N]`` | requests: index, method, path, host, status... |
 | ``GET webhooks`` (extra) | registered webhooks and delivery attempts |
 | ``GET errors`` (extra) | unexpected exceptions the emulator caught (should be empty) |
@@ -62,14 +62,14 @@ from typing import TYPE_CHECKING
 
 from webob import Request, Response
 
-from . import oauth, seed
+from . import authorize, seed
 from .control_input import BadInput as _Bad
 from .control_input import body as _body
 from .control_input import error as _error
 from .control_input import text as _text
 from .control_records import add_user, records_call
 from .faults import FaultConfig
-from .responses import add_query, json_response
+from .responses import json_response
 
 if TYPE_CHECKING:  # pragma: no cover
     from .app import EmulatorApp
@@ -104,8 +104,11 @@ def handle_control(request: Request, app: EmulatorApp, path: str) -> Response:
             return _latency(request, app)
         if route[1] == "ratelimit" and method in ("GET", "PUT"):
             if method == "PUT":
-                app.set_rate_limit(_body(request).get("rate_limit"))
-            return json_response({"rate_limit": str(app.rate_spec) if app.rate_spec else None})
+                body = _body(request)
+                app.set_rate_limit(body.get("rate_limit", ...),
+                                   body.get("public_rate_limit", ...))
+            return json_response({"rate_limit": _spec_text(app.rate_specs["member"]),
+                                  "public_rate_limit": _spec_text(app.rate_specs["public"])})
         if route == ("GET", "calls"):
             return _calls(request, app)
         if route == ("GET", "webhooks"):
@@ -121,6 +124,10 @@ def handle_control(request: Request, app: EmulatorApp, path: str) -> Response:
         return _error(400, str(exc))
     return _error(404 if method in ("GET", "POST", "PUT", "DELETE") else 405,
                   f"no control call {method} /_emulator/{path}")
+
+
+def _spec_text(spec) -> str | None:
+    return str(spec) if spec else None
 
 
 def _client_json(client) -> dict:
@@ -160,17 +167,17 @@ def _authorize(request: Request, app: EmulatorApp) -> Response:
         return _error(404, f"no record {orcid}")
     params = {k: v for k, v in data.items() if isinstance(v, str)}
     try:
-        req = oauth.check_authorize(app.state, params)
-    except oauth.AuthorizeError as exc:
+        req = authorize.check_authorize(app.state, params)
+    except authorize.AuthorizeError as exc:
         body = {"error": exc.error, "error_description": exc.description}
         if exc.redirect:
-            body["redirect"] = add_query(params["redirect_uri"], {
-                "error": exc.error, "error_description": exc.description,
-                "state": params.get("state")})
+            body["redirect"] = authorize.redirect_to(
+                params["redirect_uri"], params.get("response_type"),
+                {"error": exc.error, "error_description": exc.description,
+                 "state": params.get("state")})
         return json_response(body, 400)
-    code = oauth.issue_code(app.state, req, orcid, app.state.now())
-    return json_response({"redirect": add_query(req.redirect_uri,
-                                                {"code": code, "state": req.state})})
+    return json_response({"redirect": authorize.answer_url(request, app.state, req, orcid,
+                                                          app.state.now())})
 
 
 def _latency(request: Request, app: EmulatorApp) -> Response:

@@ -80,10 +80,13 @@ class EmulatorControl:
                           {k: v for k, v in body.items() if v is not None})["put_code"]
 
     def authorize(self, orcid: str, client_id: str, scope: str, redirect_uri: str,
-                  state: str | None = None, nonce: str | None = None) -> str:
-        """As if ``orcid`` signed in and approved; returns the redirect URL with the code."""
+                  state: str | None = None, nonce: str | None = None,
+                  response_type: str | None = None) -> str:
+        """As if ``orcid`` signed in and approved; returns the redirect URL with the code (or,
+        for an implicit ``response_type``, the token in its fragment)."""
         body = {"orcid": orcid, "client_id": client_id, "scope": scope,
-                "redirect_uri": redirect_uri, "state": state, "nonce": nonce}
+                "redirect_uri": redirect_uri, "state": state, "nonce": nonce,
+                "response_type": response_type}
         return self._call("POST", "authorize", {k: v for k, v in body.items()
                                                 if v is not None})["redirect"]
 
@@ -125,9 +128,13 @@ class EmulatorControl:
         """Add latency to API and token calls."""
         return self._call("PUT", "latency", {"ms": ms})
 
-    def set_rate_limit(self, rate_limit: str | None) -> dict:
-        """Switch the per-client rate limit (``"24/40"``, or None to disable)."""
-        return self._call("PUT", "ratelimit", {"rate_limit": rate_limit})
+    def set_rate_limit(self, rate_limit: Any = ..., public_rate_limit: Any = ...) -> dict:
+        """Switch the member API's per-client rate limit (``"24/40"``, or None to disable)
+        and/or the public API's (``"12/40"``); a limit not given is kept."""
+        body = {key: value for key, value in (("rate_limit", rate_limit),
+                                              ("public_rate_limit", public_rate_limit))
+                if value is not ...}
+        return self._call("PUT", "ratelimit", body)
 
     def calls(self, since: int | float | str = 0, limit: int | None = None) -> list[dict]:
         """Requests the emulator received since the last reset (the newest 10,000 are kept):

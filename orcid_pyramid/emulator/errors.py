@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from lxml import etree
 
+from .responses import xml_document
+
 MORE_INFO = "https://members.orcid.org/api/resources/troubleshooting"
 ERROR_NS = "http://www.orcid.org/ns/error"
 
@@ -46,14 +48,15 @@ class ApiError(Exception):
 class TokenError(Exception):
     """A bearer-token failure: 401 with OAuth JSON ``invalid_token``."""
 
-    def __init__(self, access_token: str) -> None:
+    def __init__(self, access_token: str, revoke_reason: str | None = None) -> None:
         super().__init__("invalid_token")
         self.access_token = access_token
+        self.revoke_reason = revoke_reason
 
     def body(self) -> dict:
-        """ORCID's answer for a bad, expired or revoked token
-        (orcid-facts/errors.md#the-v30-error-body)."""
-        return invalid_token_body(self.access_token)
+        """ORCID's answer for a bad, expired or revoked token; a revoked one names why
+        (orcid-facts/errors.md#bearer-tokens)."""
+        return invalid_token_body(self.access_token, self.revoke_reason)
 
 
 def error_body(status: int, code: int, developer: str, user: str | None = None) -> dict:
@@ -67,14 +70,19 @@ def error_body(status: int, code: int, developer: str, user: str | None = None) 
     }
 
 
-def invalid_token_body(access_token: str) -> dict:
-    """``{"error": "invalid_token", ...}`` naming the token the caller sent (its own secret)."""
-    return {"error": "invalid_token", "error_description": f"Invalid access token: {access_token}"}
+def invalid_token_body(access_token: str, revoke_reason: str | None = None) -> dict:
+    """``{"error": "invalid_token", ...}`` naming the token the caller sent (its own secret)
+    and, for a revoked one, ORCID's revoke reason."""
+    text = f"Invalid access token: {access_token}"
+    if revoke_reason:
+        text += f", revoke reason: {revoke_reason}"
+    return {"error": "invalid_token", "error_description": text}
 
 
 def error_element(body: dict) -> etree._Element:
-    """The ``error:error`` element for a five-key body (XSD order is the key order)."""
-    root = etree.Element(f"{{{ERROR_NS}}}error", nsmap={"error": ERROR_NS})
+    """The ``error`` element for a five-key body (XSD order is the key order), in the default
+    namespace as ORCID's JAXB writes it (orcid-facts/errors.md#bytes)."""
+    root = etree.Element(f"{{{ERROR_NS}}}error", nsmap={None: ERROR_NS})
     for key in ("response-code", "developer-message", "user-message", "error-code", "more-info"):
         child = etree.SubElement(root, f"{{{ERROR_NS}}}{key}")
         child.text = str(body[key])
@@ -83,8 +91,7 @@ def error_element(body: dict) -> etree._Element:
 
 def error_xml(body: dict) -> bytes:
     """The five-key body as an XML document."""
-    return etree.tostring(error_element(body), xml_declaration=True, encoding="UTF-8",
-                          standalone=True)
+    return xml_document(error_element(body))
 
 
 # Developer messages, after ORCID's api_en texts (orcid-facts/member-api.md#writes,

@@ -1,9 +1,8 @@
-"""The registry's OAuth endpoints: authorize checks, codes, ``/oauth/token``, ``/oauth/revoke``.
+"""The registry's OAuth endpoints: ``/oauth/token`` and ``/oauth/revoke``, and the tokens.
 
-Facts: orcid-facts/oauth.md#authorize (authorize), orcid-facts/oauth.md (token grants, code rules,
-refresh, client credentials, revocation), orcid-facts/oauth.md#redirect-uris (redirect URI
-matching). The HTML pages of the authorize step are in ``pages.py``; this module holds the rules
-both the pages and the control API use.
+Facts: orcid-facts/oauth.md (token grants, code rules, refresh, client credentials,
+revocation), orcid-facts/scopes.md#refusals. The authorize step's rules are in
+``authorize.py``, its HTML pages in ``pages.py``.
 """
 
 from __future__ import annotations
@@ -11,119 +10,24 @@ from __future__ import annotations
 import base64
 import binascii
 import hmac
-import secrets
-import string
 import uuid
-from dataclasses import dataclass
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote
 
 from webob import Request, Response
 
 from . import oidc, scopes
 from .responses import json_response, oauth_error
-from .state import LONG_LIVED_SECONDS, AuthCode, Client, EmulatorState, Token
+from .state import (
+    AUTH_CODE_REUSED,
+    CLIENT_REVOKED,
+    LONG_LIVED_SECONDS,
+    USER_REVOKED,
+    Client,
+    EmulatorState,
+    Token,
+)
 
 CODE_SECONDS = 600
-_CODE_ALPHABET = string.ascii_letters + string.digits
-
-
-class AuthorizeError(Exception):
-    """An authorize request that cannot go on.
-
-    ``redirect`` False: show an error page (unknown client, bad redirect URI); True: send the
-    browser back to the client with ``error`` (+ ``state``).
-    """
-
-    def __init__(self, error: str, description: str, redirect: bool) -> None:
-        super().__init__(description)
-        self.error = error
-        self.description = description
-        self.redirect = redirect
-
-
-@dataclass
-class AuthorizeRequest:
-    """A checked authorize request."""
-
-    client: Client
-    redirect_uri: str
-    scopes: tuple[str, ...]
-    state: str | None
-    nonce: str | None
-    response_type: str
-
-
-def redirect_matches(registered: list[str], requested: str) -> bool:
-    """ORCID's rule: same scheme, user info, host and port; the path starts with the registered
-    path; query and fragment ignored. A client with none registered accepts any (sandbox)."""
-    if not registered:
-        return True
-    want = urlsplit(requested)
-    for uri in registered:
-        have = urlsplit(uri)
-        same_origin = (have.scheme.lower(), have.netloc.lower()) == (
-            want.scheme.lower(), want.netloc.lower())
-        if same_origin and unquote(want.path or "/").startswith(unquote(have.path or "/")):
-            return True
-    return False
-
-
-def check_authorize(state: EmulatorState, params) -> AuthorizeRequest:
-    """Check an authorize request's parameters; raise ``AuthorizeError``."""
-    client_id = params.get("client_id")
-    if not client_id:
-        raise AuthorizeError("invalid_request", "Missing parameter: client_id is missing", False)
-    client = state.client(client_id)
-    if client is None:
-        raise AuthorizeError("invalid_request", "Invalid parameter: client_id", False)
-    redirect_uri = params.get("redirect_uri")
-    if not redirect_uri:
-        raise AuthorizeError("invalid_request", "Missing parameter: redirect_uri", False)
-    if urlsplit(redirect_uri).scheme not in ("http", "https"):
-        raise AuthorizeError("invalid_request", "Invalid parameter: redirect_uri", False)
-    if not redirect_matches(client.redirect_uris, redirect_uri):
-        raise AuthorizeError("invalid_request", "Redirect URI mismatch.", False)
-    response_type = params.get("response_type") or "code"
-    if response_type != "code":
-        raise AuthorizeError("unsupported_response_type",
-                             f"Unsupported response type: {response_type}", True)
-    requested = scopes.split_scope(params.get("scope"))
-    if not requested:
-        raise AuthorizeError("invalid_scope", "Invalid scope: a scope is required", True)
-    bad = [s for s in requested if s not in scopes.THREE_LEGGED]
-    bad = bad or [s for s in requested if s in scopes.MEMBER_ONLY and not client.member]
-    if bad:
-        why = " cannot be used with public API clients" if bad[0] in scopes.MEMBER_ONLY else ""
-        raise AuthorizeError("invalid_scope", f"Invalid scope: {bad[0]}{why}", True)
-    return AuthorizeRequest(client, redirect_uri, tuple(requested), params.get("state"),
-                            params.get("nonce"), response_type)
-
-
-def has_covering_token(state: EmulatorState, client_id: str, orcid: str, wanted) -> bool:
-    """Whether the user already granted this client a live token covering ``wanted``."""
-    now = state.now()
-    with state.lock:
-        return any(
-            t.client_id == client_id and t.orcid == orcid and t.live(now)
-            and scopes.covers(t.scopes, wanted)
-            for t in state.tokens.values()
-        )
-
-
-def issue_code(state: EmulatorState, req: AuthorizeRequest, orcid: str,
-               auth_time: float | None) -> str:
-    """Store a fresh six-character single-use code; return it."""
-    with state.lock:
-        while True:
-            code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
-            if code not in state.codes:
-                break
-        state.codes[code] = AuthCode(
-            code=code, client_id=req.client.client_id, orcid=orcid,
-            scopes=frozenset(req.scopes), redirect_uri=req.redirect_uri,
-            issued_at=state.now(), nonce=req.nonce, auth_time=auth_time,
-        )
-    return code
 
 
 def new_token(state: EmulatorState, client_id: str, orcid: str | None, granted,
@@ -144,7 +48,7 @@ def revoke_client_tokens(state: EmulatorState, orcid: str, client_id: str) -> in
         hit = [t for t in state.tokens.values()
                if t.orcid == orcid and t.client_id == client_id and not t.revoked]
         for token in hit:
-            token.revoked = True
+            token.revoke(USER_REVOKED)
     return len(hit)
 
 
@@ -229,7 +133,7 @@ def _grant_code(request: Request, state: EmulatorState, client: Client) -> Respo
             # ORCID since 2017: a second use revokes every token issued from the code
             for token in state.tokens.values():
                 if token.code == code_text:
-                    token.revoked = True
+                    token.revoke(AUTH_CODE_REUSED)
             return oauth_error("invalid_grant", "Invalid authorization code")
         if state.now() - code.issued_at > CODE_SECONDS:
             return oauth_error("invalid_grant", "Invalid authorization code")
@@ -273,20 +177,25 @@ def _grant_refresh(request: Request, state: EmulatorState, client: Client) -> Re
         token = new_token(state, client.client_id, parent.orcid, wanted, lifetime=lifetime,
                           code=parent.code, parent=parent.access_token)
         if revoke_old:
-            parent.revoked = True
+            parent.revoke(CLIENT_REVOKED)
     return _token_json(state, token, request, client)
 
 
 def _grant_client_credentials(request: Request, state: EmulatorState,
                               client: Client) -> Response:
     asked = scopes.split_scope(request.POST.get("scope")) or ["/read-public"]
+    # status codes as ORCID answers them (orcid-facts/scopes.md#refusals): an unknown scope
+    # 401, a scope this kind of client may not have 400, nothing left to grant 401
+    unknown = [s for s in asked if s not in scopes.KNOWN]
+    if unknown:
+        return oauth_error("invalid_scope", f"Invalid scope: {unknown[0]}", 401)
     bad = scopes.check_for_client(asked, client.member, client.premium)
     if bad:
         return oauth_error("invalid_scope", f"Invalid scope: {bad}")
     # ORCID silently drops three-legged scopes on this grant
     granted = [s for s in asked if s in scopes.CLIENT_CREDENTIALS]
     if not granted:
-        return oauth_error("invalid_scope", f"Invalid scope: {' '.join(asked)}")
+        return oauth_error("invalid_scope", f"Invalid scope: {' '.join(asked)}", 401)
     token = new_token(state, client.client_id, None, granted)
     return _token_json(state, token, request, client)
 
@@ -305,5 +214,5 @@ def revoke_endpoint(request: Request, state: EmulatorState) -> Response:
     with state.lock:
         token = state.find_token(value) or state.find_refresh(value)
         if token is not None and token.client_id == client.client_id:
-            token.revoked = True
+            token.revoke(CLIENT_REVOKED)
     return Response(status=200)

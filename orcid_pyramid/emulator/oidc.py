@@ -18,6 +18,7 @@ import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from webob import Request, Response
 
+from .errors import invalid_token_body
 from .responses import json_response, oauth_error
 from .state import Client, EmulatorState, Token
 
@@ -63,16 +64,21 @@ def _b64(data: bytes) -> str:
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
 
-def id_token(state: EmulatorState, request: Request, client: Client, record, token: Token,
-             nonce: str | None = None, auth_time: float | None = None) -> str:
-    """Sign an id_token for ``token`` (claims as ORCID's OpenIDConnectTokenEnhancer)."""
+def id_token(state: EmulatorState, request: Request, client: Client, record,
+             token: Token | None, nonce: str | None = None, auth_time: float | None = None,
+             orcid: str | None = None) -> str:
+    """Sign an id_token for ``token`` (claims as ORCID's OpenIDConnectTokenEnhancer); without
+    a token (implicit ``response_type=id_token``) for ``orcid``, with no ``at_hash``."""
     key, kid = signing_key()
     now = int(state.now())
-    digest = hashlib.sha256(token.access_token.encode("ascii")).digest()
+    at_hash = None
+    if token is not None:
+        digest = hashlib.sha256(token.access_token.encode("ascii")).digest()
+        at_hash = _b64(digest[: len(digest) // 2])
     claims = {
-        "at_hash": _b64(digest[: len(digest) // 2]),
+        "at_hash": at_hash,
         "aud": client.client_id,
-        "sub": token.orcid,
+        "sub": token.orcid if token is not None else orcid,
         "auth_time": int(auth_time if auth_time is not None else now),
         "iss": issuer(request),
         "exp": now + ID_TOKEN_SECONDS,
@@ -86,7 +92,8 @@ def id_token(state: EmulatorState, request: Request, client: Client, record, tok
     if client.member:
         claims["amr"] = "pwd"
     claims = {k: v for k, v in claims.items() if v is not None}  # private names are left out
-    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid})
+    # ORCID's header is {"kid", "alg"} only: typ=None drops PyJWT's default "typ": "JWT"
+    return jwt.encode(claims, key, algorithm="RS256", headers={"kid": kid, "typ": None})
 
 
 def jwks(request: Request, state: EmulatorState) -> Response:
@@ -135,7 +142,9 @@ def userinfo(request: Request, state: EmulatorState) -> Response:
     value = bearer(request)
     token = state.find_token(value)
     if token is None or not token.live(state.now()) or token.orcid is None:
-        return oauth_error("invalid_token", "Invalid access token", 401)
+        body = invalid_token_body(value, token.revoke_reason if token else None) if value \
+            else {"error": "invalid_token", "error_description": "Invalid access token"}
+        return oauth_error(body["error"], body["error_description"], 401)
     if not {"openid", "/authenticate"} & set(token.scopes):
         # ORCID's 2026 answer uses a hyphenated key here
         return _cors(request, json_response(

@@ -2,6 +2,10 @@
 
 ``GET /oauth/authorize`` shows the sign-in page (or registration, when ``show_login=false`` or
 the pre-filled email/iD matches no record), then the consent page listing the scopes in words.
+As on ORCID, each page links to the other: "Register now" adds ``show_login=false``; "Already
+have an ORCID iD? Sign in" drops ``show_login`` and a pre-filled email/iD that matches no record
+(ORCID ignores ``show_login=true``, orcid-facts/oauth.md#authorize), so someone whose email is
+unknown can still sign in with an account they have.
 The forms POST back to the same URL (query string kept) with a per-session CSRF token and an
 ``action`` of ``signin``, ``register``, ``authorize`` or ``deny``. A browser session cookie
 remembers the signed-in user; ``prompt=login`` and ``max_age`` force a fresh sign-in
@@ -13,12 +17,14 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 import jinja2
 from webob import Request, Response
 
-from . import oauth, scopes, seed
-from .responses import add_query, html_response, json_response, redirect
+from . import authorize as authz
+from . import scopes, seed
+from .responses import html_response, json_response, redirect
 from .state import BrowserSession, EmulatorState
 
 COOKIE = "orcid_emulator_session"
@@ -77,15 +83,16 @@ def authorize(request: Request, state: EmulatorState) -> Response:
     params = request.GET
     lang = _lang(request)
     try:
-        req = oauth.check_authorize(state, params)
-    except oauth.AuthorizeError as exc:
+        req = authz.check_authorize(state, params)
+    except authz.AuthorizeError as exc:
         if not exc.redirect:
             return message_page("Oops! Something went wrong",
                                 "The application sent an invalid authorization request.",
                                 error=exc.description, lang=lang)
-        return redirect(add_query(params["redirect_uri"], {
-            "error": exc.error, "error_description": exc.description,
-            "state": params.get("state")}))
+        return redirect(authz.redirect_to(
+            params["redirect_uri"], params.get("response_type"),
+            {"error": exc.error, "error_description": exc.description,
+             "state": params.get("state")}))
     session = _session(request, state, create=True)
     response = _post(request, state, req, session) if request.method == "POST" else \
         _get(request, state, req, session)
@@ -107,7 +114,7 @@ def _get(request: Request, state: EmulatorState, req, session: BrowserSession) -
         login = params.get("orcid") or params.get("email") or ""
         known = seed.find_user(state, login) if login else None
         if params.get("show_login") == "false" or (login and known is None):
-            return _register_page(request, req, session)
+            return _register_page(request, state, req, session)
         return _signin_page(request, req, session, username=login)
     return _consent_or_code(request, state, req, session)
 
@@ -134,8 +141,8 @@ def _post(request: Request, state: EmulatorState, req, session: BrowserSession) 
                                 error="Please sign in first.", status=200)
         if action == "deny":
             return _deny_redirect(req, "access_denied", "User denied access")
-        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
-        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+        return redirect(authz.answer_url(request, state, req, session.orcid,
+                                            session.auth_time))
     return message_page("Oops! Something went wrong", "The form sent an unknown action.")
 
 
@@ -161,16 +168,16 @@ def _register(request: Request, state: EmulatorState, req, session) -> Response:
     elif seed.find_user(state, email) is not None:
         problem = "This email is already registered. Please sign in instead."
     if problem:
-        return _register_page(request, req, session, error=problem, values=form)
+        return _register_page(request, state, req, session, error=problem, values=form)
     record = seed.create_user(state, given, family or None, email, password)
     _sign_in(state, session, record.orcid)
     return _consent_or_code(request, state, req, session)
 
 
 def _consent_or_code(request: Request, state: EmulatorState, req, session) -> Response:
-    if oauth.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
-        code = oauth.issue_code(state, req, session.orcid, session.auth_time)
-        return redirect(add_query(req.redirect_uri, {"code": code, "state": req.state}))
+    if authz.has_covering_token(state, req.client.client_id, session.orcid, req.scopes):
+        return redirect(authz.answer_url(request, state, req, session.orcid,
+                                            session.auth_time))
     if request.GET.get("prompt") == "none":
         return _deny_redirect(req, "interaction_required", "User consent is required")
     record = state.record(session.orcid)
@@ -188,23 +195,36 @@ def _name(record) -> str:
 
 def _signin_page(request, req, session, username: str, error: str | None = None,
                  status: int = 200) -> Response:
-    register_url = add_query(request.url, {"show_login": "false"})
+    register_url = _with_query(request.url, drop=("show_login",), add={"show_login": "false"})
     return render("signin.html", status, lang=_lang(request), action=request.url,
                   csrf=session.csrf, client_name=req.client.name, username=username,
                   error=error, register_url=register_url)
 
 
-def _register_page(request, req, session, error: str | None = None, values=None) -> Response:
+def _register_page(request, state: EmulatorState, req, session, error: str | None = None,
+                   values=None) -> Response:
     values = values if values is not None else request.GET
-    signin_url = request.url.replace("show_login=false", "show_login=true")
+    # the sign-in form is the default once nothing asks for registration: no show_login, and no
+    # pre-filled email or iD that no record has
+    unknown = tuple(key for key in ("email", "orcid")
+                    if request.GET.get(key) and seed.find_user(state, request.GET[key]) is None)
+    signin_url = _with_query(request.url, drop=("show_login", *unknown))
     return render("register.html", lang=_lang(request), action=request.url, csrf=session.csrf,
                   client_name=req.client.name, error=error, signin_url=signin_url,
                   given_names=values.get("given_names", ""),
                   family_names=values.get("family_names", ""), email=values.get("email", ""))
 
 
+def _with_query(url: str, drop: tuple[str, ...] = (), add: dict | None = None) -> str:
+    """``url`` without the query parameters named in ``drop``, then with ``add`` appended."""
+    parts = urlsplit(url)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in drop]
+    query.extend((add or {}).items())
+    return urlunsplit(parts._replace(query=urlencode(query)))
+
+
 def _deny_redirect(req, error: str, description: str) -> Response:
-    return redirect(add_query(req.redirect_uri, {
+    return redirect(authz.redirect_to(req.redirect_uri, req.response_type, {
         "error": error, "error_description": description, "state": req.state}))
 
 

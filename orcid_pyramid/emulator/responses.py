@@ -11,16 +11,30 @@ from __future__ import annotations
 import json
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
+from lxml import etree
 from webob import Response
 
 MORE_INFO = "https://members.orcid.org/api/resources/troubleshooting"
 MAX_BODY = 1024 * 1024
+#: the declaration as ORCID's JAXB writes it (lxml would use single quotes)
+XML_DECLARATION = b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
+
+
+def compact_json(data) -> str:
+    """JSON as ORCID's Jackson writes it: no spaces after separators (orcid-facts/errors.md#bytes);
+    clients that match text depend on it."""
+    return json.dumps(data, separators=(",", ":"))
+
+
+def xml_document(element) -> bytes:
+    """An XML document with ORCID's declaration (orcid-facts/errors.md#bytes)."""
+    return XML_DECLARATION + etree.tostring(element, encoding="UTF-8")
 
 
 def json_response(data, status: int = 200, **headers) -> Response:
     """A JSON response (UTF-8)."""
     response = Response(
-        body=json.dumps(data).encode("utf-8"),
+        body=compact_json(data).encode("utf-8"),
         status=status,
         content_type="application/json",
         charset="UTF-8",

@@ -3,11 +3,26 @@
 
 from __future__ import annotations
 
+_AFFILIATIONS = frozenset({"distinction", "education", "employment", "invited-position",
+                           "membership", "qualification", "service"})
+#: 1.2-era scopes ORCID still grants at authorize, honoured on v3.0 as the part of their v3.0
+#: equivalent they named (orcid-facts/scopes.md#legacy-scopes): scope -> (v3.0 scope, the
+#: activity sections it writes, or None for all of the v3.0 scope)
+LEGACY = {
+    "/orcid-bio/update": ("/person/update", None),
+    "/orcid-works/create": ("/activities/update", frozenset({"work"})),
+    "/orcid-works/update": ("/activities/update", frozenset({"work"})),
+    "/affiliations/create": ("/activities/update", _AFFILIATIONS),
+    "/affiliations/update": ("/activities/update", _AFFILIATIONS),
+    "/funding/create": ("/activities/update", frozenset({"funding"})),
+    "/funding/update": ("/activities/update", frozenset({"funding"})),
+    "/orcid-profile/read-limited": ("/read-limited", None),
+}
 #: scopes a user grants at ``/oauth/authorize`` (three-legged)
 THREE_LEGGED = frozenset({
     "/authenticate", "openid", "/read-limited", "/activities/update", "/person/update",
     "/activities/read-limited", "/person/read-limited", "/email/read-private",
-})
+}) | frozenset(LEGACY)
 #: scopes of the client-credentials grant
 CLIENT_CREDENTIALS = frozenset({
     "/read-public", "/webhook", "/premium-notification", "/group-id-record/read",
@@ -17,7 +32,7 @@ MEMBER_ONLY = frozenset({
     "/read-limited", "/activities/update", "/person/update", "/activities/read-limited",
     "/person/read-limited", "/email/read-private", "/webhook", "/premium-notification",
     "/group-id-record/read", "/group-id-record/update",
-})
+}) | frozenset(LEGACY)
 PREMIUM_ONLY = frozenset({"/webhook", "/premium-notification"})
 KNOWN = THREE_LEGGED | CLIENT_CREDENTIALS
 
@@ -31,6 +46,8 @@ _IMPLIES = {
     "/activities/update": {"/read-public"},
     "/person/update": {"/read-public"},
     "/premium-notification": {"/basic-notification"},
+    **{legacy: {"/read-public"} | ({v3} if sections is None else set())
+       for legacy, (v3, sections) in LEGACY.items()},
 }
 
 SCOPE_WORDS = {
@@ -42,6 +59,15 @@ SCOPE_WORDS = {
     "/activities/read-limited": "Read your research activities set to Trusted Organizations",
     "/person/read-limited": "Read your biographical information set to Trusted Organizations",
     "/email/read-private": "Read your private email addresses",
+    "/orcid-bio/update": "Update your biographical information",
+    "/orcid-works/create": "Add works to your record",
+    "/orcid-works/update": "Update works on your record",
+    "/affiliations/create": "Add affiliations to your record",
+    "/affiliations/update": "Update affiliations on your record",
+    "/funding/create": "Add funding to your record",
+    "/funding/update": "Update funding on your record",
+    "/orcid-profile/read-limited": "Read your information with visibility set to Trusted "
+                                   "Organizations",
 }
 
 
@@ -55,11 +81,22 @@ def split_scope(text: str | None) -> list[str]:
 
 
 def expand(scopes) -> frozenset[str]:
-    """The scopes together with everything they imply."""
-    result = set(scopes)
-    for scope in scopes:
-        result |= _IMPLIES.get(scope, set())
+    """The scopes together with everything they imply, transitively."""
+    result, todo = set(), list(scopes)
+    while todo:
+        scope = todo.pop()
+        if scope not in result:
+            result.add(scope)
+            todo.extend(_IMPLIES.get(scope, ()))
     return frozenset(result)
+
+
+def may_write(held, needed: str, section: str) -> bool:
+    """Whether expanded scopes ``held`` allow a write needing ``needed`` on ``section``: the
+    v3.0 scope itself, or a 1.2-era scope naming that section."""
+    return needed in held or any(
+        LEGACY[s][0] == needed and LEGACY[s][1] is not None and section in LEGACY[s][1]
+        for s in held if s in LEGACY)
 
 
 def covers(held, wanted) -> bool:

@@ -24,6 +24,11 @@ if TYPE_CHECKING:  # pragma: no cover
 LONG_LIVED_SECONDS = 631138518
 #: how many calls ``GET /_emulator/calls`` keeps (the newest)
 CALLS_KEPT = 10_000
+#: why a token was revoked, with ORCID's names (orcid-facts/errors.md#bearer-tokens): only a
+#: researcher's revocation still lets DELETE through
+USER_REVOKED = "USER_REVOKED"
+CLIENT_REVOKED = "CLIENT_REVOKED"
+AUTH_CODE_REUSED = "AUTH_CODE_REUSED"
 
 
 @dataclass
@@ -50,6 +55,8 @@ class Token:
     issued_at: float
     expires_at: float
     revoked: bool = False
+    #: ORCID's revoke reason (``USER_REVOKED``, ``CLIENT_REVOKED``, ``AUTH_CODE_REUSED``)
+    revoke_reason: str | None = None
     #: the authorization code it came from (reusing the code revokes it)
     code: str | None = None
     #: the parent token for tokens issued by the refresh grant
@@ -57,6 +64,11 @@ class Token:
 
     def live(self, now: float | None = None) -> bool:
         return not self.revoked and (now if now is not None else time.time()) < self.expires_at
+
+    def revoke(self, reason: str) -> None:
+        """Disable the token, remembering why (the first reason stays)."""
+        if not self.revoked:
+            self.revoked, self.revoke_reason = True, reason
 
 
 @dataclass

@@ -21,6 +21,7 @@ from urllib.parse import quote, unquote, urlsplit
 import requests
 from webob import Request, Response
 
+from .errors import invalid_token_body
 from .oidc import bearer
 from .responses import api_error, oauth_error
 from .seed import ORCID_RE
@@ -36,9 +37,13 @@ def webhook_endpoint(request: Request, state: EmulatorState, path: str) -> Respo
     if request.method not in ("PUT", "DELETE"):
         return api_error(405, 9001, "There is an issue with your call. Full validation error: "
                          f"HTTP 405 Method Not Allowed ({request.method})")
-    token = state.find_token(bearer(request))
+    raw = bearer(request)
+    token = state.find_token(raw)
     if token is None or not token.live(state.now()):
-        return oauth_error("invalid_token", "Invalid access token", 401)
+        # named as the API names it (orcid-facts/errors.md#bearer-tokens)
+        text = invalid_token_body(raw, token.revoke_reason if token else None)[
+            "error_description"] if raw else "Invalid access token"
+        return oauth_error("invalid_token", text, 401)
     if "/webhook" not in token.scopes:
         return api_error(403, 9038, "403 Forbidden: Insufficient or wrong scope. Full "
                          "validation error: This request requires the '/webhook' scope")

@@ -212,6 +212,12 @@ def includeme(config) -> None:
     config.registry["orcid.dbengine"] = engine
     config.registry["orcid.dbsession_factory"] = get_session_factory(engine)
     if s.create_tables:
-        # the demo and emulator contexts only; real sites run `orcid-pyramid initdb`
-        Base.metadata.create_all(engine)
+        # the demo and emulator contexts only; real sites run `orcid-pyramid initdb`. The
+        # same function as initdb: the tables carry the Alembic head's revision
+        from orcid_pyramid.migrations import MigrationError, ensure_head
+
+        try:
+            ensure_head(engine)
+        except MigrationError as exc:
+            raise ConfigurationError(f"orcid.create_tables: {exc}") from None
     config.add_request_method(_orcid_db, "orcid_db", reify=True)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
@@ -75,13 +75,16 @@ def safe_next(value: str | None) -> str | None:
     parts = urlsplit(value)
     if parts.scheme or parts.netloc:
         return None
-    return value
+    # a Location header is latin-1 on the wire: send anything else percent-encoded (UTF-8)
+    return quote(value, safe="/?&=%#:@!$'()*+,;~[]")
 
 
 def start_connect(request, user_id: str, next_path: str | None = None) -> ConnectPlan:
     """Create the state (and nonce) and build ORCID's authorize URL (BP-1, BP-2, DM-6)."""
     settings = request.orcid_settings
     client = request.orcid_client
+    # the lint requires orcid.redirect_uri outside the emulator: only a loopback emulator
+    # site ever builds it from the request
     redirect_uri = settings.redirect_uri or request.route_url("orcid.callback")
     openid = "openid" in settings.scopes
     pending = new_state(request.session, user_id, settings.state_ttl, redirect_uri, openid,
@@ -93,11 +96,24 @@ def start_connect(request, user_id: str, next_path: str | None = None) -> Connec
         redirect_uri=redirect_uri,
         nonce=pending.nonce,
         prefill={key: info.get(key) for key in PREFILL_KEYS},
-        lang=info.get("lang") or settings.lang,
+        lang=orcid_language(request, info, settings),
         # with openid ORCID honours prompt=login: re-authentication even without JavaScript
         prompt="login" if openid else None,
     )
     return ConnectPlan(authorize_url=url, signout_url=client.endpoints.logout_url)
+
+
+def orcid_language(request, info: dict, settings) -> str | None:
+    """ORCID's ``lang``: the locale the host negotiated for this request (the language the
+    person is reading the site in), else ``orcid.user_info``'s ``lang``, else ``orcid.lang``;
+    the first of them that ORCID's pages offer."""
+    from ..client.authorize import supported_language
+    from ..i18n import negotiated_locale
+
+    for candidate in (negotiated_locale(request), info.get("lang"), settings.lang):
+        if supported_language(candidate):
+            return candidate
+    return None
 
 
 def prefill_for(request) -> dict:

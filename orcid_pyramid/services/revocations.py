@@ -41,7 +41,8 @@ def revoke_or_queue(request, tokens, user_id: str, orcid: str | None) -> bool:
     all_done = True
     for value in tokens:
         try:
-            request.orcid_client.revoke(value, log_context={"user_id": user_id})
+            # the call log names the user and the iD (a revoke's answer names neither)
+            request.orcid_client.revoke(value, log_context={"user_id": user_id, "orcid": orcid})
         except OrcidError as exc:
             all_done = False
             log.warning("ORCID revoke failed (%s); queued for retry", exc.summary())
@@ -108,8 +109,8 @@ class GrantGuard:
             statement = delete(OrcidPendingRevocation).where(row)
         else:
             try:
-                request.orcid_client.revoke(self.token.access_token,
-                                            log_context={"user_id": user_id})
+                request.orcid_client.revoke(self.token.access_token, log_context={
+                    "user_id": user_id, "orcid": self.token.orcid})
                 statement = delete(OrcidPendingRevocation).where(row)
             except OrcidError as exc:
                 log.warning("revoking an unused grant failed (%s); queued", exc.summary())
@@ -165,7 +166,7 @@ def retry_pending_revocations(dbsession, client, cipher, *, now: datetime | None
             if _held_by_a_link(dbsession, cipher, row.orcid, token):
                 dbsession.delete(row)  # handed back by ORCID and stored again: in use
                 continue
-            client.revoke(token)
+            client.revoke(token, log_context={"orcid": row.orcid})
         except TokenDecryptError as exc:
             row.attempts += 1
             row.last_error = str(exc)

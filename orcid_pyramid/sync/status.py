@@ -7,17 +7,53 @@ from datetime import datetime
 
 from sqlalchemy import func, select
 
+from ..i18n import _
 from ..models.sync import OrcidItem, OrcidOutbox
 
 #: the words the panel shows for each item status
 STATUS_TEXT = {
-    "pending": "waiting to be sent",
-    "synced": "in ORCID",
-    "deleted_on_orcid": "deleted by you on ORCID",
-    "revoked": "access revoked: connect your ORCID iD again to resume",
-    "rejected": "rejected by ORCID",
-    "retrying": "ORCID did not answer; will retry",
+    "pending": _("waiting to be sent"),
+    "synced": _("in ORCID"),
+    "deleted_on_orcid": _("deleted by you on ORCID"),
+    "revoked": _("access revoked: connect your ORCID iD again to resume"),
+    "rejected": _("rejected by ORCID"),
+    "retrying": _("ORCID did not answer; will retry"),
 }
+
+#: the same statuses in an administrator's words (the item belongs to someone else)
+ADMIN_STATUS_TEXT = {
+    "pending": _("waiting to be sent"),
+    "synced": _("on ORCID"),
+    "deleted_on_orcid": _("deleted by the researcher on ORCID; not sent again"),
+    "revoked": _("the researcher withdrew access; waits until they connect again"),
+    "rejected": _("rejected by ORCID"),
+    "retrying": _("ORCID did not answer; will retry"),
+}
+
+#: section names in words (the sync engine stores ORCID's singular item names)
+SECTION_TEXT = {
+    "work": _("Work"),
+    "funding": _("Funding"),
+    "employment": _("Employment"),
+    "education": _("Education"),
+    "distinction": _("Distinction"),
+    "invited-position": _("Invited position"),
+    "membership": _("Membership"),
+    "qualification": _("Qualification"),
+    "service": _("Service"),
+    "peer-review": _("Peer review"),
+    "research-resource": _("Research resource"),
+    "other-names": _("Other name"),
+    "keywords": _("Keyword"),
+    "researcher-urls": _("Website or social link"),
+    "external-identifiers": _("Other identifier"),
+    "address": _("Country"),
+}
+
+
+def section_text(section: str) -> str:
+    """A section's name in words; an unknown one made readable (``foo-bar`` -> ``Foo bar``)."""
+    return SECTION_TEXT.get(section) or section.replace("-", " ").replace("_", " ").capitalize()
 
 
 @dataclass(frozen=True)
@@ -36,14 +72,26 @@ class ItemStatus:
     user_id: str | None = None
     orcid: str | None = None
 
+    @property
+    def section_text(self) -> str:
+        """The section in words ("Work", "Employment")."""
+        return section_text(self.section)
 
-def status_text(status: str, last_error: str | None = None) -> str:
-    """The panel's words for ``status`` (a rejection carries ORCID's message)."""
-    text = STATUS_TEXT.get(status, status)
+    @property
+    def admin_status_text(self) -> str:
+        """The status in an administrator's words (the panel's are the researcher's)."""
+        return status_text(self.status, self.last_error, ADMIN_STATUS_TEXT)
+
+
+def status_text(status: str, last_error: str | None = None, words: dict | None = None) -> str:
+    """The panel's words for ``status`` (a rejection carries ORCID's message); ``words``
+    picks another table (:data:`ADMIN_STATUS_TEXT`)."""
+    text = (words or STATUS_TEXT).get(status, status)
     if status == "rejected" and last_error:
-        return f"{text}: {last_error}"
+        # ORCID's own message follows the status words
+        return _("${status}: ${error}", status=text, error=last_error)
     if status == "retrying" and (last_error or "").startswith("OrcidMalformedResponse"):
-        return "ORCID's answer could not be read; will retry"
+        return _("ORCID's answer could not be read; will retry")
     return text
 
 

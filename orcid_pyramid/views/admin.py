@@ -6,13 +6,36 @@ add-on lets anyone type an iD (DM-1).
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, time, timedelta
 
 from sqlalchemy import func, select
 
+from ..i18n import _
+
 PAGE_SIZE = 50
-STATUS_CLASSES = ("2xx", "3xx", "4xx", "5xx", "none")
+#: the answer filter's choices, in an administrator's words
+STATUS_CLASS_TEXT = {
+    "2xx": _("2xx: success"),
+    "3xx": _("3xx: redirect"),
+    "4xx": _("4xx: refused by ORCID"),
+    "5xx": _("5xx: failed at ORCID"),
+    "none": _("no answer (timeout, no connection)"),
+}
+STATUS_CLASSES = tuple(STATUS_CLASS_TEXT)
 METHODS = ("GET", "POST", "PUT", "DELETE")
+#: bodies longer than this are shown as stored (indenting them would only make them longer)
+PRETTY_LIMIT = 200_000
+
+
+def readable_body(text: str | None) -> str:
+    """A JSON body indented for reading (the log stores it as ORCID sent it); others as is."""
+    if not text or len(text) > PRETTY_LIMIT or text.lstrip()[:1] not in ("{", "["):
+        return text or ""
+    try:
+        return json.dumps(json.loads(text), indent=2, ensure_ascii=False)
+    except ValueError:
+        return text
 
 
 def _parse_date(value: str, problems: list[str], label: str) -> date | None:
@@ -21,15 +44,27 @@ def _parse_date(value: str, problems: list[str], label: str) -> date | None:
     try:
         return date.fromisoformat(value)
     except ValueError:
-        problems.append(f"{label} must be a date like 2026-01-31; it was ignored.")
+        problems.append(_("${field} must be a date like 2026-01-31; it was ignored.",
+                          field=label))
         return None
+
+
+def _text(params, name: str, problems: list[str]) -> str:
+    """A text filter; one holding a NUL or control character (which PostgreSQL refuses to
+    compare) is dropped with a note."""
+    value = (params.get(name) or "").strip()[:255]
+    if any(ord(ch) < 32 for ch in value):
+        problems.append(_("The ${name} filter had control characters; it was ignored.",
+                          name=name))
+        return ""
+    return value
 
 
 def _page(value: str, problems: list[str]) -> int:
     try:
         page = int(value or 1)
     except ValueError:
-        problems.append("The page number was not a number; showing page 1.")
+        problems.append(_("The page number was not a number; showing page 1."))
         return 1
     return max(page, 1)
 
@@ -38,19 +73,19 @@ def read_filters(params) -> tuple[dict, list[str]]:
     """The filters from the query string, each checked; bad values are dropped with a note."""
     problems: list[str] = []
     filters = {
-        "orcid": (params.get("orcid") or "").strip(),
-        "user": (params.get("user") or "").strip()[:255],
+        "orcid": _text(params, "orcid", problems),
+        "user": _text(params, "user", problems),
         "status": (params.get("status") or "").strip(),
         "method": (params.get("method") or "").strip().upper(),
-        "date_from": _parse_date((params.get("from") or "").strip(), problems, "From"),
-        "date_to": _parse_date((params.get("to") or "").strip(), problems, "To"),
+        "date_from": _parse_date((params.get("from") or "").strip(), problems, _("From")),
+        "date_to": _parse_date((params.get("to") or "").strip(), problems, _("To")),
         "page": _page(params.get("page"), problems),
     }
     if filters["status"] and filters["status"] not in STATUS_CLASSES:
-        problems.append("Unknown status class; it was ignored.")
+        problems.append(_("Unknown status class; it was ignored."))
         filters["status"] = ""
     if filters["method"] and filters["method"] not in METHODS:
-        problems.append("Unknown method; it was ignored.")
+        problems.append(_("Unknown method; it was ignored."))
         filters["method"] = ""
     return filters, problems
 
@@ -71,7 +106,7 @@ def _apply(query, filters, OrcidCall):
     if filters["date_from"]:
         query = query.where(OrcidCall.at >= datetime.combine(filters["date_from"], time(),
                                                              tzinfo=UTC))
-    if filters["date_to"]:
+    if filters["date_to"] and filters["date_to"] < date.max:  # date.max + 1 day overflows
         end = datetime.combine(filters["date_to"], time(), tzinfo=UTC) + timedelta(days=1)
         query = query.where(OrcidCall.at < end)
     return query
@@ -88,7 +123,7 @@ def admin_calls_view(request):
         .order_by(OrcidCall.orcid).limit(500)
     ).scalars().all()
     if filters["orcid"] and filters["orcid"] not in known_ids:
-        problems.append("That iD has no calls in the log; the filter was ignored.")
+        problems.append(_("That iD has no calls in the log; the filter was ignored."))
         filters["orcid"] = ""
     total = db.execute(_apply(select(func.count()).select_from(OrcidCall), filters,
                               OrcidCall)).scalar_one()
@@ -106,24 +141,26 @@ def admin_calls_view(request):
         "to": filters["date_to"].isoformat() if filters["date_to"] else "",
     }.items() if v}
     return {
-        "calls": rows, "filters": filters, "problems": problems, "known_ids": known_ids,
-        "statuses": STATUS_CLASSES, "methods": METHODS, "page": page, "pages": pages,
+        "calls": [{"call": call, "request_body": readable_body(call.request_body),
+                   "response_body": readable_body(call.response_body)} for call in rows],
+        "filters": filters, "problems": problems, "known_ids": known_ids,
+        "statuses": STATUS_CLASS_TEXT, "methods": METHODS, "page": page, "pages": pages,
         "total": total, "query": query,
     }
 
 
 def read_item_filters(params) -> tuple[dict, list[str]]:
     """The item page's filters (status, user, page), each checked; bad values dropped."""
-    from ..sync.status import STATUS_TEXT
+    from ..sync.status import ADMIN_STATUS_TEXT
 
     problems: list[str] = []
     filters = {
         "status": (params.get("status") or "").strip(),
-        "user": (params.get("user") or "").strip()[:255],
+        "user": _text(params, "user", problems),
         "page": _page(params.get("page"), problems),
     }
-    if filters["status"] and filters["status"] not in STATUS_TEXT:
-        problems.append("Unknown item status; it was ignored.")
+    if filters["status"] and filters["status"] not in ADMIN_STATUS_TEXT:
+        problems.append(_("Unknown item status; it was ignored."))
         filters["status"] = ""
     return filters, problems
 
@@ -157,7 +194,7 @@ def _items_of_one_user(db, filters, limit: int, offset: int) -> list:
 def admin_items_view(request):
     """Every user's ORCID items and their sync status in words (permission ``orcid.admin``)."""
     from ..models.sync import OrcidItem
-    from ..sync.status import STATUS_TEXT, items_for_admin
+    from ..sync.status import ADMIN_STATUS_TEXT, items_for_admin
 
     db = request.orcid_db
     filters, problems = read_item_filters(request.params)
@@ -174,6 +211,6 @@ def admin_items_view(request):
     query = {k: v for k, v in {"status": filters["status"], "user": filters["user"]}.items()
              if v}
     return {
-        "items": items, "filters": filters, "problems": problems, "statuses": STATUS_TEXT,
+        "items": items, "filters": filters, "problems": problems, "statuses": ADMIN_STATUS_TEXT,
         "page": page, "pages": pages, "total": total, "query": query,
     }

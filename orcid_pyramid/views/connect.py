@@ -7,10 +7,12 @@ import logging
 from pyramid.httpexceptions import HTTPFound
 
 from ..client.errors import OrcidOAuthError
+from ..i18n import _
 from ..services import links
 from ..services.state import StateError
 from . import require_user
 from .errors import new_reference, render_error, status_for
+from .panel import site_name
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +28,7 @@ def connect_view(request):
         return HTTPFound(location=next_path or request.route_url("orcid.panel"))
     plan = links.start_connect(request, user_id, next_path)
     return {"authorize_url": plan.authorize_url, "signout_url": plan.signout_url,
-            "site_name": settings.site_name}
+            "site_name": site_name(request)}
 
 
 def callback_view(request):
@@ -38,6 +40,12 @@ def callback_view(request):
         link, next_path = links.complete_connect(request, user_id, params)
     except StateError as exc:
         log.info("ORCID callback refused: state %s", exc.reason)
+        if links.already_connected(request.orcid_link, request.orcid_settings):
+            # a reload, or Back and authorize again, after connecting: nothing went wrong
+            # for this user and nothing was changed
+            request.session.flash("Your ORCID iD is already connected; nothing to do.",
+                                  "orcid")
+            return HTTPFound(location=request.route_url("orcid.panel"))
         return render_error(request, 400, "We could not connect your ORCID iD",
                             exc.user_text(), retry_url=retry,
                             retry_label="Start connecting again")
@@ -45,8 +53,8 @@ def callback_view(request):
         if exc.error == "access_denied":
             return render_error(
                 request, 403, "You chose not to connect your ORCID iD",
-                f"Nothing was shared with {request.orcid_settings.site_name} and nothing was "
-                "stored. You can connect your ORCID iD at any time.",
+                _("Nothing was shared with ${site} and nothing was stored. You can connect "
+                  "your ORCID iD at any time.", site=site_name(request)),
                 notice=True, connect_url=retry)
         reference = new_reference()
         log.warning("ORCID callback failed [ref %s]: %s", reference, exc.summary())

@@ -98,6 +98,14 @@ def guard(view):
             return view(context, request)
         except (HTTPException, OrcidError):
             raise
+        except UnicodeDecodeError:
+            # webob decodes the query string or form on first use: bytes that are not UTF-8
+            # are the client's mistake, not ours
+            log.info("refused a request to %s: parameters are not valid UTF-8",
+                     request.matched_route.name if request.matched_route else "orcid")
+            return render_error(request, 400, "This address is not valid",
+                                "The address or form of this page has characters that are "
+                                "not valid text. Nothing was changed.")
         except Exception:
             reference = new_reference()
             log.exception("unexpected error in orcid_pyramid [ref %s]", reference)

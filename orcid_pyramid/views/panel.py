@@ -9,6 +9,7 @@ from pyramid.exceptions import BadCSRFToken
 from pyramid.httpexceptions import HTTPFound
 from pyramid.renderers import render_to_response
 
+from ..i18n import _
 from ..services import links
 from . import require_user
 from .errors import render_error
@@ -17,15 +18,15 @@ log = logging.getLogger(__name__)
 
 #: what each scope lets the site do, in the researcher's words
 SCOPE_WORDS = {
-    "openid": "confirm your ORCID iD when you connect",
-    "/authenticate": "know your ORCID iD",
-    "/read-limited": "read information on your ORCID record that you shared with trusted "
-                     "organisations",
-    "/activities/update": "add and update research activities (works, affiliations, funding) "
-                          "on your ORCID record",
-    "/person/update": "add and update biographical information (keywords, links, other names) "
-                      "on your ORCID record",
-    "/read-public": "read the public information on your ORCID record",
+    "openid": _("confirm your ORCID iD when you connect"),
+    "/authenticate": _("know your ORCID iD"),
+    "/read-limited": _("read information on your ORCID record that you shared with trusted "
+                       "organisations"),
+    "/activities/update": _("add and update research activities (works, affiliations, "
+                            "funding) on your ORCID record"),
+    "/person/update": _("add and update biographical information (keywords, links, other "
+                        "names) on your ORCID record"),
+    "/read-public": _("read the public information on your ORCID record"),
 }
 
 
@@ -63,8 +64,9 @@ def link_and_items(request, user_id: str):
 
 
 def site_name(request) -> str:
-    """The host's name as shown in sentences ("… so that <site> can …"): ``orcid.site_name``."""
-    return request.orcid_settings.site_name
+    """The host's name as shown in sentences ("… so that <site> can …"): ``orcid.site_name``,
+    translated when the catalog knows it (the demo's name is in it)."""
+    return _(request.orcid_settings.site_name)
 
 
 def panel_view(request):
@@ -76,7 +78,7 @@ def panel_view(request):
               "support_email": settings.support_email, "support_url": settings.support_url}
     if link is not None:
         values.update(
-            connected_at=link.created_at.strftime("%d %B %Y") if link.created_at else "",
+            connected_at=date_in_words(link.created_at) if link.created_at else "",
             permissions=permissions_in_words(link.scopes),
             items=items,
             revoked=not link.is_live(),
@@ -87,13 +89,28 @@ def panel_view(request):
 def purpose(request) -> str:
     """What the site will do with the permission, derived from the requested scopes."""
     scopes = set(request.orcid_settings.scopes)
-    parts = ["show your authenticated ORCID iD on your profile"]
+    parts = [_("show your authenticated ORCID iD on your profile")]
     if "/read-limited" in scopes:
-        parts.append("read your ORCID record to fill in your profile")
+        parts.append(_("read your ORCID record to fill in your profile"))
     if "/activities/update" in scopes or "/person/update" in scopes:
-        parts.append("add your works and affiliations to your ORCID record and keep them "
-                     "up to date")
-    return ", ".join(parts[:-1]) + (" and " if len(parts) > 1 else "") + parts[-1]
+        parts.append(_("add your works and affiliations to your ORCID record and keep them "
+                       "up to date"))
+    if len(parts) == 3:
+        return _("${first}, ${second} and ${third}", first=parts[0], second=parts[1],
+                 third=parts[2])
+    if len(parts) == 2:
+        return _("${first} and ${second}", first=parts[0], second=parts[1])
+    return parts[0]
+
+
+MONTHS = (_("January"), _("February"), _("March"), _("April"), _("May"), _("June"), _("July"),
+          _("August"), _("September"), _("October"), _("November"), _("December"))
+
+
+def date_in_words(moment) -> str:
+    """``4 December 2026``, translatable as a whole (word order and month names differ)."""
+    return _("${day} ${month} ${year}", day=moment.day, month=MONTHS[moment.month - 1],
+             year=moment.year)
 
 
 def disconnect_confirm_view(request):

@@ -41,11 +41,12 @@ def test_reset_switches_off_faults_latency_and_run_time_rate_limits(emu):
     """Settings made for one test never leak into the next."""
     emu.web.put_json("/_emulator/faults", {"rate": 1.0, "kinds": ["500"]})
     emu.web.put_json("/_emulator/latency", {"ms": 50})
-    emu.web.put_json("/_emulator/ratelimit", {"rate_limit": "1/1"})
+    emu.web.put_json("/_emulator/ratelimit", {"rate_limit": "1/1", "public_rate_limit": "1/1"})
     emu.web.post("/_emulator/reset")
     assert emu.web.get("/_emulator/faults").json["rate"] == 0
     assert emu.web.get("/_emulator/latency").json == {"ms": 0}
-    assert emu.web.get("/_emulator/ratelimit").json == {"rate_limit": None}
+    assert emu.web.get("/_emulator/ratelimit").json == {"rate_limit": None,
+                                                        "public_rate_limit": None}
 
 
 def test_clients_register_with_generated_credentials(emu):
@@ -164,7 +165,7 @@ def test_control_client_speaks_to_a_live_emulator(emulator):
     assert control.faults()["kinds"] == ["500"]
     control.set_faults(0)
     assert control.set_latency(5) == {"ms": 5}
-    assert control.set_rate_limit("10/5") == {"rate_limit": "10/5"}
+    assert control.set_rate_limit("10/5") == {"rate_limit": "10/5", "public_rate_limit": None}
     control.set_rate_limit(None)
     assert redirect.startswith("https://site.example/cb/x?code=")
     assert control.record(orcid)["family-names"] == "Johnson"

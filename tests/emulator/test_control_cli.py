@@ -43,6 +43,7 @@ def test_command_serves_the_emulator_and_prints_credentials():
     (["--faults", "5:500:1"], "between 0 and 1"),
     (["--faults", "0.1:explode:1"], "unknown fault kind"),
     (["--rate-limit", "fast"], "RATE/BURST"),
+    (["--public-rate-limit", "fast"], "RATE/BURST"),
     (["--port", "70000"], "70000"),
 ])
 def test_bad_options_get_a_clear_message_not_a_traceback(args, message):
@@ -55,10 +56,37 @@ def test_bad_options_get_a_clear_message_not_a_traceback(args, message):
 def test_paste_factory_reads_ini_strings():
     """``use = egg:orcid-pyramid#emulator`` with ini values (all strings)."""
     app = paste_app_factory({}, seed="demo", latency_ms="5", rate_limit="none",
-                            faults="0.5:500:9")
+                            public_rate_limit="6/20", faults="0.5:500:9")
     try:
-        assert app.rate_spec is None and app.faults.latency_ms == 5.0
+        assert app.rate_specs["member"] is None and app.faults.latency_ms == 5.0
+        assert str(app.rate_specs["public"]) == "6/20"
         assert app.faults.config.kinds == ("500",) and app.faults.config.seed == 9
         assert app.state.client(seed.DEMO_CLIENT_ID) is not None
     finally:
         app.close()
+
+
+@pytest.mark.subprocess
+def test_command_takes_a_public_rate_limit_apart_from_the_member_one():
+    """``--public-rate-limit`` limits ``pub.`` only; ``--rate-limit`` stays the member API's."""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orcid_pyramid", "emulator", "--port", "0", "--seed", "demo",
+         "--rate-limit", "0.001/3", "--public-rate-limit", "0.001/1"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        base = re.search(r"at (http://127\.0\.0\.1:\d+)", process.stdout.readline()).group(1)
+        works = f"/v3.0/{seed.DEMO_ORCID}/works"
+        public = [requests.get(f"{base}/pub{works}", timeout=10).status_code for _ in range(2)]
+        token = requests.post(base + "/oauth/token", timeout=10, data={
+            "client_id": seed.DEMO_CLIENT_ID, "client_secret": seed.DEMO_CLIENT_SECRET,
+            "grant_type": "client_credentials", "scope": "/read-public"}).json()["access_token"]
+        member = [requests.get(f"{base}/api{works}", timeout=10,
+                               headers={"Authorization": f"Bearer {token}"}).status_code
+                  for _ in range(4)]
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
+    assert public == [200, 503]
+    assert member == [200, 200, 200, 503]

@@ -66,24 +66,61 @@ def test_beyond_the_burst_the_api_answers_503_with_an_orcid_body(emulator_factor
     # a refill rate of one token per 1000 s makes the count exact whatever the machine speed
     emu = emulator_factory(rate_limit="0.001/3")
     headers = _client_token(emu.base_url)
-    statuses = [requests.get(emu.pub_url + WORKS, headers=headers, timeout=5).status_code
+    statuses = [requests.get(emu.api_url + WORKS, headers=headers, timeout=5).status_code
                 for _ in range(4)]
     emu.control.add_client("APP-SECONDCLIENT0001", "s")
-    other = requests.get(emu.pub_url + WORKS, timeout=5,
+    other = requests.get(emu.api_url + WORKS, timeout=5,
                          headers=_client_token(emu.base_url, "APP-SECONDCLIENT0001", "s"))
-    limited = requests.get(emu.pub_url + WORKS, headers=headers, timeout=5)
+    limited = requests.get(emu.api_url + WORKS, headers=headers, timeout=5)
     assert statuses == [200, 200, 200, 503]
     assert other.status_code == 200
     assert limited.json()["response-code"] == 503 and limited.headers["Retry-After"] == "1"
 
 
-def test_rate_limit_can_be_switched_at_run_time(emulator):
-    """``PUT /_emulator/ratelimit``; the shared emulator has none by default."""
+def test_public_and_member_apis_have_their_own_limits(emulator_factory):
+    """orcid-facts/rate-limits.md: the public and anonymous APIs (``pub.``) have their own
+    limit, apart from the member API's (``api.``): spending one leaves the other whole."""
+    emu = emulator_factory(rate_limit="0.001/3", public_rate_limit="0.001/2")
+    headers = _client_token(emu.base_url)
+    public = [requests.get(emu.pub_url + WORKS, headers=headers, timeout=5).status_code
+              for _ in range(3)]
+    member = [requests.get(emu.api_url + WORKS, headers=headers, timeout=5).status_code
+              for _ in range(4)]
+    anonymous = [requests.get(emu.pub_url + WORKS, timeout=5).status_code for _ in range(3)]
+    assert public == [200, 200, 503]
+    assert member == [200, 200, 200, 503]
+    assert anonymous == [200, 200, 503]
+    assert "burst 2" in requests.get(emu.pub_url + WORKS, timeout=5).json()["developer-message"]
+
+
+def test_default_limits_are_orcids():
+    """orcid-facts/rate-limits.md: member 24/s burst 40, public and anonymous 12/s burst 40."""
+    from orcid_pyramid.emulator import make_app
+
+    app = make_app(seed=None)
+    try:
+        assert (str(app.rate_specs["member"]), str(app.rate_specs["public"])) == ("24/40",
+                                                                                 "12/40")
+    finally:
+        app.close()
+
+
+def test_rate_limits_can_be_switched_at_run_time(emulator):
+    """``PUT /_emulator/ratelimit`` sets either limit (a key left out is kept); the shared
+    emulator has none by default."""
     headers = _client_token(emulator.base_url)
     assert all(requests.get(emulator.pub_url + WORKS, headers=headers, timeout=5).ok
                for _ in range(45))
-    emulator.control.set_rate_limit("0.001/1")
+    assert emulator.control.set_rate_limit(public_rate_limit="0.001/1") == {
+        "rate_limit": None, "public_rate_limit": "0.001/1"}
     assert requests.get(emulator.pub_url + WORKS, headers=headers, timeout=5).ok
     assert requests.get(emulator.pub_url + WORKS, headers=headers,
                         timeout=5).status_code == 503
-    emulator.control.set_rate_limit(None)
+    assert all(requests.get(emulator.api_url + WORKS, headers=headers, timeout=5).ok
+               for _ in range(5))
+    emulator.control.set_rate_limit("0.001/1")
+    assert requests.get(emulator.api_url + WORKS, headers=headers, timeout=5).ok
+    assert requests.get(emulator.api_url + WORKS, headers=headers,
+                        timeout=5).status_code == 503
+    assert emulator.control.set_rate_limit(None, public_rate_limit=None) == {
+        "rate_limit": None, "public_rate_limit": None}

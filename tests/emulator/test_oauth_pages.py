@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from urllib.parse import urlencode
+from urllib.parse import parse_qs, urlencode, urljoin, urlsplit
 
 import pytest
 import requests
@@ -66,6 +66,47 @@ def test_show_login_false_selects_registration_and_validates(emulator):
     page = browser.submit("register-form", given_names="Bo", email="bo@example.org",
                           password="short")
     assert browser.has("register-error") and "8 characters" in page.text
+
+
+def _follow(browser: FormBrowser, link_id: str):
+    href = browser.doc().get_element_by_id(link_id).get("href")
+    return browser.get(urljoin(browser.page.url, href))
+
+
+def test_unknown_email_can_switch_to_sign_in_with_an_existing_account(emulator):
+    """Issue 14 (fails on main: the Sign in link led back to the Register page): the Register
+    page's "Already have an ORCID iD? Sign in" opens a sign-in form, even though the pre-filled
+    email is unknown, and signing in there with another account continues to consent."""
+    browser = FormBrowser()
+    browser.get(_url(emulator, email="bob@example.org", given_names="Bob"))
+    assert browser.has("register-form")
+    _follow(browser, "signin-link")
+    assert browser.page.status_code == 200
+    assert browser.has("signin-form") and not browser.has("register-form")
+    # the unknown address is not pre-filled: the person types the account they have
+    assert browser.doc().get_element_by_id("username-input").value in (None, "")
+    browser.submit("signin-form", username=seed.DEMO_EMAIL, password=seed.DEMO_PASSWORD)
+    assert browser.doc().get_element_by_id("signed-in-orcid").text_content().endswith(
+        seed.DEMO_ORCID)
+    answer = browser.submit("consent-form", "authorize-button")
+    code = query_of(answer.headers["Location"])["code"]
+    assert emulator.state.codes[code].orcid == seed.DEMO_ORCID
+
+
+def test_sign_in_and_register_pages_link_to_each_other_back_and_forth(emulator):
+    """"Register now" sets ``show_login=false`` once and "Sign in" takes it away again (ORCID
+    ignores ``show_login=true``), so the links can be followed any number of times and a known
+    email stays pre-filled."""
+    browser = FormBrowser()
+    browser.get(_url(emulator, email=seed.DEMO_EMAIL))
+    for _ in range(2):
+        assert browser.has("signin-form")
+        _follow(browser, "register-link")
+        assert browser.has("register-form")
+        assert parse_qs(urlsplit(browser.page.url).query)["show_login"] == ["false"]
+        _follow(browser, "signin-link")
+    assert "show_login" not in browser.page.url
+    assert browser.doc().get_element_by_id("username-input").value == seed.DEMO_EMAIL
 
 
 def test_consent_is_skipped_when_a_live_token_covers_the_scopes(emulator):
@@ -155,9 +196,10 @@ def test_prompt_none_without_a_session_returns_login_required(emulator):
 
 @pytest.mark.parametrize("lang", ["es", "zh_CN"])
 def test_lang_sets_the_page_language(emulator, lang):
-    """orcid-facts/oauth.md#authorize: ``lang`` is accepted and marks the page language."""
+    """orcid-facts/oauth.md#authorize: ``lang`` is accepted and marks the page language
+    (as HTML writes it: ``zh-CN``; ``zh_CN`` is not a valid ``lang`` attribute)."""
     page = FormBrowser().get(_url(emulator, lang=lang))
-    assert f'<html lang="{lang}">' in page.text
+    assert f'<html lang="{lang.replace("_", "-")}">' in page.text
 
 
 def test_urls_honour_script_name_when_mounted_under_a_prefix():

@@ -59,12 +59,12 @@ def test_token_response_field_for_field(emulator):
     ({"client_secret": SECRET, "grant_type": "password"}, 400, "unsupported_grant_type"),
     ({"client_secret": SECRET, "grant_type": "authorization_code", "code": "nope",
       "redirect_uri": REDIRECT}, 400, "invalid_grant"),
-    ({"client_secret": SECRET, "grant_type": "client_credentials", "scope": "/web-hook"}, 400,
+    ({"client_secret": SECRET, "grant_type": "client_credentials", "scope": "/web-hook"}, 401,
      "invalid_scope"),
 ])
 def test_token_errors_are_oauth_json(emulator, form, status, error):
-    """orcid-facts/oauth.md#codes: invalid_client 401, unsupported_grant_type / invalid_grant /
-    invalid_scope 400."""
+    """orcid-facts/oauth.md#codes: invalid_client 401, unsupported_grant_type / invalid_grant
+    400; an unknown scope 401 (orcid-facts/scopes.md#refusals)."""
     answer = _post(emulator, "/oauth/token", client_id=CLIENT, **form)
     assert answer.status_code == status
     assert answer.json()["error"] == error and answer.json()["error_description"]

@@ -17,6 +17,7 @@ class InProcess:
     def __init__(self, **options) -> None:
         options.setdefault("seed", "demo")
         options.setdefault("rate_limit", None)
+        options.setdefault("public_rate_limit", None)
         self.app = make_app(**options)
         self.web = webtest.TestApp(self.app)
 

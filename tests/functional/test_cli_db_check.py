@@ -12,6 +12,7 @@ CLEAN = {
     "orcid.client_id": "APP-NPXKK6HFN6TJ4YYI",
     "orcid.client_secret": "secret",
     "orcid.support_email": "support@example.org",
+    "orcid.redirect_uri": "https://site.example.org/orcid/callback",
     "sqlalchemy.url": "sqlite://",
 }
 

@@ -79,7 +79,9 @@ def test_the_live_report_runs_the_whole_suite_signing_in_on_orcids_pages(stand_i
     # 3: nothing failed, and what only the emulator can stage is said to be not checked
     assert result.exit_code == 3, output
     report = json.loads((evidence / "report.json").read_text(encoding="utf-8"))
-    assert report["sandbox"] == "live" and sandbox.base_url in report["target"]
+    assert report["sandbox"] == "live" and report["target"]["orcid_url"] == sandbox.base_url
+    assert report["target"]["orcid_environment"] == "live sandbox"
+    assert report["target"]["client_id"] == client["client_id"]
     rows = {row["id"]: row for row in report["requirements"]}
     unchecked = {i for i, row in rows.items() if row["status"] != "pass"}
     assert unchecked == {"DM-8", "CC-COLLECT"}, {i: rows[i]["status"] for i in unchecked}

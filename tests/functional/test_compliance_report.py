@@ -56,7 +56,11 @@ def test_report_json_has_the_design_shape_with_one_entry_per_checklist_id(tmp_pa
     report = json.loads((tmp_path / "report.json").read_text())
     # design.md's keys exactly as they are, plus the suite run
     assert set(report) == {"generated_at", "target", "sandbox", "requirements", "badges", "run"}
-    assert report["target"] == "the demo" and report["sandbox"] == "emulated"
+    assert report["target"]["name"] == "the demo" and report["sandbox"] == "emulated"
+    # a bare name: every other field is null and named as not recorded, never left out
+    assert report["target"]["date"] == run.generated_at
+    assert report["target"]["client_id"] is None
+    assert report["target"]["missing"]["client_id"] == "not recorded by this run"
     assert report["generated_at"] == run.generated_at
     assert [r["id"] for r in report["requirements"]] == [r.id for r in requirements]
     for row in report["requirements"]:
@@ -165,13 +169,13 @@ def test_report_json_has_the_suite_run_with_its_duration_aim_and_counts(tmp_path
                          counts={"pass": 2, "fail": 1}, screenshots=False))
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert run == {"duration_seconds": 71.25, "screenshots": False, "aim_seconds": 60,
-                   "within_aim": False, "counts": {"pass": 2, "fail": 1, "skip": 0},
+                   "within_aim": False, "counts": {"pass": 2, "fail": 1, "not-checked": 0},
                    "command": command}
     write_report(tmp_path, requirements, scenarios,
                  RunInfo(target="demo", sandbox="emulated", duration=95.0, screenshots=True))
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert (run["screenshots"], run["aim_seconds"], run["within_aim"]) == (True, 180, True)
-    assert run["counts"] == {"pass": 2, "fail": 1, "skip": 0}  # counted from the scenarios
+    assert run["counts"] == {"pass": 2, "fail": 1, "not-checked": 0}  # counted from the scenarios
 
 
 def test_report_json_run_says_null_when_the_aim_is_unknown(tmp_path):
@@ -180,4 +184,47 @@ def test_report_json_run_says_null_when_the_aim_is_unknown(tmp_path):
     run = json.loads((tmp_path / "report.json").read_text())["run"]
     assert run["duration_seconds"] == 3.0 and isinstance(run["duration_seconds"], float)
     assert run["screenshots"] is run["aim_seconds"] is run["within_aim"] is None
-    assert run["counts"] == {"pass": 0, "fail": 0, "skip": 1} and run["command"] == ""
+    assert run["counts"] == {"pass": 0, "fail": 0, "not-checked": 1} and run["command"] == ""
+
+
+def test_each_screenshot_is_shown_once_where_it_belongs_and_linked_elsewhere(tmp_path):
+    shot = {"kind": "screenshot", "caption": "ORCID's sign-in page, pre-filled", "file":
+            "screenshots/02-signin.png", "data": {"shows": ["BP-1"]}}
+    other = {"kind": "screenshot", "caption": "The call log", "file": "screenshots/08-log.png",
+             "data": {"shows": ["DM-7"]}}
+    scenarios = [_scenario(["REV-2"], "pass", "walk-through", [shot, other]),
+                 _scenario(["BP-1"], "pass", "pre-fill", [shot]),
+                 _scenario(["CC-AUTH"], "pass", "connect", [shot])]
+    write_report(tmp_path, load_checklist(), scenarios,
+                 RunInfo(target="demo", sandbox="emulated", duration=3.0))
+    page = html.fromstring((tmp_path / "index.html").read_text())
+    assert page.xpath("//img/@src") == ["screenshots/08-log.png", "screenshots/02-signin.png"]
+    # the sign-in page lives under BP-1 (what it shows), though REV-2 comes first
+    assert page.xpath('//section[@id="BP-1"]//figure/@id') == ["shot-02-signin"]
+    for section in ("REV-2", "CC-AUTH"):
+        assert page.xpath(f'//section[@id="{section}"]//a[@href="#shot-02-signin"]'), section
+    # DM-7's scenarios took no screenshot: the call log stays with the scenario that took it
+    assert page.xpath('//section[@id="REV-2"]//figure/@id') == ["shot-08-log"]
+    text = (tmp_path / "report.md").read_text()
+    assert text.count("](screenshots/02-signin.png)") == 1
+    assert text.count("](screenshots/08-log.png)") == 1
+    assert text.count("[ORCID's sign-in page, pre-filled](#shot-02-signin) (shown under BP-1)") == 2
+    homes = {row["id"]: [(i["file"], i["home"]) for i in row["evidence"]]
+             for row in json.loads((tmp_path / "report.json").read_text())["requirements"]}
+    assert homes["CC-AUTH"] == [("screenshots/02-signin.png", "BP-1")]
+
+
+def test_the_summary_comes_first_and_links_every_requirement(tmp_path):
+    requirements = load_checklist()
+    write_report(tmp_path, requirements, [_scenario(["DM-7"], "fail", "log")],
+                 RunInfo(target="demo", sandbox="emulated", duration=3.0))
+    page = html.fromstring((tmp_path / "index.html").read_text())
+    body = [e for e in page.body if e.tag in ("section", "h2")]
+    assert body[0].get("id") == "summary"
+    summary = body[0]
+    total = len(requirements)
+    assert f"1 of {total} requirements fail, {total - 1} not checked." in summary.text_content()
+    links = summary.xpath('.//table[@class="summary"]//tr/td[1]/a/@href')
+    assert links == [f"#{r.id}" for r in requirements]
+    assert all(page.xpath(f'//section[@id="{r.id}"]') for r in requirements)
+    assert "@media print" in (tmp_path / "index.html").read_text()

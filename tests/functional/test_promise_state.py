@@ -54,6 +54,9 @@ def test_a_replayed_pre_callback_cookie_cannot_spend_the_state_again(testapp, de
 
 def _signed_in(base_url: str) -> requests.Session:
     browser = requests.Session()
+    # the site is served over HTTPS, where Pyramid's CSRF check also wants the Origin a
+    # browser sends with every POST
+    browser.headers["Origin"] = base_url
     page = browser.get(f"{base_url}/login", timeout=10)
     token = html.unescape(re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1))
     browser.post(f"{base_url}/login", data={"username": "alice", "password": DEMO_PASSWORD,

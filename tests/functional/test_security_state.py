@@ -46,14 +46,26 @@ def test_missing_or_wrong_state_is_refused_before_any_exchange(testapp, demo_app
 
 
 def test_reused_state_is_refused(testapp, demo_app, login, emulator):
-    """BP-1: a state works once; replaying the whole callback URL gets a 400 page and leaves
-    the stored link as it was."""
+    """BP-1: a state works once; replaying the callback URL of a flow that stored nothing
+    (the researcher declined) gets a 400 page and stores nothing."""
+    login("alice")
+    auth, _ = _start(testapp, emulator)
+    declined = f"/orcid/callback?error=access_denied&state={auth.state}"
+    assert testapp.get(declined, status=403)
+    response = testapp.get(declined, status=400)
+    assert "already been used" in response.text
+    assert stored_link(demo_app, "alice") is None
+
+
+def test_a_replayed_callback_leaves_the_link_as_it_was(testapp, demo_app, login, emulator):
+    """BP-1: replaying the whole callback URL after connecting exchanges nothing: the user is
+    told the iD is already connected and the stored link is unchanged."""
     login("alice")
     _, redirect = _start(testapp, emulator)
     assert testapp.get(local_path(redirect)).status_int == 302
     stored = stored_link(demo_app, "alice")
-    response = testapp.get(local_path(redirect), status=400)
-    assert "already been used" in response.text
+    response = testapp.get(local_path(redirect), status=302).follow()
+    assert "already connected" in response.text
     assert stored_link(demo_app, "alice").access_token_enc == stored.access_token_enc
 
 

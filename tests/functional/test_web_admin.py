@@ -5,11 +5,20 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import lxml.html
+
 from orcid_pyramid.compliance.fixtures.app import SEED_ORCID, app_registry, connect_via_emulator
 
 
 def _rows(text: str) -> list[str]:
     return re.findall(r'<tr class="orcid-call">(.*?)</tr>', text, re.S)
+
+
+def _cells(text: str) -> list[dict[str, str]]:
+    """Each call row as {column name: the cell's text}, from the cells' ``data-label``."""
+    doc = lxml.html.fromstring(text)
+    return [{td.get("data-label"): " ".join(td.text_content().split())
+             for td in tr.findall("td")} for tr in doc.find_class("orcid-call")]
 
 
 def test_admin_sees_every_call_with_method_url_status_duration_and_bodies(testapp, login,
@@ -24,12 +33,49 @@ def test_admin_sees_every_call_with_method_url_status_duration_and_bodies(testap
     token_rows = [r for r in rows if "/oauth/token" in r]
     assert len(token_rows) == 1
     row = token_rows[0]
-    assert "<td>POST</td>" in row and "<td>200</td>" in row
-    assert "<td>alice</td>" in row
-    assert re.search(r"<td>\d+</td><td>0000-0002-1825-0097</td>", row) or SEED_ORCID in row
     assert "access_token" in row and "[redacted]" in row
     assert "client_secret=[redacted]" in row or "client_secret" not in row
     assert any("/oauth/jwks" in r for r in rows)
+    token = next(c for c in _cells(page.text) if "/oauth/token" in c["Call"])
+    assert token["Call"].startswith("POST ") and token["Answer"] == "200"
+    assert token["User"] == "alice" and token["ORCID iD"] == SEED_ORCID
+    assert re.fullmatch(r"\d+ ms", token["Took"]), token
+
+
+def test_revoke_rows_name_the_id_and_the_user(testapp, login, emulator):
+    """Issue 14 (fails on main: the revoke rows' iD cell was empty): a disconnect's revoke
+    calls name the iD they withdrew and the user, like every other row."""
+    from orcid_pyramid.compliance.fixtures.app import csrf_token
+
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    panel = testapp.get("/orcid/")
+    testapp.post("/orcid/disconnect", {"csrf_token": csrf_token(panel.text)})
+    login("admin")
+    revokes = [c for c in _cells(testapp.get("/orcid/admin/calls").text)
+               if "/oauth/revoke" in c["Call"]]
+    assert revokes, "the disconnect made no revoke call"
+    assert all(c["ORCID iD"] == SEED_ORCID and c["User"] == "alice" for c in revokes), revokes
+
+
+def test_filters_are_a_get_form_and_rows_link_to_their_filters(testapp, login, emulator):
+    """A filtered view is a URL (shareable); each iD and user links to the log filtered to it,
+    keeping the other filters; the bodies sit in a collapsed ``<details>``, JSON indented."""
+    login("alice")
+    connect_via_emulator(testapp, emulator)
+    login("admin")
+    page = testapp.get("/orcid/admin/calls", {"method": "POST"})
+    form = page.forms["orcid-call-filters"]
+    assert form.method.lower() == "get" and form["method"].value == "POST"
+    doc = lxml.html.fromstring(page.text)
+    row = doc.find_class("orcid-call")[0]
+    id_link = row.xpath('td[@data-label="ORCID iD"]/a')[0].get("href")
+    assert f"orcid={SEED_ORCID}" in id_link and "method=POST" in id_link
+    assert testapp.get(id_link).text.count('class="orcid-call"') >= 1
+    details = row.xpath(".//details")[0]
+    assert details.get("open") is None
+    response = details.find_class("orcid-body")[1].text_content()
+    assert '\n  "access_token": "[redacted]"' in response  # indented, one key per line
 
 
 def test_non_admin_is_refused_and_anonymous_sent_to_login(testapp, login, emulator):

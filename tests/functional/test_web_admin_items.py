@@ -5,6 +5,8 @@ from __future__ import annotations
 import re
 from datetime import UTC, datetime, timedelta
 
+import lxml.html
+
 from orcid_pyramid.compliance.fixtures.app import (
     SEED_ORCID,
     app_registry,
@@ -17,6 +19,13 @@ OTHER_ORCID = "0000-0002-9079-593X"
 
 def _rows(text: str) -> list[str]:
     return re.findall(r'<tr class="orcid-item">(.*?)</tr>', text, re.S)
+
+
+def _cells(text: str) -> list[dict[str, str]]:
+    """Each item row as {column name: the cell's text}, from the cells' ``data-label``."""
+    doc = lxml.html.fromstring(text)
+    return [{td.get("data-label"): " ".join(td.text_content().split())
+             for td in tr.findall("td")} for tr in doc.find_class("orcid-item")]
 
 
 def _seed(demo_app) -> None:
@@ -48,23 +57,25 @@ def test_admin_sees_every_users_items_with_status_in_words(testapp, demo_app, lo
     login("admin")
     page = testapp.get("/orcid/admin/items")
     assert "6 items; page 1 of 1." in page.text
-    rows = _rows(page.text)
+    rows = _cells(page.text)
     assert len(rows) == 6
-    by_title = {re.search(r"Work \w+ of \w+", r).group(0): r for r in rows}
+    by_title = {r["Title"]: r for r in rows}
     synced = by_title["Work synced of alice"]
-    assert "<td>alice</td>" in synced and f"<td>{SEED_ORCID}</td>" in synced
-    assert "<td>work</td>" in synced and "<td>1201</td>" in synced
-    assert "<td>in ORCID</td>" in synced
-    assert "waiting to be sent" in by_title["Work pending of alice"]
-    assert "<td>never</td>" in by_title["Work pending of alice"]
+    assert synced["User"] == "alice" and synced["ORCID iD"] == SEED_ORCID
+    assert synced["Section"] == "Work" and synced["Put code"] == "1201"
+    assert synced["Status"] == "on ORCID"
+    assert by_title["Work pending of alice"]["Status"] == "waiting to be sent"
+    assert by_title["Work pending of alice"]["Last attempt (UTC)"] == "never"
     bob_deleted = by_title["Work deleted_on_orcid of bob"]
-    assert "<td>bob</td>" in bob_deleted and f"<td>{OTHER_ORCID}</td>" in bob_deleted
-    assert "deleted by you on ORCID" in bob_deleted
-    assert "access revoked" in by_title["Work revoked of bob"]
+    assert bob_deleted["User"] == "bob" and bob_deleted["ORCID iD"] == OTHER_ORCID
+    # in an administrator's words: the researcher deleted it, not "you" (issue 14)
+    assert bob_deleted["Status"] == "deleted by the researcher on ORCID; not sent again"
+    assert "by you" not in page.text
+    assert by_title["Work revoked of bob"]["Status"].startswith("the researcher withdrew access")
     retrying = by_title["Work retrying of bob"]
-    assert "ORCID did not answer; will retry" in retrying
-    assert "OrcidTimeout: no answer in 10 s" in retrying
-    assert re.search(r"<td>\d{4}-\d\d-\d\d \d\d:\d\d:\d\d</td>", retrying)
+    assert retrying["Status"] == "ORCID did not answer; will retry"
+    assert retrying["Last error"] == "OrcidTimeout: no answer in 10 s"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d", retrying["Last attempt (UTC)"])
     # the two admin pages link to each other
     assert "/orcid/admin/calls" in page.text
     assert "/orcid/admin/items" in testapp.get("/orcid/admin/calls").text
@@ -85,9 +96,9 @@ def test_items_sent_by_the_worker_show_up_for_the_admin(testapp, demo_app, login
     registry = app_registry(demo_app)
     Worker(registry["orcid.dbengine"], registry["orcid.settings"]).run_once()
     after = testapp.get("/orcid/admin/items").text
-    row = next(r for r in _rows(after) if "The Semiotics of the Lost Umbrella" in r)
-    assert "<td>in ORCID</td>" in row and "<td>alice</td>" in row
-    assert re.search(r"<td>\d+</td><td>in ORCID</td>", row)  # the put code ORCID gave
+    row = next(r for r in _cells(after) if r["Title"] == "The Semiotics of the Lost Umbrella")
+    assert row["Status"] == "on ORCID" and row["User"] == "alice"
+    assert row["Put code"].isdigit()  # the put code ORCID gave
 
 
 def test_non_admin_is_refused_and_anonymous_sent_to_login(testapp, login, emulator):

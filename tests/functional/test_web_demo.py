@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import configparser
 import html
+import os
 import re
 import shutil
 from pathlib import Path
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from orcid_pyramid.compliance.fixtures.app import login_as, serve
+from orcid_pyramid.compliance.fixtures.app import login_as
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -73,22 +74,28 @@ def _form(text: str) -> tuple[str, dict]:
 
 
 def test_pserve_development_ini_serves_site_and_sandbox_in_one_app(tmp_path):
-    """The development.ini app, on a real socket: sign in, connect through the EMBEDDED
-    emulator's own pages (ORCID sign-out, sign-in, consent), come back connected."""
+    """The development.ini app, on a real socket and over plain http on 127.0.0.1 as pserve
+    serves it: sign in, connect through the EMBEDDED emulator's own pages (ORCID sign-out,
+    sign-in, consent), come back connected. The code exchange goes through requests-oauthlib
+    to a plain-http loopback emulator without OAUTHLIB_INSECURE_TRANSPORT."""
     from pyramid.paster import get_appsettings
 
+    from orcid_pyramid.compliance.fixtures.serving import serve_in_thread
     from orcid_pyramid.demo import main
 
     shutil.copy(ROOT / "development.ini", tmp_path / "development.ini")
     settings = dict(get_appsettings(str(tmp_path / "development.ini")))
     settings["demo.sync_worker"] = "false"
     late = _LateApp()
-    server = serve(late, threads=8)
+    server = serve_in_thread(late, threads=8)  # no TLS: development.ini's quick start
     base = server.base_url
+    assert base.startswith("http://127.0.0.1:") and "OAUTHLIB_INSECURE_TRANSPORT" not in os.environ
     settings.update({"orcid.base_url": base + "/sandbox", "orcid.api_url": base + "/sandbox/api"})
     late.app = main({}, **settings)
     try:
         browser = requests.Session()
+        # the served demo is HTTPS: a real browser sends Origin with its POSTs (CSRF check)
+        browser.headers["Origin"] = base
         page = browser.get(base + "/login")
         _, fields = _form(page.text)
         done = browser.post(base + "/login", data={**fields, "username": "alice",

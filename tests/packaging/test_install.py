@@ -183,6 +183,15 @@ def _assert_report(out: Path, result: subprocess.CompletedProcess,
     return statuses
 
 
+def _assert_unknown(out: Path, field: str, why: str) -> None:
+    """``target.field`` is null in report.json and named, with ``why``, in every output."""
+    target = json.loads((out / "report.json").read_text())["target"]
+    assert target[field] is None and why in target["missing"][field], target
+    for name in ("index.html", "report.md"):
+        text = html.unescape((out / name).read_text())
+        assert f"not known: {target['missing'][field]}" in text, name
+
+
 def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -223,6 +232,8 @@ def test_the_compliance_wheel_reports_on_the_demo_and_on_a_site_of_its_own(wheel
                           cwd=tmp_path, env=_env(), capture_output=True, text=True, timeout=900)
     demo_statuses = _assert_report(tmp_path / "demo-report", demo, every_scenario=True)
     assert set(demo_statuses.values()) <= {"pass", "not-checked"}
+    # an installed package has no commit of its own: the report says so everywhere
+    _assert_unknown(tmp_path / "demo-report", "commit", "not a git checkout")
 
     site = tmp_path / "site"
     site.mkdir()
@@ -233,7 +244,13 @@ def test_the_compliance_wheel_reports_on_the_demo_and_on_a_site_of_its_own(wheel
                            cwd=tmp_path, env=_env(PYTHONPATH=str(site)), capture_output=True,
                            text=True, timeout=900)
     _assert_report(tmp_path / "site-report", other, every_scenario=False)
-    # only what needs the demo's own pages, or webhooks the site leaves off, skips
+    # the site's ini sets no orcid.redirect_uri: its public address is not known, and named so
+    _assert_unknown(tmp_path / "site-report", "site_url", "orcid.redirect_uri")
+    # only what needs the demo's own pages, webhooks the site leaves off, or HTTPS from an
+    # emulator the ini reaches over plain http, skips
     skipped = [s for s in read_scenarios(tmp_path / "site-report") if s["status"] == "skip"]
     assert all("(demo site only)" in s["message"] or "webhooks on" in s["message"]
-               for s in skipped), skipped
+               or "reached over plain http" in s["message"] for s in skipped), skipped
+    https = next(r for r in json.loads((tmp_path / "site-report" / "report.json").read_text())
+                 ["requirements"] if r["id"] == "DM-2")
+    assert https["status"] == "not-checked" and "plain http" in https["reason"], https

@@ -37,6 +37,14 @@ def test_emulator_environment_derives_the_api_host_under_slash_api():
     assert ep.is_loopback and not ep.is_https
 
 
+def test_loopback_is_the_lints_rule_so_the_oauth_client_accepts_what_the_lint_lets_through():
+    """The whole of 127.0.0.0/8, localhost and ::1; not a loopback host beside a real one."""
+    for base in ("http://127.0.0.2:8765", "http://localhost:8765", "http://[::1]:8765"):
+        assert Endpoints.for_environment("emulator", base_url=base).is_loopback
+    mixed = Endpoints("http://127.0.0.1:8765", "https://api.sandbox.orcid.org")
+    assert not mixed.is_loopback
+
+
 def test_an_explicit_token_url_is_kept():
     ep = Endpoints("https://sandbox.orcid.org", "https://api.sandbox.orcid.org",
                    token_url="https://api.sandbox.orcid.org/oauth/token")

@@ -21,6 +21,8 @@ def settings(environment="sandbox", **overrides):
         "orcid.token_key": KEY,
         "sqlalchemy.url": "sqlite://",
     }
+    if environment != "emulator":  # required outside the emulator
+        values["orcid.redirect_uri"] = "https://site.example.org/orcid/callback"
     values.update({"orcid." + k.replace("__", "."): v for k, v in overrides.items()})
     return load_settings({k: v for k, v in values.items() if v is not None})
 
@@ -123,7 +125,8 @@ def test_missing_required_values_are_named(key):
 
 def test_a_missing_database_is_named():
     s = load_settings({"orcid.client_id": "a", "orcid.client_secret": "b",
-                       "orcid.support_email": "s@x.org", "orcid.token_key": KEY})
+                       "orcid.support_email": "s@x.org", "orcid.token_key": KEY,
+                       "orcid.redirect_uri": "https://site.example.org/orcid/callback"})
     assert only(lint(s)).setting == "orcid.sqlalchemy.url"
 
 

@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from jinja2 import Environment, FileSystemLoader
 
+from orcid_pyramid.i18n import template_translate
 from orcid_pyramid.models import OrcidLink
 from orcid_pyramid.services.display import orcid_display
 from orcid_pyramid.services.links import safe_next
@@ -22,6 +23,7 @@ def _render(settings_dict, value, name=None):
 
     env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=True)
     env.globals["orcid_display"] = partial(orcid_display, load_settings(settings_dict))
+    env.globals["orcid_t"] = template_translate  # no request: English, as the add-on's env
     template = env.from_string('{% from "macros.jinja2" import orcid_id %}'
                                '{{ orcid_id(value, name=name) }}')
     return template.render(value=value, name=name)

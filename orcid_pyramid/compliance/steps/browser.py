@@ -40,15 +40,17 @@ class Visit:
         """The site's address on its real socket."""
         return self.site.server_url()
 
-    def snap(self, name: str, caption: str) -> None:
-        """Save a screenshot as evidence (when an evidence folder is set)."""
+    def snap(self, name: str, caption: str, shows: tuple[str, ...] = (),
+             subject: str = "main") -> None:
+        """Save a screenshot of the page's ``subject`` element as evidence for the ``shows``
+        requirements (when an evidence folder is set)."""
         self.shots.append(caption)
         if not self.screenshots:
             return
         path = self.evidence.screenshot_path(name)
         if path is not None:
-            screenshot(self.page, path)
-            self.evidence.add_screenshot(path, caption)
+            screenshot(self.page, path, subject)
+            self.evidence.add_screenshot(path, caption, shows)
 
     def sign_in(self, user_id: str, password: str) -> None:
         """Sign in through the demo's login form."""
@@ -73,7 +75,8 @@ class Visit:
     def press_connect(self) -> None:
         """Open the ORCID panel, press the connect button, wait for ORCID's sign-in page."""
         self.open("orcid.panel")
-        self.snap("01-connect-button", "The ORCID panel with ORCID's connect button")
+        self.snap("01-connect-button", "The ORCID panel with ORCID's connect button",
+                  shows=("CC-AUTH", "BP-6"), subject=".orcid-panel")
         self.page.click("#orcid-connect")
         self.page.wait_for_url(self.site.sandbox_url + "/**", timeout=WAIT_MS)
         self.orcid.wait_for_sign_in_or_consent()
@@ -142,22 +145,26 @@ def _(visit):
     visit.mark = len(visit.site.sandbox_calls())
     visit.press_connect()
     visit.snap("02-orcid-signin-prefilled", "ORCID's sign-in page, pre-filled with the "
-               "researcher's email (after the site signed the browser out of ORCID)")
+               "researcher's email (after the site signed the browser out of ORCID)",
+               shows=("BP-1", "BP-2"))
 
 
 @when("the researcher connects their ORCID iD in the browser")
 def _(visit):
     visit.press_connect()
     visit.snap("02-orcid-signin-prefilled", "ORCID's sign-in page, pre-filled with the "
-               "researcher's email (after the site signed the browser out of ORCID)")
+               "researcher's email (after the site signed the browser out of ORCID)",
+               shows=("BP-1", "BP-2"))
     visit.sign_in_to_orcid()
     visit.orcid.authorize(before=lambda: visit.snap(
-        "03-orcid-consent", "ORCID's consent page: the permissions the site asks for"),
+        "03-orcid-consent", "ORCID's consent page: the permissions the site asks for",
+        shows=("CC-AUTH", "DM-6")),
         caught=_BackOnSite(visit))
     visit.back_on_site()
     learn_orcid(visit.site, visit.researcher)
     visit.snap("04-panel-connected", "Back on the site: the ORCID panel with the authenticated "
-               "iD (green iD icon, full https URI)")
+               "iD (green iD icon, full https URI)", shows=("CC-DISPLAY", "BP-6"),
+               subject=".orcid-panel")
 
 
 @when("the researcher denies access on ORCID in the browser")
@@ -167,7 +174,7 @@ def _(visit):
     visit.orcid.deny(caught=_BackOnSite(visit))
     visit.back_on_site()
     visit.snap("05-error-denied", "The researcher denied access: the site explains it and "
-               "names the support contact")
+               "names the support contact", shows=("DM-8",), subject=".orcid-page")
 
 
 @when("the site sends the researcher's works to ORCID from the browser")
@@ -177,7 +184,8 @@ def _(visit):
         visit.page.locator("form[action$='/works/push'] [type=submit]").first.click()
     drain(visit.site)
     visit.open("orcid.panel")
-    visit.snap("06-item-status", "The ORCID panel's list of items sent and their status")
+    visit.snap("06-item-status", "The ORCID panel's list of items sent and their status",
+               shows=("CC-CONNECT", "CC-SYNC"), subject=".orcid-panel")
 
 
 @when("the researcher disconnects in the browser")
@@ -187,7 +195,7 @@ def _(visit):
     with visit.page.expect_navigation():
         visit.page.locator("form[action$='/disconnect'] [type=submit]").first.click()
     visit.snap("07-disconnected", "After confirming Disconnect: the permission is withdrawn on "
-               "ORCID and the stored connection deleted")
+               "ORCID and the stored connection deleted", shows=("BP-3",), subject=".orcid-page")
 
 
 @when("an administrator opens the call log in the browser")
@@ -201,7 +209,7 @@ def _(visit):
         assert response is not None and response.status == 200, (
             f"the call log answered {response.status if response else 'nothing'}")
         visit.snap("08-admin-call-log", "The administrators' log of every call to ORCID "
-                   "(tokens redacted)")
+                   "(tokens redacted)", shows=("DM-7",), subject=".orcid-admin")
     finally:
         visit.page = researcher_page
         context.close()

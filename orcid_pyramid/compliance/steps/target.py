@@ -69,6 +69,7 @@ def site(request, orcid_target: Target) -> Site:
         from ..live import release_grants
 
         built = _live_site(request, orcid_target)
+        _describe(request, built, live=True)
         yield built
         try:
             release_grants(built)
@@ -90,6 +91,7 @@ def site(request, orcid_target: Target) -> Site:
             pytest.skip("the app does not turn ORCID's webhooks on (orcid.features with "
                         "'webhooks' and an orcid.webhook_secret)")
         _fresh_start(shared)
+        _describe(request, shared, live=orcid_target.live)
         yield shared
         if orcid_target.live:
             from ..live import release_grants
@@ -97,8 +99,19 @@ def site(request, orcid_target: Target) -> Site:
             release_grants(shared, shared.researchers)
         return
     built = _demo_site(request, orcid_target)
+    _describe(request, built, live=False)
     yield built
     built.close()
+
+
+def _describe(request, site: Site, live: bool) -> None:
+    """Tell the report which site, client and registry this run checks (once per run)."""
+    from ..plugin import evidence_store
+    from ..target_info import describe_site
+
+    store = evidence_store(request.config)
+    if store.target is None:
+        store.describe_target(describe_site(site, live))
 
 
 #: the demo's webhook path-token secret in ``@webhooks`` scenarios
