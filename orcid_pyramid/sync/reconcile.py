@@ -56,7 +56,8 @@ def reconcile(api, section: str, payload: dict | None, client_id: str | None,
     return match_put_code(api.read(section_name(section)), section, payload, client_id, taken)
 
 
-#: what ORCID adds to a stored item on its own: never part of what we sent
+#: what ORCID adds to a stored item on its own, never part of what we sent
+#: (orcid-facts/bodies.md#what-a-read-adds-to-what-was-written)
 _ORCID_OWN = frozenset({"created-date", "last-modified-date", "source", "put-code", "path",
                         "visibility", "display-index", "external-id-normalized",
                         "external-id-normalized-error"})
