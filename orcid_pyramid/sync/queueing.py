@@ -69,8 +69,10 @@ def _settle(session, flush_context, instances) -> None:
     queued = session.info.pop(_QUEUED, None)
     if not queued:
         return
-    if session.get_bind().dialect.name == "postgresql":
-        session.connection().execution_options(insertmanyvalues_page_size=INSERT_PAGE)
+    # the host's session may bind each mapper to its own engine: ask for ours
+    connection = session.connection(bind_arguments={"mapper": OrcidOutbox})
+    if connection.dialect.name == "postgresql":
+        connection.execution_options(insertmanyvalues_page_size=INSERT_PAGE)
     groups: dict[tuple[str, str], dict[str, OrcidOutbox]] = defaultdict(dict)
     for row in queued:
         if not inspect(row).pending:  # expunged by the host meanwhile
@@ -93,7 +95,7 @@ def _replace_pending(session, user_id, section, keys) -> None:
     """Delete the unclaimed pending rows of ``keys`` saved earlier: the new rows replace
     them."""
     table = OrcidOutbox.__table__
-    gone = session.connection().execute(
+    gone = session.connection(bind_arguments={"mapper": OrcidOutbox}).execute(
         delete(table).where(table.c.user_id == user_id, table.c.section == section,
                             table.c.local_key.in_(keys), table.c.done_at.is_(None),
                             table.c.locked_by.is_(None))
