@@ -110,6 +110,10 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.max_body_size", "65536",
      "bytes a request to the add-on's pages may send; a larger body gets a 413 page"),
     ("orcid.timeout", "10", "seconds to wait for ORCID on every call"),
+    ("orcid.sync_lease", "60",
+     "seconds a sync worker keeps a researcher it is not sending for; then another worker "
+     "(thread, process or machine) may take them over. Each request extends it past "
+     "`orcid.timeout`, so a slow batch never loses it"),
     ("orcid.state_ttl", "600", "seconds an OAuth `state` stays valid"),
     ("orcid.call_log_retention_days", "90", "days the call log is kept"),
     ("orcid.call_log_body_limit", "16384", "bytes of each request/response body kept in the log"),
@@ -189,6 +193,7 @@ class OrcidSettings:
     token_key_derived: bool = False
     site_name: str = "this site"
     layout: str | None = None
+    sync_lease: float = 60.0
     max_body_size: int = 65536
     webhook_debounce: float = 5.0
 
@@ -295,6 +300,7 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         deleted_item_policy=reader.text("orcid.deleted_item_policy").lower(),
         rate_limit=reader.text("orcid.rate_limit").replace(" ", ""),
         timeout=reader.number("orcid.timeout", float),
+        sync_lease=reader.positive("orcid.sync_lease", float),
         state_ttl=reader.number("orcid.state_ttl", int),
         call_log_retention_days=reader.number("orcid.call_log_retention_days", int),
         call_log_body_limit=reader.number("orcid.call_log_body_limit", int),
@@ -359,6 +365,15 @@ class _Reader:
             self.problems.append(LintProblem(key, f"{raw!r} is not {noun}",
                                              f"write {noun}, e.g. {fallback}"))
             return fallback
+
+    def positive(self, key: str, kind: type):
+        value = self.number(key, kind)
+        if value <= 0:
+            fallback = kind(_PLAIN_DEFAULTS[key])
+            self.problems.append(LintProblem(key, f"{value!r} is not above 0",
+                                             f"write a number above 0, e.g. {fallback}"))
+            return fallback
+        return value
 
     def boolean(self, key: str) -> bool:
         raw = self.settings.get(key)

@@ -36,6 +36,22 @@ def _summary_table(counts, elapsed: float, pulled=None):
     return table
 
 
+#: worker threads when ``--workers`` is not given (PostgreSQL): enough requests in flight for
+#: ORCID's 24/s at a second of latency per call, and one thread per researcher for up to 16
+#: researchers at once (each iD takes one request at a time); idle threads cost nothing
+DEFAULT_WORKERS = 16
+
+
+def _worker_engine(engine, workers: int):
+    """PostgreSQL: an engine whose pool has a connection for each thread (the site's engine
+    may have a smaller pool, and a thread waiting for a connection stalls its user)."""
+    if engine.dialect.name != "postgresql" or workers <= 4:
+        return engine
+    from sqlalchemy import create_engine
+
+    return create_engine(engine.url, pool_size=workers, max_overflow=4)
+
+
 def _run_workers(registry, workers: int, once: bool, progress_cb):
     from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.worker import Worker
@@ -43,9 +59,10 @@ def _run_workers(registry, workers: int, once: bool, progress_cb):
     total = Counts()
     lock = threading.Lock()
     stop = threading.Event()
+    engine = _worker_engine(registry["orcid.dbengine"], workers)
 
     def one() -> None:
-        worker = Worker.from_registry(registry)
+        worker = Worker.from_registry(registry, engine=engine)
         try:
             if once:
                 worker.run_once(progress=progress_cb)
@@ -66,6 +83,9 @@ def _run_workers(registry, workers: int, once: bool, progress_cb):
         stop.set()
         for thread in threads:
             thread.join()
+    finally:
+        if engine is not registry["orcid.dbengine"]:
+            engine.dispose()
     return total
 
 
@@ -74,9 +94,10 @@ def _run_workers(registry, workers: int, once: bool, progress_cb):
 @click.option("--once", is_flag=True, help="Drain what is due (waiting for retries) and exit.")
 @click.option("--pull", is_flag=True,
               help="Also read every linked record for changes made on ORCID (no webhooks).")
-@click.option("--workers", type=click.IntRange(1, 64), default=1, show_default=True,
-              help="Worker threads (PostgreSQL; SQLite always uses one).")
-def sync(config_uri: str, once: bool, pull: bool, workers: int) -> None:
+@click.option("--workers", type=click.IntRange(1, 64), default=None,
+              help=f"Worker threads (PostgreSQL, default {DEFAULT_WORKERS}; SQLite always "
+                   "uses one).")
+def sync(config_uri: str, once: bool, pull: bool, workers: int | None) -> None:
     """Send queued changes to ORCID within the rate limit (CONFIG: the site's ini file)."""
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -94,9 +115,11 @@ def sync(config_uri: str, once: bool, pull: bool, workers: int) -> None:
             engine = registry.get("orcid.dbengine")
             if engine is None:
                 raise click.ClickException("the app does not include orcid_pyramid's models")
-            if engine.dialect.name == "sqlite" and workers > 1:
-                console.print("SQLite runs one writer at a time: using 1 worker.")
+            if engine.dialect.name == "sqlite":
+                if workers and workers > 1:
+                    console.print("SQLite runs one writer at a time: using 1 worker.")
                 workers = 1
+            workers = workers or DEFAULT_WORKERS
             from sqlalchemy.orm import Session
 
             with Session(bind=engine) as db:

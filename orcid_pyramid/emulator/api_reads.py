@@ -74,14 +74,13 @@ def _read_list(record, canonical: str, see_item, negotiated) -> Response:
     the (put code, version) of each visible item: a write makes a new version (or adds/removes
     an item) and so a new key, and a stale body is never served.
     """
-    visible = tuple((i.put_code, i.version) for i in record.section_items(canonical)
-                    if see_item(i))
-    key = (canonical, negotiated, visible)
+    items = [i for i in record.section_items(canonical) if see_item(i)]
+    key = (canonical, negotiated, tuple((i.put_code, i.version) for i in items))
     cache = record.__dict__.setdefault("list_reads", {})
     body = cache.get(key)
     if body is None:
         if canonical in records.ACTIVITIES and negotiated[1] == "json":
-            body = _activity_list_json(record, canonical, see_item)
+            body = _activity_list_json(record, canonical, see_item, items)
         elif canonical in records.ACTIVITIES:
             data = views.activity_section_json(record, canonical, see_item)
             body = render(data, list_qname(canonical), negotiated).body
@@ -100,8 +99,85 @@ _STAND_IN = f"\x00{secrets.token_hex(8)}:"
 _STAND_IN_RE = re.compile(re.escape(json.dumps(_STAND_IN)[:-1]) + r'(\d+)"')
 
 
-def _activity_list_json(record, canonical: str, see_item) -> bytes:
-    """The JSON list read, byte for byte ``compact_json`` of the view, built from each item's
+def _activity_list_json(record, canonical: str, see_item, items=None) -> bytes:
+    """The JSON list read, byte for byte ``compact_json`` of the view.
+
+    Works, fundings, research resources and affiliations: the grouping is kept while no
+    item's grouping ids change, and each group's text while none of its items changes, so a
+    read after a write to one item of a 300-work record encodes one group, not 300.
+    """
+    if canonical == "peer-review":
+        return _activity_list_json_whole(record, canonical, see_item)
+    if items is None:
+        items = [i for i in record.section_items(canonical) if see_item(i)]
+    # per item version, once: (summary, grouping ids, (put code, grouping keys), version key)
+    wanted = ("list-entry", record.orcid)
+    entries = []
+    for item in items:
+        entry = (item.__dict__.get("rendered") or {}).get(wanted)  # Item.cached, inlined
+        if entry is None:
+            entry = item.cached(wanted, lambda item=item: _entry(record, item))
+        entries.append(entry)
+    summaries = [(item, entry[0]) for item, entry in zip(items, entries, strict=True)]
+    grouping = [entry[1] for entry in entries]
+    cache = record.__dict__.setdefault("list_groups", {})
+    shape = (canonical, tuple(entry[2] for entry in entries))
+    groups = cache.get(shape)
+    if groups is None:
+        if len(cache) >= _LIST_CACHE_SIZE:
+            cache.clear()
+        groups = cache[shape] = views.group_indexes(summaries, grouping)
+    texts = record.__dict__.setdefault("group_texts", {})
+    if len(texts) > 4 * len(groups) + _LIST_CACHE_SIZE:
+        texts.clear()
+    parts = []
+    for group in groups:
+        key = (canonical, tuple(entries[i][3] for i in group))
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = _group_json(record, canonical, summaries, grouping, group)
+        parts.append(text)
+    latest = compact_json({"value": max(i.modified for i in items)} if items else None)
+    name = "group" if canonical in ("work", "funding", "research-resource") \
+        else "affiliation-group"
+    path = compact_json(f"/{record.orcid}/{records.ACTIVITIES[canonical]}")
+    return (f'{{"last-modified-date":{latest},"{name}":[{",".join(parts)}],'
+            f'"path":{path}}}').encode()
+
+
+def _entry(record, item) -> tuple:
+    summary = views.summary_json(record, item)
+    found = views.grouping_of(record, [(item, summary)])[0]
+    return (summary, found, (item.put_code, tuple(k for k, _m, _e in found)),
+            (item.put_code, item.version))
+
+
+def _group_json(record, canonical: str, summaries, grouping, group: list[int]) -> str:
+    """One group's text as ``compact_json`` writes it inside the view."""
+    body = views.group_body(summaries, grouping, group)
+    texts: list[str] = []
+
+    def show(item, summary) -> str:
+        texts.append(item.cached(("summary-text", record.orcid),
+                                 lambda: compact_json(summary)))
+        return f"{_STAND_IN}{len(texts) - 1}"
+
+    key = f"{canonical}-summary"
+    members = [show(i, s) for i, s in body["members"]]
+    if canonical in ("work", "funding", "research-resource"):
+        data = {"last-modified-date": body["last-modified-date"],
+                "external-ids": body["external-ids"], key: members}
+    else:
+        data = {"last-modified-date": body["last-modified-date"],
+                "external-ids": body["external-ids"],
+                "summaries": [{key: m} for m in members]}
+    parts = _STAND_IN_RE.split(compact_json(data))
+    parts[1::2] = [texts[int(n)] for n in parts[1::2]]
+    return "".join(parts)
+
+
+def _activity_list_json_whole(record, canonical: str, see_item) -> bytes:
+    """The list read built whole (peer reviews: groups within groups), from each item's
     summary encoded once per version (most of the text) and the small grouping body."""
     fragments: list[str] = []
 

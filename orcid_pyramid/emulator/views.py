@@ -85,6 +85,31 @@ def _grouping_ids(record: Record, item: Item, summary: dict) -> tuple:
 def _group(record: Record, summaries: list[tuple[Item, dict]]) -> list[dict]:
     """Merge summaries that share a self/version-of external id (normalised): union-find.
     Each group's ``members`` are its (item, summary) pairs, oldest first."""
+    grouping = grouping_of(record, summaries)
+    return [group_body(summaries, grouping, group)
+            for group in group_indexes(summaries, grouping)]
+
+
+def group_body(summaries, grouping, group: list[int]) -> dict:
+    """One group: its latest change, its distinct external ids and its ``members``."""
+    ids, seen = [], set()
+    for index in group:
+        for _key, mark, ext in grouping[index]:
+            if mark not in seen:
+                seen.add(mark)
+                ids.append(ext)
+    return {"last-modified-date": {"value": max(summaries[i][0].modified for i in group)},
+            "external-ids": {"external-id": ids},
+            "members": [summaries[i] for i in group]}
+
+
+def grouping_of(record: Record, summaries) -> list[tuple]:
+    """Each summary's grouping ids (cached per item version)."""
+    return [_grouping_ids(record, item, summary) for item, summary in summaries]
+
+
+def group_indexes(summaries, grouping) -> list[list[int]]:
+    """The groups as lists of indexes into ``summaries``, oldest group first."""
     parent = list(range(len(summaries)))
 
     def root(index: int) -> int:
@@ -93,7 +118,6 @@ def _group(record: Record, summaries: list[tuple[Item, dict]]) -> list[dict]:
             index = parent[index]
         return index
 
-    grouping = [_grouping_ids(record, item, summary) for item, summary in summaries]
     owner: dict[tuple, int] = {}
     for index, found in enumerate(grouping):
         for key, _mark, _ext in found:
@@ -104,20 +128,8 @@ def _group(record: Record, summaries: list[tuple[Item, dict]]) -> list[dict]:
     members: dict[int, list[int]] = {}
     for index in range(len(summaries)):
         members.setdefault(root(index), []).append(index)
-    out = []
     # the indexes follow put-code order, so a group's first index is its oldest item
-    for group in sorted(members.values(), key=lambda g: summaries[g[0]][0].put_code):
-        ids, seen = [], set()
-        for index in group:
-            for _key, mark, ext in grouping[index]:
-                if mark not in seen:
-                    seen.add(mark)
-                    ids.append(ext)
-        out.append({"last-modified-date": {"value": max(summaries[i][0].modified
-                                                        for i in group)},
-                    "external-ids": {"external-id": ids},
-                    "members": [summaries[i] for i in group]})
-    return out
+    return sorted(members.values(), key=lambda g: summaries[g[0]][0].put_code)
 
 
 def _ids(summary: dict) -> list:

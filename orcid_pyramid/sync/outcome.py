@@ -40,11 +40,16 @@ class CommitFirst:
     No database transaction stays open while a request is in flight: the call may take
     seconds, other writers (the host, the rate bucket) must not wait on it, and the row
     state written before the call (e.g. "POST in flight") must be durable first.
+
+    ``fence``: called instead of the plain commit; it checks that the user's lease is still
+    this worker's (raising :class:`~orcid_pyramid.sync.lease.LeaseLost` otherwise) and
+    commits, in one round trip (:meth:`~orcid_pyramid.sync.lease.Lease.fence`).
     """
 
-    def __init__(self, api, session) -> None:
+    def __init__(self, api, session, fence=None) -> None:
         self._api = api
         self._session = session
+        self._fence = fence or session.commit
 
     @property
     def raw(self):
@@ -57,7 +62,7 @@ class CommitFirst:
             return target
 
         def call(*args, **kwargs):
-            self._session.commit()
+            self._fence()
             return target(*args, **kwargs)
 
         return call

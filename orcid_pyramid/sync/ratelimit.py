@@ -2,10 +2,14 @@
 
 Why the database and not a file lock (PostgreSQL): the workers already share the
 database (they claim outbox rows there), it works the same across machines, and a single
-conditional ``UPDATE`` is atomic, so taking a token is one round trip with no lock held
-while a request is in flight. A file lock would only cover workers on one host. On SQLite
-(one worker by design) the bucket lives in the process instead (:func:`bucket_for`): a web
-request's open read transaction would otherwise make every token wait for it.
+``UPDATE … RETURNING`` is atomic, so taking a token is one round trip with no lock held
+while a request is in flight. ``acquire()`` *reserves*: the token is taken even when the
+bucket is empty (the count goes below zero, a queue of callers) and the caller sleeps until
+its turn, so a waiting thread never polls the row (polling made a third of the worker's time
+database round trips when many threads waited). A file lock would only cover workers on
+one host. On SQLite (one worker by design) the bucket lives in the process instead
+(:func:`bucket_for`): a web request's open read transaction would otherwise make every
+token wait for it.
 
 ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 above that
 (orcid-facts/rate-limits.md). The bucket runs a little under the configured numbers (``margin``)
@@ -32,6 +36,11 @@ _TAKE = text(
     f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED}) - 1,"
     " updated = CASE WHEN :now > updated THEN :now ELSE updated END"
     f" WHERE name = :name AND ({_REFILLED}) >= 1"
+)
+_RESERVE = text(
+    f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED}) - 1,"
+    " updated = CASE WHEN :now > updated THEN :now ELSE updated END"
+    " WHERE name = :name RETURNING tokens"
 )
 _READ = text("SELECT tokens, updated FROM orcid_rate_buckets WHERE name = :name")
 _CREATE = text(
@@ -78,11 +87,16 @@ class DbTokenBucket:
         return max(0.001, (1.0 - available) / self.rate)
 
     def acquire(self) -> None:
-        """Block until a token is taken."""
+        """Take a token, waiting for its turn: one round trip, then at most one sleep."""
         while True:
-            wait = self.try_acquire()
-            if wait <= 0:
-                return
+            now = self.clock()
+            with self.engine.begin() as conn:
+                left = conn.execute(_RESERVE, self._params(now)).scalar()
+            if left is not None:
+                break
+            self.try_acquire()  # creates the missing row
+        if left < 0:  # reserved ahead: our turn comes when the refill covers it
+            wait = -left / self.rate
             self.waited += wait
             self.sleep(wait)
 

@@ -54,3 +54,37 @@ def reconcile(api, section: str, payload: dict | None, client_id: str | None,
               taken: set[int] | frozenset = frozenset()) -> int | None:
     """Read ``section`` from the record through ``api`` and return the matching put code."""
     return match_put_code(api.read(section_name(section)), section, payload, client_id, taken)
+
+
+#: what ORCID adds to a stored item on its own, never part of what we sent
+#: (orcid-facts/bodies.md#what-a-read-adds-to-what-was-written)
+_ORCID_OWN = frozenset({"created-date", "last-modified-date", "source", "put-code", "path",
+                        "visibility", "display-index", "external-id-normalized",
+                        "external-id-normalized-error"})
+
+
+def _empty(value) -> bool:
+    if value is None or value == "" or value == [] or value == {}:
+        return True
+    if isinstance(value, dict):
+        return all(_empty(v) for k, v in value.items() if k not in _ORCID_OWN)
+    return False
+
+
+def same_content(stored, wanted) -> bool:
+    """Does ORCID's stored item hold exactly what we would send (``wanted``)?
+
+    Used when a POST's answer was lost and the item was adopted: when the content matches,
+    nothing needs a PUT. Fields ORCID fills in itself are ignored, and a missing field
+    equals an empty one (ORCID answers ``null`` for fields never set); anything else that
+    differs, including a field only one side has, is a difference.
+    """
+    if isinstance(wanted, dict) and isinstance(stored, dict):
+        keys = (set(wanted) | set(stored)) - _ORCID_OWN
+        return all(same_content(stored.get(k), wanted.get(k)) for k in keys)
+    if _empty(wanted) and _empty(stored):
+        return True
+    if isinstance(wanted, list) and isinstance(stored, list):
+        return len(wanted) == len(stored) and all(
+            same_content(s, w) for s, w in zip(stored, wanted, strict=True))
+    return wanted == stored

@@ -11,9 +11,8 @@ from __future__ import annotations
 
 import logging
 import random
-from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from ..client.errors import (
     OrcidError,
@@ -27,27 +26,24 @@ from ..models.sync import (
     STATUS_DELETED_ON_ORCID,
     STATUS_PENDING,
     STATUS_REJECTED,
-    STATUS_RETRYING,
-    STATUS_REVOKED,
-    STATUS_SYNCED,
     OrcidItem,
     OrcidOutbox,
 )
 from .items import item_for
+from .lease import LeaseLost
 from .outcome import CommitFirst, Counts, Revoked
-from .payload import section_name
-from .posting import PostingMixin
-from .reconcile import match_put_code
+from .posting import PostingMixin, set_all
+from .rows import RowsMixin
 
 log = logging.getLogger("orcid_pyramid.sync")
 
-class UserSender(PostingMixin):
+class UserSender(RowsMixin, PostingMixin):
     """Drains one user's due rows through ``api_for(link)`` on ``session``."""
 
     def __init__(self, session, user_id: str, *, api_for, cipher, client_id: str | None,
                  worker_id: str = "worker", lease: float = 60.0, policy: str = "respect",
                  backoff_base: float = 2.0, backoff_cap: float = 3600.0,
-                 renew=None, rng: random.Random | None = None) -> None:
+                 lease_guard=None, rng: random.Random | None = None) -> None:
         self.session = session
         self.user_id = user_id
         self.worker_id = worker_id
@@ -58,10 +54,14 @@ class UserSender(PostingMixin):
         self.policy = policy
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
-        self.renew = renew or (lambda: True)
+        #: the user's lease (``fence()`` before each call, ``alive()`` between rows)
+        self.lease_guard = lease_guard
         self.rng = rng or random.Random()
         self.counts = Counts()
-        self._sections: dict[str, dict] = {}
+        self._sections: dict[str, dict] = {}  # section reads of this run (reconcile)
+        self._taken: dict[str, set[int]] = {}  # put codes mapped to local objects, by section
+        self._adopted: list = []  # (row, item) adopted after a lost answer: compare first
+        self._unchanged: list = []  # (row, item) whose content ORCID already has
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
@@ -73,6 +73,7 @@ class UserSender(PostingMixin):
             select(OrcidLink).where(OrcidLink.user_id == self.user_id)
         ).scalar_one_or_none()
         items = self._items(rows)
+        self._payloads(rows, items)
         if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
             self._hold(rows, items, revoked=link is not None)
             return self.counts
@@ -83,22 +84,30 @@ class UserSender(PostingMixin):
             log.error("cannot send for user %s: %s", self.user_id, exc)
             self._hold(rows, items, revoked=False)
             return self.counts
-        api = CommitFirst(self.api_for(link, token), self.session)
+        guard = self.lease_guard
+        api = CommitFirst(self.api_for(link, token), self.session,
+                          fence=guard.fence if guard is not None else None)
+        for item in items.values():
+            if item.orcid not in (None, link.orcid):
+                self._forget_put_code(item)  # the user linked another iD since
+                item.orcid = link.orcid
+        # the iD of items queued before the first send, in one statement
+        set_all([i for i in items.values() if i.orcid is None], OrcidItem, orcid=link.orcid)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
             for row in rows:
                 if not self.renew():
-                    return self.counts  # lease lost: another worker owns this user now
+                    raise LeaseLost(self.user_id)  # another worker owns this user now
                 item = items.get((row.section, row.local_key))
-                if item is not None and item.orcid not in (None, link.orcid):
-                    self._forget_put_code(item)  # the user linked another iD since
-                if item is not None:
-                    item.orcid = link.orcid
                 queued = self._one(api, row, item, link)
                 if queued is not None:
                     new_works.append(queued)
+            self._finish_unchanged()
+            self._settle_adopted(api)
             self._post_all_works(api, new_works)
             self.session.commit()
+        except LeaseLost:
+            log.warning("user %s was taken over by another worker; stopped", self.user_id)
         except Revoked:
             link.mark_revoked()
             self.session.commit()
@@ -109,92 +118,9 @@ class UserSender(PostingMixin):
             self._hold(rows, self._items(rows), revoked=True)
         return self.counts
 
-    # -- rows ----------------------------------------------------------------------------
-    def _due_rows(self) -> list[OrcidOutbox]:
-        """Claim the user's due rows (so the host's next change makes a new row), newest wins."""
-        now = utcnow()
-        self.session.execute(
-            update(OrcidOutbox)
-            .where(OrcidOutbox.user_id == self.user_id, OrcidOutbox.done_at.is_(None),
-                   OrcidOutbox.next_attempt_at <= now)
-            .values(locked_by=self.worker_id, locked_until=now + timedelta(seconds=self.lease))
-            .execution_options(synchronize_session=False)
-        )
-        rows = self.session.execute(
-            select(OrcidOutbox).where(OrcidOutbox.user_id == self.user_id,
-                                      OrcidOutbox.done_at.is_(None),
-                                      OrcidOutbox.locked_by == self.worker_id)
-            .order_by(OrcidOutbox.id)
-        ).scalars().all()
-        latest: dict[tuple[str, str], OrcidOutbox] = {}
-        for row in rows:
-            older = latest.get((row.section, row.local_key))
-            if older is not None:  # coalesce: the newest wish wins
-                older.done_at = now
-                older.locked_by = None
-                older.last_error = "superseded by a newer change"
-            latest[(row.section, row.local_key)] = row
-        self.session.commit()
-        return list(latest.values())
-
-    def _items(self, rows) -> dict[tuple[str, str], OrcidItem]:
-        keys = {row.local_key for row in rows}
-        if not keys:
-            return {}
-        found = self.session.execute(
-            select(OrcidItem).where(OrcidItem.user_id == self.user_id,
-                                    OrcidItem.local_key.in_(keys))
-        ).scalars()
-        return {(item.section, item.local_key): item for item in found}
-
-    def _hold(self, rows, items, *, revoked: bool) -> None:
-        """No usable link: keep the rows until the user connects again."""
-        for row in rows:
-            row.next_attempt_at = None
-            row.locked_by = None
-            item = items.get((row.section, row.local_key))
-            if item is not None:
-                item.status = STATUS_REVOKED if revoked else STATUS_PENDING
-                item.updated_at = utcnow()
-            self.counts.held += 1
-        self.session.commit()
-
-    def _finish(self, row, item=None, *, status=STATUS_SYNCED, error=None,
-                commit: bool = True) -> None:
-        now = utcnow()
-        row.done_at = now
-        row.locked_by = None
-        row.last_error = error
-        if item is not None:
-            item.status = status
-            item.last_error = error
-            item.last_attempt_at = now
-            item.updated_at = now
-        if commit:
-            self.session.commit()
-
-    def _retry_later(self, row, item, exc: OrcidError) -> None:
-        now = utcnow()
-        row.attempts += 1
-        delay = min(self.backoff_cap, self.backoff_base * (2 ** (row.attempts - 1)))
-        delay *= 0.5 + self.rng.random() / 2  # jitter: workers must not retry in lock step
-        if exc.retry_after:
-            delay = max(delay, float(exc.retry_after))
-        row.next_attempt_at = now + timedelta(seconds=delay)
-        row.locked_by = None
-        row.last_error = exc.summary()
-        if item is not None:
-            item.status = STATUS_RETRYING
-            item.last_error = exc.summary()
-            item.last_attempt_at = now
-            item.updated_at = now
-        self.counts.retried += 1
-        self.session.commit()
-
-    def _forget_put_code(self, item) -> None:
-        item.put_code = None
-        item.content_hash = None
-        item.post_in_flight = False
+    def renew(self) -> bool:
+        """Between rows: is the user still ours (renewing the lease now and then)?"""
+        return self.lease_guard is None or self.lease_guard.alive()
 
     # -- one row -------------------------------------------------------------------------
     def _one(self, api, row, item, link):
@@ -217,11 +143,12 @@ class UserSender(PostingMixin):
             if item.put_code is None and (item.post_in_flight or row.section != "work"):
                 # never post what this client already wrote (a lost answer, or put codes
                 # forgotten at a disconnect); works are matched by ORCID's 409 instead
-                self._adopt(api, row, item)
+                if self._adopt(api, row, item):
+                    return None  # compared with what ORCID holds before any PUT
             if item.put_code is not None:
-                if item.content_hash == row.content_hash and item.status == STATUS_SYNCED:
+                if self._is_unchanged(row, item):
                     self.counts.unchanged += 1
-                    self._finish(row, item, commit=False)  # committed with the next call
+                    self._unchanged.append((row, item))  # all at once: _finish_unchanged
                     return None
                 self._update(api, row, item)
                 return None
@@ -234,18 +161,20 @@ class UserSender(PostingMixin):
             self._failed(row, item, exc)
         return None
 
-    def _failed(self, row, item, exc: OrcidError) -> None:
+    def _failed(self, row, item, exc: OrcidError, delay: float | None = None,
+                commit: bool = True) -> None:
         """Retry what a retry can fix (5xx, 503, timeouts, resets); otherwise rejected (400,
         403 …) with ORCID's own words, never retried."""
         if exc.retryable:
-            self._retry_later(row, item, exc)
+            self._retry_later(row, item, exc, delay, commit)
             return
         message = exc.user_message or exc.developer_message or exc.message
         self.counts.rejected += 1
         self.counts.errors.append(exc.summary())
         if item is not None:
             item.post_in_flight = False
-        self._finish(row, item, status=STATUS_REJECTED, error=str(message)[:2000])
+        self._finish(row, item, status=STATUS_REJECTED, error=str(message)[:2000],
+                     commit=commit)
 
     def _remove(self, api, row, item) -> None:
         if item is None:
@@ -263,26 +192,6 @@ class UserSender(PostingMixin):
             self.counts.unchanged += 1
         self.session.delete(item)
         self._finish(row)
-
-    def _adopt(self, api, row, item, then_put: bool = True) -> None:
-        """A POST's answer was lost: look for the item we may have created."""
-        taken = set(self.session.execute(
-            select(OrcidItem.put_code).where(OrcidItem.orcid == item.orcid,
-                                             OrcidItem.section == row.section,
-                                             OrcidItem.put_code.is_not(None))
-        ).scalars())
-        # one read per section and run: items posted by this run are recorded directly, so
-        # the read only has to show what earlier, interrupted runs may have created
-        if row.section not in self._sections:
-            self._sections[row.section] = api.read(section_name(row.section))
-        found = match_put_code(self._sections[row.section], row.section, row.payload,
-                               self.client_id, taken)
-        item.post_in_flight = False
-        if found is not None:
-            item.put_code = found
-            item.content_hash = None  # unknown what was stored: PUT the wanted content
-            self.counts.adopted += 1
-        self.session.commit()
 
     def _update(self, api, row, item) -> None:
         try:

@@ -18,6 +18,7 @@ from ..models.sync import (
     OrcidOutbox,
 )
 from .payload import describe, kind_name
+from .queueing import queue_puts
 
 ACTION_PUT = "put"
 ACTION_REMOVE = "remove"
@@ -34,28 +35,16 @@ class SyncService:
         """Ask for ``item`` (a builder object) to be on ``user_id``'s record as ``local_key``.
 
         Raises the builder's ``OrcidValidationError`` at once when the item is not valid, so
-        the host can tell its user before anything is stored.
+        the host can tell its user before anything is stored. The row is written with the
+        session's next flush, together with every other ``put`` of the transaction
+        (:mod:`~orcid_pyramid.sync.queueing`: a few statements for any number of puts).
         """
-        return self._enqueue(str(user_id), *self._describe(local_key, item))
+        return queue_puts(self.dbsession, str(user_id), [self._describe(local_key, item)])[0]
 
     def put_many(self, user_id, items: dict) -> list[OrcidOutbox]:
-        """``put`` for many objects of one user (``{local_key: item}``) with two queries."""
-        user_id = str(user_id)
+        """``put`` for many objects of one user (``{local_key: item}``)."""
         described = [self._describe(key, item) for key, item in items.items()]
-        keys = [d[1] for d in described]
-        known, pending = {}, {}
-        for start in range(0, len(keys), 500):
-            chunk = keys[start:start + 500]
-            for row in self.dbsession.execute(select(OrcidItem).where(
-                    OrcidItem.user_id == user_id, OrcidItem.local_key.in_(chunk))).scalars():
-                known[(row.section, row.local_key)] = row
-            for row in self.dbsession.execute(select(OrcidOutbox).where(
-                    OrcidOutbox.user_id == user_id, OrcidOutbox.local_key.in_(chunk),
-                    OrcidOutbox.done_at.is_(None), OrcidOutbox.locked_by.is_(None))
-                    .order_by(OrcidOutbox.id)).scalars():
-                pending[(row.section, row.local_key)] = row
-        rows = [self._enqueue(user_id, *d, lookup=(known, pending), flush=False)
-                for d in described]
+        rows = queue_puts(self.dbsession, str(user_id), described)
         self.dbsession.flush()
         return rows
 

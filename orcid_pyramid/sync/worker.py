@@ -1,10 +1,13 @@
 """The outbox worker: claims users with due rows, one writer per iD, and sends their changes.
 
-Claiming: a worker takes a user's lease in ``orcid_sync_locks`` (PostgreSQL: the lock rows
-are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent workers never wait on each
-other; SQLite: the same conditional ``UPDATE``, which SQLite runs one writer at a time, so
-SQLite gets a single worker). A lease expires (``locked_until``): a worker killed mid-send
-loses nothing, another one takes the user over after the lease.
+Claiming and fencing live in :mod:`~orcid_pyramid.sync.lease`: a thread takes one user at a
+time (so a few researchers spread over all threads instead of queuing behind one), and
+checks before every request that the user is still its own. A lease expires
+(``locked_until``): a worker killed mid-send loses nothing, another one takes the user over.
+SQLite runs one writer at a time, so SQLite gets a single worker.
+
+Idle threads (every due user is held by another thread) wait on a condition that a thread
+signals when it gives a user back, instead of polling the database every few milliseconds.
 
 Every call goes through the ORCID client with a call sink that writes ``OrcidCall`` rows in
 the worker's own session and the shared :class:`~orcid_pyramid.sync.ratelimit.DbTokenBucket`.
@@ -19,17 +22,17 @@ import socket
 import threading
 import time
 import uuid
-from datetime import timedelta
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import sessionmaker
 
 from ..client.factory import client_factory as make_client_factory
 from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
-from ..models.sync import OrcidOutbox, OrcidSyncLock
+from ..models.sync import OrcidOutbox
 from .deferred import run_chores
+from .lease import Claimer, Lease
 from .outcome import Counts
 from .ratelimit import bucket_for
 from .sender import UserSender
@@ -74,20 +77,38 @@ def db_call_sink(session, *, buffered: bool = False):
     return sink
 
 
+#: woken when a thread gives a user back (threads of one process; others poll, see ``IDLE_MAX``)
+_RELEASED = threading.Condition()
+#: the longest an idle thread sleeps before looking for due users again (seconds)
+IDLE_MAX = 0.5
+
+
+def _commit_without_waiting(session, transaction, connection) -> None:
+    """PostgreSQL: the worker's commits do not wait for the disk, except the one before each
+    request (:meth:`~orcid_pyramid.sync.lease.Lease.fence`). What such a commit records (put
+    codes, finished rows, leases) can only be lost with the database server itself, and then
+    the items are still flagged "in flight": the next run reconciles them, nothing is sent
+    twice. A flush to disk cost about 6 ms a commit here, eight commits a bulk."""
+    connection.exec_driver_sql("SET LOCAL synchronous_commit = off")
+
+
 class Worker:
     """Drains the outbox: ``run_once()`` until nothing is pending, or ``run_forever()``."""
 
     def __init__(self, engine, settings, *, client_factory=None, worker_id: str | None = None,
-                 lease_seconds: float = 60.0, batch_users: int = 8, backoff_base: float = 2.0,
-                 backoff_cap: float = 3600.0, rate_limiter=None, timeout: float | None = None,
+                 lease_seconds: float | None = None, batch_users: int = 1,
+                 backoff_base: float = 2.0, backoff_cap: float = 3600.0, rate_limiter=None,
+                 timeout: float | None = None,
                  rng: random.Random | None = None, cipher: TokenCipher | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
         self.client_factory = client_factory or make_client_factory(settings, timeout=timeout)
-        self.worker_id = worker_id or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        host = socket.gethostname()[:60]
+        self.worker_id = worker_id or f"{host}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        if lease_seconds is None:
+            lease_seconds = getattr(settings, "sync_lease", None) or 60.0
         self.lease = float(lease_seconds)
-        self.batch_users = batch_users
         self.backoff_base = backoff_base
         self.backoff_cap = backoff_cap
         if rate_limiter is None:
@@ -98,90 +119,35 @@ class Worker:
         self.rng = rng or random.Random()
         self.counts = Counts()
         self.is_postgres = engine.dialect.name == "postgresql"
+        # a request may stay in flight for the client's timeout (connect + read): the lease
+        # taken before it must outlast it
+        in_flight = 2 * float(timeout or getattr(settings, "timeout", None) or 10.0) + 1.0
+        self.claimer = Claimer(self.worker_id, self.lease, in_flight,
+                               is_postgres=self.is_postgres, batch=batch_users)
+        self._leases: dict[str, Lease] = {}
 
     @classmethod
-    def from_registry(cls, registry, **kwargs) -> Worker:
-        """A worker for a configured app: its engine, settings, token cipher and client factory
-        (``orcid.client_factory``, the one the app's own client came from)."""
+    def from_registry(cls, registry, *, engine=None, **kwargs) -> Worker:
+        """A worker for a configured app: its engine (unless ``engine``), settings, token
+        cipher and client factory (``orcid.client_factory``, the one the app's own client
+        came from)."""
         kwargs.setdefault("client_factory", registry.get("orcid.client_factory"))
         kwargs.setdefault("cipher", registry.get("orcid.cipher"))
-        worker = cls(registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
+        worker = cls(engine or registry["orcid.dbengine"], registry["orcid.settings"], **kwargs)
         worker.registry = registry  # the deferred pulls notify the app's subscribers
         return worker
 
     # -- claiming ------------------------------------------------------------------------
     def claim(self, session) -> list[str]:
-        """Take the lease of up to ``batch_users`` users that have due rows and no live lease."""
-        now = utcnow()
-        until = now + timedelta(seconds=self.lease)
-        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
-        due = (select(OrcidOutbox.user_id)
-               .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
-               .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now,
-                      or_(OrcidSyncLock.user_id.is_(None), free))
-               .group_by(OrcidOutbox.user_id)
-               .order_by(func.min(OrcidOutbox.next_attempt_at))
-               .limit(self.batch_users * 2))
-        users = list(session.execute(due).scalars())
-        if not users:
-            session.commit()
-            return []
-        self._ensure_lock_rows(session, users)
-        locks = select(OrcidSyncLock.user_id).where(OrcidSyncLock.user_id.in_(users), free)
-        if self.is_postgres:
-            locks = locks.with_for_update(skip_locked=True)
-        candidates = list(session.execute(locks.limit(self.batch_users)).scalars())
-        claimed = []
-        for user_id in candidates:
-            taken = session.execute(
-                update(OrcidSyncLock)
-                .where(OrcidSyncLock.user_id == user_id, free)
-                .values(locked_by=self.worker_id, locked_until=until)
-            ).rowcount
-            if taken == 1:
-                claimed.append(user_id)
-        session.commit()
-        return claimed
-
-    def _ensure_lock_rows(self, session, users) -> None:
-        if self.is_postgres:
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        session.execute(insert(OrcidSyncLock).values([{"user_id": u} for u in users])
-                        .on_conflict_do_nothing())
-
-    def _renewer(self, session, user_id):
-        """A callable the sender calls between rows: extends the lease, False when lost."""
-        state = {"renewed": time.monotonic()}
-
-        def renew() -> bool:
-            if time.monotonic() - state["renewed"] < self.lease / 3:
-                return True
-            kept = session.execute(
-                update(OrcidSyncLock)
-                .where(OrcidSyncLock.user_id == user_id,
-                       OrcidSyncLock.locked_by == self.worker_id)
-                .values(locked_until=utcnow() + timedelta(seconds=self.lease))
-            ).rowcount
-            session.commit()
-            state["renewed"] = time.monotonic()
-            return kept == 1
-
-        return renew
-
-    def release(self, session, user_id) -> None:
-        """Give a user's lease back."""
-        session.execute(
-            update(OrcidSyncLock)
-            .where(OrcidSyncLock.user_id == user_id, OrcidSyncLock.locked_by == self.worker_id)
-            .values(locked_by=None, locked_until=None)
-        )
-        session.commit()
+        """Take the lease of users that have due rows and no live lease (one by default)."""
+        leases = self.claimer.claim(session)
+        self._leases.update({lease.user_id: lease for lease in leases})
+        return [lease.user_id for lease in leases]
 
     # -- sending -------------------------------------------------------------------------
     def process_user(self, session, client, user_id: str) -> Counts:
-        """Send one claimed user's due rows."""
+        """Send one claimed user's due rows, then give the user back."""
+        lease = self._leases.pop(user_id)
 
         def api_for(link, access_token):
             return client.member(access_token, link.orcid,
@@ -189,15 +155,16 @@ class Worker:
 
         sender = UserSender(
             session, user_id, api_for=api_for, cipher=self.cipher,
-            client_id=self.settings.client_id, worker_id=self.worker_id, lease=self.lease,
+            client_id=self.settings.client_id, worker_id=lease.token, lease=self.lease,
             policy=self.settings.deleted_item_policy, backoff_base=self.backoff_base,
-            backoff_cap=self.backoff_cap, renew=self._renewer(session, user_id), rng=self.rng,
+            backoff_cap=self.backoff_cap, lease_guard=lease, rng=self.rng,
         )
         try:
             return sender.run()
         finally:
-            session.rollback()  # anything half-done is not committed; the rows stay due
-            self.release(session, user_id)
+            lease.release()  # anything half-done is rolled back; its rows stay due
+            with _RELEASED:
+                _RELEASED.notify_all()
 
     def run_once(self, *, deadline: float | None = None, progress=None,
                  stop: threading.Event | None = None) -> Counts:
@@ -208,10 +175,11 @@ class Worker:
         """
         session = self.session_factory()
         session.info["orcid_worker"] = self.worker_id
+        if self.is_postgres:
+            event.listen(session, "after_begin", _commit_without_waiting)
         client = self.client_factory(db_call_sink(session), self.rate_limiter)
         try:
-            while (deadline is None or time.monotonic() < deadline) and not (
-                    stop is not None and stop.is_set()):
+            while not self._stopping(deadline, stop):
                 run_chores(self, session, client)  # queued revocations, webhook pulls
                 users = self.claim(session)
                 for user_id in users:
@@ -223,11 +191,7 @@ class Worker:
                 wait = self._next_due_in(session)
                 if wait is None:
                     break
-                pause = min(max(wait, 0.01), 1.0)
-                if stop is not None:
-                    stop.wait(pause)
-                else:
-                    time.sleep(pause)
+                self._idle(wait, stop)
         finally:
             session.close()
         return self.counts
@@ -238,6 +202,20 @@ class Worker:
             self.run_once(deadline=time.monotonic() + 60, progress=progress, stop=stop)
             stop.wait(poll)
         return self.counts
+
+    @staticmethod
+    def _stopping(deadline: float | None, stop: threading.Event | None) -> bool:
+        return (deadline is not None and time.monotonic() >= deadline) or (
+            stop is not None and stop.is_set())
+
+    @staticmethod
+    def _idle(wait: float, stop: threading.Event | None) -> None:
+        """Nothing to claim: sleep until the next row is due, or until a thread gives a user
+        back (its user may have rows left, or the last rows are done), at most ``IDLE_MAX``."""
+        if stop is not None and stop.is_set():
+            return
+        with _RELEASED:
+            _RELEASED.wait(min(max(wait, 0.001), IDLE_MAX) if wait > 0 else IDLE_MAX)
 
     def _next_due_in(self, session) -> float | None:
         """Seconds until the next pending row is due (None: nothing pending but held rows)."""

@@ -66,7 +66,7 @@ def _title(item) -> str | None:
 def _one_pass(world, factory):
     """One claim of every due user, then stop (retries are not waited for)."""
     stop = threading.Event()
-    worker = world.worker(client_factory=factory, backoff_base=600)
+    worker = world.worker(client_factory=factory, backoff_base=600, batch_users=8)
     return worker.run_once(progress=lambda counts: stop.set(), stop=stop)
 
 

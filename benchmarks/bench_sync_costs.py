@@ -1,0 +1,85 @@
+"""Costs that must grow linearly with the number of items (issue 13, item 4), per item at
+2,500, 5,000 and 10,000 items over 20 researchers:
+
+- queuing with ``put`` (one call per object, one transaction per researcher) and with
+  ``put_many`` (aim: at most 0.5 ms per item either way);
+- the worker's CPU per item sent on the first push (emulator without rate limit or latency,
+  in its own process);
+- a re-sync with nothing changed (every object queued again with the same content): no call,
+  and the same time per item at every size.
+
+``--sizes`` changes the sizes. PostgreSQL with ``ORCID_PYRAMID_TEST_DATABASE_URL``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from bench_sync_common import database, emulator, setup_path, world
+
+RESEARCHERS = 20
+
+
+def one_size(handle, n: int) -> dict:
+    """The per-item figures for ``n`` items on a fresh database."""
+    from tests.functional.sync_support import work
+
+    per = n // RESEARCHERS
+    with database() as url:
+        w = world(handle, url, **{"orcid.rate_limit": "10000/10000"})
+        users = [f"r{r}-{n}" for r in range(RESEARCHERS)]
+        for user in users:
+            w.connect(user)
+        objects = {user: {f"w{i}": work(r * 100_000 + i) for i in range(per)}
+                   for r, user in enumerate(users)}
+        from orcid_pyramid.sync.service import SyncService
+
+        cpu, started = time.process_time(), time.perf_counter()
+        for user in users:
+            with w.session() as db:
+                service = SyncService(db, w.settings)
+                for key, item in objects[user].items():
+                    service.put(user, key, item)
+                db.commit()
+        put_s, put_cpu = time.perf_counter() - started, time.process_time() - cpu
+        cpu, started = time.process_time(), time.perf_counter()
+        first = w.drain()
+        push_cpu, push_s = time.process_time() - cpu, time.perf_counter() - started
+        calls_before = len(handle.control.calls())
+        cpu, started = time.process_time(), time.perf_counter()
+        for user in users:
+            w.put_many(user, objects[user])
+        put_many_s, many_cpu = time.perf_counter() - started, time.process_time() - cpu
+        cpu, started = time.process_time(), time.perf_counter()
+        again = w.drain()
+        resync_s, resync_cpu = time.perf_counter() - started, time.process_time() - cpu
+        calls = sum(1 for c in handle.control.calls()[calls_before:]
+                    if c["host"] == "api" and "/v3.0/" in c["path"])
+        w.engine.dispose()
+    assert first.posted == n and again.unchanged == n, (first, again)
+    per = 1000 / n
+    return {"put": put_s * per, "put_cpu": put_cpu * per, "put_many": put_many_s * per,
+            "many_cpu": many_cpu * per, "push_cpu": push_cpu * per, "push_s": push_s,
+            "resync": resync_s * per, "resync_cpu": resync_cpu * per, "resync_s": resync_s,
+            "calls": calls}
+
+
+def main() -> None:
+    setup_path()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="2500,5000,10000")
+    args = parser.parse_args()
+    print("ms per item, wall (CPU of this process; the machine's load inflates wall time)")
+    print(f"{'items':>6} {'put':>13} {'put_many':>13} {'push CPU':>9} {'re-sync':>13} "
+          f"{'re-sync s':>10} {'calls':>6}")
+    with emulator(rate_limit=None) as handle:
+        for n in (int(x) for x in args.sizes.split(",")):
+            m = one_size(handle, n)
+            print(f"{n:6d} {m['put']:5.2f} ({m['put_cpu']:5.2f}) {m['put_many']:5.2f} "
+                  f"({m['many_cpu']:5.2f}) {m['push_cpu']:9.2f} {m['resync']:5.2f} "
+                  f"({m['resync_cpu']:5.2f}) {m['resync_s']:10.2f} {m['calls']:6d}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,251 @@
+"""The sync worker at ORCID's limit in four shapes of work, side by side in one run (issue 13).
+
+Against an emulator at ORCID's limits (24 requests/s, burst 40) with 100 ms latency, the
+worker runs as a site runs it (``orcid-pyramid sync CONFIG --once``, default worker count,
+in a child process) for a first push and then for updates, in each shape (researchers x
+works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
+
+- **share of the limit**: the bound / the time ORCID saw (first request start to last
+  answer). The bound is what ORCID's limits allow at best: the later of the last request's
+  earliest start ((requests - burst) / rate, never below 0) plus one latency, and the
+  busiest iD's requests x latency (one request at a time per iD). ``share*`` takes the time
+  the emulator really held each request as its latency (a 100-work bulk POST costs the
+  emulator tens of ms of CPU on top of the 100 ms, and concurrent bulks queue for its
+  interpreter): what is left is the worker's own share of the delay.
+- works/s, against python-orcid 1.0.3 posting one work per call (one researcher) and on 8
+  threads (8 researchers at once, no rate limiter of its own: its 503s are counted);
+- 503 answers, overlapping requests per iD, duplicate works on the records, the worker's
+  peak memory (RSS of the child process).
+
+Updates: ``--updates`` (default 1,000) works spread evenly over the researchers. Needs
+PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread.
+``--processes N`` runs N ``sync`` processes at once on the one database (several machines).
+``--skip-baseline`` leaves python-orcid out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from collections import Counter, defaultdict
+
+from bench_sync_common import api_calls, database, emulator, setup_path, world
+
+SHAPES = ((10, 100), (50, 100), (100, 100), (10, 500))
+RATE, BURST, LATENCY = 24.0, 40, 0.1
+
+
+def bound(per_orcid: Counter) -> float:
+    """The shortest time ORCID's limits allow for these requests (see the docstring)."""
+    requests = sum(per_orcid.values())
+    return max(max(0, requests - BURST) / RATE + LATENCY, max(per_orcid.values()) * LATENCY)
+
+
+def bound_seen(calls: list[dict]) -> float:
+    """The bound with each request's own duration at the emulator as its latency."""
+    per_orcid: Counter = Counter()
+    for call in calls:
+        per_orcid[call["orcid"]] += call["duration_ms"] / 1000
+    slowest = max(c["duration_ms"] for c in calls) / 1000
+    return max(max(0, len(calls) - BURST) / RATE + slowest, max(per_orcid.values()))
+
+
+def overlaps(calls: list[dict]) -> int:
+    """Requests for one iD that started before the previous one for it had ended."""
+    by_orcid: dict[str, list[dict]] = defaultdict(list)
+    for call in calls:
+        by_orcid[call["orcid"]].append(call)
+    found = 0
+    for mine in by_orcid.values():
+        mine.sort(key=lambda c: c["time"])
+        ends = 0.0
+        for call in mine:
+            if call["time"] < ends:
+                found += 1
+            ends = max(ends, call["time"] + call["duration_ms"] / 1000)
+    return found
+
+
+def ini_for(w, path: str) -> str:
+    """A site's ini for ``orcid-pyramid sync`` (the test host app)."""
+    s = w.settings
+    with open(path, "w", encoding="utf-8") as out:
+        out.write(f"""[app:main]
+use = call:tests.functional.sync_support:host_app
+sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
+orcid.environment = emulator
+orcid.base_url = {s.base_url}
+orcid.api_url = {s.api_url}
+orcid.client_id = {s.client_id}
+orcid.client_secret = {s.client_secret}
+orcid.token_key = {",".join(s.token_keys)}
+orcid.support_email = support@example.org
+orcid.rate_limit = 24/40
+""")
+    return path
+
+
+def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, float]:
+    """``orcid-pyramid sync INI --once`` in ``processes`` processes at once: (wall seconds,
+    the largest peak RSS in MB of one process)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    command = [sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once"]
+    if workers:
+        command += ["--workers", str(workers)]
+    started = time.perf_counter()
+    procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              env={**os.environ, "PYTHONPATH": root}, cwd=root)
+             for _ in range(processes)]
+    peak = 0.0
+    for proc in procs:
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        if proc.returncode:
+            raise SystemExit(f"orcid-pyramid sync failed ({proc.returncode})")
+        peak = max(peak, usage.ru_maxrss / 1024)
+    return time.perf_counter() - started, peak
+
+
+def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int):
+    """One phase's figures from the emulator's call log."""
+    calls = api_calls(handle, start)
+    writes = [c for c in calls if c["method"] in ("POST", "PUT")]
+    first = min(c["time"] for c in calls)
+    last = max(c["time"] + c["duration_ms"] / 1000 for c in calls)
+    return {"share": bound(wanted) / (last - first),
+            "share_seen": bound_seen(calls) / (last - first), "seen_s": last - first,
+            "wall_s": wall,
+            "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
+            "needed": sum(wanted.values()), "503": sum(1 for c in calls if c["status"] == 503),
+            "overlaps": overlaps(calls), "rss_mb": rss}
+
+
+def duplicates(w) -> int:
+    """Works on the records beyond one per DOI."""
+    extra = 0
+    for orcid in w.users.values():
+        dois = Counter(x["item"]["external-ids"]["external-id"][0]["external-id-value"]
+                       for x in w.record_items(orcid))
+        extra += sum(n - 1 for n in dois.values())
+    return extra
+
+
+def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: str,
+          processes: int = 1):
+    """First push and updates for one shape on a fresh emulator and database."""
+    from tests.functional.sync_support import work
+
+    with database() as url, emulator(rate_limit="24/40", latency_ms=LATENCY * 1000) as handle:
+        w = world(handle, url, **{"orcid.rate_limit": "24/40"})
+        for r in range(researchers):
+            w.connect(f"r{r}")
+            w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i) for i in range(works)})
+        ini = ini_for(w, os.path.join(tmp, "site.ini"))
+        orcids = list(w.users.values())
+        start = len(handle.control.calls())
+        wall, rss = run_sync(ini, workers, processes)
+        bulks = -(-works // 100)
+        push = measure(handle, w, start, Counter({o: bulks for o in orcids}), wall, rss,
+                       researchers * works)
+        each = max(1, updates // researchers)
+        for r in range(researchers):
+            w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i, title=f"Updated {i}")
+                                 for i in range(min(each, works))})
+        start = len(handle.control.calls())
+        wall, rss = run_sync(ini, workers, processes)
+        upd = measure(handle, w, start, Counter({o: min(each, works) for o in orcids}), wall,
+                      rss, researchers * min(each, works))
+        dup = duplicates(w)
+        w.engine.dispose()
+    return push, upd, dup
+
+
+def python_orcid(sample: int, threads: int) -> tuple[float, int]:
+    """python-orcid posting ``sample`` works one per call on ``threads`` researchers at once:
+    (works/s that landed, 503 answers)."""
+    import concurrent.futures
+
+    import orcid as python_orcid_pkg
+    import orcid.orcid as python_orcid_module
+    from requests import HTTPError
+
+    from tests.functional.sync_support import work
+
+    python_orcid_module.VERSION = "/v3.0"
+    with database() as url, emulator(rate_limit="24/40", latency_ms=LATENCY * 1000) as handle:
+        w = world(handle, url, **{"orcid.rate_limit": "24/40"})
+        tokens = {}
+        for t in range(threads):
+            orcid_id = w.connect(f"p{t}")
+            redirect = handle.control.authorize(orcid_id, w.settings.client_id,
+                                                "/read-limited /activities/update",
+                                                w.settings.redirect_uri or "")
+            tokens[orcid_id] = w.client().exchange_code(
+                redirect.split("code=", 1)[1].split("&")[0]).access_token
+
+        def push(orcid_id: str, n: int, offset: int) -> tuple[int, int]:
+            api = python_orcid_pkg.MemberAPI(w.settings.client_id, w.settings.client_secret,
+                                             sandbox=True, timeout=30)
+            api._endpoint = handle.api_url
+            ok = refused = 0
+            for i in range(n):
+                try:
+                    api.add_record(orcid_id, tokens[orcid_id], "work",
+                                   work(offset + i).content_json())
+                    ok += 1
+                except HTTPError as exc:
+                    refused += exc.response is not None and exc.response.status_code == 503
+            return ok, refused
+
+        per = sample // threads
+        started = time.perf_counter()
+        with concurrent.futures.ThreadPoolExecutor(threads) as pool:
+            done = list(pool.map(push, tokens, [per] * threads,
+                                 [t * 10_000 for t in range(threads)]))
+        seconds = time.perf_counter() - started
+    return sum(ok for ok, _ in done) / seconds, sum(r for _, r in done)
+
+
+def main() -> None:
+    import tempfile
+
+    setup_path()
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--updates", type=int, default=1000)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="worker threads (default: the command's own default)")
+    parser.add_argument("--sample", type=int, default=120,
+                        help="works python-orcid posts for its rate")
+    parser.add_argument("--shapes", default=",".join(f"{r}x{n}" for r, n in SHAPES))
+    parser.add_argument("--processes", type=int, default=1,
+                        help="orcid-pyramid sync processes sharing the database")
+    parser.add_argument("--skip-baseline", action="store_true")
+    args = parser.parse_args()
+    one_rate, eight_rate, eight_503 = 1.0, 1.0, 0
+    if not args.skip_baseline:
+        one_rate, _ = python_orcid(args.sample // 2, 1)
+        eight_rate, eight_503 = python_orcid(args.sample, 8)
+    print(f"python-orcid 1.0.3, one work per call: {one_rate:.1f} works/s on one thread; "
+          f"{eight_rate:.1f} works/s on 8 threads with {eight_503} 503s")
+    head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
+            f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
+            f"{'ovl':>4} {'dup':>4} {'rss MB':>7}")
+    print(head)
+    for text in args.shapes.split(","):
+        researchers, works = (int(x) for x in text.split("x"))
+        with tempfile.TemporaryDirectory() as tmp:
+            push, upd, dup = shape(researchers, works, args.updates, args.workers, tmp,
+                                   args.processes)
+        for phase, m in (("push", push), ("update", upd)):
+            print(f"{text:>8} {phase:>6} {m['share']:6.2f} {m['share_seen']:6.2f} "
+                  f"{m['seen_s']:7.2f} "
+                  f"{m['wall_s']:7.2f} {m['works_s']:8.1f} {m['works_s'] / one_rate:6.1f} "
+                  f"{m['works_s'] / eight_rate:6.1f} {m['requests']:5d} {m['needed']:5d} "
+                  f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f}", flush=True)
+
+
+if __name__ == "__main__":
+    main()

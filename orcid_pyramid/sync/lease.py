@@ -1,0 +1,150 @@
+"""One writer per iD: per-user leases in ``orcid_sync_locks`` with a fencing token.
+
+A worker claims a user by writing a token of its own (``locked_by``, unique per claim) and an
+end (``locked_until``) into the user's lock row, but only when the row is free or its end has
+passed. Before each request for that user the sender *fences*: one conditional ``UPDATE``
+extends the lease where ``locked_by`` is still its token. When another worker took the user
+over (the lease had lapsed: the process stalled, a batch ran long), the update matches no row
+and the sender stops before sending anything. The extension covers the request's own
+timeout, so no lease can lapse while a request is in flight; a claim with no request in
+flight lapses after ``seconds`` (a killed worker's users come back quickly).
+
+PostgreSQL: the lock rows are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent
+claimers never wait on each other. SQLite: the same conditional ``UPDATE`` (one writer).
+
+The database's clock is not used: workers on several machines compare their own UTC clocks
+with ``locked_until``, so keep them synchronised (NTP); the timeout added at each fence is
+far larger than ordinary skew.
+"""
+
+from __future__ import annotations
+
+import itertools
+import time
+from datetime import timedelta
+
+from sqlalchemy import func, or_, select, text, update
+
+from ..models.meta import utcnow
+from ..models.sync import OrcidOutbox, OrcidSyncLock
+
+
+class LeaseLost(Exception):
+    """Another worker holds this user now: send nothing more for them."""
+
+
+class Lease:
+    """A claimed user's lease, held through the worker's ``session``."""
+
+    def __init__(self, session, user_id: str, token: str, seconds: float,
+                 in_flight: float) -> None:
+        self.session = session
+        self.user_id = user_id
+        self.token = token
+        self.seconds = seconds
+        self.in_flight = in_flight
+        self.lost = False
+        self.checked = time.monotonic()
+
+    def _extend(self, seconds: float) -> bool:
+        if self.session.get_bind().dialect.name == "postgresql":
+            # this commit makes what precedes a request durable ("POST in flight"): flushed
+            # to disk before the request leaves (the worker's other commits need not wait)
+            self.session.execute(text("SET LOCAL synchronous_commit = on"))
+        kept = self.session.execute(
+            update(OrcidSyncLock)
+            .where(OrcidSyncLock.user_id == self.user_id, OrcidSyncLock.locked_by == self.token)
+            .values(locked_until=utcnow() + timedelta(seconds=seconds))
+        ).rowcount
+        if kept != 1:
+            self.lost = True
+            self.session.rollback()  # nothing half-done of a user we no longer own
+            return False
+        self.session.commit()
+        self.checked = time.monotonic()
+        return True
+
+    def fence(self) -> None:
+        """Before a request: still ours? Extend past the request's timeout, or raise
+        :class:`LeaseLost`. Commits the session (what was written before the call is durable
+        first, see :class:`~orcid_pyramid.sync.outcome.CommitFirst`)."""
+        if self.lost or not self._extend(self.seconds + self.in_flight):
+            raise LeaseLost(self.user_id)
+
+    def alive(self) -> bool:
+        """Between rows that need no request: renew once a third of the lease has passed."""
+        if self.lost:
+            return False
+        if time.monotonic() - self.checked < self.seconds / 3:
+            return True
+        return self._extend(self.seconds)
+
+    def release(self) -> None:
+        """Give the user back (a no-op when another worker took them over)."""
+        self.session.rollback()
+        self.session.execute(
+            update(OrcidSyncLock)
+            .where(OrcidSyncLock.user_id == self.user_id, OrcidSyncLock.locked_by == self.token)
+            .values(locked_by=None, locked_until=None)
+        )
+        self.session.commit()
+
+
+class Claimer:
+    """Takes users with due rows whose lease is free or lapsed, ``batch`` at a time."""
+
+    def __init__(self, worker_id: str, seconds: float, in_flight: float, *,
+                 is_postgres: bool, batch: int = 1) -> None:
+        self.worker_id = worker_id
+        self.seconds = float(seconds)
+        self.in_flight = float(in_flight)
+        self.is_postgres = is_postgres
+        self.batch = max(1, int(batch))
+        self._claims = itertools.count(1)
+
+    def claim(self, session) -> list[Lease]:
+        """Leases of up to ``batch`` users with due rows (oldest due first)."""
+        now = utcnow()
+        until = now + timedelta(seconds=self.seconds)
+        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
+        due = (select(OrcidOutbox.user_id, func.max(OrcidSyncLock.user_id))
+               .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
+               .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now,
+                      or_(OrcidSyncLock.user_id.is_(None), free))
+               .group_by(OrcidOutbox.user_id)
+               .order_by(func.min(OrcidOutbox.next_attempt_at))
+               .limit(self.batch * 4))
+        found = session.execute(due).all()
+        users = [user_id for user_id, _ in found]
+        missing = sorted(user_id for user_id, lock in found if lock is None)
+        if missing:
+            # in their own short transaction and in one order: concurrent claimers inserting
+            # the same new rows wait for each other briefly instead of deadlocking
+            self._ensure_lock_rows(session, missing)
+        session.commit()
+        if not users:
+            return []
+        locks = select(OrcidSyncLock.user_id).where(OrcidSyncLock.user_id.in_(users), free)
+        if self.is_postgres:
+            locks = locks.with_for_update(skip_locked=True)
+        candidates = list(session.execute(locks.limit(self.batch)).scalars())
+        leases = []
+        for user_id in candidates:
+            token = f"{self.worker_id}#{next(self._claims)}"
+            taken = session.execute(
+                update(OrcidSyncLock)
+                .where(OrcidSyncLock.user_id == user_id, free)
+                .values(locked_by=token, locked_until=until)
+            ).rowcount
+            if taken == 1:
+                leases.append(Lease(session, user_id, token, self.seconds, self.in_flight))
+        session.commit()
+        return leases
+
+    def _ensure_lock_rows(self, session, users) -> None:
+        if self.is_postgres:
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        session.execute(insert(OrcidSyncLock).values([{"user_id": u} for u in users])
+                        .on_conflict_do_nothing())

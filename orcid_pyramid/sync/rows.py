@@ -1,0 +1,155 @@
+"""The sender's bookkeeping of outbox and registry rows: claiming a user's due rows (newest
+wish wins), loading only the content that may be sent, closing rows one by one or in bulk,
+holding them for a revoked link, scheduling retries.
+
+A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep files small.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import defer
+from sqlalchemy.orm.attributes import set_committed_value
+
+from ..client.errors import OrcidError
+from ..models.meta import utcnow
+from ..models.sync import (
+    STATUS_PENDING,
+    STATUS_RETRYING,
+    STATUS_REVOKED,
+    STATUS_SYNCED,
+    OrcidItem,
+    OrcidOutbox,
+)
+from .posting import set_all
+
+
+class RowsMixin:
+    """Row bookkeeping (needs ``session``, ``user_id``, ``worker_id``, ``lease``, ``counts``,
+    ``backoff_base``, ``backoff_cap``, ``rng`` and ``_unchanged``)."""
+
+    # -- rows ----------------------------------------------------------------------------
+    def _due_rows(self) -> list[OrcidOutbox]:
+        """Claim the user's due rows (so the host's next change makes a new row), newest wins."""
+        now = utcnow()
+        self.session.execute(
+            update(OrcidOutbox)
+            .where(OrcidOutbox.user_id == self.user_id, OrcidOutbox.done_at.is_(None),
+                   OrcidOutbox.next_attempt_at <= now)
+            .values(locked_by=self.worker_id, locked_until=now + timedelta(seconds=self.lease))
+            .execution_options(synchronize_session=False)
+        )
+        rows = self.session.execute(
+            select(OrcidOutbox).where(OrcidOutbox.user_id == self.user_id,
+                                      OrcidOutbox.done_at.is_(None),
+                                      OrcidOutbox.locked_by == self.worker_id)
+            .order_by(OrcidOutbox.id)
+            .options(defer(OrcidOutbox.payload))  # loaded only for rows that send (_payloads)
+        ).scalars().all()
+        latest: dict[tuple[str, str], OrcidOutbox] = {}
+        for row in rows:
+            older = latest.get((row.section, row.local_key))
+            if older is not None:  # coalesce: the newest wish wins
+                older.done_at = now
+                older.locked_by = None
+                older.last_error = "superseded by a newer change"
+            latest[(row.section, row.local_key)] = row
+        # committed with the first request's fence (or at the end): until then the rows'
+        # locks make a host's concurrent put wait, then add a new row, as it should
+        return list(latest.values())
+
+    def _payloads(self, rows, items) -> None:
+        """Load the content of the rows that may send it, 500 a query; an unchanged row's
+        content is never decoded (a re-sync of thousands of unchanged items reads none)."""
+        wanted = [row for row in rows if not self._is_unchanged(row, items.get(
+            (row.section, row.local_key)))]
+        for start in range(0, len(wanted), 500):
+            chunk = {row.id: row for row in wanted[start:start + 500]}
+            for row_id, payload in self.session.execute(
+                    select(OrcidOutbox.id, OrcidOutbox.payload)
+                    .where(OrcidOutbox.id.in_(list(chunk)))):
+                set_committed_value(chunk[row_id], "payload", payload)
+
+    @staticmethod
+    def _is_unchanged(row, item) -> bool:
+        return (row.action == "put" and item is not None and item.put_code is not None
+                and item.content_hash == row.content_hash and item.status == STATUS_SYNCED)
+
+    def _items(self, rows) -> dict[tuple[str, str], OrcidItem]:
+        keys = {row.local_key for row in rows}
+        if not keys:
+            return {}
+        found = self.session.execute(
+            select(OrcidItem).where(OrcidItem.user_id == self.user_id,
+                                    OrcidItem.local_key.in_(keys))
+        ).scalars()
+        return {(item.section, item.local_key): item for item in found}
+
+    def _hold(self, rows, items, *, revoked: bool) -> None:
+        """No usable link: keep the rows until the user connects again."""
+        for row in rows:
+            row.next_attempt_at = None
+            row.locked_by = None
+            item = items.get((row.section, row.local_key))
+            if item is not None:
+                item.status = STATUS_REVOKED if revoked else STATUS_PENDING
+                item.updated_at = utcnow()
+            self.counts.held += 1
+        self.session.commit()
+
+    def _finish(self, row, item=None, *, status=STATUS_SYNCED, error=None,
+                commit: bool = True) -> None:
+        now = utcnow()
+        row.done_at = now
+        row.locked_by = None
+        row.last_error = error
+        if item is not None:
+            item.status = status
+            item.last_error = error
+            item.last_attempt_at = now
+            item.updated_at = now
+        if commit:
+            self.session.commit()
+
+    def retry_delay(self, attempt: int) -> float:
+        """Seconds before attempt ``attempt + 1``: exponential, capped, with jitter (workers
+        must not retry in lock step)."""
+        delay = min(self.backoff_cap, self.backoff_base * (2 ** (attempt - 1)))
+        return delay * (0.5 + self.rng.random() / 2)
+
+    def _finish_unchanged(self) -> None:
+        """Close the unchanged rows in two statements (committed with the next call)."""
+        done, self._unchanged = self._unchanged, []
+        now = utcnow()
+        set_all([row for row, _ in done], OrcidOutbox, done_at=now, locked_by=None,
+                last_error=None)
+        set_all([item for _, item in done], OrcidItem, status=STATUS_SYNCED, last_error=None,
+                last_attempt_at=now, updated_at=now)
+
+    def _retry_later(self, row, item, exc: OrcidError, delay: float | None = None,
+                     commit: bool = True) -> None:
+        """``delay``: one shared by the rows of one bulk, so that they come back together."""
+        now = utcnow()
+        row.attempts += 1
+        if delay is None:
+            delay = self.retry_delay(row.attempts)
+        if exc.retry_after:
+            delay = max(delay, float(exc.retry_after))
+        row.next_attempt_at = now + timedelta(seconds=delay)
+        row.locked_by = None
+        row.last_error = exc.summary()
+        if item is not None:
+            item.status = STATUS_RETRYING
+            item.last_error = exc.summary()
+            item.last_attempt_at = now
+            item.updated_at = now
+        self.counts.retried += 1
+        if commit:
+            self.session.commit()
+
+    def _forget_put_code(self, item) -> None:
+        item.put_code = None
+        item.content_hash = None
+        item.post_in_flight = False

@@ -1,0 +1,107 @@
+"""Two ``orcid-pyramid sync`` processes with threads on one PostgreSQL; one is killed with
+SIGKILL in the middle of its bulk POSTs (issue 13, item 6). The other takes its researchers
+over once their leases lapse, reconciles the POSTs whose answers were lost, and nothing is
+lost or duplicated; no two requests for one iD ever overlap."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from orcid_pyramid.models.meta import utcnow
+from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
+
+from .sync_support import build_world, wait_until, work
+from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
+
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+
+USERS = 6
+WORKS = 250  # three bulk POSTs each
+
+
+@pytest.fixture
+def pg_url(fresh_db_url):
+    if not fresh_db_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set ORCID_PYRAMID_TEST_DATABASE_URL (CI does)")
+    return fresh_db_url
+
+
+def _ini(tmp_path, world) -> str:
+    s = world.settings
+    path = tmp_path / "site.ini"
+    path.write_text(f"""[app:main]
+use = call:tests.functional.sync_support:host_app
+sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
+orcid.environment = emulator
+orcid.base_url = {s.base_url}
+orcid.api_url = {s.api_url}
+orcid.client_id = {s.client_id}
+orcid.client_secret = {s.client_secret}
+orcid.token_key = {",".join(s.token_keys)}
+orcid.support_email = support@example.org
+orcid.rate_limit = 24/40
+orcid.timeout = 2
+orcid.sync_lease = 2
+""")
+    return str(path)
+
+
+def _sync(ini: str):
+    return subprocess.Popen([sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once",
+                             "--workers", "3"], env={**os.environ, "PYTHONPATH": os.getcwd()},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_a_worker_process_killed_mid_batch_loses_and_duplicates_nothing(
+        emulator_factory, pg_url, tmp_path):
+    emulator = emulator_factory(rate_limit="24/40", latency_ms=300)
+    world = build_world(emulator, pg_url, **{"orcid.rate_limit": "24/40"})
+    for u in range(USERS):
+        world.connect(f"u{u}")
+        world.put_many(f"u{u}", {f"w{n}": work(u * 1000 + n) for n in range(WORKS)})
+    with world.session() as db:  # both processes start sending at the same moment
+        db.execute(update(OrcidOutbox).values(next_attempt_at=utcnow() + timedelta(seconds=6)))
+        db.commit()
+    ini = _ini(tmp_path, world)
+    start = len(emulator.control.calls())
+    victim, survivor = _sync(ini), _sync(ini)
+
+    def posts() -> list[dict]:
+        return [c for c in emulator.control.calls()[start:]
+                if c["method"] == "POST" and c["path"].endswith("/works")]
+
+    try:
+        wait_until(lambda: len({c["orcid"] for c in posts()}) >= 4, "both processes to post",
+                   timeout=60)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(10)
+        _, err = survivor.communicate(timeout=120)
+    finally:
+        for proc in (victim, survivor):
+            if proc.poll() is None:
+                proc.kill()
+    assert survivor.returncode == 0, err[-3000:]
+
+    calls = [c for c in emulator.control.calls()[start:]
+             if c["host"] == "api" and "/v3.0/" in c["path"]]
+    assert Counter(c["status"] for c in calls if c["method"] == "POST") == {200: len(posts())}
+    for orcid in world.users.values():
+        dois = Counter(w["item"]["external-ids"]["external-id"][0]["external-id-value"]
+                       for w in world.record_items(orcid))
+        assert len(dois) == WORKS and set(dois.values()) == {1}, orcid
+    with world.session() as db:
+        assert db.execute(select(OrcidOutbox).where(OrcidOutbox.done_at.is_(None))).all() == []
+        items = db.execute(select(OrcidItem)).scalars().all()
+    assert len(items) == USERS * WORKS
+    assert {i.status for i in items} == {"synced"} and all(i.put_code for i in items)
+    assert len({i.put_code for i in items}) == USERS * WORKS
+    overlapping = {o: _overlaps(c) for o, c in _api_calls_by_orcid(emulator).items()}
+    assert {o: pairs for o, pairs in overlapping.items() if pairs} == {}
