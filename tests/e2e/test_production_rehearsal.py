@@ -19,6 +19,8 @@ import secrets
 import pytest
 import requests
 
+from orcid_pyramid.crypto import generate_key
+
 from .rehearsal import (
     dump_database,
     fresh_postgres_database,
@@ -45,12 +47,6 @@ from .rehearsal_steps import (
 )
 
 
-def generate_key() -> str:
-    from orcid_pyramid.crypto import generate_key as generate
-
-    return generate()
-
-
 @pytest.fixture
 def production(tmp_path, monkeypatch):
     """Emulator, database, TLS front and pserve, as the README's steps set them up; yields
@@ -62,8 +58,9 @@ def production(tmp_path, monkeypatch):
         emulator = start_emulator(tmp_path)
         site = None
         try:
-            # this process trusts the emulator's CA too: requests prefers REQUESTS_CA_BUNDLE
-            # to a session's own verify, and Chromium reads ORCID_EMULATOR_CA
+            # this process trusts the emulator's CA too: the token checks' requests calls,
+            # and Chromium (ORCID_EMULATOR_CA; the site's TLS front has a certificate of the
+            # same CA)
             monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(emulator.ca_file))
             monkeypatch.setenv("ORCID_EMULATOR_CA", str(emulator.ca_file))
             control = EmulatorControl(emulator.base_url, verify=str(emulator.ca_file))
@@ -98,12 +95,12 @@ def production(tmp_path, monkeypatch):
             stop(emulator.process)
 
 
-@pytest.mark.browser
 @pytest.mark.subprocess
 @pytest.mark.slow
 def test_the_shipped_ini_is_served_over_https_with_secrets_from_the_environment(production):
-    """The first step: pserve on production.ini answers over the TLS front, sends HSTS, and
-    turns away plain http; ``check --db`` passed on the same file and variables."""
+    """The first steps: ``check --db`` says OK on the copied file with the variables, and
+    pserve answers through the TLS front with HSTS; a client's own X-Forwarded-* headers
+    (which a byte-relaying front passes on) choose neither the scheme nor the host."""
     site, emulator, _, _, _ = production
     answer = requests.get(site.base_url + "/", verify=str(site.ca_file), timeout=10)
     assert answer.status_code == 200
