@@ -197,6 +197,10 @@ def test_production_rehearsal(production):
         if response.url.startswith(site.base_url) and response.status >= 500:
             site_5xx.append(f"{response.status} {response.url}")
 
+    from playwright.sync_api import expect
+
+    # generous ceilings for waiting on pages: the machines running this can be loaded
+    expect.set_options(timeout=20_000)
     with launch_chromium() as browser:
         context = browser.new_context(viewport={"width": 1000, "height": 800})
         context.set_default_timeout(30_000)
@@ -210,6 +214,8 @@ def test_production_rehearsal(production):
             print(f"\nfailed on {page.url}:\n{page.locator('body').inner_text()[:2000]}\n"
                   f"server log (tail):\n{log_tail}")
             raise
+        finally:
+            expect.set_options(timeout=None)  # Playwright's default for other suites
         context.close()
 
     # every token the site was given is dead at ORCID
