@@ -33,7 +33,9 @@ def test_panel_in_spanish_then_english_through_the_switch(testapp, demo_server, 
         page.get_by_role("link", name="Configuración de ORCID").click()
         page.get_by_role("heading", name="Su ORCID iD", level=1).wait_for()
         assert page.evaluate("document.documentElement.lang") == "es"
-        assert page.get_by_role("button", name="Desconecte su ORCID iD").is_visible()
+        # the panel's script shows the disconnect form once it runs: wait for it (a bare
+        # is_visible() raced the script on a loaded CI machine)
+        page.get_by_role("button", name="Desconecte su ORCID iD").wait_for(state="visible")
         page.screenshot(path=str(shots / "panel-es.png"), full_page=True)
 
         page.get_by_role("link", name="English").click()
