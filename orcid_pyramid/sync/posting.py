@@ -15,7 +15,7 @@ import logging
 
 from sqlalchemy import case, select, update
 from sqlalchemy.orm import object_session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 
 from ..client.errors import OrcidConflict, OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..models.meta import utcnow
@@ -249,6 +249,7 @@ def set_all(objects, model, **values) -> None:
     """
     if not objects:
         return
+    states = [instance_state(obj) for obj in objects]
     ids = [obj.id for obj in objects]
     connection = object_session(objects[0]).connection()
     if connection.dialect.name == "postgresql":
@@ -258,9 +259,16 @@ def set_all(objects, model, **values) -> None:
         column = {key: case(value, value=table.c.id) if isinstance(value, dict) else value
                   for key, value in values.items()}
         connection.execute(update(table).where(table.c.id.in_(ids)).values(**column))
-    for obj in objects:
-        for key, value in values.items():
-            set_committed_value(obj, key, value[obj.id] if isinstance(value, dict) else value)
+    # the new values as committed state: what set_committed_value does, once per object
+    # for all keys (per key it was 0.8 s of the worker's CPU in a 10 x 500 first push)
+    keys = list(values)
+    same = {key: value for key, value in values.items() if not isinstance(value, dict)}
+    per_id = [(key, value) for key, value in values.items() if isinstance(value, dict)]
+    for state, obj_id in zip(states, ids, strict=True):
+        state.dict.update(same)
+        for key, value in per_id:
+            state.dict[key] = value[obj_id]
+        state._commit(state.dict, keys)
 
 
 _PG_UPDATES: dict[tuple, str] = {}
