@@ -23,8 +23,10 @@ BROWSER_PATHS = ("/oauth/authorize", "/userStatus.json", "/signout", "/signin", 
 DRAIN_SECONDS = 30
 
 
-def builder(kind: str, title: str = WORK_TITLE):
-    """An item of ``kind`` as the host would build it."""
+def builder(kind: str, title: str = WORK_TITLE, tag: str | None = None):
+    """An item of ``kind`` as the host would build it. ``tag`` makes the item one of its own
+    (in its role, title and ids), so that on a record kept between runs (the live sandbox) the
+    site's adoption of what it wrote before does not stand in for sending it."""
     from orcid_pyramid.sync.builders import (
         DisambiguatedOrganization,
         Employment,
@@ -35,21 +37,23 @@ def builder(kind: str, title: str = WORK_TITLE):
         Work,
     )
 
+    suffix = f" {tag}" if tag else ""
     if kind == "work":
-        return Work(title=title, type="journal-article", publication_date="2024",
-                    external_ids=[ExternalId("doi", "10.5555/compliance-0001")])
+        return Work(title=title + suffix, type="journal-article", publication_date="2024",
+                    external_ids=[ExternalId(
+                        "doi", f"10.5555/compliance-{tag or '0001'}".lower())])
     if kind == "employment":
         return Employment(organization=Organization(
             "Boston University", "Boston", "Massachusetts", "US",
             DisambiguatedOrganization("https://ror.org/05qwgg493", "ROR")),
-            role_title="Research Scientist", start_date="2020-01")
+            role_title="Research Scientist" + suffix, start_date="2020-01")
     if kind == "funding":
-        return Funding(type="grant", title="Compliance Research Grant",
+        return Funding(type="grant", title="Compliance Research Grant" + suffix,
                        organization=Organization("Wellcome Trust", "London", None, "GB",
                                                  DisambiguatedOrganization(
                                                      "http://dx.doi.org/10.13039/100004440",
                                                      "FUNDREF")),
-                       external_ids=[ExternalId("grant_number", "CR-2024-001")])
+                       external_ids=[ExternalId("grant_number", f"CR-2024-{tag or '001'}")])
     if kind == "peer-review":
         return PeerReview(role="reviewer", type="review", review_group_id="issn:1741-4857",
                           completion_date="2024-03", subject_name=title,

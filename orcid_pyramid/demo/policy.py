@@ -4,10 +4,17 @@ deployed demo (``demo.https_only``), HTTPS only with HSTS.
 
 Behind a TLS proxy the scheme comes from ``X-Forwarded-Proto``, which waitress trusts only from
 ``trusted_proxy`` (see production.ini).
+
+``demo.access_log`` (on in production) writes one line per request on the
+``orcid_pyramid.demo.access`` logger: method, path (never the query string, which carries
+OAuth codes) and status, at ERROR for a 5xx or an exception no view handled, so an operator
+(and the production rehearsal) finds every server error in the log. waitress itself writes no
+access log.
 """
 
 from __future__ import annotations
 
+import logging
 from urllib.parse import quote
 
 from pyramid.httpexceptions import HTTPForbidden, HTTPMovedPermanently, HTTPRequestEntityTooLarge
@@ -15,15 +22,23 @@ from pyramid.settings import asbool
 
 from ..views.protect import apply_headers, oversized, security_headers
 
+access_log = logging.getLogger("orcid_pyramid.demo.access")
+
 DEFAULT_MAX_BODY = 1024 * 1024
 HSTS = "max-age=31536000; includeSubDomains"
+
+
+def raw_path(request) -> str:
+    """The request's path as sent, percent-encoded (it may not be UTF-8); no query string."""
+    environ = request.environ
+    raw = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
+    return quote(raw, safe="/:@!$&'()*+,;=~%-._")
 
 
 def https_url(request) -> str:
     """The same address over HTTPS, built from the raw path (which may not be UTF-8)."""
     environ = request.environ
-    raw = (environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")).encode("latin-1")
-    url = "https://" + request.host + quote(raw, safe="/:@!$&'()*+,;=~%-._")
+    url = "https://" + request.host + raw_path(request)
     query = environ.get("QUERY_STRING")
     return url + ("?" + query if query else "")
 
@@ -36,8 +51,23 @@ def site_policy_tween_factory(handler, registry):
     headers = security_headers(registry["orcid.settings"])
     if https_only:
         headers = {**headers, "Strict-Transport-Security": HSTS}
+    logged = asbool(settings.get("demo.access_log", False))
 
     def tween(request):
+        if not logged:
+            return policy(request)
+        try:
+            response = policy(request)
+        except BaseException:
+            access_log.error("%s %s answered 500 (an exception no view handled)",
+                             request.method, raw_path(request))
+            raise
+        access_log.log(logging.ERROR if response.status_int >= 500 else logging.INFO,
+                       "%s %s answered %d", request.method, raw_path(request),
+                       response.status_int)
+        return response
+
+    def policy(request):
         if https_only and request.scheme != "https":
             if request.method in ("GET", "HEAD"):
                 response = HTTPMovedPermanently(location=https_url(request))

@@ -39,6 +39,7 @@ def main(global_config, **settings):
     if problems:
         raise ConfigurationError("; ".join(problems))
     settings.setdefault("demo.admin_userids", "")
+    settings.setdefault("demo.access_log", "true")
     return demo_main(global_config, **settings)
 
 

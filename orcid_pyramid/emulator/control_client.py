@@ -22,16 +22,19 @@ class EmulatorControl:
 
     def __init__(self, base_url: str, session: requests.Session | None = None,
                  timeout: float = 10.0, verify: str | bool | None = None) -> None:
-        """``verify``: the CA file of an emulator serving HTTPS (default: requests' own)."""
+        """``verify``: the CA file of an emulator serving HTTPS (default: requests' own). It is
+        passed with every call: requests would otherwise prefer ``REQUESTS_CA_BUNDLE`` to the
+        session's ``verify``."""
         self.base_url = base_url.rstrip("/")
         self.session = session or requests.Session()
         if verify is not None:
             self.session.verify = verify
+        self.verify = verify
         self.timeout = timeout
 
     def _call(self, method: str, path: str, json: Any = None, expect=(200, 201, 204)) -> Any:
         response = self.session.request(method, f"{self.base_url}/_emulator/{path}", json=json,
-                                        timeout=self.timeout)
+                                        timeout=self.timeout, verify=self.verify)
         body = response.json() if response.content and response.headers.get(
             "Content-Type", "").startswith("application/json") else None
         if response.status_code not in expect:

@@ -153,3 +153,18 @@ def test_two_browsers_can_be_open_at_once_in_one_process():
         assert first.is_connected() and second.is_connected()
         assert first.new_page().evaluate("1 + 1") == 2
         assert second.new_page().evaluate("2 + 2") == 4
+
+
+@pytest.mark.subprocess
+def test_the_control_clients_ca_file_wins_over_requests_ca_bundle(tls_process, monkeypatch):
+    """``EmulatorControl(verify=CA file)`` trusts that CA even where ``REQUESTS_CA_BUNDLE``
+    names another bundle (requests prefers the variable to a session's own ``verify``).
+    Fails on main: SSLError, certificate verify failed."""
+    import certifi
+
+    from orcid_pyramid.emulator.control_client import EmulatorControl
+
+    base, ca_dir, _ = tls_process
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", certifi.where())
+    control = EmulatorControl(base, verify=str(ca_dir / "ca.pem"))
+    assert any(c["client_id"] == seed.DEMO_CLIENT_ID for c in control.clients())

@@ -146,3 +146,34 @@ def test_sync_once_on_production_ini_runs_no_second_background_worker(tmp_path, 
     result = runner.invoke(cli, ["sync", "--once", INI], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert not [t for t in threading.enumerate() if t.name == "orcid-sync-demo" and t.is_alive()]
+
+
+def test_each_request_is_logged_without_its_query_string(production, caplog):
+    """The access log (``demo.access_log``, on in production): method, path and status, never
+    the query string (it carries OAuth codes); the rehearsal looks there for 5xx answers."""
+    client = https_client(production)
+    with caplog.at_level("INFO", logger="orcid_pyramid.demo.access"):
+        client.get("/login?code=Q1w2E3&state=s3cr3t-state")
+        client.get("/no-such-page", status=404)
+    lines = [r.getMessage() for r in caplog.records if r.name == "orcid_pyramid.demo.access"]
+    assert lines == ["GET /login answered 200", "GET /no-such-page answered 404"], lines
+    assert all(r.levelname == "INFO" for r in caplog.records
+               if r.name == "orcid_pyramid.demo.access")
+
+
+def test_a_server_error_is_logged_at_error(production, caplog):
+    """A 5xx (here: the database lost the add-on's table under a signed-in user) is an ERROR
+    line of the access log, which is what the rehearsal looks for."""
+    from sqlalchemy import text
+
+    client = https_client(production)
+    assert sign_in(client, "alice", PASSWORD).status_int == 303
+    with production.registry["orcid.dbengine"].begin() as conn:
+        conn.execute(text("DROP TABLE orcid_links"))
+    caplog.clear()
+    with caplog.at_level("INFO", logger="orcid_pyramid.demo.access"):
+        answer = client.get("/orcid/", status="*")
+    assert answer.status_int >= 500, answer.status
+    access = [r for r in caplog.records if r.name == "orcid_pyramid.demo.access"]
+    assert [(r.levelname, r.getMessage()) for r in access] == [
+        ("ERROR", f"GET /orcid/ answered {answer.status_int}")]

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+import secrets
 
 import pytest
 from pytest_bdd import then, when
@@ -153,11 +154,13 @@ def _(journey, evidence):
 def _(journey, evidence):
     from orcid_pyramid.sync.service import SyncService
 
+    # items of this run's own (the live sandbox keeps what earlier runs wrote)
+    tag = secrets.token_hex(4)
     with journey.site.db() as db:
         service = SyncService(db, journey.site.settings)
         for kind in KINDS:
-            service.put(journey.researcher.user_id, f"compliance-{kind}-schema",
-                        helpers.builder(kind))
+            service.put(journey.researcher.user_id, f"compliance-{kind}-schema-{tag}",
+                        helpers.builder(kind, tag=tag))
         db.commit()
     evidence.add("sync", "The worker sent a work, an employment and a funding",
                  helpers.drain(journey.site))
