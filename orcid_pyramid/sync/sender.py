@@ -32,8 +32,9 @@ from ..models.sync import (
 from .items import item_for
 from .lease import LeaseLost
 from .outcome import CommitFirst, Counts, Revoked
-from .posting import PostingMixin, set_all
+from .posting import PostingMixin
 from .rows import RowsMixin
+from .setall import set_all
 
 log = logging.getLogger("orcid_pyramid.sync")
 
