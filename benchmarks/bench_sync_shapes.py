@@ -15,7 +15,7 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
 - works/s, against python-orcid 1.0.3 posting one work per call (one researcher) and on 8
   threads (8 researchers at once, no rate limiter of its own: its 503s are counted);
 - 503 answers, overlapping requests per iD, duplicate works on the records, the worker's
-  peak memory (RSS of the child process).
+  peak memory (RSS of the child process) and CPU seconds (user + system, start-up included).
 
 Updates: ``--updates`` (default 1,000) works spread evenly over the researchers. Needs
 PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread.
@@ -88,9 +88,10 @@ orcid.rate_limit = 24/40
     return path
 
 
-def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, float]:
+def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, float, float]:
     """``orcid-pyramid sync INI --once`` in ``processes`` processes at once: (wall seconds,
-    the largest peak RSS in MB of one process)."""
+    the largest peak RSS in MB of one process, CPU seconds of all of them: on a loaded
+    machine the steadier measure of the worker's own cost)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     command = [sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once"]
     if workers:
@@ -99,17 +100,19 @@ def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, 
     procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                               env={**os.environ, "PYTHONPATH": root}, cwd=root)
              for _ in range(processes)]
-    peak = 0.0
+    peak = cpu = 0.0
     for proc in procs:
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)
         if proc.returncode:
             raise SystemExit(f"orcid-pyramid sync failed ({proc.returncode})")
         peak = max(peak, usage.ru_maxrss / 1024)
-    return time.perf_counter() - started, peak
+        cpu += usage.ru_utime + usage.ru_stime
+    return time.perf_counter() - started, peak, cpu
 
 
-def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int):
+def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int,
+            cpu: float = 0.0):
     """One phase's figures from the emulator's call log."""
     calls = api_calls(handle, start)
     writes = [c for c in calls if c["method"] in ("POST", "PUT")]
@@ -120,7 +123,7 @@ def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, wor
             "wall_s": wall,
             "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
             "needed": sum(wanted.values()), "503": sum(1 for c in calls if c["status"] == 503),
-            "overlaps": overlaps(calls), "rss_mb": rss}
+            "overlaps": overlaps(calls), "rss_mb": rss, "cpu_s": cpu}
 
 
 def duplicates(w) -> int:
@@ -146,18 +149,18 @@ def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: 
         ini = ini_for(w, os.path.join(tmp, "site.ini"))
         orcids = list(w.users.values())
         start = len(handle.control.calls())
-        wall, rss = run_sync(ini, workers, processes)
+        wall, rss, cpu = run_sync(ini, workers, processes)
         bulks = -(-works // 100)
         push = measure(handle, w, start, Counter({o: bulks for o in orcids}), wall, rss,
-                       researchers * works)
+                       researchers * works, cpu)
         each = max(1, updates // researchers)
         for r in range(researchers):
             w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i, title=f"Updated {i}")
                                  for i in range(min(each, works))})
         start = len(handle.control.calls())
-        wall, rss = run_sync(ini, workers, processes)
+        wall, rss, cpu = run_sync(ini, workers, processes)
         upd = measure(handle, w, start, Counter({o: min(each, works) for o in orcids}), wall,
-                      rss, researchers * min(each, works))
+                      rss, researchers * min(each, works), cpu)
         dup = duplicates(w)
         w.engine.dispose()
     return push, upd, dup
@@ -232,7 +235,7 @@ def main() -> None:
           f"{eight_rate:.1f} works/s on 8 threads with {eight_503} 503s")
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
             f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
-            f"{'ovl':>4} {'dup':>4} {'rss MB':>7}")
+            f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6}")
     print(head)
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
@@ -244,7 +247,8 @@ def main() -> None:
                   f"{m['seen_s']:7.2f} "
                   f"{m['wall_s']:7.2f} {m['works_s']:8.1f} {m['works_s'] / one_rate:6.1f} "
                   f"{m['works_s'] / eight_rate:6.1f} {m['requests']:5d} {m['needed']:5d} "
-                  f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f}", flush=True)
+                  f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f} "
+                  f"{m['cpu_s']:6.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -49,7 +49,17 @@ def _worker_engine(engine, workers: int):
         return engine
     from sqlalchemy import create_engine
 
-    return create_engine(engine.url, pool_size=workers, max_overflow=4)
+    from orcid_pyramid.sync.worker import ASYNC_COMMIT
+
+    # the worker's commits do not wait for the disk (see worker._commit_without_waiting),
+    # set once per connection; the fence still waits (SET LOCAL ... on)
+    # (added to the URL's own ``options``, e.g. a search_path, which connect_args replaces)
+    options = engine.url.query.get("options") or ""
+    options = " ".join([options] if isinstance(options, str) else options)
+    return create_engine(engine.url, pool_size=workers, max_overflow=4,
+                         connect_args={"options": f"{options} -c synchronous_commit=off"
+                                       .strip()},
+                         execution_options={ASYNC_COMMIT: True})
 
 
 def _run_workers(registry, workers: int, once: bool, progress_cb):

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import logging
 
-from sqlalchemy import case, select, update
-from sqlalchemy.orm import object_session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy import select
 
 from ..client.errors import OrcidConflict, OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..models.meta import utcnow
@@ -24,6 +22,7 @@ from .items import item_for
 from .outcome import Revoked
 from .payload import section_name
 from .reconcile import match_put_code, same_content
+from .setall import set_all
 
 BULK_MAX = 100
 
@@ -235,22 +234,6 @@ class PostingMixin:
                 except OrcidError as exc:
                     self._failed(row, item, exc)
         self.session.commit()
-
-
-def set_all(objects, model, **values) -> None:
-    """One ``UPDATE … WHERE id IN (…)`` for ``objects`` (a dict value: per id, by ``CASE``);
-    the loaded objects take the new values as their committed state (no second flush)."""
-    if not objects:
-        return
-    ids = [obj.id for obj in objects]
-    table = model.__table__  # Core, not the ORM's bulk UPDATE: a third of the cost
-    column = {key: case(value, value=table.c.id) if isinstance(value, dict) else value
-              for key, value in values.items()}
-    object_session(objects[0]).connection().execute(
-        update(table).where(table.c.id.in_(ids)).values(**column))
-    for obj in objects:
-        for key, value in values.items():
-            set_committed_value(obj, key, value[obj.id] if isinstance(value, dict) else value)
 
 
 def _length(outcome) -> str:

@@ -23,7 +23,7 @@ from ..models.sync import (
     OrcidItem,
     OrcidOutbox,
 )
-from .posting import set_all
+from .setall import set_all
 
 
 class RowsMixin:

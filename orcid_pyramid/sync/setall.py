@@ -1,0 +1,79 @@
+"""``set_all``: one ``UPDATE`` for a set of loaded rows (the worker's per-bulk bookkeeping:
+in-flight flags, put codes, finished rows), with the loaded objects brought up to date.
+
+Split out of :mod:`~orcid_pyramid.sync.posting` to keep files small.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import case, update
+from sqlalchemy.orm import object_session
+from sqlalchemy.orm.attributes import instance_state
+
+
+def set_all(objects, model, **values) -> None:
+    """One ``UPDATE`` for ``objects`` (a dict value: per id); the loaded objects take the new
+    values as their committed state (no second flush).
+
+    PostgreSQL: a statement text made once per table and column set, the ids and the per-id
+    values as arrays (``unnest``), so a bulk of 100 costs the same few parameters as a bulk
+    of 1. Building it with SQLAlchemy (``IN`` of 100 ids, ``CASE`` of 100 values) cost the
+    worker 17 ms of CPU a statement, four statements a bulk. Elsewhere: ``… WHERE id IN (…)``
+    with a ``CASE`` per dict value.
+    """
+    if not objects:
+        return
+    states = [instance_state(obj) for obj in objects]
+    ids = [obj.id for obj in objects]
+    connection = object_session(objects[0]).connection()
+    if connection.dialect.name == "postgresql":
+        _set_all_pg(connection, model.__table__, ids, values)
+    else:
+        table = model.__table__
+        column = {key: case(value, value=table.c.id) if isinstance(value, dict) else value
+                  for key, value in values.items()}
+        connection.execute(update(table).where(table.c.id.in_(ids)).values(**column))
+    # the new values as committed state: what set_committed_value does, once per object
+    # for all keys (per key it was 0.8 s of the worker's CPU in a 10 x 500 first push)
+    keys = list(values)
+    same = {key: value for key, value in values.items() if not isinstance(value, dict)}
+    per_id = [(key, value) for key, value in values.items() if isinstance(value, dict)]
+    for state, obj_id in zip(states, ids, strict=True):
+        state.dict.update(same)
+        for key, value in per_id:
+            state.dict[key] = value[obj_id]
+        state._commit(state.dict, keys)
+
+
+_PG_UPDATES: dict[tuple, str] = {}
+
+
+def _set_all_pg(connection, table, ids: list[int], values: dict) -> None:
+    """``set_all`` on PostgreSQL: ``UPDATE … FROM unnest(ids, per-id values…)``, the values
+    bound through each column's own type (e.g. ``UTCDateTime``)."""
+    per_id = sorted(key for key, value in values.items() if isinstance(value, dict))
+    same = sorted(key for key in values if key not in per_id)
+    shape = (table.name, tuple(per_id), tuple(same))
+    sql = _PG_UPDATES.get(shape)
+    dialect = connection.dialect
+    if sql is None:
+        def array(key: str) -> str:
+            return f"CAST(%({key})s AS {table.c[key].type.compile(dialect=dialect)}[])"
+
+        sets = [f"{key} = v.{key}" for key in per_id] + [f"{key} = %({key})s" for key in same]
+        source = ", ".join([array("id")] + [array(key) for key in per_id])
+        sql = (f"UPDATE {table.name} SET {', '.join(sets)} "
+               f"FROM unnest({source}) AS v(id{''.join(', ' + k for k in per_id)}) "
+               f"WHERE {table.name}.id = v.id")
+        _PG_UPDATES[shape] = sql
+
+    def bound(key: str, value):
+        processor = table.c[key].type.bind_processor(dialect)
+        return value if processor is None or value is None else processor(value)
+
+    params = {"id": ids}
+    for key in per_id:
+        params[key] = [bound(key, values[key][i]) for i in ids]
+    for key in same:
+        params[key] = bound(key, values[key])
+    connection.exec_driver_sql(sql, params)
