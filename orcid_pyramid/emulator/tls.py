@@ -8,10 +8,10 @@ ORCID's host names, so a client needs only the CA file: ``REQUESTS_CA_BUNDLE`` f
 
 waitress speaks plain HTTP only, and the emulator's faults (``reset``, ``timeout``) rely on
 waitress, so TLS is a front: :class:`TLSFront` accepts TLS connections on one port and relays
-each one, byte for byte, to the waitress port on loopback (an asyncio loop in one thread, so
-the TLS state is only ever touched by that thread). waitress is told the scheme is https
-(``url_scheme``), so every URL the emulator writes says https. We wrote the relay ourselves:
-no TLS-terminating proxy is among this project's dependencies.
+each one, byte for byte, to the waitress port on loopback (a :class:`~.relay.RelayServer`: an
+asyncio loop in one thread, so the TLS state is only ever touched by that thread). waitress
+is told the scheme is https (``url_scheme``), so every URL the emulator writes says https. We
+wrote the relay ourselves: no TLS-terminating proxy is among this project's dependencies.
 """
 
 from __future__ import annotations
@@ -23,9 +23,10 @@ import hashlib
 import ipaddress
 import os
 import ssl
-import threading
 from dataclasses import dataclass
 from pathlib import Path
+
+from .relay import RelayServer, relay
 
 #: the names the server certificate covers: loopback, the ``api.``/``pub.`` hosts under
 #: ``localhost`` (Chromium resolves them to loopback), and ORCID's own host names, so the
@@ -141,101 +142,27 @@ def spki_hashes(ca_file: str | os.PathLike) -> list[str]:
     return hashes
 
 
-class TLSFront:
+class TLSFront(RelayServer):
     """Accept TLS on ``host:port`` and relay each connection to ``backend`` (plain, loopback).
 
     ``port`` 0 picks a free port (``self.port`` after ``start()``). ``stop()`` closes the
     listener and every open connection.
     """
 
+    thread_name = "orcid-emulator-tls"
+
     def __init__(self, backend: tuple[str, int], context: ssl.SSLContext,
                  host: str = "127.0.0.1", port: int = 0) -> None:
+        super().__init__(host, port, context)
         self.backend = backend
-        self.context = context
-        self.host = host
-        self.port = port
-        self._loop = asyncio.new_event_loop()
-        self._server: asyncio.base_events.Server | None = None
-        self._thread: threading.Thread | None = None
-        self._tasks: set[asyncio.Task] = set()
 
-    def start(self) -> TLSFront:
-        """Listen (raises OSError when the port is taken) and relay in a daemon thread. The
-        loop runs in its own thread from the start: the caller's thread may be running an
-        event loop of its own (Playwright's sync API does)."""
-        self._thread = threading.Thread(target=self._loop.run_forever,
-                                        name="orcid-emulator-tls", daemon=True)
-        self._thread.start()
-        listening = asyncio.run_coroutine_threadsafe(asyncio.start_server(
-            self._relay, self.host, self.port, ssl=self.context,
-            ssl_handshake_timeout=10, backlog=128), self._loop)
+    async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+                     opened: list[asyncio.StreamWriter]) -> None:
+        """Relay to the backend; when it is not listening (the emulator is paused), the
+        client sees the connection close."""
         try:
-            self._server = listening.result(10)
+            backend_reader, backend_writer = await asyncio.open_connection(*self.backend)
         except OSError:
-            self._loop.call_soon_threadsafe(self._loop.stop)
-            self._thread.join(10)
-            self._thread = None
-            self._loop.close()
-            raise
-        self.port = self._server.sockets[0].getsockname()[1]
-        return self
-
-    def stop(self) -> None:
-        """Close the listener and every relayed connection, then end the thread."""
-        if self._thread is None:
             return
-
-        async def shutdown() -> None:
-            self._server.close()
-            for task in list(self._tasks):
-                task.cancel()
-            await asyncio.sleep(0)
-
-        asyncio.run_coroutine_threadsafe(shutdown(), self._loop).result(10)
-        self._loop.call_soon_threadsafe(self._loop.stop)
-        self._thread.join(10)
-        self._thread = None
-        self._loop.close()
-
-    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        task = asyncio.current_task()
-        self._tasks.add(task)
-        backend_writer = None
-        try:
-            try:
-                backend_reader, backend_writer = await asyncio.open_connection(*self.backend)
-            except OSError:
-                return  # the emulator is paused: the client sees the connection close
-            await asyncio.gather(_pipe(reader, backend_writer),
-                                 _pipe(backend_reader, writer))
-        except (asyncio.CancelledError, ConnectionError, ssl.SSLError, OSError):
-            pass
-        finally:
-            self._tasks.discard(task)
-            for each in (backend_writer, writer):
-                if each is not None:
-                    _abort(each)
-
-
-async def _pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-    """Copy until end of stream, then pass the end on (close: the relay is per connection)."""
-    try:
-        while True:
-            data = await reader.read(65536)
-            if not data:
-                break
-            writer.write(data)
-            await writer.drain()
-    finally:
-        # one side ended: end both, as waitress does when it drops a connection (the reset
-        # fault) or when the client goes away
-        _abort(writer)
-
-
-def _abort(writer: asyncio.StreamWriter) -> None:
-    try:
-        if writer.transport.is_closing():
-            return
-        writer.close()
-    except (RuntimeError, OSError):
-        pass
+        opened.append(backend_writer)
+        await relay(reader, writer, backend_reader, backend_writer)
