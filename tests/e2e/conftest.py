@@ -19,6 +19,8 @@ from pathlib import Path
 
 import pytest
 
+from .rehearsal import stop as _stop
+
 REPO = Path(__file__).resolve().parents[2]
 DEVELOPMENT_INI = REPO / "development.ini"
 CHROMIUM = Path("/usr/bin/chromium")
@@ -104,15 +106,6 @@ def _wait_until_serving(proc: subprocess.Popen, url: str, log_path: Path) -> Non
                 + log_path.read_text(errors="replace"))
 
 
-def _stop(proc: subprocess.Popen) -> None:
-    """SIGTERM (waitress shuts down), then SIGKILL if it hangs."""
-    if proc.poll() is None:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")
