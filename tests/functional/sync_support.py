@@ -196,3 +196,24 @@ def host_app(global_config, **settings):
             config.add_subscriber(record, OrcidItemChanged)
             config.add_subscriber(record, OrcidItemDeleted)
         return config.make_wsgi_app()
+
+
+def site_ini(tmp_path, world, extra: str = "", *, rate_limit: str = "1000/1000") -> str:
+    """A site ini for ``orcid-pyramid sync``: :func:`host_app` on the world's database and
+    emulator, plus ``extra`` lines; returns its path."""
+    s = world.settings
+    path = tmp_path / "site.ini"
+    path.write_text(f"""[app:main]
+use = call:tests.functional.sync_support:host_app
+sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
+orcid.environment = emulator
+orcid.base_url = {s.base_url}
+orcid.api_url = {s.api_url}
+orcid.client_id = {s.client_id}
+orcid.client_secret = {s.client_secret}
+orcid.token_key = {",".join(s.token_keys)}
+orcid.support_email = support@example.org
+orcid.rate_limit = {rate_limit}
+{extra}
+""")
+    return str(path)

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from orcid_pyramid.cli import main
 from orcid_pyramid.models.sync import OrcidItem
 
-from .sync_support import build_world, work
+from .sync_support import build_world, site_ini, work
 
 
 @pytest.fixture
@@ -20,22 +20,7 @@ def world(emulator, fresh_db_url):
 
 
 def _ini(tmp_path, world, extra: str = "") -> str:
-    s = world.settings
-    path = tmp_path / "site.ini"
-    path.write_text(f"""[app:main]
-use = call:tests.functional.sync_support:host_app
-sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
-orcid.environment = emulator
-orcid.base_url = {s.base_url}
-orcid.api_url = {s.api_url}
-orcid.client_id = {s.client_id}
-orcid.client_secret = {s.client_secret}
-orcid.token_key = {",".join(s.token_keys)}
-orcid.support_email = support@example.org
-orcid.rate_limit = 1000/1000
-{extra}
-""")
-    return str(path)
+    return site_ini(tmp_path, world, extra)
 
 
 def test_sync_once_drains_the_outbox_and_prints_a_summary(world, emulator, tmp_path):

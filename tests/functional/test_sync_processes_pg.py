@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from orcid_pyramid.models.meta import utcnow
 from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
 
-from .sync_support import build_world, wait_until, work
+from .sync_support import build_world, site_ini, wait_until, work
 from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
@@ -35,23 +35,8 @@ def pg_url(fresh_db_url):
 
 
 def _ini(tmp_path, world) -> str:
-    s = world.settings
-    path = tmp_path / "site.ini"
-    path.write_text(f"""[app:main]
-use = call:tests.functional.sync_support:host_app
-sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
-orcid.environment = emulator
-orcid.base_url = {s.base_url}
-orcid.api_url = {s.api_url}
-orcid.client_id = {s.client_id}
-orcid.client_secret = {s.client_secret}
-orcid.token_key = {",".join(s.token_keys)}
-orcid.support_email = support@example.org
-orcid.rate_limit = 24/40
-orcid.timeout = 2
-orcid.sync_lease = 2
-""")
-    return str(path)
+    return site_ini(tmp_path, world, "orcid.timeout = 2\norcid.sync_lease = 2",
+                    rate_limit="24/40")
 
 
 def _sync(ini: str):
