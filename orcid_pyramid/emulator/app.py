@@ -115,8 +115,12 @@ class EmulatorApp:
         self.webhooks.stop()
 
     def __call__(self, environ, start_response):
-        request = Request(environ)
+        # the wall clock first, then the timer: ``time`` + ``duration_ms`` is then never later
+        # than the answer (read the other way round, a thread paused between the two reads
+        # pushed the call's end past its answer, and calls one after the other overlapped)
+        at = self.state.now()
         started = time.perf_counter()
+        request = Request(environ)
         try:
             path_info = request.path_info
         except UnicodeDecodeError:
@@ -125,7 +129,7 @@ class EmulatorApp:
                                 environ.get("PATH_INFO", "/"), environ.get("HTTP_HOST", ""))
         call = CallRecord(method=request.method, path=path_info or environ.get("PATH_INFO", ""),
                           query=_redacted_query(request.query_string), host=host, status=0,
-                          time=self.state.now(), generation=self.state.generation,
+                          time=at, generation=self.state.generation,
                           scheme=environ.get("wsgi.url_scheme", "http"))
         try:
             if path_info is None:

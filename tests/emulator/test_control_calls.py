@@ -125,3 +125,33 @@ def test_control_client_filters_calls_on_a_live_emulator(emulator):
     assert page["next"] == page["calls"][-1]["index"] + 1
     first_time = control.calls(start)[0]["time"]
     assert all(c["time"] >= first_time for c in control.calls(float(first_time)))
+
+
+def test_a_call_ends_in_the_log_before_its_answer_reaches_the_client():
+    """``time`` + ``duration_ms`` never lies after the moment the client holds the answer.
+
+    The one-writer test checks overlaps with exactly these two fields. The clock here takes
+    5 ms to answer, as a thread does that loses the interpreter between reading the two
+    clocks: a ``time`` read after the duration's start would push each call's end past its
+    answer, and back-to-back calls from one client would look as if they overlapped."""
+    import time
+
+    def slow_clock() -> float:
+        time.sleep(0.005)
+        return time.time()
+
+    emu = InProcess(clock=slow_clock)
+    try:
+        late = []
+        for _ in range(5):
+            asked = time.time()
+            emu.web.get(WORKS, headers={"Accept": "application/json"})
+            answered = time.time()
+            call = _calls(emu)["calls"][-1]
+            assert call["path"] == WORKS
+            end = call["time"] + call["duration_ms"] / 1000.0
+            if not asked <= call["time"] <= end <= answered:
+                late.append((asked, call["time"], end, answered))
+        assert late == []
+    finally:
+        emu.close()
