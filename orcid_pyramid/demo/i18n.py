@@ -7,6 +7,7 @@ catalogs for, and English. The add-on sends the same locale to ORCID as ``lang``
 
 from __future__ import annotations
 
+from pyramid.encode import urlencode
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ..i18n import available_locales
@@ -49,8 +50,9 @@ def languages(request) -> list[tuple[str, str, str]]:
         here = request.path_qs
     except UnicodeDecodeError:  # an address that is not UTF-8 (its error page): go home
         here = "/"
+    base = request.demo_urls["language"]  # request.route_url without its per-call work
     return [(code, LANGUAGE_NAMES.get(code, code),
-             request.route_url("language", _query={"lang": code, "next": here}))
+             f"{base}?{urlencode({'lang': code, 'next': here})}")
             for code in sorted(available_locales())]
 
 
