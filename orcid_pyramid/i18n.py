@@ -7,10 +7,10 @@ globals ``orcid_t(text, **mapping)`` and ``orcid_nt(singular, plural, n, **mappi
 Python (flash messages, error titles, the scope and status words) are looked up by their
 English text when they are shown, so the views and the client stay free of locale handling.
 
-Speed: ``orcid_t("a literal")`` (one string, no values) is compiled by :class:`LiteralTexts`
-into a filter that reads ``request.orcid_texts``, one dict per catalog holding the literals
-already translated: a page's forty-odd texts cost a dict lookup each, not a trip through
-Jinja2's call dispatch and the gettext catalog.
+Speed: ``orcid_t("a literal", …)`` (a string first) is compiled by :class:`LiteralTexts` into
+a filter that reads ``request.orcid_texts``, one dict per catalog holding the literals already
+translated: a page's forty-odd texts cost a dict lookup each, not a trip through Jinja2's call
+dispatch and the gettext catalog.
 
 Python marks its texts with ``_("…", name=value)``, which returns a :class:`Message`: a
 ``str`` that *is* the English sentence (so code, logs and tests that treat it as text see
@@ -236,25 +236,29 @@ LITERAL_FILTER = "orcid_literal"
 
 
 @pass_context
-def template_translate_literal(context, msgid: str) -> str:
-    """``orcid_t("literal")`` as :class:`LiteralTexts` compiles it: a direct call (a filter)
-    instead of Jinja2's dispatch of a global, and one dict lookup per text."""
+def template_translate_literal(context, msgid: str, **mapping):
+    """``orcid_t("literal", name=value…)`` as :class:`LiteralTexts` compiles it: a direct call
+    (a filter) instead of Jinja2's dispatch of a global, and one dict lookup for the text."""
     request = context.get("request") or _current_request()
     if request is None:
-        return msgid
+        return fill(msgid, mapping) if mapping else msgid
     try:
         texts = request.orcid_texts
     except AttributeError:  # a request without the add-on's request methods
         texts = literal_texts(request)
     except UnicodeDecodeError:  # a negotiator read a query string that is not UTF-8
-        return msgid
-    return texts[msgid]
+        return fill(msgid, mapping) if mapping else msgid
+    if not mapping:
+        return texts[msgid]
+    return fill(texts[msgid], {k: translate(request, v) if isinstance(v, Message) else v
+                               for k, v in mapping.items()})
 
 
 class LiteralTexts(Extension):
-    """Jinja2 extension: ``orcid_t("a literal")`` (one string, no values) is compiled as
-    ``("a literal"|orcid_literal)``, which renders the same text. Anything else (values, a
-    variable, ``x.orcid_t(...)``) is left to the ``orcid_t`` global. Babel still extracts
+    """Jinja2 extension: ``orcid_t("a literal")`` and ``orcid_t("a ${x}", x=value)`` (a string
+    first) are compiled as ``("a literal"|orcid_literal)`` and ``("a ${x}"|orcid_literal(
+    x=value))``, which render the same text. Anything else (a variable or an expression first,
+    ``x.orcid_t(...)``) is left to the ``orcid_t`` global. Babel still extracts
     ``orcid_t("…")`` from the source."""
 
     def filter_stream(self, stream):
@@ -263,18 +267,41 @@ class LiteralTexts(Extension):
         i = 0
         while i < len(tokens):
             token = tokens[i]
-            if (token.type == "name" and token.value == "orcid_t" and i + 3 < len(tokens)
-                    and tokens[i + 1].type == "lparen" and tokens[i + 2].type == "string"
-                    and tokens[i + 3].type == "rparen"
-                    and not (out and out[-1].type == "dot")):
-                line = token.lineno
-                out += [Token(line, "lparen", "("), tokens[i + 2], Token(line, "pipe", "|"),
-                        Token(line, "name", LITERAL_FILTER), Token(line, "rparen", ")")]
-                i += 4
+            end = self._literal_call_end(tokens, i) \
+                if token.type == "name" and token.value == "orcid_t" \
+                and not (out and out[-1].type == "dot") else None
+            if end is None:
+                out.append(token)
+                i += 1
                 continue
-            out.append(token)
-            i += 1
+            line = token.lineno
+            out += [Token(line, "lparen", "("), tokens[i + 2], Token(line, "pipe", "|"),
+                    Token(line, "name", LITERAL_FILTER)]
+            if tokens[i + 3].type == "comma":  # the values: the filter's arguments
+                out += [Token(line, "lparen", "("), *tokens[i + 4:end + 1]]
+            out.append(Token(line, "rparen", ")"))
+            i = end + 1
         return out
+
+    @staticmethod
+    def _literal_call_end(tokens, i: int) -> int | None:
+        """The index of the ``)`` closing ``orcid_t(`` at ``i`` when its first argument is one
+        string (then ``)`` or ``,``), else None."""
+        if i + 3 >= len(tokens) or tokens[i + 1].type != "lparen" \
+                or tokens[i + 2].type != "string" or tokens[i + 3].type not in ("rparen", "comma"):
+            return None
+        depth = 0
+        for j in range(i + 1, len(tokens)):
+            kind = tokens[j].type
+            if kind in ("lparen", "lbracket", "lbrace"):
+                depth += 1
+            elif kind in ("rparen", "rbracket", "rbrace"):
+                depth -= 1
+                if depth == 0:
+                    return j if kind == "rparen" else None
+            elif kind in ("block_end", "variable_end") and depth:
+                return None  # unbalanced: leave it to Jinja2's own error
+        return None
 
 
 @pass_context
