@@ -40,3 +40,19 @@ def test_a_route_with_placeholders_is_left_to_route_url():
         assert "name" in str(exc)
     else:
         raise AssertionError("a route with a placeholder needs its value")
+
+
+def test_the_language_links_are_route_url_s_with_their_query():
+    from orcid_pyramid.demo.i18n import languages
+
+    config = Configurator()
+    config.include("orcid_pyramid.demo.urls")
+    config.add_route("language", "/language", request_method="GET")
+    config.commit()
+    for path in ("/", "/orcid/?_LOCALE_=es&x=1", "/p%C3%A1gina?q=%2F%25+a", "/a b"):
+        request = Request.blank(path, environ={"SCRIPT_NAME": "/site"})
+        request.registry = config.registry
+        apply_request_extensions(request)
+        for code, _name, url in languages(request):
+            assert url == request.route_url(
+                "language", _query={"lang": code, "next": request.path_qs})
