@@ -3,7 +3,7 @@
 ORCID calls the webhook after every change to a record, the site's own writes included, so
 deliveries arrive while a worker thread is still sending that researcher's works. Another
 thread's chores must not read the record meanwhile: its read would overlap the writer's
-requests, and works whose put codes were stored after the read would look deleted on ORCID
+requests, and works whose put codes were stored after the read could look deleted on ORCID
 (their put codes dropped, and the next push would post them a second time).
 """
 
