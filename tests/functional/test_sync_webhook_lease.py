@@ -35,6 +35,13 @@ def pg_url(fresh_db_url):
     return fresh_db_url
 
 
+def _claimed(world, user_id: str) -> bool:
+    """True once a worker holds the researcher's lease (it is sending their works)."""
+    with world.session() as db:
+        lock = db.get(OrcidSyncLock, user_id)
+        return lock is not None and lock.locked_by is not None
+
+
 def test_a_queued_read_never_overlaps_the_writer_of_its_id(emulator_factory, pg_url):
     emulator = emulator_factory(latency_ms=200)
     world = build_world(emulator, pg_url)
@@ -43,15 +50,10 @@ def test_a_queued_read_never_overlaps_the_writer_of_its_id(emulator_factory, pg_
     orcid = world.connect("u1")
     world.put_many("u1", {f"w{i}": work(i) for i in range(WORKS)})
 
-    def locked() -> bool:
-        with world.session() as db:
-            lock = db.get(OrcidSyncLock, "u1")
-            return lock is not None and lock.locked_by is not None
-
     writer = Worker.from_registry(app.registry)
     sending = threading.Thread(target=writer.run_once)
     sending.start()
-    wait_until(locked, "the first thread to claim the researcher")
+    wait_until(lambda: _claimed(world, "u1"), "the first thread to claim the researcher")
     # ORCID tells the site the record changed (as it does after the first bulk)
     TestApp(app).post(f"/orcid/webhook/{webhook_token(SECRET, orcid)}", status=204)
     reader = Worker.from_registry(app.registry)
@@ -88,14 +90,9 @@ def test_sync_pull_waits_for_the_writer_of_each_record(emulator_factory, pg_url,
     orcid = world.connect("u1")
     world.put_many("u1", {f"w{i}": work(i) for i in range(WORKS)})
 
-    def locked() -> bool:
-        with world.session() as db:
-            lock = db.get(OrcidSyncLock, "u1")
-            return lock is not None and lock.locked_by is not None
-
     sending = threading.Thread(target=world.worker().run_once)
     sending.start()
-    wait_until(locked, "the worker to claim the researcher")
+    wait_until(lambda: _claimed(world, "u1"), "the worker to claim the researcher")
     result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once", "--pull"])
     sending.join()
     assert result.exit_code == 0, result.output
