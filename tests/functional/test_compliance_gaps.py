@@ -246,6 +246,27 @@ def test_each_screenshot_is_cropped_shown_once_and_in_the_markdown_too(control):
     assert "report.pdf" in control["output"]
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
+@pytest.mark.browser
+def test_the_pdf_carries_what_the_page_carries(control):
+    """report.pdf, page by page: every checklist line with its status, the target, and every
+    screenshot as an image, on more than one page (the page is printed, not cut off)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(control["out"] / "report.pdf")
+    assert len(reader.pages) > 1
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = re.sub(r"\s+", " ", text)
+    for row in control["json"]["requirements"]:
+        assert row["id"] in flat, row["id"]
+    assert "not-checked" in flat and "pass" in flat
+    assert CONTACT.split(" <")[0] in flat
+    images = sum(len(page.images) for page in reader.pages)
+    shots = control["html"].xpath("//img/@src")
+    assert images >= len(shots) > 0, (images, len(shots))
+
+
 def _png_size(path: Path) -> tuple[int, int]:
     header = path.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
