@@ -63,7 +63,8 @@ class Visit:
         with self.page.expect_navigation() as navigation:
             self.page.locator("form:has([name=password]) [type=submit]").first.click()
         answer = navigation.value
-        if self._on_sign_in_form():
+        if answer is None or answer.status >= 400 or not self.page.url.startswith(
+                self.base + "/") or self._on_sign_in_form():
             status = answer.status if answer is not None else "no answer"
             raise AssertionError(
                 f"the site did not sign {user_id!r} in: after the sign-in form it answered "
