@@ -22,6 +22,8 @@ class OrcidPendingRevocation(Base):
     token_enc: Mapped[str] = mapped_column(Text)
     #: whose grant it was: a token some link of this iD holds again is never revoked
     orcid: Mapped[str | None] = mapped_column(String(19), nullable=True)
+    #: the site's user whose grant it was (the call log and the log lines name them)
+    user_id: Mapped[str | None] = mapped_column(String(255), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -48,7 +48,7 @@ def revoke_or_queue(request, tokens, user_id: str, orcid: str | None) -> bool:
             log.warning("ORCID revoke failed (%s); queued for retry", exc.summary())
             request.orcid_db.add(OrcidPendingRevocation(
                 token_enc=request.orcid_cipher.encrypt(value), orcid=orcid,
-                last_error=exc.summary()))
+                user_id=user_id, last_error=exc.summary()))
     return all_done
 
 
@@ -66,6 +66,12 @@ def readable_tokens(cipher, *values) -> tuple[list[str], int]:
     return tokens, unreadable
 
 
+def _user_of(request) -> str | None:
+    """The signed-in user's id as the add-on stores it, or None."""
+    user_id = request.authenticated_userid
+    return None if user_id is None else str(user_id)
+
+
 class GrantGuard:
     """The guard row of one fresh grant (see the module docstring)."""
 
@@ -76,7 +82,7 @@ class GrantGuard:
         cipher = request.orcid_cipher
         row = OrcidPendingRevocation(
             token_enc=cipher.encrypt(token.access_token), orcid=token.orcid,
-            last_error="granted; not stored yet",
+            user_id=_user_of(request), last_error="granted; not stored yet",
             next_attempt_at=datetime.now(UTC) + GRANT_GRACE)
         own = request.environ.get("orcid.dbsession")
         if own is not None:  # the caller owns the transaction (test hook): join it
@@ -166,7 +172,7 @@ def retry_pending_revocations(dbsession, client, cipher, *, now: datetime | None
             if _held_by_a_link(dbsession, cipher, row.orcid, token):
                 dbsession.delete(row)  # handed back by ORCID and stored again: in use
                 continue
-            client.revoke(token, log_context={"orcid": row.orcid})
+            client.revoke(token, log_context={"user_id": row.user_id, "orcid": row.orcid})
         except TokenDecryptError as exc:
             row.attempts += 1
             row.last_error = str(exc)
@@ -175,7 +181,8 @@ def retry_pending_revocations(dbsession, client, cipher, *, now: datetime | None
             continue
         except OrcidError as exc:
             if not exc.retryable:
-                log.warning("ORCID refused a queued revocation (%s); dropping it", exc.summary())
+                log.warning("ORCID refused a queued revocation for user %s, iD %s (%s); "
+                            "dropping it", row.user_id, row.orcid, exc.summary())
                 dbsession.delete(row)
                 continue
             row.attempts += 1

@@ -66,6 +66,7 @@ def test_the_first_revision_creates_the_three_core_tables_with_their_constraints
         # added by 0003_tasks: the first revision's table did not have it
         revocations = core.tables["orcid_pending_revocations"]
         revocations._columns.remove(revocations.c.orcid)
+        revocations._columns.remove(revocations.c.user_id)  # added by 0004_revocation_user
         assert schema_diff(engine, core) == []
     finally:
         engine.dispose()

@@ -18,7 +18,7 @@ from orcid_pyramid.compliance.fixtures.app import (
     stored_link,
 )
 from orcid_pyramid.events import OrcidConnected
-from orcid_pyramid.models import OrcidPendingRevocation
+from orcid_pyramid.models import OrcidCall, OrcidPendingRevocation
 
 
 def _tokens(emulator, orcid=SEED_ORCID):
@@ -60,10 +60,18 @@ def test_a_disconnect_during_an_outage_is_revoked_by_sync_once(testapp, demo_app
     assert _pending(demo_app) == 2
     assert any(token.live() for token in _tokens(emulator))
 
+    with app_session(demo_app) as session:
+        before = session.execute(select(func.max(OrcidCall.id))).scalar_one()
     result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, app_settings), "--once"])
     assert result.exit_code == 0, result.output
     assert _tokens(emulator) and all(not token.live() for token in _tokens(emulator))
     assert _pending(demo_app) == 0
+    # the worker's revocations name whose grant it was in the call log (the admin page's
+    # User and iD columns), as the disconnect's own attempts did
+    with app_session(demo_app) as session:
+        retried = session.execute(select(OrcidCall.user_id, OrcidCall.orcid).where(
+            OrcidCall.id > before, OrcidCall.url.like("%/oauth/revoke"))).all()
+    assert retried == [("alice", SEED_ORCID)] * 2
 
 
 def test_a_token_whose_id_token_is_refused_is_revoked_at_once(testapp, demo_app, login,
