@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import any_, bindparam, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import defer
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -69,7 +70,7 @@ class RowsMixin:
             chunk = {row.id: row for row in wanted[start:start + 500]}
             for row_id, payload in self.session.execute(
                     select(OrcidOutbox.id, OrcidOutbox.payload)
-                    .where(OrcidOutbox.id.in_(list(chunk)))):
+                    .where(self._among(OrcidOutbox.id, list(chunk)))):
                 set_committed_value(chunk[row_id], "payload", payload)
 
     @staticmethod
@@ -83,9 +84,19 @@ class RowsMixin:
             return {}
         found = self.session.execute(
             select(OrcidItem).where(OrcidItem.user_id == self.user_id,
-                                    OrcidItem.local_key.in_(keys))
+                                    self._among(OrcidItem.local_key, list(keys)))
         ).scalars()
         return {(item.section, item.local_key): item for item in found}
+
+    def _among(self, column, values: list):
+        """``column IN values``; on PostgreSQL ``column = ANY(:array)``: one parameter, so
+        the statement's text is the same for 5 values or 500 (SQLAlchemy and psycopg cache
+        it; an ``IN`` of 500 parameters was rendered and parsed again each time, some 5 ms
+        of the worker's CPU a query)."""
+        if self.session.get_bind().dialect.name != "postgresql":
+            return column.in_(values)
+        return column == any_(bindparam(f"{column.key}_values", values,
+                                        type_=ARRAY(column.type)))
 
     def _hold(self, rows, items, *, revoked: bool) -> None:
         """No usable link: keep the rows until the user connects again."""
