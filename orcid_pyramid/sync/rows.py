@@ -11,7 +11,7 @@ from datetime import timedelta
 
 from sqlalchemy import any_, bindparam, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import defer
+from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..client.errors import OrcidError
@@ -25,6 +25,11 @@ from ..models.sync import (
     OrcidOutbox,
 )
 from .setall import set_all
+
+#: the outbox columns the sender reads (the rest are written, or read only on rare paths)
+_READ = (OrcidOutbox.id, OrcidOutbox.user_id, OrcidOutbox.section, OrcidOutbox.local_key,
+         OrcidOutbox.action, OrcidOutbox.content_hash, OrcidOutbox.title,
+         OrcidOutbox.attempts)
 
 
 class RowsMixin:
@@ -47,7 +52,9 @@ class RowsMixin:
                                       OrcidOutbox.done_at.is_(None),
                                       OrcidOutbox.locked_by == self.worker_id)
             .order_by(OrcidOutbox.id)
-            .options(defer(OrcidOutbox.payload))  # loaded only for rows that send (_payloads)
+            # the columns the sender reads; payload is loaded only for rows that send
+            # (_payloads), the times and locks it only writes (a read would load them)
+            .options(load_only(*_READ))
         ).scalars().all()
         latest: dict[tuple[str, str], OrcidOutbox] = {}
         for row in rows:
