@@ -7,13 +7,15 @@ A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep fil
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
-from sqlalchemy import any_, bindparam, select, update
+from sqlalchemy import Text, any_, bindparam, cast, select, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
+from ..client.api import JsonText
 from ..client.errors import OrcidError
 from ..models.meta import utcnow
 from ..models.sync import (
@@ -24,6 +26,7 @@ from ..models.sync import (
     OrcidItem,
     OrcidOutbox,
 )
+from .items import item_for
 from .setall import set_all
 
 #: the outbox columns the sender reads (the rest are written, or read only on rare paths)
@@ -69,16 +72,34 @@ class RowsMixin:
         return list(latest.values())
 
     def _payloads(self, rows, items) -> None:
-        """Load the content of the rows that may send it, 500 a query; an unchanged row's
-        content is never decoded (a re-sync of thousands of unchanged items reads none)."""
+        """Load the content of the rows that may send it, 500 a query, as JSON text: it is
+        decoded on first use (:meth:`_payload`), and a new work goes into its bulk POST as
+        that text (:meth:`_work_body`), never decoded. An unchanged row's content is never
+        read (a re-sync of thousands of unchanged items reads none)."""
         wanted = [row for row in rows if not self._is_unchanged(row, items.get(
             (row.section, row.local_key)))]
         for start in range(0, len(wanted), 500):
             chunk = {row.id: row for row in wanted[start:start + 500]}
-            for row_id, payload in self.session.execute(
-                    select(OrcidOutbox.id, OrcidOutbox.payload)
+            for row_id, text in self.session.execute(
+                    select(OrcidOutbox.id, cast(OrcidOutbox.payload, Text))
                     .where(self._among(OrcidOutbox.id, list(chunk)))):
-                set_committed_value(chunk[row_id], "payload", payload)
+                chunk[row_id].orcid_payload_text = text
+
+    @staticmethod
+    def _payload(row):
+        """The row's content (a dict), from the text :meth:`_payloads` loaded."""
+        if "payload" not in row.__dict__ and hasattr(row, "orcid_payload_text"):
+            text = row.orcid_payload_text
+            set_committed_value(row, "payload", None if text is None else json.loads(text))
+        return row.payload
+
+    def _work_body(self, row):
+        """A new work's body for the bulk POST: its stored JSON text as it stands when that
+        is what :func:`item_for` would send (an object without a put code), else the dict."""
+        text = getattr(row, "orcid_payload_text", None)
+        if text is not None and '"put-code"' not in text and text.lstrip().startswith("{"):
+            return JsonText(text)
+        return item_for(row.section, self._payload(row))
 
     @staticmethod
     def _is_unchanged(row, item) -> bool:
