@@ -35,6 +35,16 @@ _READ = (OrcidOutbox.id, OrcidOutbox.user_id, OrcidOutbox.section, OrcidOutbox.l
          OrcidOutbox.attempts)
 
 
+def among(column, values: list, dialect_name: str):
+    """``column IN values``; on PostgreSQL ``column = ANY(:array)``: one parameter, so the
+    statement's text is the same for 5 values or 500 (SQLAlchemy and psycopg cache it; an
+    ``IN`` of 500 parameters was rendered and parsed again each time, some 5 ms of CPU a
+    query)."""
+    if dialect_name != "postgresql":
+        return column.in_(values)
+    return column == any_(bindparam(f"{column.key}_values", values, type_=ARRAY(column.type)))
+
+
 class RowsMixin:
     """Row bookkeeping (needs ``session``, ``user_id``, ``worker_id``, ``lease``, ``counts``,
     ``backoff_base``, ``backoff_cap``, ``rng`` and ``_unchanged``)."""
@@ -117,14 +127,7 @@ class RowsMixin:
         return {(item.section, item.local_key): item for item in found}
 
     def _among(self, column, values: list):
-        """``column IN values``; on PostgreSQL ``column = ANY(:array)``: one parameter, so
-        the statement's text is the same for 5 values or 500 (SQLAlchemy and psycopg cache
-        it; an ``IN`` of 500 parameters was rendered and parsed again each time, some 5 ms
-        of the worker's CPU a query)."""
-        if self.session.get_bind().dialect.name != "postgresql":
-            return column.in_(values)
-        return column == any_(bindparam(f"{column.key}_values", values,
-                                        type_=ARRAY(column.type)))
+        return among(column, values, self.session.get_bind().dialect.name)
 
     def _hold(self, rows, items, *, revoked: bool) -> None:
         """No usable link: keep the rows until the user connects again."""
