@@ -53,12 +53,12 @@ class RowsMixin:
     def _due_rows(self) -> list[OrcidOutbox]:
         """Claim the user's due rows (so the host's next change makes a new row), newest wins."""
         now = utcnow()
+        outbox = OrcidOutbox.__table__  # a plain UPDATE (the ORM's bulk path costs CPU)
         self.session.execute(
-            update(OrcidOutbox)
-            .where(OrcidOutbox.user_id == self.user_id, OrcidOutbox.done_at.is_(None),
-                   OrcidOutbox.next_attempt_at <= now)
+            update(outbox)
+            .where(outbox.c.user_id == self.user_id, outbox.c.done_at.is_(None),
+                   outbox.c.next_attempt_at <= now)
             .values(locked_by=self.worker_id, locked_until=now + timedelta(seconds=self.lease))
-            .execution_options(synchronize_session=False)
         )
         rows = self.session.execute(
             select(OrcidOutbox).where(OrcidOutbox.user_id == self.user_id,
