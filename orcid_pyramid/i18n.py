@@ -7,6 +7,11 @@ globals ``orcid_t(text, **mapping)`` and ``orcid_nt(singular, plural, n, **mappi
 Python (flash messages, error titles, the scope and status words) are looked up by their
 English text when they are shown, so the views and the client stay free of locale handling.
 
+Speed: ``orcid_t("a literal", …)`` (a string first) is compiled by :class:`LiteralTexts` into
+a filter that reads ``request.orcid_texts``, one dict per catalog holding the literals already
+translated: a page's forty-odd texts cost a dict lookup each, not a trip through Jinja2's call
+dispatch and the gettext catalog.
+
 Python marks its texts with ``_("…", name=value)``, which returns a :class:`Message`: a
 ``str`` that *is* the English sentence (so code, logs and tests that treat it as text see
 English) and that remembers its message id and values for ``orcid_t``. Pyramid's
@@ -23,6 +28,8 @@ from functools import cache, partial
 from importlib import resources
 
 from jinja2 import pass_context
+from jinja2.ext import Extension
+from jinja2.lexer import Token
 from markupsafe import Markup, escape
 
 DOMAIN = "orcid_pyramid"
@@ -63,6 +70,7 @@ def includeme(config) -> None:
     """Add the catalogs and the template helpers (``config.include("orcid_pyramid")`` does
     this)."""
     config.add_translation_dirs(LOCALE_DIR)
+    config.add_request_method(literal_texts, "orcid_texts", reify=True)
 
     def register() -> None:
         env = config.get_jinja2_environment()
@@ -70,6 +78,8 @@ def includeme(config) -> None:
             env.globals["orcid_t"] = template_translate
             env.globals["orcid_nt"] = template_pluralize
             env.globals["orcid_lang"] = partial(page_language, None)
+            env.filters[LITERAL_FILTER] = template_translate_literal
+            env.add_extension(LiteralTexts)
 
     # 999: after pyramid_jinja2 built the environment (its documented hook order)
     config.action(None, register, order=999)
@@ -117,6 +127,47 @@ def pluralize(request, singular: str, plural: str, n: int, **mapping):
     else:
         text = singular if n == 1 else plural
     return fill(text, {"n": n, **mapping})
+
+
+def literal_texts(request) -> dict:
+    """``request.orcid_texts``: msgid -> text in the request's language, for the texts written
+    in the templates. One dict per catalog, shared by every request in that language and
+    filled as texts are first shown, so a literal is looked up in the catalog once per
+    language, not on every page. Only literals go in (bounded); texts made at run time (error
+    messages, values) go through :func:`translate`."""
+    translations = _translations(request)
+    if translations is None:
+        return _UNTRANSLATED
+    texts = getattr(translations, _TEXTS, None)
+    if texts is None:
+        texts = _CatalogTexts(translations)
+        setattr(translations, _TEXTS, texts)
+    return texts
+
+
+_TEXTS = "_orcid_literal_texts"  # attribute of a Pyramid Translations: its _CatalogTexts
+
+
+class _CatalogTexts(dict):
+    """A dict that asks the catalog for a msgid it does not hold yet, and keeps the answer."""
+
+    def __init__(self, translations) -> None:
+        super().__init__()
+        self.translations = translations
+
+    def __missing__(self, msgid: str) -> str:
+        text = self[msgid] = self.translations.dugettext(DOMAIN, msgid)
+        return text
+
+
+class _Untranslated(dict):
+    """No catalog (outside a request): every text is its English msgid."""
+
+    def __missing__(self, msgid: str) -> str:
+        return msgid
+
+
+_UNTRANSLATED = _Untranslated()
 
 
 def _translations(request):
@@ -178,6 +229,79 @@ def template_translate(context, text, **mapping):
         translations = _translations(request)
         return translations.dugettext(DOMAIN, text) if translations is not None else text
     return translate(request, text, **mapping)
+
+
+#: the filter ``orcid_t("literal")`` is compiled into (see :class:`LiteralTexts`)
+LITERAL_FILTER = "orcid_literal"
+
+
+@pass_context
+def template_translate_literal(context, msgid: str, **mapping):
+    """``orcid_t("literal", name=value…)`` as :class:`LiteralTexts` compiles it: a direct call
+    (a filter) instead of Jinja2's dispatch of a global, and one dict lookup for the text."""
+    request = context.get("request") or _current_request()
+    if request is None:
+        return fill(msgid, mapping) if mapping else msgid
+    try:
+        texts = request.orcid_texts
+    except AttributeError:  # a request without the add-on's request methods
+        texts = literal_texts(request)
+    except UnicodeDecodeError:  # a negotiator read a query string that is not UTF-8
+        return fill(msgid, mapping) if mapping else msgid
+    if not mapping:
+        return texts[msgid]
+    return fill(texts[msgid], {k: translate(request, v) if isinstance(v, Message) else v
+                               for k, v in mapping.items()})
+
+
+class LiteralTexts(Extension):
+    """Jinja2 extension: ``orcid_t("a literal")`` and ``orcid_t("a ${x}", x=value)`` (a string
+    first) are compiled as ``("a literal"|orcid_literal)`` and ``("a ${x}"|orcid_literal(
+    x=value))``, which render the same text. Anything else (a variable or an expression first,
+    ``x.orcid_t(...)``) is left to the ``orcid_t`` global. Babel still extracts
+    ``orcid_t("…")`` from the source."""
+
+    def filter_stream(self, stream):
+        tokens = list(stream)
+        out: list[Token] = []
+        i = 0
+        while i < len(tokens):
+            token = tokens[i]
+            end = self._literal_call_end(tokens, i) \
+                if token.type == "name" and token.value == "orcid_t" \
+                and not (out and out[-1].type == "dot") else None
+            if end is None:
+                out.append(token)
+                i += 1
+                continue
+            line = token.lineno
+            out += [Token(line, "lparen", "("), tokens[i + 2], Token(line, "pipe", "|"),
+                    Token(line, "name", LITERAL_FILTER)]
+            if tokens[i + 3].type == "comma":  # the values: the filter's arguments
+                out += [Token(line, "lparen", "("), *tokens[i + 4:end + 1]]
+            out.append(Token(line, "rparen", ")"))
+            i = end + 1
+        return out
+
+    @staticmethod
+    def _literal_call_end(tokens, i: int) -> int | None:
+        """The index of the ``)`` closing ``orcid_t(`` at ``i`` when its first argument is one
+        string (then ``)`` or ``,``), else None."""
+        if i + 3 >= len(tokens) or tokens[i + 1].type != "lparen" \
+                or tokens[i + 2].type != "string" or tokens[i + 3].type not in ("rparen", "comma"):
+            return None
+        depth = 0
+        for j in range(i + 1, len(tokens)):
+            kind = tokens[j].type
+            if kind in ("lparen", "lbracket", "lbrace"):
+                depth += 1
+            elif kind in ("rparen", "rbracket", "rbrace"):
+                depth -= 1
+                if depth == 0:
+                    return j if kind == "rparen" else None
+            elif kind in ("block_end", "variable_end") and depth:
+                return None  # unbalanced: leave it to Jinja2's own error
+        return None
 
 
 @pass_context

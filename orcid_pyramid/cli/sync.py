@@ -8,6 +8,7 @@ the run.
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -160,6 +161,7 @@ def _pull(env, engine, settings):
 
     from orcid_pyramid.client.factory import client_factory
     from orcid_pyramid.crypto import TokenCipher
+    from orcid_pyramid.sync.lease import Claimer
     from orcid_pyramid.sync.pull import pull_all
     from orcid_pyramid.sync.ratelimit import bucket_for
     from orcid_pyramid.sync.worker import db_call_sink
@@ -169,7 +171,11 @@ def _pull(env, engine, settings):
         factory = env["registry"].get("orcid.client_factory") or client_factory(settings)
         client = factory(db_call_sink(db), limiter)
         cipher = env["registry"].get("orcid.cipher") or TokenCipher.from_settings(settings)
-        result = pull_all(db, client, cipher,
+        # a worker may be writing to a record meanwhile: read it once that writer is done
+        claimer = Claimer(f"pull:{os.getpid()}", settings.sync_lease or 60.0,
+                          2 * float(settings.timeout or 10.0) + 1.0,
+                          is_postgres=engine.dialect.name == "postgresql")
+        result = pull_all(db, client, cipher, claim_user=claimer.claim_user,
                           notify=env["registry"].notify, request=env["request"])
         db.commit()
     return result

@@ -92,14 +92,21 @@ def addon_commit() -> tuple[str | None, str]:
 
 def suite_version() -> str:
     """The add-on's version and a digest of the feature files and checklist the suite ran:
-    two reports with the same digest ran the same scenarios."""
+    two reports with the same digest ran the same scenarios. A checklist other than the
+    packaged one (``ORCID_CHECKLIST``) is named: the report's lines then come from it."""
     from . import FEATURES
+    from .checklist import PACKAGED_CHECKLIST, find_checklist
 
+    checklist = find_checklist()
     digest = hashlib.sha256()
-    kit = FEATURES.parent
-    for path in sorted([*FEATURES.glob("*.feature"), kit / "checklist.md"]):
-        digest.update(path.name.encode() + b"\0" + path.read_bytes())
-    return f"{addon_version()} (features sha256:{digest.hexdigest()[:12]})"
+    files = [("checklist.md", checklist)] + [(p.name, p) for p in sorted(
+        FEATURES.glob("*.feature"))]
+    for name, path in files:
+        digest.update(name.encode() + b"\0" + path.read_bytes())
+    version = f"{addon_version()} (features sha256:{digest.hexdigest()[:12]}"
+    if checklist.resolve() != PACKAGED_CHECKLIST.resolve():
+        version += f"; checklist {checklist} from ORCID_CHECKLIST, not the packaged one"
+    return version + ")"
 
 
 def build_target(site: dict[str, Any] | None, *, name: str, date: str, command: str,

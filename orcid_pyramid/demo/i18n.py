@@ -7,6 +7,7 @@ catalogs for, and English. The add-on sends the same locale to ORCID as ``lang``
 
 from __future__ import annotations
 
+from pyramid.encode import quote_plus, urlencode
 from pyramid.httpexceptions import HTTPSeeOther
 
 from ..i18n import available_locales
@@ -49,8 +50,10 @@ def languages(request) -> list[tuple[str, str, str]]:
         here = request.path_qs
     except UnicodeDecodeError:  # an address that is not UTF-8 (its error page): go home
         here = "/"
-    return [(code, LANGUAGE_NAMES.get(code, code),
-             request.route_url("language", _query={"lang": code, "next": here}))
+    # request.route_url(..., _query=...) without its per-call work: the URL once, the
+    # return address quoted once (as pyramid.encode.urlencode quotes it)
+    switch, back = request.demo_urls["language"] + "?", "&next=" + quote_plus(here)
+    return [(code, LANGUAGE_NAMES.get(code, code), switch + urlencode({"lang": code}) + back)
             for code in sorted(available_locales())]
 
 

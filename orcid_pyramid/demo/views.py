@@ -37,6 +37,7 @@ def includeme(config) -> None:
     config.include("orcid_pyramid.demo.collect")
     config.include("orcid_pyramid.demo.errors")
     config.include("orcid_pyramid.demo.i18n")
+    config.include("orcid_pyramid.demo.urls")
 
 
 def accounts_of(request) -> DemoAccounts:

@@ -158,6 +158,23 @@ class Claimer:
         session.commit()
         return leases
 
+    def claim_user(self, session, user_id: str) -> Lease | None:
+        """The lease of one named user, due rows or not (a queued read of their record), or
+        None while another worker holds them. Commits."""
+        now = utcnow()
+        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
+        self._ensure_lock_rows(session, [user_id])
+        session.commit()
+        token = f"{self.worker_id}#{next(self._claims)}"
+        taken = session.execute(
+            update(OrcidSyncLock).where(OrcidSyncLock.user_id == user_id, free)
+            .values(locked_by=token, locked_until=now + timedelta(seconds=self.seconds))
+        ).rowcount
+        session.commit()
+        if taken != 1:
+            return None
+        return Lease(session, user_id, token, self.seconds, self.in_flight)
+
     def _ensure_lock_rows(self, session, users) -> None:
         if self.is_postgres:
             from sqlalchemy.dialects.postgresql import insert

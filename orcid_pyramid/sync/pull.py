@@ -10,6 +10,7 @@ on ORCID (``OrcidItemDeleted``); modified since we last saw it → noted (``Orci
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -125,19 +126,52 @@ def _notify(notify, event) -> None:
         notify(event)
 
 
-def pull_all(session, client, cipher, *, notify=None, request=None,
-             force: bool = False) -> PullResult:
-    """Pull every active link's record, committing after each one."""
+def pull_all(session, client, cipher, *, notify=None, request=None, force: bool = False,
+             claim_user=None, wait: float = 120.0) -> PullResult:
+    """Pull every active link's record, committing after each one.
+
+    ``claim_user(session, user_id)``: the researcher's lease or None while a sync worker is
+    writing to their record (:meth:`~orcid_pyramid.sync.lease.Claimer.claim_user`); such a
+    record is read once the writer is done, waiting at most ``wait`` seconds, so a read never
+    overlaps a write to the same record (works posted after the read would look deleted).
+    """
+    from .lease import LeaseLost
+    from .outcome import CommitFirst
+
     result = PullResult()
     links = list(session.execute(
         select(OrcidLink).where(OrcidLink.status == STATUS_ACTIVE)
     ).scalars())
-    for link in links:
-        if not link.access_token_enc:
-            continue
-        api = client.member(cipher.decrypt(link.access_token_enc), link.orcid,
-                            log_context={"user_id": link.user_id})
-        pull_link(session, api, link, notify=notify, request=request, force=force,
-                  result=result)
-        session.commit()
+    deadline = time.monotonic() + wait
+    while links:
+        busy = []
+        for link in links:
+            if not link.access_token_enc:
+                continue
+            lease = claim_user(session, link.user_id) if claim_user is not None else None
+            if claim_user is not None and lease is None:
+                busy.append(link)
+                continue
+            try:
+                api = client.member(cipher.decrypt(link.access_token_enc), link.orcid,
+                                    log_context={"user_id": link.user_id})
+                if lease is not None:
+                    api = CommitFirst(api, session, fence=lease.fence)
+                pull_link(session, api, link, notify=notify, request=request, force=force,
+                          result=result)
+                session.commit()
+            except LeaseLost:
+                session.rollback()
+                busy.append(link)
+            finally:
+                if lease is not None:
+                    lease.release()
+        if not busy:
+            break
+        if time.monotonic() >= deadline:
+            result.errors.extend(f"{link.orcid}: a sync worker kept writing to the record; "
+                                 "not read" for link in busy)
+            break
+        time.sleep(1.0)
+        links = busy
     return result

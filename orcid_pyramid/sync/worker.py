@@ -31,7 +31,7 @@ from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox
-from .deferred import run_chores
+from .deferred import EVERY_SECONDS, READS_WAITING, run_chores
 from .lease import Claimer, Lease
 from .outcome import Counts
 from .ratelimit import bucket_for
@@ -230,6 +230,8 @@ class Worker:
             .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
         ).scalar()
         session.commit()
+        if session.info.get(READS_WAITING):  # a read waits for another thread's writer
+            return EVERY_SECONDS
         if soonest is None:
             return None
         if soonest.tzinfo is None:  # SQLite hands func.min back as a naive UTC datetime

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from functools import lru_cache
 
 from pyramid.csrf import check_csrf_token
 from pyramid.exceptions import BadCSRFToken
@@ -88,7 +89,14 @@ def panel_view(request):
 
 def purpose(request) -> str:
     """What the site will do with the permission, derived from the requested scopes."""
-    scopes = set(request.orcid_settings.scopes)
+    return _purpose(tuple(request.orcid_settings.scopes))
+
+
+@lru_cache(maxsize=32)
+def _purpose(requested: tuple[str, ...]) -> str:
+    """:func:`purpose` for these scopes, worked out once (a settings value: a few per
+    process); the sentence is an immutable :class:`~orcid_pyramid.i18n.Message`."""
+    scopes = set(requested)
     parts = [_("show your authenticated ORCID iD on your profile")]
     if "/read-limited" in scopes:
         parts.append(_("read your ORCID record to fill in your profile"))

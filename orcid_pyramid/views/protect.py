@@ -39,10 +39,15 @@ def security_headers(settings) -> dict[str, str]:
 
 
 def apply_headers(response, headers: dict[str, str]) -> None:
-    """Add ``headers`` to ``response`` without replacing a value the host set."""
+    """Add ``headers`` to ``response`` without replacing a value the host set (names compare
+    without case). One pass over the header list: ``name in response.headers`` walked the
+    whole list once per header, on every page (twice there: the demo's tween and this
+    module's subscriber both apply them)."""
+    headerlist = response.headerlist
+    present = {name.lower() for name, _ in headerlist}
     for name, value in headers.items():
-        if name not in response.headers:
-            response.headers[name] = value
+        if name.lower() not in present:
+            headerlist.append((name, value))
 
 
 def under_prefix(environ, prefix: str) -> bool:

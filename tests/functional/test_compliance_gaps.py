@@ -78,12 +78,15 @@ def _md_section(run: dict, requirement_id: str) -> str:
 
 @pytest.fixture(scope="module")
 def gaps(tmp_path_factory) -> dict:
-    """One run with every gap: no Chromium, no XSDs, an emulator over plain http, no contact."""
+    """One run with every gap: no Chromium, no XSDs, an emulator over plain http, no contact,
+    and a checklist of the team's own (``ORCID_CHECKLIST``, here a copy of the packaged one)."""
     tmp_path = tmp_path_factory.mktemp("gaps")
     empty = tmp_path / "no-schemas"
     empty.mkdir()
+    own = tmp_path / "our-checklist.md"
+    shutil.copy(FEATURES.parent / "checklist.md", own)
     env = {"ORCID_CHROMIUM": str(tmp_path / "no-chromium-here"), "ORCID_MODEL_DIR": str(empty),
-           "ORCID_EMULATOR_TLS": "0"}
+           "ORCID_EMULATOR_TLS": "0", "ORCID_CHECKLIST": str(own)}
     return _report(tmp_path, "gaps", "--no-require-browser", env=env)
 
 
@@ -93,7 +96,8 @@ def control(tmp_path_factory) -> dict:
     if chromium_path() is None:
         pytest.skip("the control run needs Chromium (apt-get install chromium)")
     return _report(tmp_path_factory.mktemp("control"), "control", "--contact", CONTACT,
-                   env={"ORCID_MODEL_DIR": None, "ORCID_EMULATOR_TLS": None}, small=True)
+                   env={"ORCID_MODEL_DIR": None, "ORCID_EMULATOR_TLS": None,
+                        "ORCID_CHECKLIST": None}, small=True)
 
 
 def test_without_chromium_the_report_stops_with_one_line_unless_told_not_to(tmp_path):
@@ -242,7 +246,44 @@ def test_each_screenshot_is_cropped_shown_once_and_in_the_markdown_too(control):
     assert "report.pdf" in control["output"]
 
 
+@pytest.mark.slow
+@pytest.mark.subprocess
+@pytest.mark.browser
+def test_the_pdf_carries_what_the_page_carries(control):
+    """report.pdf, page by page: every checklist line with its status, the target, and every
+    screenshot as an image, on more than one page (the page is printed, not cut off)."""
+    from pypdf import PdfReader
+
+    reader = PdfReader(control["out"] / "report.pdf")
+    assert len(reader.pages) > 1
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    flat = re.sub(r"\s+", " ", text)
+    for row in control["json"]["requirements"]:
+        assert row["id"] in flat, row["id"]
+    assert "not-checked" in flat and "pass" in flat
+    assert CONTACT.split(" <")[0] in flat
+    images = sum(len(page.images) for page in reader.pages)
+    shots = control["html"].xpath("//img/@src")
+    assert images >= len(shots) > 0, (images, len(shots))
+
+
 def _png_size(path: Path) -> tuple[int, int]:
     header = path.read_bytes()[:24]
     assert header[:8] == b"\x89PNG\r\n\x1a\n"
     return struct.unpack(">II", header[16:24])
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_a_checklist_of_ones_own_is_named_in_every_output(gaps, control):
+    """The report's lines come from ``ORCID_CHECKLIST`` when it is set: the target says so
+    (report.json, report.md, index.html); a run on the packaged checklist says nothing."""
+    own = str(gaps["out"].parent / "our-checklist.md")
+    version = gaps["json"]["target"]["suite_version"]
+    assert own in version and "ORCID_CHECKLIST" in version, version
+    assert version in gaps["md"]
+    assert version in gaps["html"].get_element_by_id("target").text_content()
+    assert "ORCID_CHECKLIST" not in control["json"]["target"]["suite_version"]
+    # the same checklist text: the same digest as the packaged one
+    digest = re.search(r"sha256:(\w+)", version).group(1)
+    assert f"sha256:{digest}" in control["json"]["target"]["suite_version"]

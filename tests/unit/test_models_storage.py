@@ -58,6 +58,34 @@ def test_get_tm_session_commits_and_aborts_with_the_transaction(tmp_path):
     engine.dispose()
 
 
+
+def test_tm_sessions_of_one_factory_each_join_their_own_manager(tmp_path):
+    # zope.sqlalchemy's events are on the factory once: each session must still join only
+    # the manager it was made for, and a plain session of the same factory none
+    engine = get_engine(f"sqlite:///{tmp_path / 'tm2.sqlite'}")
+    Base.metadata.create_all(engine)
+    factory = get_session_factory(engine)
+    first, second = (transaction.TransactionManager(explicit=True) for _ in range(2))
+    first.begin()
+    second.begin()
+    get_tm_session(factory, first).add(OrcidLink(user_id="a", orcid="0000-0000-0000-0001"))
+    get_tm_session(factory, second).add(OrcidLink(user_id="b", orcid="0000-0000-0000-0002"))
+    with factory() as plain:  # commits by itself, as services/state.py does
+        plain.add(OrcidLink(user_id="c", orcid="0000-0000-0000-0003"))
+        plain.commit()
+    second.abort()
+    first.commit()
+    third = transaction.TransactionManager(explicit=True)
+    third.begin()
+    joined = get_tm_session(factory, third)
+    joined.add(OrcidLink(user_id="d", orcid="0000-0000-0000-0004"))
+    with pytest.raises(AssertionError, match="transaction manager"):
+        joined.commit()  # a joined session commits through its manager only
+    third.abort()
+    with Session(engine) as session:
+        assert sorted(session.scalars(select(OrcidLink.user_id))) == ["a", "c"]
+    engine.dispose()
+
 def _app(settings: dict):
     def add(request):
         request.orcid_db.add(OrcidLink(user_id=request.params["u"], orcid=request.params["o"]))

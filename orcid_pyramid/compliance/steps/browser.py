@@ -60,12 +60,34 @@ class Visit:
         else:
             self.page.fill("input[name=username]", user_id)
         self.page.fill("input[name=password]", password)
-        with self.page.expect_navigation():
+        with self.page.expect_navigation() as navigation:
             self.page.locator("form:has([name=password]) [type=submit]").first.click()
+        answer = navigation.value
+        if answer is None or answer.status >= 400 or not self.page.url.startswith(
+                self.base + "/") or self._on_sign_in_form():
+            status = answer.status if answer is not None else "no answer"
+            raise AssertionError(
+                f"the site did not sign {user_id!r} in: after the sign-in form it answered "
+                f"{status} at {self.page.url}: {self._alert_text()!r}")
+
+    def _on_sign_in_form(self) -> bool:
+        """True when the tab shows the site's sign-in form (a password field)."""
+        return self.page.locator("form:has([name=password])").count() > 0
+
+    def _alert_text(self) -> str:
+        """The page's alert or flash text, if any (for a failure message)."""
+        alerts = self.page.locator("[role=alert]")
+        return alerts.first.inner_text() if alerts.count() else ""
 
     def open(self, route_name: str) -> None:
-        """Open one of the site's routes."""
+        """Open one of the site's routes (the browser must still be signed in)."""
         self.page.goto(self.base + self.site.path(route_name))
+        if self._on_sign_in_form():
+            cookies = sorted(c["name"] for c in self.page.context.cookies())
+            raise AssertionError(
+                f"the site sent the signed-in browser to its sign-in form when it opened "
+                f"{route_name} ({self.page.url}); cookies in the browser: {cookies}; "
+                f"requests so far: {self.requests[-12:]}")
 
     @property
     def orcid(self) -> OrcidPages:

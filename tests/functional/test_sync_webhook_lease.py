@@ -1,0 +1,106 @@
+"""A webhook's queued read waits for the iD's writer (issue 13: one writer per iD, always).
+
+ORCID calls the webhook after every change to a record, the site's own writes included, so
+deliveries arrive while a worker thread is still sending that researcher's works. Another
+thread's chores must not read the record meanwhile: its read would overlap the writer's
+requests, and works whose put codes were stored after the read could look deleted on ORCID
+(their put codes dropped, and the next push would post them a second time).
+"""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+from sqlalchemy import select
+from webtest import TestApp
+
+from orcid_pyramid.models.sync import OrcidItem, OrcidPullCursor, OrcidSyncLock
+from orcid_pyramid.models.tasks import OrcidTask
+from orcid_pyramid.sync.webhook import webhook_token
+from orcid_pyramid.sync.worker import Worker
+
+from .sync_support import build_world, wait_until, work
+from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
+from .test_sync_webhook import SECRET, make_app
+
+WORKS = 250  # three bulk POSTs
+
+
+@pytest.fixture
+def pg_url(fresh_db_url):
+    if not fresh_db_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL (several worker threads): set "
+                    "ORCID_PYRAMID_TEST_DATABASE_URL")
+    return fresh_db_url
+
+
+def _claimed(world, user_id: str) -> bool:
+    """True once a worker holds the researcher's lease (it is sending their works)."""
+    with world.session() as db:
+        lock = db.get(OrcidSyncLock, user_id)
+        return lock is not None and lock.locked_by is not None
+
+
+def test_a_queued_read_never_overlaps_the_writer_of_its_id(emulator_factory, pg_url):
+    emulator = emulator_factory(latency_ms=200)
+    world = build_world(emulator, pg_url)
+    events: list = []
+    app = make_app(world, events)
+    orcid = world.connect("u1")
+    world.put_many("u1", {f"w{i}": work(i) for i in range(WORKS)})
+
+    writer = Worker.from_registry(app.registry)
+    sending = threading.Thread(target=writer.run_once)
+    sending.start()
+    wait_until(lambda: _claimed(world, "u1"), "the first thread to claim the researcher")
+    # ORCID tells the site the record changed (as it does after the first bulk)
+    TestApp(app).post(f"/orcid/webhook/{webhook_token(SECRET, orcid)}", status=204)
+    reader = Worker.from_registry(app.registry)
+    # its run is done when nothing is pending: the read waiting for the writer included
+    chores = threading.Thread(target=reader.run_once)
+    chores.start()
+    sending.join()
+    chores.join()
+
+    calls = _api_calls_by_orcid(emulator)[orcid]
+    assert [c for c in calls if c["method"] == "GET"], "the queued read never happened"
+    assert _overlaps(calls) == [], "the read overlapped the writer's requests"
+    with world.session() as db:
+        items = db.execute(select(OrcidItem).where(OrcidItem.user_id == "u1")).scalars().all()
+        assert db.execute(select(OrcidTask)).scalars().all() == []
+        assert db.get(OrcidPullCursor, orcid) is not None
+    assert sorted({i.status for i in items}) == ["synced"]
+    assert all(i.put_code is not None for i in items)
+    assert events == []  # nothing "deleted on ORCID"
+    assert len(world.record_items(orcid)) == WORKS
+
+
+def test_sync_pull_waits_for_the_writer_of_each_record(emulator_factory, pg_url, tmp_path):
+    """``orcid-pyramid sync --pull`` while a worker pushes a researcher's works: the command
+    reads that record once the writer is done, never in the middle of its requests."""
+    from click.testing import CliRunner
+
+    from orcid_pyramid.cli import main
+
+    from .sync_support import site_ini
+
+    emulator = emulator_factory(latency_ms=200)
+    world = build_world(emulator, pg_url)
+    orcid = world.connect("u1")
+    world.put_many("u1", {f"w{i}": work(i) for i in range(WORKS)})
+
+    sending = threading.Thread(target=world.worker().run_once)
+    sending.start()
+    wait_until(lambda: _claimed(world, "u1"), "the worker to claim the researcher")
+    result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once", "--pull"])
+    sending.join()
+    assert result.exit_code == 0, result.output
+
+    calls = _api_calls_by_orcid(emulator)[orcid]
+    assert [c for c in calls if c["method"] == "GET"], "the pull never read the record"
+    assert _overlaps(calls) == [], "the pull overlapped the writer's requests"
+    with world.session() as db:
+        items = db.execute(select(OrcidItem).where(OrcidItem.user_id == "u1")).scalars().all()
+    assert sorted({i.status for i in items}) == ["synced"]
+    assert all(i.put_code is not None for i in items)
