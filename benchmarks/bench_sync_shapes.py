@@ -15,12 +15,21 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
 - works/s, against python-orcid 1.0.3 posting one work per call (one researcher) and on 8
   threads (8 researchers at once, no rate limiter of its own: its 503s are counted);
 - 503 answers, overlapping requests per iD, duplicate works on the records, the worker's
-  peak memory (RSS of the child process) and CPU seconds (user + system, start-up included).
+  peak memory (RSS of the child process) and CPU seconds (user + system, start-up included);
+- ``emu cpu``: the emulator's own CPU seconds over the phase (its process, read from
+  ``/proc``): one interpreter, so its bulks are handled one after the other whatever the
+  client does;
+- ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this machine,
+  the ceiling for the worker. Every bulk body is built before the clock starts; 16 threads
+  (the worker's default), each on a connection opened beforehand, take the researchers one at
+  a time and send each one's bulks one after the other, paced only by ORCID's limit (request k
+  leaves at (k - burst) / rate); the share is measured like the worker's, from the emulator's
+  call log, on a fresh emulator.
 
 Updates: ``--updates`` (default 1,000) works spread evenly over the researchers. Needs
 PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread.
 ``--processes N`` runs N ``sync`` processes at once on the one database (several machines).
-``--skip-baseline`` leaves python-orcid out.
+``--skip-baseline`` leaves python-orcid out; ``--ideal`` adds the zero-cost client's share.
 """
 
 from __future__ import annotations
@@ -35,6 +44,8 @@ from collections import Counter, defaultdict
 from bench_sync_common import api_calls, database, emulator, setup_path, world
 
 SHAPES = ((10, 100), (50, 100), (100, 100), (10, 500))
+#: the zero-cost client's threads: the worker's default (``orcid-pyramid sync``)
+THREADS = 16
 RATE, BURST, LATENCY = 24.0, 40, 0.1
 
 
@@ -111,8 +122,18 @@ def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, 
     return time.perf_counter() - started, peak, cpu
 
 
+def process_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a running process has used so far (Linux ``/proc``)."""
+    try:
+        with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+            fields = stat.read().rsplit(")", 1)[1].split()
+    except OSError:
+        return float("nan")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int,
-            cpu: float = 0.0):
+            cpu: float = 0.0, emu_cpu: float = float("nan")):
     """One phase's figures from the emulator's call log."""
     calls = api_calls(handle, start)
     writes = [c for c in calls if c["method"] in ("POST", "PUT")]
@@ -123,7 +144,7 @@ def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, wor
             "wall_s": wall,
             "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
             "needed": sum(wanted.values()), "503": sum(1 for c in calls if c["status"] == 503),
-            "overlaps": overlaps(calls), "rss_mb": rss, "cpu_s": cpu}
+            "overlaps": overlaps(calls), "rss_mb": rss, "cpu_s": cpu, "emu_cpu_s": emu_cpu}
 
 
 def duplicates(w) -> int:
@@ -149,21 +170,102 @@ def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: 
         ini = ini_for(w, os.path.join(tmp, "site.ini"))
         orcids = list(w.users.values())
         start = len(handle.control.calls())
+        emu = process_cpu(handle.proc.pid)
         wall, rss, cpu = run_sync(ini, workers, processes)
+        emu = process_cpu(handle.proc.pid) - emu
         bulks = -(-works // 100)
         push = measure(handle, w, start, Counter({o: bulks for o in orcids}), wall, rss,
-                       researchers * works, cpu)
+                       researchers * works, cpu, emu)
         each = max(1, updates // researchers)
         for r in range(researchers):
             w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i, title=f"Updated {i}")
                                  for i in range(min(each, works))})
         start = len(handle.control.calls())
+        emu = process_cpu(handle.proc.pid)
         wall, rss, cpu = run_sync(ini, workers, processes)
+        emu = process_cpu(handle.proc.pid) - emu
         upd = measure(handle, w, start, Counter({o: min(each, works) for o in orcids}), wall,
-                      rss, researchers * min(each, works), cpu)
+                      rss, researchers * min(each, works), cpu, emu)
         dup = duplicates(w)
         w.engine.dispose()
     return push, upd, dup
+
+
+def ideal_push(researchers: int, works: int) -> float:
+    """The first push's share for a client that costs nothing (see the docstring)."""
+    import http.client
+    import json
+    import queue
+    import threading
+    from urllib.parse import urlsplit
+
+    from tests.functional.sync_support import work
+
+    with database() as url, emulator(rate_limit="24/40", latency_ms=LATENCY * 1000) as handle:
+        w = world(handle, url, **{"orcid.rate_limit": "24/40"})
+        for r in range(researchers):
+            w.connect(f"r{r}")
+        from orcid_pyramid.models import OrcidLink
+
+        with w.session() as db:
+            links = {link.user_id: (link.orcid, w.cipher.decrypt(link.access_token_enc))
+                     for link in db.query(OrcidLink)}
+        api = urlsplit(handle.api_url)
+        jobs: queue.SimpleQueue = queue.SimpleQueue()
+        for r in range(researchers):
+            orcid, token = links[f"r{r}"]
+            bodies = [json.dumps({"bulk": [{"work": work(r * 10_000 + i).content_json()}
+                                           for i in range(s, min(s + 100, works))]}).encode()
+                      for s in range(0, works, 100)]
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json",
+                       "Content-Type": "application/json"}
+            jobs.put((f"{api.path}/v3.0/{orcid}/works", headers, bodies))
+        connections = []
+        for _ in range(min(THREADS, researchers)):
+            connection = http.client.HTTPConnection(api.hostname, api.port, timeout=60)
+            connection.connect()
+            connections.append(connection)
+        slots = iter(range(researchers * -(-works // 100)))
+        lock = threading.Lock()
+        statuses: Counter = Counter()
+        start = len(handle.control.calls())
+        began = time.monotonic()
+
+        def send(connection) -> None:
+            # one researcher at a time per thread, as the worker's threads take them: the
+            # requests of one iD go one after the other
+            while True:
+                try:
+                    path, headers, bodies = jobs.get_nowait()
+                except queue.Empty:
+                    return
+                for body in bodies:
+                    with lock:
+                        slot = next(slots)
+                    wait = began + max(0, slot - BURST + 1) / RATE * 1.02 - time.monotonic()
+                    if wait > 0:
+                        time.sleep(wait)
+                    connection.request("POST", path, body, headers)
+                    response = connection.getresponse()
+                    response.read()
+                    with lock:
+                        statuses[response.status] += 1
+
+        threads = [threading.Thread(target=send, args=(c,)) for c in connections]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        for connection in connections:
+            connection.close()
+        calls = api_calls(handle, start)
+        bulks = -(-works // 100)
+        first = min(c["time"] for c in calls)
+        last = max(c["time"] + c["duration_ms"] / 1000 for c in calls)
+        w.engine.dispose()
+    if set(statuses) != {200} or statuses[200] != researchers * bulks:
+        raise SystemExit(f"the zero-cost client's answers: {dict(statuses)}")
+    return bound(Counter({orcid: bulks for orcid, _ in links.values()})) / (last - first)
 
 
 def python_orcid(sample: int, threads: int) -> tuple[float, int]:
@@ -226,6 +328,8 @@ def main() -> None:
     parser.add_argument("--processes", type=int, default=1,
                         help="orcid-pyramid sync processes sharing the database")
     parser.add_argument("--skip-baseline", action="store_true")
+    parser.add_argument("--ideal", action="store_true",
+                        help="also the first push of a client that costs nothing")
     args = parser.parse_args()
     one_rate, eight_rate, eight_503 = 1.0, 1.0, 0
     if not args.skip_baseline:
@@ -235,20 +339,22 @@ def main() -> None:
           f"{eight_rate:.1f} works/s on 8 threads with {eight_503} 503s")
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
             f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
-            f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6}")
+            f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6} {'emu cpu':>7} {'ideal':>5}")
     print(head)
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
         with tempfile.TemporaryDirectory() as tmp:
             push, upd, dup = shape(researchers, works, args.updates, args.workers, tmp,
                                    args.processes)
+        ideal = ideal_push(researchers, works) if args.ideal else float("nan")
         for phase, m in (("push", push), ("update", upd)):
             print(f"{text:>8} {phase:>6} {m['share']:6.2f} {m['share_seen']:6.2f} "
                   f"{m['seen_s']:7.2f} "
                   f"{m['wall_s']:7.2f} {m['works_s']:8.1f} {m['works_s'] / one_rate:6.1f} "
                   f"{m['works_s'] / eight_rate:6.1f} {m['requests']:5d} {m['needed']:5d} "
                   f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f} "
-                  f"{m['cpu_s']:6.2f}", flush=True)
+                  f"{m['cpu_s']:6.2f} {m['emu_cpu_s']:7.2f} "
+                  f"{ideal if phase == 'push' else float('nan'):5.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ Imports nothing from Pyramid or from the rest of the add-on, and raises only the
     put_code = client.member(token.access_token, token.orcid).create("work", work_json)
 """
 
-from .api import MemberApi, item_kind, put_code_from_location
+from .api import JsonText, MemberApi, item_kind, put_code_from_location
 from .calllog import REDACTED, CallRecord, Redactor
 from .endpoints import Endpoints
 from .errors import (
@@ -41,6 +41,7 @@ __all__ = [
     "REDACTED",
     "CallRecord",
     "Endpoints",
+    "JsonText",
     "MemberApi",
     "OrcidApiError",
     "OrcidBadRequest",

@@ -59,6 +59,21 @@ _FORM_HINTS = tuple(
 )
 _JSON_HINTS = tuple(f'"{key}"' for key in sorted(SECRET_KEYS))
 _REPR_HINTS = tuple(f"'{key}'" for key in sorted(SECRET_KEYS))
+# Every secret key holds one of these words, so every hint above does: a text is first
+# searched for the four words (once), and only the hints of the words it holds are searched
+# for (a works body holds none of them, its answer only "code": 4 + 3 searches of a large
+# text instead of 20)
+_WORDS = ("token", "code", "secret", "password")
+assert all(any(word in key for word in _WORDS) for key in SECRET_KEYS)
+
+
+def _by_word(hints: tuple[str, ...]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    return tuple((word, tuple(h for h in hints if word in h)) for word in _WORDS
+                 if any(word in h for h in hints))
+
+
+_FORM_BY_WORD, _JSON_BY_WORD, _REPR_BY_WORD = (_by_word(_FORM_HINTS), _by_word(_JSON_HINTS),
+                                               _by_word(_REPR_HINTS))
 # the middle of a UUID; it starts with a literal, so ``re`` finds it with a fast search
 _UUID_HINT = re.compile(r"-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-")
 # Case-insensitive words are looked for in ``text.lower()``: every character ``re`` matches
@@ -99,18 +114,22 @@ class Redactor:
         """Redact free text (an error message, an XML body, a URL)."""
         return self._redact(text)
 
-    def _redact(self, text: str, *, json_hints: bool | None = None) -> str:
+    def _redact(self, text: str, *, json_hints: bool | None = None,
+                words: tuple[str, ...] | None = None) -> str:
         # Each step puts "[redacted]" where it removes something, and no hint holds a bracket
         # or lies within "redacted": a step never creates a hint, so a hint looked for once
-        # (``json_hints`` from the caller, ``lowered``) holds for the later steps too.
+        # (``json_hints`` from the caller, ``lowered``) holds for the later steps too, and the
+        # secret keys' words found in the text at first (``words``) are all it can hold later.
+        if words is None:
+            words = _words_in(text)
         for secret in self._ordered:
             if secret in text:
                 text = text.replace(secret, REDACTED)
-        if _any_in(_FORM_HINTS, text):
+        if _hinted(_FORM_BY_WORD, words, text):
             text = _FORM_FIELD.sub(lambda m: f"{m.group(1)}{m.group(2)}={REDACTED}", text)
-        if json_hints if json_hints is not None else _any_in(_JSON_HINTS, text):
+        if json_hints if json_hints is not None else _hinted(_JSON_BY_WORD, words, text):
             text = _JSON_MEMBER.sub(lambda m: f'{m.group(1)}"{REDACTED}"', text)
-        if _any_in(_REPR_HINTS, text):
+        if _hinted(_REPR_BY_WORD, words, text):
             text = _REPR_MEMBER.sub(lambda m: f"{m.group(1)}'{REDACTED}'", text)
         lowered = text.lower()
         if _BEARER_HINT in lowered:
@@ -144,9 +163,10 @@ class Redactor:
         if not body:
             return ""
         if "json" in (content_type or "") or body.lstrip()[:1] in ("{", "["):
+            words = _words_in(body)
             if self._secrets_in_strings_only and "\\" not in body \
-                    and not _any_in(_JSON_HINTS, body):
-                return self._redact(body, json_hints=False)
+                    and not _hinted(_JSON_BY_WORD, words, body):
+                return self._redact(body, json_hints=False, words=words)
             try:
                 data = json.loads(body)
             except ValueError:
@@ -172,6 +192,15 @@ class Redactor:
 
 def _any_in(needles: tuple[str, ...], text: str) -> bool:
     return any(needle in text for needle in needles)
+
+
+def _words_in(text: str) -> tuple[str, ...]:
+    return tuple(word for word in _WORDS if word in text)
+
+
+def _hinted(by_word, words: tuple[str, ...], text: str) -> bool:
+    """Whether ``text`` holds a hint of ``by_word`` (``words``: the words it may hold)."""
+    return any(word in words and _any_in(hints, text) for word, hints in by_word)
 
 
 def _only_in_json_strings(secret: str) -> bool:

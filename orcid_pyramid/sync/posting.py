@@ -54,7 +54,7 @@ class PostingMixin:
         item.last_attempt_at = utcnow()
         self.session.commit()  # flag first: a lost answer must lead to reconcile, not a repost
         try:
-            put_code = api.create(row.section, item_for(row.section, row.payload))
+            put_code = api.create(row.section, item_for(row.section, self._payload(row)))
         except OrcidConflict as exc:
             self._conflict(api, row, item, exc)
             return
@@ -110,8 +110,7 @@ class PostingMixin:
             set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
                      last_attempt_at=utcnow())
             try:
-                outcome = api.create_works([item_for(row.section, row.payload)
-                                            for row, _ in batch])
+                outcome = api.create_works([self._work_body(row) for row, _ in batch])
             except OrcidUnauthorized:
                 raise Revoked() from None
             except OrcidError as exc:
@@ -183,7 +182,7 @@ class PostingMixin:
                                                  OrcidItem.section == row.section,
                                                  OrcidItem.put_code.is_not(None))
             ).scalars())
-        found = match_put_code(self._sections[row.section], row.section, row.payload,
+        found = match_put_code(self._sections[row.section], row.section, self._payload(row),
                                self.client_id, taken)
         if found is not None:
             taken.add(found)
@@ -221,8 +220,8 @@ class PostingMixin:
             except OrcidError as exc:
                 stored = [{"error": exc}] * len(group)
             for (row, item), held in zip(group, stored, strict=True):
-                if "error" not in held and same_content(held, item_for(row.section,
-                                                                       row.payload)):
+                if "error" not in held and same_content(
+                        held, item_for(row.section, self._payload(row))):
                     item.content_hash = row.content_hash
                     self.counts.unchanged += 1
                     self._finish(row, item, commit=False)

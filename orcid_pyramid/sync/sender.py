@@ -199,7 +199,7 @@ class UserSender(RowsMixin, PostingMixin):
 
     def _update(self, api, row, item) -> None:
         try:
-            api.update(row.section, item.put_code, item_for(row.section, row.payload,
+            api.update(row.section, item.put_code, item_for(row.section, self._payload(row),
                                                             put_code=item.put_code))
         except OrcidNotFound:
             self._deleted_on_orcid(api, row, item)

@@ -42,7 +42,11 @@ def set_all(objects, model, **values) -> None:
         state.dict.update(same)
         for key, value in per_id:
             state.dict[key] = value[obj_id]
-        state._commit(state.dict, keys)
+        # _commit forgets pending changes, expiry and loaders of these keys: with none of
+        # them on the object (the usual case: loaded, never changed) there is nothing to do
+        if state.committed_state or state.expired_attributes or state.callables \
+                or state.expired:
+            state._commit(state.dict, keys)
 
 
 _PG_UPDATES: dict[tuple, str] = {}
@@ -71,9 +75,24 @@ def _set_all_pg(connection, table, ids: list[int], values: dict) -> None:
         processor = table.c[key].type.bind_processor(dialect)
         return value if processor is None or value is None else processor(value)
 
-    params = {"id": ids}
+    params = {"id": _array_literal(ids)}
     for key in per_id:
-        params[key] = [bound(key, values[key][i]) for i in ids]
+        column = [values[key][i] for i in ids]
+        params[key] = (_array_literal(column) if table.c[key].type.bind_processor(dialect) is None
+                       else [bound(key, value) for value in column])
     for key in same:
         params[key] = bound(key, values[key])
     connection.exec_driver_sql(sql, params)
+
+
+def _array_literal(values: list) -> str | list:
+    """A list of ints or strings (or None) as PostgreSQL's array text, ``{1,2,NULL}`` or
+    ``{"a","b"}``, for a ``CAST(… AS type[])``: one string, where psycopg dumps a list element
+    by element (some 0.2 ms of the worker's CPU per 100 values). Other values: the list."""
+    if all(type(v) is int or v is None for v in values):
+        return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
+    if all(type(v) is str or v is None for v in values):
+        return "{" + ",".join("NULL" if v is None else
+                              '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+                              for v in values) + "}"
+    return values

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
 
-from orcid_pyramid.client import OrcidConflict, OrcidNotFound, OrcidUsageError
+from orcid_pyramid.client import JsonText, OrcidConflict, OrcidNotFound, OrcidUsageError
 from tests.functional.client.support import (
     DEMO_ORCID,
     make_employment,
@@ -185,3 +186,23 @@ def test_bad_arguments_fail_before_any_call(member, records, call):
 def test_member_needs_a_valid_orcid(client):
     with pytest.raises(OrcidUsageError, match="ORCID iD"):
         client.member("token-value", "0000-0002-1825-0098")
+
+
+def test_bulk_create_sends_json_text_as_it_stands_and_logs_it(member, emulator, records):
+    text = json.dumps(make_work(doi="10.5555/as-text"))
+    records.clear()
+    mixed = member.create_works([JsonText(text), make_work(doi="10.5555/as-dict")])
+    assert all(isinstance(pc, int) for pc in mixed)
+    # the same body json.dumps writes from the dicts, the text spliced in unchanged
+    body = records[-1].request_body
+    assert body == json.dumps({"bulk": [{"work": json.loads(text)},
+                                        {"work": make_work(doi="10.5555/as-dict")}]})
+    assert member.read_works(mixed)[0]["title"]["title"]["value"] == "Work Title"
+
+
+def test_json_text_is_a_mapping_of_one_object_only():
+    item = JsonText('{"title": {"title": {"value": "T"}}, "type": "book"}')
+    assert item["type"] == "book" and dict(item)["title"] == {"title": {"value": "T"}}
+    for bad in ("[1, 2]", "  7", ""):
+        with pytest.raises(OrcidUsageError):
+            JsonText(bad)
