@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 
@@ -125,6 +126,14 @@ class SyncWorld:
         """The items of one section of the emulator's record (control API)."""
         record = self.emulator.control.record(orcid)
         return section_items(record, section)
+
+
+def one_pass(worker):
+    """``worker``'s loop, stopped once it has been through the due researchers' rows (however
+    long that takes on a loaded machine: a deadline of a few tenths of a second stopped it
+    before its first request there); its counts."""
+    stop = threading.Event()
+    return worker.run_once(stop=stop, progress=lambda counts: stop.set())
 
 
 def wait_until(condition, what: str, timeout: float = 15.0, interval: float = 0.02) -> None:

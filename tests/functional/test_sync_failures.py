@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from sqlalchemy import select
 
@@ -14,7 +12,7 @@ from orcid_pyramid.sync.builders import OrcidValidationError, Work
 from orcid_pyramid.sync.service import SyncService
 from orcid_pyramid.sync.webhook import release_held
 
-from .sync_support import build_world, wait_until, work
+from .sync_support import build_world, one_pass, wait_until, work
 
 
 @pytest.fixture
@@ -46,7 +44,7 @@ def test_server_errors_are_retried_with_backoff_until_they_succeed(world, emulat
     world.put("u1", "w2", work(2))
     emulator.control.set_faults(1.0, ["503"], seed=1)
     worker = world.worker(backoff_base=0.05)
-    worker.run_once(deadline=time.monotonic() + 0.5)
+    one_pass(worker)
     assert worker.counts.retried >= 1 and worker.counts.posted == 0
     assert _item(world, "u1", "w1").status == "retrying"
     emulator.control.set_faults(0.0)
@@ -143,7 +141,7 @@ def test_a_post_whose_answer_was_lost_is_reconciled_not_duplicated(world, emulat
     # ORCID stores the work, but answers after the client has given up
     emulator.control.set_latency(600)
     worker = world.worker(timeout=0.2, backoff_base=0.05)
-    worker.run_once(deadline=time.monotonic() + 0.3)
+    one_pass(worker)
     emulator.control.set_latency(0)
     # the emulator finishes the write it was given, whenever its delay ends
     wait_until(lambda: len(world.record_items(orcid)) == 1, "the delayed POST to land")

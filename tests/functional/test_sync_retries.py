@@ -3,7 +3,6 @@ bulk answer is reconciled by comparing content, so only what differs is sent aga
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import timedelta
 
@@ -13,7 +12,7 @@ from sqlalchemy import update
 from orcid_pyramid.models.meta import utcnow
 from orcid_pyramid.models.sync import OrcidOutbox
 
-from .sync_support import build_world, wait_until, work
+from .sync_support import build_world, one_pass, wait_until, work
 
 WORKS = 60
 
@@ -38,7 +37,7 @@ def test_a_failed_bulk_is_retried_as_one_bulk(world, emulator):
     world.put_many("u1", {f"w{n}": work(n) for n in range(WORKS)})
     emulator.control.set_faults(1.0, ["500"])
     # the bulk fails; its retry is due 0.5-1 s later
-    first = world.worker(backoff_base=1.0).run_once(deadline=time.monotonic() + 0.2)
+    first = one_pass(world.worker(backoff_base=1.0))
     assert first.retried == WORKS and first.posted == 0
     emulator.control.set_faults(0)
     start = len(emulator.control.calls())
@@ -56,7 +55,7 @@ def test_a_lost_bulk_answer_sends_again_only_what_differs_on_orcid(world, emulat
     world.put_many("u1", {f"w{n}": work(n) for n in range(WORKS)})
     # ORCID stores the bulk but answers after the client has given up
     emulator.control.set_latency(600)
-    world.worker(timeout=0.2, backoff_base=600).run_once(deadline=time.monotonic() + 0.3)
+    one_pass(world.worker(timeout=0.2, backoff_base=600))
     emulator.control.set_latency(0)
     wait_until(lambda: len(world.record_items(orcid)) == WORKS, "the delayed bulk to land")
     # meanwhile the researcher edits one of them on ORCID
