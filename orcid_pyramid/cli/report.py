@@ -183,6 +183,7 @@ def report(out: str, live: bool, app: str | None, no_screenshots: bool,
                   screenshots=screenshots_taken(scenarios))
     run.target = build_target(read_target(out_dir), name=target_name(live, app),
                               date=run.generated_at, contact=contact,
+                              features=features if features.is_dir() else None,
                               command=again_command(click.get_current_context().params))
     data = write_report(out_dir, load_checklist(), scenarios, run)
     pdf = _print_pdf(out_dir) if chromium_path() is not None else "no browser to print it"

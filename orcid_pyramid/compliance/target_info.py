@@ -90,27 +90,31 @@ def addon_commit() -> tuple[str | None, str]:
     return commit + (" (with local changes)" if dirty else ""), ""
 
 
-def suite_version() -> str:
+def suite_version(features: Path | None = None) -> str:
     """The add-on's version and a digest of the feature files and checklist the suite ran:
-    two reports with the same digest ran the same scenarios. A checklist other than the
-    packaged one (``ORCID_CHECKLIST``) is named: the report's lines then come from it."""
+    two reports with the same digest ran the same scenarios. Feature files other than the
+    packaged ones (``--features``) and a checklist other than the packaged one
+    (``ORCID_CHECKLIST``) are named: the report's lines then come from them."""
     from . import FEATURES
     from .checklist import PACKAGED_CHECKLIST, find_checklist
 
+    folder = Path(features) if features is not None else FEATURES
     checklist = find_checklist()
     digest = hashlib.sha256()
     files = [("checklist.md", checklist)] + [(p.name, p) for p in sorted(
-        FEATURES.glob("*.feature"))]
+        folder.glob("*.feature"))]
     for name, path in files:
         digest.update(name.encode() + b"\0" + path.read_bytes())
     version = f"{addon_version()} (features sha256:{digest.hexdigest()[:12]}"
+    if folder.resolve() != FEATURES.resolve():
+        version += f"; feature files from {folder}, not the packaged ones"
     if checklist.resolve() != PACKAGED_CHECKLIST.resolve():
         version += f"; checklist {checklist} from ORCID_CHECKLIST, not the packaged one"
     return version + ")"
 
 
 def build_target(site: dict[str, Any] | None, *, name: str, date: str, command: str,
-                 contact: str | None) -> dict[str, Any]:
+                 contact: str | None, features: Path | None = None) -> dict[str, Any]:
     """``report.json``'s ``target``: the suite's description of the site plus what only the
     command knows. ``contact`` from the flag wins over the site's setting."""
     site = dict(site or {})
@@ -123,7 +127,7 @@ def build_target(site: dict[str, Any] | None, *, name: str, date: str, command: 
     site.pop("name", None)  # the command names the target better (the ini, the stand-in)
     target = {"name": name, **site,
               "addon_version": addon_version(), "commit": commit,
-              "suite_version": suite_version(), "date": date, "command": command,
+              "suite_version": suite_version(features), "date": date, "command": command,
               "contact": contact or setting or None}
     if commit is None:
         missing["commit"] = why

@@ -284,6 +284,17 @@ def test_a_checklist_of_ones_own_is_named_in_every_output(gaps, control):
     assert version in gaps["md"]
     assert version in gaps["html"].get_element_by_id("target").text_content()
     assert "ORCID_CHECKLIST" not in control["json"]["target"]["suite_version"]
-    # the same checklist text: the same digest as the packaged one
+    assert "feature files from" not in version  # the packaged ones
+
+
+@pytest.mark.slow
+@pytest.mark.subprocess
+def test_feature_files_of_ones_own_are_named_and_digested(control, gaps):
+    """``--features``: the suite line names the folder, and its digest is of those files, not
+    of the packaged ones (the small copy ran 2 of the feature files)."""
+    version = control["json"]["target"]["suite_version"]
+    folder = str(control["out"].parent / "control-features")
+    assert f"feature files from {folder}" in version, version
+    assert version in control["md"]
     digest = re.search(r"sha256:(\w+)", version).group(1)
-    assert f"sha256:{digest}" in control["json"]["target"]["suite_version"]
+    assert digest not in gaps["json"]["target"]["suite_version"]
