@@ -40,6 +40,7 @@ import subprocess
 import sys
 import time
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from bench_sync_common import api_calls, database, emulator, setup_path, world
 
@@ -78,25 +79,6 @@ def overlaps(calls: list[dict]) -> int:
                 found += 1
             ends = max(ends, call["time"] + call["duration_ms"] / 1000)
     return found
-
-
-def ini_for(w, path: str) -> str:
-    """A site's ini for ``orcid-pyramid sync`` (the test host app)."""
-    s = w.settings
-    with open(path, "w", encoding="utf-8") as out:
-        out.write(f"""[app:main]
-use = call:tests.functional.sync_support:host_app
-sqlalchemy.url = {s.sqlalchemy_url.replace("%", "%%")}
-orcid.environment = emulator
-orcid.base_url = {s.base_url}
-orcid.api_url = {s.api_url}
-orcid.client_id = {s.client_id}
-orcid.client_secret = {s.client_secret}
-orcid.token_key = {",".join(s.token_keys)}
-orcid.support_email = support@example.org
-orcid.rate_limit = 24/40
-""")
-    return path
 
 
 def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, float, float]:
@@ -160,14 +142,14 @@ def duplicates(w) -> int:
 def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: str,
           processes: int = 1):
     """First push and updates for one shape on a fresh emulator and database."""
-    from tests.functional.sync_support import work
+    from tests.functional.sync_support import site_ini, work
 
     with database() as url, emulator(rate_limit="24/40", latency_ms=LATENCY * 1000) as handle:
         w = world(handle, url, **{"orcid.rate_limit": "24/40"})
         for r in range(researchers):
             w.connect(f"r{r}")
             w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i) for i in range(works)})
-        ini = ini_for(w, os.path.join(tmp, "site.ini"))
+        ini = site_ini(Path(tmp), w, rate_limit="24/40")
         orcids = list(w.users.values())
         start = len(handle.control.calls())
         emu = process_cpu(handle.proc.pid)
