@@ -152,7 +152,11 @@ def sync(config_uri: str, once: bool, pull: bool, workers: int | None) -> None:
                 bar.update(task, completed=counts.done)
     except (ScriptError, SettingsError) as exc:
         raise click.ClickException(str(exc)) from None
-    Console().print(_summary_table(counts, time.monotonic() - started, pulled))
+    out = Console()
+    out.print(_summary_table(counts, time.monotonic() - started, pulled))
+    for problem in (pulled.errors if pulled is not None else ()):
+        # a record ORCID did not answer for, or one a worker kept writing to: read next time
+        out.print(f"pull: {problem}", markup=False, highlight=False)
 
 
 def _pull(env, engine, settings):

@@ -47,6 +47,22 @@ def test_sync_pull_notices_an_item_deleted_on_orcid(world, emulator, tmp_path):
     assert "1" in row
 
 
+def test_sync_pull_names_a_record_orcid_did_not_answer_for(world, emulator, tmp_path):
+    """ORCID answers 503 to the pull's read: the command says which record was not read and
+    why, instead of counting it as nothing changed."""
+    orcid = world.connect("u1")
+    world.put("u1", "w1", work(1))
+    world.drain()
+    emulator.control.set_faults(1.0, ["503"])
+    try:
+        result = CliRunner().invoke(main, ["sync", _ini(tmp_path, world), "--once", "--pull"])
+    finally:
+        emulator.control.set_faults(0)
+    assert result.exit_code == 0, result.output
+    lines = [line for line in result.output.splitlines() if line.startswith("pull: ")]
+    assert len(lines) == 1 and orcid in lines[0] and "503" in lines[0], result.output
+
+
 def _events(path) -> list[dict]:
     return [json.loads(line) for line in path.read_text().splitlines()] if path.exists() else []
 
