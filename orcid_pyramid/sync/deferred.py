@@ -24,7 +24,6 @@ from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
 from ..models.sync import OrcidPullCursor
 from ..models.tasks import TASK_PULL, TASK_UNHOOK, OrcidTask
-from .lease import LeaseLost
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -108,8 +107,7 @@ def run_chores(worker, session, client) -> None:
                      revoked, pending)
         registry = getattr(worker, "registry", None)
         notify = registry.notify if registry is not None else None
-        run_due_tasks(session, client, worker.cipher, notify=notify,
-                      claim_user=getattr(worker, "claimer", None) and worker.claimer.claim_user)
+        run_due_tasks(session, client, worker.cipher, worker.claimer.claim_user, notify=notify)
     except SQLAlchemyError as exc:
         session.rollback()
         log.warning("deferred ORCID work failed on the database (%s); retried next loop",
@@ -129,13 +127,12 @@ class _Busy(Exception):
     """Another worker is writing to this record: read it once that writer is done."""
 
 
-def run_due_tasks(session, client, cipher, *, notify=None, limit: int = 50,
-                  claim_user=None) -> int:
+def run_due_tasks(session, client, cipher, claim_user, *, notify=None, limit: int = 50) -> int:
     """Do the due tasks, each claimed first and committed after its call; returns how many
     were done.
 
     ``claim_user(session, user_id)``: the researcher's lease (see
-    :meth:`~orcid_pyramid.sync.lease.Claimer.claim_user`), or None while a writer holds it. A
+    :meth:`~orcid_pyramid.sync.lease.Claimer.claim_user`), or None while a writer holds it; a
     read then waits :data:`BUSY_RETRY` seconds (it is not a failure): ORCID calls the webhook
     after the site's own writes too, and a read in the middle of a push would overlap the
     writer's requests and take works whose put codes came after it for deleted on ORCID.
@@ -182,47 +179,24 @@ def run_due_tasks(session, client, cipher, *, notify=None, limit: int = 50,
     return done
 
 
-def _pull(session, client, cipher, orcid: str, notify, claim_user=None) -> None:
+def _pull(session, client, cipher, orcid: str, notify, claim_user) -> None:
     """Read what changed on the record (the webhook's promise), as the view once did, holding
-    the researcher's lease when ``claim_user`` is given (raises :class:`_Busy` if taken)."""
+    the researcher's lease (raises :class:`_Busy` while a writer holds it)."""
+    from .pull import pull_leased
+
     link = session.execute(select(OrcidLink).where(OrcidLink.orcid == orcid)
                            ).scalar_one_or_none()
     if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
         return  # disconnected or revoked meanwhile: nothing to read
-    if claim_user is None:
-        _pull_link(session, client, cipher, link, notify)
-        return
-    user_id = link.user_id
-    lease = claim_user(session, user_id)
-    if lease is None:
-        raise _Busy(user_id)
+    cursor = session.get(OrcidPullCursor, orcid)
+    before = cursor.last_read_at if cursor is not None else None
     try:
-        link = session.get(OrcidLink, link.id, populate_existing=True)
-        if link is not None and link.status == STATUS_ACTIVE and link.access_token_enc:
-            _pull_link(session, client, cipher, link, notify, fence=lease.fence)
-            session.commit()
-    except LeaseLost:
-        raise _Busy(user_id) from None
-    finally:
-        lease.release()
-
-
-def _pull_link(session, client, cipher, link, notify, fence=None) -> None:
-    from .outcome import CommitFirst
-    from .pull import pull_link
-
-    orcid = link.orcid
-    try:
-        token = cipher.decrypt(link.access_token_enc)
+        result = pull_leased(session, client, cipher, link, claim_user, notify=notify)
     except TokenDecryptError as exc:
         log.error("webhook pull for %s: %s", orcid, exc)
         return
-    api = client.member(token, orcid, log_context={"user_id": link.user_id})
-    if fence is not None:
-        api = CommitFirst(api, session, fence=fence)  # still this worker's before each call
-    cursor = session.get(OrcidPullCursor, orcid)
-    before = cursor.last_read_at if cursor is not None else None
-    result = pull_link(session, api, link, notify=notify)
+    if result is None:
+        raise _Busy(link.user_id)
     if result.errors:
         log.warning("webhook pull for %s: %s", orcid, "; ".join(result.errors))
         cursor = session.get(OrcidPullCursor, orcid)

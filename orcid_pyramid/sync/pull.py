@@ -126,18 +126,47 @@ def _notify(notify, event) -> None:
         notify(event)
 
 
-def pull_all(session, client, cipher, *, notify=None, request=None, force: bool = False,
-             claim_user=None, wait: float = 120.0) -> PullResult:
-    """Pull every active link's record, committing after each one.
+def pull_leased(session, client, cipher, link, claim_user, *, result: PullResult | None = None,
+                **options) -> PullResult | None:
+    """:func:`pull_link` holding the researcher's lease, then committed; None while a sync
+    worker holds it (read later: a read in the middle of a push would overlap the writer's
+    requests, and works whose put codes came after it would look deleted on ORCID).
 
-    ``claim_user(session, user_id)``: the researcher's lease or None while a sync worker is
-    writing to their record (:meth:`~orcid_pyramid.sync.lease.Claimer.claim_user`); such a
-    record is read once the writer is done, waiting at most ``wait`` seconds, so a read never
-    overlaps a write to the same record (works posted after the read would look deleted).
+    ``claim_user(session, user_id)``: :meth:`~orcid_pyramid.sync.lease.Claimer.claim_user`.
+    ``options``: :func:`pull_link`'s. Raises ``TokenDecryptError`` for a token no key reads.
     """
     from .lease import LeaseLost
     from .outcome import CommitFirst
 
+    lease = claim_user(session, link.user_id)
+    if lease is None:
+        return None
+    try:
+        # as it is now that no writer can change it (disconnected meanwhile: nothing to read)
+        link = session.get(OrcidLink, link.id, populate_existing=True)
+        if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
+            return result or PullResult()
+        # fenced before each call: still this worker's lease
+        api = CommitFirst(client.member(cipher.decrypt(link.access_token_enc), link.orcid,
+                                        log_context={"user_id": link.user_id}),
+                          session, fence=lease.fence)
+        result = pull_link(session, api, link, result=result, **options)
+        session.commit()
+        return result
+    except LeaseLost:
+        session.rollback()
+        return None
+    finally:
+        lease.release()
+
+
+def pull_all(session, client, cipher, *, notify=None, request=None, force: bool = False,
+             claim_user=None, wait: float = 120.0) -> PullResult:
+    """Pull every active link's record, committing after each one.
+
+    ``claim_user``: see :func:`pull_leased`; a record a sync worker is writing to is read
+    once the writer is done, waiting at most ``wait`` seconds.
+    """
     result = PullResult()
     links = list(session.execute(
         select(OrcidLink).where(OrcidLink.status == STATUS_ACTIVE)
@@ -148,24 +177,15 @@ def pull_all(session, client, cipher, *, notify=None, request=None, force: bool 
         for link in links:
             if not link.access_token_enc:
                 continue
-            lease = claim_user(session, link.user_id) if claim_user is not None else None
-            if claim_user is not None and lease is None:
-                busy.append(link)
-                continue
-            try:
+            if claim_user is None:
                 api = client.member(cipher.decrypt(link.access_token_enc), link.orcid,
                                     log_context={"user_id": link.user_id})
-                if lease is not None:
-                    api = CommitFirst(api, session, fence=lease.fence)
                 pull_link(session, api, link, notify=notify, request=request, force=force,
                           result=result)
                 session.commit()
-            except LeaseLost:
-                session.rollback()
+            elif pull_leased(session, client, cipher, link, claim_user, result=result,
+                             notify=notify, request=request, force=force) is None:
                 busy.append(link)
-            finally:
-                if lease is not None:
-                    lease.release()
         if not busy:
             break
         if time.monotonic() >= deadline:
