@@ -64,6 +64,7 @@ def _worker_engine(engine, workers: int):
 
 
 def _run_workers(registry, workers: int, once: bool, progress_cb):
+    from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.worker import Worker
 
@@ -71,9 +72,11 @@ def _run_workers(registry, workers: int, once: bool, progress_cb):
     lock = threading.Lock()
     stop = threading.Event()
     engine = _worker_engine(registry["orcid.dbengine"], workers)
+    # one look for due users serves the claims of every thread (lease.CandidatePool)
+    candidates = CandidatePool()
 
     def one() -> None:
-        worker = Worker.from_registry(registry, engine=engine)
+        worker = Worker.from_registry(registry, engine=engine, candidates=candidates)
         try:
             if once:
                 worker.run_once(progress=progress_cb)

@@ -19,7 +19,9 @@ far larger than ordinary skew.
 
 from __future__ import annotations
 
+import collections
 import itertools
+import threading
 import time
 from datetime import timedelta
 
@@ -106,56 +108,109 @@ class Lease:
         self.session.commit()
 
 
+#: users one look for due rows hands out (see CandidatePool)
+POOL_SIZE = 64
+#: seconds a look's users are handed out before a new look (a retry that fell due, a user
+#: queued since, takes its place in due order again)
+POOL_FRESH = 1.0
+#: seconds before a look that found nobody is repeated (idle threads woken by each release)
+POOL_EMPTY = 0.2
+
+
+class CandidatePool:
+    """The users one look for due rows found, handed out to the claims of every thread of
+    a process (one ``Claimer`` each).
+
+    Claiming is a conditional update of the user's lock row, so a user handed out here
+    may be taken by another process meanwhile, or have no due rows left: the claim skips
+    or releases it, nothing more. What the pool saves is the look itself, which reads
+    every due row: once for 64 users instead of once per user (with 100 researchers x 100
+    works, 222 looks took 3.3 s of the database's CPU, more than the worker's own).
+    """
+
+    def __init__(self, clock=time.monotonic) -> None:
+        self._lock = threading.Lock()
+        self._users: collections.deque[str] = collections.deque()
+        self._looked = -float("inf")
+        self._found = 0
+        self.clock = clock
+        self.looks = 0  # how many looks were made (for tests and the summary)
+
+    def take(self, n: int, look) -> list[str]:
+        """Up to ``n`` users, from the last look while it is fresh, else from ``look()``."""
+        with self._lock:
+            age = self.clock() - self._looked
+            if not self._users and age >= (POOL_EMPTY if not self._found else 0) or (
+                    age >= POOL_FRESH):
+                found = look()
+                self.looks += 1
+                self._looked = self.clock()
+                self._found = len(found)
+                self._users = collections.deque(found)
+            return [self._users.popleft() for _ in range(min(n, len(self._users)))]
+
+
 class Claimer:
     """Takes users with due rows whose lease is free or lapsed, ``batch`` at a time."""
 
     def __init__(self, worker_id: str, seconds: float, in_flight: float, *,
-                 is_postgres: bool, batch: int = 1) -> None:
+                 is_postgres: bool, batch: int = 1, pool: CandidatePool | None = None) -> None:
         self.worker_id = worker_id
         self.seconds = float(seconds)
         self.in_flight = float(in_flight)
         self.is_postgres = is_postgres
         self.batch = max(1, int(batch))
         self._claims = itertools.count(1)
+        #: due users found but not yet tried, shared by the threads of a process
+        self.pool = pool if pool is not None else CandidatePool()
 
-    def claim(self, session) -> list[Lease]:
-        """Leases of up to ``batch`` users with due rows (oldest due first)."""
-        now = utcnow()
-        until = now + timedelta(seconds=self.seconds)
-        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
+    def _due_users(self, session, now, free) -> list[str]:
+        """Users with due rows and a free lease, oldest due first, ``POOL_SIZE`` at most.
+        This reads every due row (15 ms of the database's CPU at 10,000 rows), so it runs
+        once for many claims (:class:`CandidatePool`), not once a claim."""
         due = (select(OrcidOutbox.user_id, func.max(OrcidSyncLock.user_id))
                .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
                .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now,
                       or_(OrcidSyncLock.user_id.is_(None), free))
                .group_by(OrcidOutbox.user_id)
                .order_by(func.min(OrcidOutbox.next_attempt_at))
-               .limit(self.batch * 4))
+               .limit(POOL_SIZE))
         found = session.execute(due).all()
-        users = [user_id for user_id, _ in found]
         missing = sorted(user_id for user_id, lock in found if lock is None)
         if missing:
             # in their own short transaction and in one order: concurrent claimers inserting
             # the same new rows wait for each other briefly instead of deadlocking
             self._ensure_lock_rows(session, missing)
         session.commit()
-        if not users:
-            return []
-        locks = select(OrcidSyncLock.user_id).where(OrcidSyncLock.user_id.in_(users), free)
-        if self.is_postgres:
-            locks = locks.with_for_update(skip_locked=True)
-        candidates = list(session.execute(locks.limit(self.batch)).scalars())
-        leases = []
-        for user_id in candidates:
-            token = f"{self.worker_id}#{next(self._claims)}"
-            taken = session.execute(
-                update(_LOCKS)
-                .where(_LOCKS.c.user_id == user_id,
-                       or_(_LOCKS.c.locked_until.is_(None), _LOCKS.c.locked_until < now))
-                .values(locked_by=token, locked_until=until)
-            ).rowcount
-            if taken == 1:
-                leases.append(Lease(session, user_id, token, self.seconds, self.in_flight))
-        session.commit()
+        return [user_id for user_id, _ in found]
+
+    def claim(self, session) -> list[Lease]:
+        """Leases of up to ``batch`` users with due rows (oldest due first)."""
+        now = utcnow()
+        until = now + timedelta(seconds=self.seconds)
+        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
+        leases: list[Lease] = []
+        for _ in range(POOL_SIZE):  # a bound: each round hands out at least one user
+            users = self.pool.take(self.batch - len(leases),
+                                   lambda: self._due_users(session, now, free))
+            if not users:
+                break
+            locks = select(OrcidSyncLock.user_id).where(OrcidSyncLock.user_id.in_(users), free)
+            if self.is_postgres:  # a lock row another claim is writing: skip, not wait
+                locks = locks.with_for_update(skip_locked=True)
+            for user_id in session.execute(locks).scalars().all():
+                token = f"{self.worker_id}#{next(self._claims)}"
+                taken = session.execute(
+                    update(_LOCKS)
+                    .where(_LOCKS.c.user_id == user_id,
+                           or_(_LOCKS.c.locked_until.is_(None), _LOCKS.c.locked_until < now))
+                    .values(locked_by=token, locked_until=until)
+                ).rowcount
+                if taken == 1:
+                    leases.append(Lease(session, user_id, token, self.seconds, self.in_flight))
+            session.commit()
+            if len(leases) >= self.batch:
+                break
         return leases
 
     def claim_user(self, session, user_id: str) -> Lease | None:

@@ -32,7 +32,7 @@ from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox
 from .deferred import EVERY_SECONDS, READS_WAITING, run_chores
-from .lease import Claimer, Lease
+from .lease import CandidatePool, Claimer, Lease
 from .outcome import Counts
 from .ratelimit import bucket_for
 from .sender import UserSender
@@ -105,7 +105,8 @@ class Worker:
                  lease_seconds: float | None = None, batch_users: int = 1,
                  backoff_base: float = 2.0, backoff_cap: float = 3600.0, rate_limiter=None,
                  timeout: float | None = None,
-                 rng: random.Random | None = None, cipher: TokenCipher | None = None) -> None:
+                 rng: random.Random | None = None, cipher: TokenCipher | None = None,
+                 candidates: CandidatePool | None = None) -> None:
         self.engine = engine
         self.settings = settings
         self.session_factory = sessionmaker(bind=engine, expire_on_commit=False)
@@ -129,7 +130,8 @@ class Worker:
         # taken before it must outlast it
         in_flight = 2 * float(timeout or getattr(settings, "timeout", None) or 10.0) + 1.0
         self.claimer = Claimer(self.worker_id, self.lease, in_flight,
-                               is_postgres=self.is_postgres, batch=batch_users)
+                               is_postgres=self.is_postgres, batch=batch_users,
+                               pool=candidates)
         self._leases: dict[str, Lease] = {}
 
     @classmethod
