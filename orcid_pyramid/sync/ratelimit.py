@@ -12,9 +12,20 @@ one host. On SQLite (one worker by design) the bucket lives in the process inste
 token wait for it.
 
 ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 above that
-(orcid-facts/rate-limits.md). The bucket runs a little under the configured numbers (``margin``)
-because requests leave the bucket in order but reach ORCID with jitter; arriving in a slightly
-bunched stream must still fit ORCID's own bucket.
+(orcid-facts/rate-limits.md). The bucket keeps two margins under those numbers:
+
+- ``jitter``: tokens leave the bucket in order but reach ORCID a little later, each by its
+  own delay (the request is built and sent, and the server reads it, while other threads
+  hold the interpreter). If no delay exceeds ``jitter`` seconds, what ORCID sees fits its own
+  bucket when ours is smaller by ``rate x jitter`` tokens. Measured at the limit (1,000
+  PUTs, 16 threads, PostgreSQL and the emulator on the same 2 cores): 1-17 ms between a
+  token and the request's arrival, 58 ms at most under a sampling profiler; the default
+  0.125 s (3 tokens at 24/s) is twice that worst case.
+- ``margin`` on the rate (0.995): clocks of several machines advance at slightly different
+  speeds. A long run at the limit gains 0.12 tokens a second of further headroom from it.
+
+Before, both were one ``margin`` of 0.97 (the rate) and 12 % of the burst: the first push of
+100 researchers could then reach at best 0.90 of what ORCID's limit allows; now 0.95.
 
 Written by hand (no library offers a cross-process bucket on SQL); about 80 lines.
 """
@@ -48,19 +59,31 @@ _CREATE = text(
 )
 
 
+#: the rate's margin, and the seconds of delay on the way the burst leaves room for
+MARGIN = 0.995
+JITTER = 0.125
+
+
+def below(rate: float, burst: float, margin: float = MARGIN,
+          jitter: float = JITTER) -> tuple[float, float]:
+    """The bucket's own (rate, burst) for ORCID's ``rate``/``burst``."""
+    rate = float(rate) * margin
+    return rate, max(1.0, float(burst) - rate * jitter)
+
+
 class DbTokenBucket:
     """``acquire()`` blocks until a token is free in the shared bucket ``name``.
 
-    ``rate`` tokens per second refill up to ``burst``; both are scaled by ``margin``.
+    ``rate`` tokens per second refill up to ``burst``; ``rate`` is scaled by ``margin`` and
+    ``burst`` lowered by ``rate x jitter`` tokens (see the module's docstring).
     """
 
     def __init__(self, engine, rate: float, burst: float, name: str = "orcid-api",
-                 margin: float = 0.97, clock=time.time, sleep=time.sleep) -> None:
+                 margin: float = MARGIN, jitter: float = JITTER, clock=time.time,
+                 sleep=time.sleep) -> None:
         self.engine = engine
         self.name = name
-        self.rate = float(rate) * margin
-        # keep a few tokens of ORCID's burst as headroom for jitter on the way
-        self.burst = max(1.0, float(burst) * (1 - (1 - margin) * 4))
+        self.rate, self.burst = below(rate, burst, margin, jitter)
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0  # total seconds spent waiting (for the summary)
@@ -143,7 +166,8 @@ _LOCAL_BUCKETS: dict[tuple, LocalTokenBucket] = {}
 _LOCAL_LOCK = threading.Lock()
 
 
-def bucket_for(engine, rate: float, burst: float, margin: float = 0.97):
+def bucket_for(engine, rate: float, burst: float, margin: float = MARGIN,
+               jitter: float = JITTER):
     """The limiter for workers and requests on ``engine``.
 
     PostgreSQL: the shared :class:`DbTokenBucket` (any number of processes). SQLite: one
@@ -151,12 +175,11 @@ def bucket_for(engine, rate: float, burst: float, margin: float = 0.97):
     (a web request in its transaction) would make the bucket's row updates wait.
     """
     if engine.dialect.name != "sqlite":
-        return DbTokenBucket(engine, rate, burst, margin=margin)
+        return DbTokenBucket(engine, rate, burst, margin=margin, jitter=jitter)
     key = (str(engine.url), float(rate), float(burst))
     with _LOCAL_LOCK:
         bucket = _LOCAL_BUCKETS.get(key)
         if bucket is None:
-            reserve = float(burst) * (1 - margin) * 4
-            bucket = LocalTokenBucket(float(rate) * margin, max(1.0, float(burst) - reserve))
+            bucket = LocalTokenBucket(*below(rate, burst, margin, jitter))
             _LOCAL_BUCKETS[key] = bucket
         return bucket
