@@ -19,6 +19,9 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
 - ``emu cpu``: the emulator's own CPU seconds over the phase (its process, read from
   ``/proc``): one interpreter, so its bulks are handled one after the other whatever the
   client does;
+- ``db cpu``: PostgreSQL's CPU seconds over the phase (every server process on this machine,
+  the sync process's connections and the server's own background work such as WAL writing
+  and autovacuum);
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this machine,
   the ceiling for the worker. Every bulk body is built before the clock starts; 16 threads
   (the worker's default), each on a connection opened beforehand, take the researchers one at
@@ -114,8 +117,28 @@ def process_cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def postgres_cpu() -> float:
+    """CPU seconds used so far by PostgreSQL's processes on this machine, including those
+    of its connections that have ended (the server's children, reaped by it)."""
+    total = 0.0
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            with open(f"/proc/{pid}/comm", encoding="ascii") as comm:
+                if not comm.read().startswith("postgres"):
+                    continue
+            with open(f"/proc/{pid}/stat", encoding="ascii") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # utime, stime, and the children's cutime, cstime
+        total += sum(int(f) for f in fields[11:15]) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
 def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int,
-            cpu: float = 0.0, emu_cpu: float = float("nan")):
+            cpu: float = 0.0, emu_cpu: float = float("nan"), db_cpu: float = float("nan")):
     """One phase's figures from the emulator's call log."""
     calls = api_calls(handle, start)
     writes = [c for c in calls if c["method"] in ("POST", "PUT")]
@@ -126,7 +149,8 @@ def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, wor
             "wall_s": wall,
             "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
             "needed": sum(wanted.values()), "503": sum(1 for c in calls if c["status"] == 503),
-            "overlaps": overlaps(calls), "rss_mb": rss, "cpu_s": cpu, "emu_cpu_s": emu_cpu}
+            "overlaps": overlaps(calls), "rss_mb": rss, "cpu_s": cpu, "emu_cpu_s": emu_cpu,
+            "db_cpu_s": db_cpu}
 
 
 def duplicates(w) -> int:
@@ -152,22 +176,22 @@ def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: 
         ini = site_ini(Path(tmp), w, rate_limit="24/40")
         orcids = list(w.users.values())
         start = len(handle.control.calls())
-        emu = process_cpu(handle.proc.pid)
+        emu, db = process_cpu(handle.proc.pid), postgres_cpu()
         wall, rss, cpu = run_sync(ini, workers, processes)
-        emu = process_cpu(handle.proc.pid) - emu
+        emu, db = process_cpu(handle.proc.pid) - emu, postgres_cpu() - db
         bulks = -(-works // 100)
         push = measure(handle, w, start, Counter({o: bulks for o in orcids}), wall, rss,
-                       researchers * works, cpu, emu)
+                       researchers * works, cpu, emu, db)
         each = max(1, updates // researchers)
         for r in range(researchers):
             w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i, title=f"Updated {i}")
                                  for i in range(min(each, works))})
         start = len(handle.control.calls())
-        emu = process_cpu(handle.proc.pid)
+        emu, db = process_cpu(handle.proc.pid), postgres_cpu()
         wall, rss, cpu = run_sync(ini, workers, processes)
-        emu = process_cpu(handle.proc.pid) - emu
+        emu, db = process_cpu(handle.proc.pid) - emu, postgres_cpu() - db
         upd = measure(handle, w, start, Counter({o: min(each, works) for o in orcids}), wall,
-                      rss, researchers * min(each, works), cpu, emu)
+                      rss, researchers * min(each, works), cpu, emu, db)
         dup = duplicates(w)
         w.engine.dispose()
     return push, upd, dup
@@ -321,7 +345,8 @@ def main() -> None:
           f"{eight_rate:.1f} works/s on 8 threads with {eight_503} 503s")
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
             f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
-            f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6} {'emu cpu':>7} {'ideal':>5}")
+            f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6} {'emu cpu':>7} {'db cpu':>6} "
+            f"{'ideal':>5}")
     print(head)
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
@@ -335,7 +360,7 @@ def main() -> None:
                   f"{m['wall_s']:7.2f} {m['works_s']:8.1f} {m['works_s'] / one_rate:6.1f} "
                   f"{m['works_s'] / eight_rate:6.1f} {m['requests']:5d} {m['needed']:5d} "
                   f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f} "
-                  f"{m['cpu_s']:6.2f} {m['emu_cpu_s']:7.2f} "
+                  f"{m['cpu_s']:6.2f} {m['emu_cpu_s']:7.2f} {m['db_cpu_s']:6.2f} "
                   f"{ideal if phase == 'push' else float('nan'):5.2f}", flush=True)
 
 
