@@ -107,8 +107,10 @@ class PostingMixin:
             batch = new_works[start:start + BULK_MAX]
             self.session.flush()  # items created by this run get their ids
             # flag first (committed by the call's fence): a lost answer must lead to reconcile
+            # and the iD, for works queued before the first send (UserSender.run)
+            iD = {"orcid": self._orcid} if self._orcid else {}
             set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
-                     last_attempt_at=utcnow())
+                     last_attempt_at=utcnow(), **iD)
             try:
                 outcome = api.create_works([self._work_body(row) for row, _ in batch])
             except OrcidUnauthorized:
