@@ -32,6 +32,17 @@ STATUS_REVOKED = "revoked"
 STATUS_REJECTED = "rejected"
 STATUS_RETRYING = "retrying"
 
+#: see UPDATED_IN_PLACE (migration 0005_fillfactor sets the same)
+FILLFACTOR = 70
+
+
+#: PostgreSQL: pages of the tables the worker updates on every send are filled to 70 %, so an
+#: update that changes no indexed column stays on its page (a "HOT" update: no new index
+#: entries). The worker updates each outbox row twice and each item twice per send; in a
+#: first push of 40 researchers x 100 works PostgreSQL's CPU per bulk went from 13.2-14.7 to
+#: 10.0-12.8 ms. The price: those two tables take about 1.4 times the space.
+UPDATED_IN_PLACE = {"postgresql_with": {"fillfactor": FILLFACTOR}}
+
 
 class OrcidItem(Base):
     """One local object mapped to one ORCID item: (iD, section, put code) and what was sent."""
@@ -40,6 +51,7 @@ class OrcidItem(Base):
     __table_args__ = (
         UniqueConstraint("user_id", "section", "local_key", name="uq_orcid_items_user_section_key"),
         Index("ix_orcid_items_orcid_section", "orcid", "section"),
+        UPDATED_IN_PLACE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -74,6 +86,7 @@ class OrcidOutbox(Base):
     __table_args__ = (
         Index("ix_orcid_outbox_due", "done_at", "next_attempt_at"),
         Index("ix_orcid_outbox_user_key", "user_id", "section", "local_key"),
+        UPDATED_IN_PLACE,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

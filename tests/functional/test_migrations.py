@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
@@ -89,5 +90,34 @@ def test_migrations_leave_the_hosts_tables_and_version_table_alone(fresh_db_url)
             host_version = connection.execute(sa.text("SELECT version_num FROM alembic_version"))
             assert host_version.scalar_one() == "host0042"
             assert current_revision(connection) is None
+    finally:
+        engine.dispose()
+
+
+def _fillfactors(engine) -> dict:
+    with engine.connect() as connection:
+        rows = connection.execute(sa.text(
+            "SELECT relname, reloptions FROM pg_class WHERE relname IN"
+            " ('orcid_outbox', 'orcid_items') AND relkind = 'r'"
+            " AND relnamespace = to_regnamespace(current_schema())::oid")).all()
+    return {name: options for name, options in rows}
+
+
+def test_the_worker_s_tables_leave_room_for_updates_in_place(fresh_db_url):
+    """PostgreSQL: the outbox and item tables have fillfactor 70, whether made by the
+    migrations or by create_all (models.sync.UPDATED_IN_PLACE)."""
+    engine = get_engine(fresh_db_url)
+    try:
+        if engine.dialect.name != "postgresql":
+            pytest.skip("fillfactor is a PostgreSQL storage parameter (the PostgreSQL run)")
+        upgrade(engine)
+        assert _fillfactors(engine) == {"orcid_outbox": ["fillfactor=70"],
+                                        "orcid_items": ["fillfactor=70"]}
+        with engine.begin() as connection:
+            for table in ("orcid_outbox", "orcid_items"):
+                connection.execute(sa.text(f"ALTER TABLE {table} RESET (fillfactor)"))
+            Base.metadata.tables["orcid_outbox"].drop(connection)
+            Base.metadata.tables["orcid_outbox"].create(connection)
+        assert _fillfactors(engine)["orcid_outbox"] == ["fillfactor=70"]
     finally:
         engine.dispose()
