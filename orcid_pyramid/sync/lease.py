@@ -195,23 +195,28 @@ class Claimer:
                                    lambda: self._due_users(session, now, free))
             if not users:
                 break
-            locks = select(OrcidSyncLock.user_id).where(OrcidSyncLock.user_id.in_(users), free)
-            if self.is_postgres:  # a lock row another claim is writing: skip, not wait
-                locks = locks.with_for_update(skip_locked=True)
-            for user_id in session.execute(locks).scalars().all():
+            for user_id in users:
                 token = f"{self.worker_id}#{next(self._claims)}"
-                taken = session.execute(
-                    update(_LOCKS)
-                    .where(_LOCKS.c.user_id == user_id,
-                           or_(_LOCKS.c.locked_until.is_(None), _LOCKS.c.locked_until < now))
-                    .values(locked_by=token, locked_until=until)
-                ).rowcount
-                if taken == 1:
+                if self._take(session, user_id, token, now, until):
                     leases.append(Lease(session, user_id, token, self.seconds, self.in_flight))
             session.commit()
             if len(leases) >= self.batch:
                 break
         return leases
+
+    def _take(self, session, user_id: str, token: str, now, until) -> bool:
+        """Write our token into the user's lock row if it is free: one statement. On
+        PostgreSQL a row another transaction is writing (a claim, a fence) is skipped, not
+        waited for."""
+        free = or_(_LOCKS.c.locked_until.is_(None), _LOCKS.c.locked_until < now)
+        target = _LOCKS.c.user_id == user_id
+        if self.is_postgres:
+            target = _LOCKS.c.user_id == (
+                select(_LOCKS.c.user_id).where(_LOCKS.c.user_id == user_id, free)
+                .with_for_update(skip_locked=True).scalar_subquery())
+        return session.execute(
+            update(_LOCKS).where(target, free).values(locked_by=token, locked_until=until)
+        ).rowcount == 1
 
     def claim_user(self, session, user_id: str) -> Lease | None:
         """The lease of one named user, due rows or not (a queued read of their record), or
