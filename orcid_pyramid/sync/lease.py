@@ -56,6 +56,7 @@ class Lease:
         self.seconds = seconds
         self.in_flight = in_flight
         self.lost = False
+        self.released = False
         self.checked = time.monotonic()
 
     def _extend(self, seconds: float) -> bool:
@@ -97,15 +98,24 @@ class Lease:
             return True
         return self._extend(self.seconds)
 
-    def release(self) -> None:
-        """Give the user back (a no-op when another worker took them over)."""
-        self.session.rollback()
+    def give_back(self) -> None:
+        """Give the user back in the session's transaction, with the last outcomes: the
+        caller commits, then sets ``released`` (one transaction less per researcher)."""
         self.session.execute(
             update(_LOCKS)
             .where(_LOCKS.c.user_id == self.user_id, _LOCKS.c.locked_by == self.token)
             .values(locked_by=None, locked_until=None)
         )
+
+    def release(self) -> None:
+        """Give the user back (a no-op when another worker took them over, or when
+        :meth:`give_back` was committed)."""
+        if self.released:
+            return
+        self.session.rollback()
+        self.give_back()
         self.session.commit()
+        self.released = True
 
 
 #: users one look for due rows hands out (see CandidatePool)

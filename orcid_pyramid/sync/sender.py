@@ -117,7 +117,11 @@ class UserSender(RowsMixin, PostingMixin):
             self._finish_unchanged()
             self._settle_adopted(api)
             self._post_all_works(api, new_works)
+            if guard is not None:
+                guard.give_back()  # committed with the last outcomes
             self.session.commit()
+            if guard is not None:
+                guard.released = True
         except LeaseLost:
             log.warning("user %s was taken over by another worker; stopped", self.user_id)
         except Revoked:
