@@ -21,6 +21,7 @@ from collections import defaultdict
 
 from sqlalchemy import delete, event, insert, inspect, select
 
+from ..models.link import OrcidLink
 from ..models.meta import utcnow
 from ..models.sync import (
     STATUS_PENDING,
@@ -109,6 +110,16 @@ def _replace_pending(session, user_id, section, keys) -> None:
             session.expunge(loaded)
 
 
+def _linked_orcid(session, user_id: str) -> str | None:
+    """The iD the user has linked, for their new registry rows: written now, the worker's
+    updates of those rows change no indexed column (PostgreSQL keeps them on their page,
+    models.sync.UPDATED_IN_PLACE). None before the user connects; the worker writes it
+    then (sender.UserSender.run)."""
+    return session.execute(
+        select(OrcidLink.orcid).where(OrcidLink.user_id == user_id)
+    ).scalar_one_or_none()
+
+
 def _register(session, user_id, section, keys, latest) -> None:
     """Create or update the registry rows the panel shows (new ones in one multi-row
     ``INSERT``, not as ORM objects: the host's flush of two objects per ``put`` was most of
@@ -120,12 +131,14 @@ def _register(session, user_id, section, keys, latest) -> None:
                                 among(OrcidItem.local_key, keys, connection.dialect.name))
     ).scalars()}
     new = []
+    orcid = _linked_orcid(session, user_id) if len(known) < len(keys) else None
     for key in keys:
         row = latest[key]
         item = known.get(key)
         if item is None:
             new.append({"user_id": user_id, "section": section, "local_key": key,
-                        "status": STATUS_PENDING, "title": row.title, "updated_at": now})
+                        "orcid": orcid, "status": STATUS_PENDING, "title": row.title,
+                        "updated_at": now})
         elif item.content_hash != row.content_hash:
             item.title = row.title
             item.updated_at = now

@@ -65,6 +65,7 @@ class UserSender(RowsMixin, PostingMixin):
         self._adopted: list = []  # (row, item) adopted after a lost answer: compare first
         self._unchanged: list = []  # (row, item) whose content ORCID already has
         self._orcid: str | None = None  # the linked iD (written with a bulk's in-flight flag)
+        self._orcid_unwritten: set[int] = set()  # ids of items whose iD that flag writes
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
@@ -104,6 +105,7 @@ class UserSender(RowsMixin, PostingMixin):
                     and i.put_code is None and not i.post_in_flight]
         for item in deferred:
             set_committed_value(item, "orcid", link.orcid)
+        self._orcid_unwritten = {item.id for item in deferred}
         set_all([i for i in orcid_less if i.orcid is None], OrcidItem, orcid=link.orcid)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []

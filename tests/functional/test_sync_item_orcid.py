@@ -41,3 +41,22 @@ def test_works_of_a_failed_bulk_carry_the_linked_id(world, emulator):
     items = _items(world)
     # (still flagged in flight: a 500 may have created them, the retry reconciles first)
     assert [(i.orcid, i.put_code) for i in items] == [(orcid, None)] * 3
+
+
+def test_items_queued_after_connecting_carry_the_id_before_any_send(world):
+    """Written when queued, the worker's updates of the row change no indexed column."""
+    orcid = world.connect("u1")
+    world.put_many("u1", {f"w{n}": work(n) for n in range(3)})
+    world.put("u1", "job", employment())
+    assert [item.orcid for item in _items(world)] == [orcid] * 4
+
+
+def test_works_queued_before_the_user_connected_get_the_id_with_their_bulk(world):
+    world.put_many("u1", {f"w{n}": work(n) for n in range(3)})
+    world.put("u1", "job", employment())
+    assert [item.orcid for item in _items(world)] == [None] * 4
+    orcid = world.connect("u1")
+    world.drain()
+    items = _items(world)
+    assert [(item.orcid, item.put_code is not None) for item in items] == [(orcid, True)] * 4
+    assert len(world.record_items(orcid)) == 3
