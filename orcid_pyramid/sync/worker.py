@@ -171,8 +171,8 @@ class Worker:
             return sender.run()
         finally:
             lease.release()  # anything half-done is rolled back; its rows stay due
-            with _RELEASED:
-                _RELEASED.notify_all()
+            with _RELEASED:  # one idle thread looks: others would find what it finds
+                _RELEASED.notify()
 
     def run_once(self, *, deadline: float | None = None, progress=None,
                  stop: threading.Event | None = None) -> Counts:
@@ -198,6 +198,8 @@ class Worker:
                     continue
                 wait = self._next_due_in(session)
                 if wait is None:
+                    with _RELEASED:  # nothing left: every idle thread may stop now
+                        _RELEASED.notify_all()
                     break
                 self._idle(wait, stop)
         finally:
