@@ -123,8 +123,9 @@ POOL_SIZE = 64
 #: seconds a look's users are handed out before a new look (a retry that fell due, a user
 #: queued since, takes its place in due order again)
 POOL_FRESH = 1.0
-#: seconds before a look that found nobody is repeated (idle threads woken by each release)
-POOL_EMPTY = 0.2
+#: seconds before a look that found nobody is repeated: the idle threads a release wakes
+#: make one look, not one each; short, so that a retry falling due is seen at once
+POOL_EMPTY = 0.02
 
 
 class CandidatePool:
