@@ -1,8 +1,9 @@
 """How fast is the emulator? In process, one thread, direct WSGI calls.
 
-Measures authenticated single-work POSTs per second and ``GET /works`` per second (records of
-5, 50 and 300 works) and prints each figure with its ratio to ORCID's member API limit (24
-requests/s). Aims: >= 300 POST/s
+Measures authenticated single-work POSTs per second, bulk POSTs of 100 works per second (JSON,
+as the sync worker sends them, with the CPU ms each costs) and ``GET /works`` per second
+(records of 5, 50 and 300 works) and prints each figure with its ratio to ORCID's member API
+limit (24 requests/s). Aims: >= 300 POST/s
 and >= 1,000 GET/s, so the emulator is never the bottleneck of a test run.
 
     python benchmarks/bench_emulator.py [--seconds 2]
@@ -121,6 +122,7 @@ def main(argv=None) -> int:
             headers["Authorization"] = f"Bearer {user_token(app)}"
             count, elapsed = measure_n(BATCH, post)
             posts, post_time = posts + count, post_time + elapsed
+        bulk_rate, bulk_cpu_ms = bulk_figures(app, headers, args.seconds)
         # GETs read records of 5, 50 (a realistic size for one researcher) and 300 works
         # (a repeated read is served from the read cache; "after a PUT" times only GETs that
         # each follow a change to one work, so the list is rendered again every time)
@@ -143,6 +145,8 @@ def main(argv=None) -> int:
     post_rate = posts / post_time
     print(f"POST /work   : {post_rate:8.0f} req/s  ({post_rate / ORCID_RATE:5.1f}x ORCID's "
           f"24/s; aim >= 300; records of 0-{BATCH} works)")
+    print(f"POST /works  : {bulk_rate:8.1f} bulks/s ({bulk_cpu_ms:.2f} CPU ms per bulk of "
+          f"{BULK} works, fresh record each bulk)")
     for size, rate in get_rates.items():
         print(f"GET  /works  : {rate:8.0f} req/s  ({rate / ORCID_RATE:5.1f}x ORCID's "
               f"24/s; aim >= 1000; record of {size} works)")
@@ -150,6 +154,35 @@ def main(argv=None) -> int:
         print(f"GET  /works  : {rate:8.0f} req/s  ({rate / ORCID_RATE:5.1f}x ORCID's "
               f"24/s; each after a PUT; record of {size} works)")
     return 0
+
+
+BULK = 100
+
+
+def bulk_body(start: int) -> bytes:
+    """A bulk of ``BULK`` works (each with a DOI), as the sync worker sends it."""
+    return json.dumps({"bulk": [{"work": json.loads(work(start + i))}
+                                for i in range(BULK)]}).encode()
+
+
+def bulk_figures(app, headers: dict, seconds: float) -> tuple[float, float]:
+    """(bulks per second, CPU ms per bulk); each bulk goes to a fresh record (reset untimed)."""
+    from orcid_pyramid.emulator import seed
+
+    path = f"/api/v3.0/{seed.DEMO_ORCID}/works"
+    body = bulk_body(0)
+    count, wall, cpu = 0, 0.0, 0.0
+    while wall < seconds:
+        app.reset()
+        headers["Authorization"] = f"Bearer {user_token(app)}"
+        w0, c0 = time.perf_counter(), time.process_time()
+        status, _, _ = call(app, "POST", path, body, headers)
+        wall += time.perf_counter() - w0
+        cpu += time.process_time() - c0
+        if status != 200:
+            raise SystemExit(f"bulk POST answered {status}")
+        count += 1
+    return count / wall, cpu / count * 1000
 
 
 def cold_get_rate(app, headers: dict, put_code: int, seconds: float, get) -> float:
