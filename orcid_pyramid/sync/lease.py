@@ -145,16 +145,14 @@ class CandidatePool:
         self._looked = -float("inf")
         self._found = 0
         self.clock = clock
-        self.looks = 0  # how many looks were made (for tests and the summary)
 
     def take(self, n: int, look) -> list[str]:
         """Up to ``n`` users, from the last look while it is fresh, else from ``look()``."""
         with self._lock:
             age = self.clock() - self._looked
-            if not self._users and age >= (POOL_EMPTY if not self._found else 0) or (
-                    age >= POOL_FRESH):
+            drained = not self._users and (self._found or age >= POOL_EMPTY)
+            if drained or age >= POOL_FRESH:
                 found = look()
-                self.looks += 1
                 self._looked = self.clock()
                 self._found = len(found)
                 self._users = collections.deque(found)

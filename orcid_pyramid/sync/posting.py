@@ -107,13 +107,8 @@ class PostingMixin:
             batch = new_works[start:start + BULK_MAX]
             self.session.flush()  # items created by this run get their ids
             # flag first (committed by the call's fence): a lost answer must lead to reconcile
-            # and the iD, for works queued before the user connected (UserSender.run); not
-            # otherwise: an unchanged indexed column keeps PostgreSQL's update in place
-            unwritten = self._orcid_unwritten
-            iD = {"orcid": self._orcid} if self._orcid and any(
-                item.id in unwritten for _, item in batch) else {}
             set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
-                     last_attempt_at=utcnow(), **iD)
+                     last_attempt_at=utcnow())
             try:
                 outcome = api.create_works([self._work_body(row) for row, _ in batch])
             except OrcidUnauthorized:

@@ -13,7 +13,6 @@ import logging
 import random
 
 from sqlalchemy import select
-from sqlalchemy.orm.attributes import set_committed_value
 
 from ..client.errors import (
     OrcidError,
@@ -64,8 +63,6 @@ class UserSender(RowsMixin, PostingMixin):
         self._taken: dict[str, set[int]] = {}  # put codes mapped to local objects, by section
         self._adopted: list = []  # (row, item) adopted after a lost answer: compare first
         self._unchanged: list = []  # (row, item) whose content ORCID already has
-        self._orcid: str | None = None  # the linked iD (written with a bulk's in-flight flag)
-        self._orcid_unwritten: set[int] = set()  # ids of items whose iD that flag writes
 
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
@@ -95,18 +92,9 @@ class UserSender(RowsMixin, PostingMixin):
             if item.orcid not in (None, link.orcid):
                 self._forget_put_code(item)  # the user linked another iD since
                 item.orcid = link.orcid
-        # the iD of items queued before the first send: in one statement, except for the
-        # new works, whose bulk's in-flight flag writes it (one UPDATE of 100 rows less)
-        self._orcid = link.orcid
-        orcid_less = [i for i in items.values() if i.orcid is None]
-        bulk = {(row.section, row.local_key) for row in rows if row.action == "put"
-                and row.section == "work"}
-        deferred = [i for i in orcid_less if (i.section, i.local_key) in bulk
-                    and i.put_code is None and not i.post_in_flight]
-        for item in deferred:
-            set_committed_value(item, "orcid", link.orcid)
-        self._orcid_unwritten = {item.id for item in deferred}
-        set_all([i for i in orcid_less if i.orcid is None], OrcidItem, orcid=link.orcid)
+        # the iD of items queued before the user connected (queueing writes it after), in
+        # one statement
+        set_all([i for i in items.values() if i.orcid is None], OrcidItem, orcid=link.orcid)
         try:
             new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
             for row in rows:

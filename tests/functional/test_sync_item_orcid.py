@@ -1,6 +1,6 @@
-"""Every item the worker sends is recorded against the linked iD, whichever way it went: the
-new works of a bulk POST (their iD is written with the bulk's in-flight flag), a work whose
-bulk failed, and an item posted on its own (an employment)."""
+"""Every item is recorded against the linked iD: written when it is queued for a connected
+user, by the worker for items queued before the user connected, whichever way they went (a
+bulk POST, a bulk that failed, an item posted on its own)."""
 
 from __future__ import annotations
 
@@ -34,8 +34,8 @@ def test_sent_items_carry_the_linked_id(world):
 
 
 def test_works_of_a_failed_bulk_carry_the_linked_id(world, emulator):
+    world.put_many("u1", {f"w{n}": work(n) for n in range(3)})  # before connecting: no iD
     orcid = world.connect("u1")
-    world.put_many("u1", {f"w{n}": work(n) for n in range(3)})
     emulator.control.set_faults(1.0, ["500"])
     one_pass(world.worker(backoff_base=60.0))
     items = _items(world)
