@@ -6,6 +6,12 @@ as the sync worker sends them, with the CPU ms each costs) and ``GET /works`` pe
 limit (24 requests/s). Aims: >= 300 POST/s
 and >= 1,000 GET/s, so the emulator is never the bottleneck of a test run.
 
+Then the garbage collector's settings side by side (``orcid_pyramid.gctune``, which the
+``emulator`` and ``sync`` commands apply at start): ``GC_BULKS`` bulk POSTs into one record
+that keeps them all (as a sync run fills the emulator), in a fresh process each, CPython's
+default thresholds against the tuned ones, alternated ``GC_ROUNDS`` times; it prints the
+CPU ms per bulk, the ms per bulk spent in collections (``gc.callbacks``) and the ratio.
+
     python benchmarks/bench_emulator.py [--seconds 2]
 """
 
@@ -97,7 +103,10 @@ def measure_n(n: int, step) -> tuple[int, float]:
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=float, default=2.0, help="duration of each run")
+    parser.add_argument("--gc-child", choices=("default", "tuned"), help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.gc_child:
+        return gc_child(args.gc_child == "tuned")
 
     from orcid_pyramid.emulator import make_app, seed
 
@@ -153,6 +162,65 @@ def main(argv=None) -> int:
     for size, rate in cold_rates.items():
         print(f"GET  /works  : {rate:8.0f} req/s  ({rate / ORCID_RATE:5.1f}x ORCID's "
               f"24/s; each after a PUT; record of {size} works)")
+    gc_side_by_side()
+    return 0
+
+
+GC_BULKS, GC_ROUNDS = 100, 3
+
+
+def gc_side_by_side() -> None:
+    """The collector's default and tuned settings, each in fresh processes, alternated."""
+    import subprocess
+
+    runs: dict[str, list[tuple[float, float]]] = {"default": [], "tuned": []}
+    for _ in range(GC_ROUNDS):
+        for mode in runs:
+            out = subprocess.run([sys.executable, __file__, "--gc-child", mode], check=True,
+                                 capture_output=True, text=True).stdout.split()
+            runs[mode].append((float(out[0]), float(out[1])))
+    best = {mode: min(r[0] for r in figures) for mode, figures in runs.items()}
+    for mode, figures in runs.items():
+        print(f"POST /works  : collector {mode:7s}: "
+              f"{'/'.join(f'{r[0]:.2f}' for r in figures)} CPU ms per bulk, of which "
+              f"{'/'.join(f'{r[1]:.2f}' for r in figures)} in collections "
+              f"({GC_BULKS} bulks of {BULK} into one record, {GC_ROUNDS} runs)")
+    print(f"POST /works  : tuned / default, best runs: {best['tuned'] / best['default']:.2f} "
+          "of the CPU")
+
+
+def gc_child(tuned: bool) -> int:
+    """One process: ``GC_BULKS`` bulks into one record; prints CPU ms and GC ms per bulk."""
+    import gc
+
+    from orcid_pyramid.emulator import make_app, seed
+    from orcid_pyramid.gctune import tune
+
+    app = make_app(seed="demo", rate_limit=None)
+    headers = {"Accept": "application/json", "Content-Type": "application/json",
+               "Authorization": f"Bearer {user_token(app)}"}
+    bodies = [bulk_body(n * BULK) for n in range(GC_BULKS)]
+    if tuned:
+        tune()
+    spent = {"total": 0.0, "since": 0.0}
+
+    def clock(phase: str, _info: dict) -> None:
+        if phase == "start":
+            spent["since"] = time.perf_counter()
+        else:
+            spent["total"] += time.perf_counter() - spent["since"]
+
+    gc.callbacks.append(clock)
+    path = f"/api/v3.0/{seed.DEMO_ORCID}/works"
+    started = time.process_time()
+    for body in bodies:
+        status, _, _ = call(app, "POST", path, body, headers)
+        if status != 200:
+            raise SystemExit(f"bulk POST answered {status}")
+    cpu = time.process_time() - started
+    gc.callbacks.remove(clock)
+    app.close()
+    print(f"{cpu / GC_BULKS * 1000:.3f} {spent['total'] / GC_BULKS * 1000:.3f}")
     return 0
 
 

@@ -33,6 +33,7 @@ def emulator(host, port, seed, latency_ms, rate_limit, public_rate_limit, faults
     from orcid_pyramid.emulator import make_app
     from orcid_pyramid.emulator.seed import credentials_text
     from orcid_pyramid.emulator.serve import listen, make_local_ca
+    from orcid_pyramid.gctune import tune as tune_gc
 
     if tls_dir and not tls:
         raise click.UsageError("--tls-dir needs --tls")
@@ -52,6 +53,9 @@ def emulator(host, port, seed, latency_ms, rate_limit, public_rate_limit, faults
     click.echo(credentials_text(seed, listening.base_url))
     if ca is not None:
         click.echo(tls_text(ca))
+    # started: the start-up's objects out of the collector's way, young collections rarer
+    # (orcid_pyramid.gctune: 1.9 ms of CPU a bulk of 100 works went to collections)
+    tune_gc()
     try:
         listening.server.run()
     except KeyboardInterrupt:
