@@ -7,6 +7,7 @@ ORCID's metadata (put code, source, visibility, dates) lives beside it and is me
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import itertools
@@ -48,8 +49,12 @@ def now_ms(seconds: float | None = None) -> int:
     return int((time.time() if seconds is None else seconds) * 1000)
 
 
+@functools.lru_cache(maxsize=1024)
 def source_json(client_id: str | None, name: str, orcid: str) -> dict:
-    """ORCID's six-key ``source``: the client when a client wrote it, else the record owner."""
+    """ORCID's six-key ``source``: the client when a client wrote it, else the record owner.
+
+    Built once per client, name and record (a bulk answer has 100 of the same): shared by
+    the renderings, so callers must not mutate it."""
     client = None
     owner = None
     if client_id:
