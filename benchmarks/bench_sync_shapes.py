@@ -8,10 +8,11 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
 - **share of the limit**: the bound / the time ORCID saw (first request start to last
   answer). The bound is what ORCID's limits allow at best: the later of the last request's
   earliest start ((requests - burst) / rate, never below 0) plus one latency, and the
-  busiest iD's requests x latency (one request at a time per iD). ``share*`` takes the time
-  the emulator really held each request as its latency (a 100-work bulk POST costs the
-  emulator tens of ms of CPU on top of the 100 ms, and concurrent bulks queue for its
-  interpreter): what is left is the worker's own share of the delay.
+  busiest iD's requests x latency (one request at a time per iD). The emulator's latency is
+  the least time a call takes, its handling included (a bulk POST of 100 works costs it some
+  6-10 ms of CPU, inside the 100 ms unless concurrent bulks queue for its interpreter).
+  ``share*`` takes the time the emulator really held each request as its latency: what is
+  left is the worker's own share of the delay.
 - works/s, against python-orcid 1.0.3 posting one work per call (one researcher) and on 8
   threads (8 researchers at once, no rate limiter of its own: its 503s are counted);
 - 503 answers, overlapping requests per iD, duplicate works on the records, the worker's

@@ -13,7 +13,8 @@ import click
 @click.option("--seed", default="demo", show_default=True,
               type=click.Choice(["demo", "empty"]), help="Initial clients and records.")
 @click.option("--latency-ms", default=0.0, show_default=True, type=click.FloatRange(0),
-              help="Latency added to API and token calls.")
+              help="Least time an API or token call takes (handled at once, answered "
+                   "after it).")
 @click.option("--rate-limit", default="24/40", show_default=True,
               help="Per-client RATE/BURST on the member API ('none' disables).")
 @click.option("--public-rate-limit", default="12/40", show_default=True,

@@ -14,8 +14,9 @@ def make_app(seed: str | None = None, latency_ms: float = 0, rate_limit: str | N
              faults: Any = None, **options: Any):
     """Build the emulator WSGI app.
 
-    ``seed``: ``"demo"`` or None; ``latency_ms``: added to API and token calls; ``rate_limit``:
-    the member API's ``"RATE/BURST"`` per client or None; ``faults``: ``"RATE:KINDS:SEED"`` or
+    ``seed``: ``"demo"`` or None; ``latency_ms``: the least time an API or token call takes
+    (handled at once, answered when it has passed); ``rate_limit``: the member API's
+    ``"RATE/BURST"`` per client or None; ``faults``: ``"RATE:KINDS:SEED"`` or
     a ``FaultConfig``; ``options``: ``public_rate_limit`` (the public and anonymous API's,
     default ``"12/40"``), ``webhook_base_delay``, ``webhook_max_attempts``,
     ``webhook_batch_delay``.

@@ -128,7 +128,7 @@ class EmulatorControl:
         return self._call("GET", "faults")
 
     def set_latency(self, ms: float) -> dict:
-        """Add latency to API and token calls."""
+        """The least time an API or token call takes (handled at once, answered after it)."""
         return self._call("PUT", "latency", {"ms": ms})
 
     def set_rate_limit(self, rate_limit: Any = ..., public_rate_limit: Any = ...) -> dict:

@@ -134,10 +134,17 @@ class FaultInjector:
                 return None
             return self._rng.choice(self.config.kinds)
 
-    def delay(self) -> None:
-        """Sleep the configured latency."""
-        if self.latency_ms > 0:
-            time.sleep(self.latency_ms / 1000.0)
+    def answer_at(self) -> float:
+        """When a call arriving now may be answered (``time.monotonic()``): the configured
+        latency from now."""
+        return time.monotonic() + self.latency_ms / 1000.0
+
+    @staticmethod
+    def wait_until(moment: float) -> None:
+        """Sleep until ``moment`` (``time.monotonic()``), if it is still to come."""
+        left = moment - time.monotonic()
+        if left > 0:
+            time.sleep(left)
 
 
 def drop_connection(environ: dict) -> None:

@@ -1,0 +1,51 @@
+"""The emulator's latency is the least time a call takes, its handling included: a call is
+handled when it arrives and answered once the latency has passed (as ORCID's own answer time
+includes ORCID's work). So a write whose answer the client gave up on is already on the
+record, as it may be on ORCID, and the rate limit counts calls when they arrive."""
+
+from __future__ import annotations
+
+import json
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+import requests
+
+from orcid_pyramid.emulator import seed
+
+REDIRECT = "http://127.0.0.1:9/callback"
+
+
+def _token(emulator) -> str:
+    redirect = emulator.control.authorize(seed.DEMO_ORCID, seed.DEMO_CLIENT_ID,
+                                          "/read-limited /activities/update", REDIRECT)
+    code = parse_qs(urlsplit(redirect).query)["code"][0]
+    answer = requests.post(emulator.base_url + "/oauth/token", timeout=10, data={
+        "client_id": seed.DEMO_CLIENT_ID, "client_secret": seed.DEMO_CLIENT_SECRET,
+        "grant_type": "authorization_code", "code": code, "redirect_uri": REDIRECT},
+        headers={"Accept": "application/json"})
+    return answer.json()["access_token"]
+
+
+def _titles(emulator) -> list[str]:
+    """The works on the demo record, read through the control API (never delayed)."""
+    record = emulator.control.record(seed.DEMO_ORCID)
+    return [i["item"]["title"]["title"]["value"] for i in record["sections"]["works"]]
+
+
+def test_a_write_is_on_the_record_before_its_delayed_answer(emulator):
+    """With 3 s of latency and a client that waits 0.5 s, the work is on the record as soon
+    as the client has given up (the old model slept first and wrote after the 3 s)."""
+    token = _token(emulator)
+    emulator.control.set_latency(3000)
+    body = {"title": {"title": {"value": "Written at arrival"}}, "type": "journal-article",
+            "external-ids": {"external-id": [{
+                "external-id-type": "doi", "external-id-value": "10.5555/arrival",
+                "external-id-relationship": "self"}]}}
+    with pytest.raises(requests.Timeout):
+        requests.post(f"{emulator.api_url}/v3.0/{seed.DEMO_ORCID}/work", timeout=0.5,
+                      data=json.dumps(body), headers={
+                          "Authorization": f"Bearer {token}",
+                          "Content-Type": "application/json",
+                          "Accept": "application/json"})
+    assert "Written at arrival" in _titles(emulator)
