@@ -1,3 +1,3 @@
-from orcid_pyramid.cli import main
+from orcid_pyramid.cli import run
 
-main()
+run()

@@ -30,14 +30,19 @@ import gc
 #: net allocations of tracked containers between two collections of the young generation
 YOUNG = 50_000
 
+#: set by the ``orcid-pyramid`` program (``orcid_pyramid.cli.run``): the process is the
+#: command's own. A command invoked inside another program (a test's ``CliRunner``) does not
+#: change that program's collector.
+OWN_PROCESS = False
+
 _done: list[bool] = []
 
 
 def tune() -> None:
     """Freeze what exists now and collect the young generation every ``YOUNG`` allocations
-    (the older generations keep CPython's default ratios). Once per process: a command run
-    in another program's process (a test's ``CliRunner``) freezes only once."""
-    if _done:
+    (the older generations keep CPython's default ratios); once, and only in the command's
+    own process."""
+    if _done or not OWN_PROCESS:
         return
     _done.append(True)
     gc.collect()

@@ -56,3 +56,14 @@ class LazyGroup(click.Group):
 @click.version_option(package_name="orcid-pyramid")
 def main() -> None:
     """orcid-pyramid: ORCID for Pyramid sites, a local ORCID sandbox and a compliance report."""
+
+
+def run() -> None:
+    """The ``orcid-pyramid`` program (console script and ``python -m orcid_pyramid``): the
+    process is the command's own, so its long-running commands may tune the garbage collector
+    (:mod:`orcid_pyramid.gctune`); a command invoked inside another program (a test's
+    ``CliRunner``) leaves that program's collector alone."""
+    from orcid_pyramid import gctune
+
+    gctune.OWN_PROCESS = True
+    main()

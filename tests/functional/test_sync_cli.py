@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import json
 
 import pytest
@@ -32,6 +33,19 @@ def test_sync_once_drains_the_outbox_and_prints_a_summary(world, emulator, tmp_p
     assert len(world.record_items(orcid)) == 3
     row = next(line for line in result.output.splitlines() if "posted (new)" in line)
     assert "3" in row
+
+
+def test_sync_run_inside_another_program_leaves_its_garbage_collector_alone(
+        world, emulator, tmp_path):
+    """The command tunes the collector only in its own process (``orcid-pyramid``, ``python
+    -m orcid_pyramid``): invoked in a test's process it must not freeze that process's
+    objects nor change its thresholds."""
+    world.connect("u1")
+    world.put("u1", "w1", work(1))
+    thresholds, frozen = gc.get_threshold(), gc.get_freeze_count()
+    result = CliRunner().invoke(main, ["sync", _ini(tmp_path, world), "--once"])
+    assert result.exit_code == 0, result.output
+    assert (gc.get_threshold(), gc.get_freeze_count()) == (thresholds, frozen)
 
 
 def test_sync_pull_notices_an_item_deleted_on_orcid(world, emulator, tmp_path):
