@@ -44,40 +44,35 @@ def with_normalized(value):
 
 
 def _normalized_list(value: list) -> list:
-    out = None
-    for index, entry in enumerate(value):
-        if isinstance(entry, dict):
-            new = _normalized_dict(entry)
-        elif isinstance(entry, list):
-            new = _normalized_list(entry)
-        else:
-            continue
-        if new is not entry:
-            if out is None:
-                out = list(value)
-            out[index] = new
-    return value if out is None else out
+    return _with_children_normalized(value, enumerate(value), list)
 
 
 def _normalized_dict(value: dict) -> dict:
-    out = None
-    for key, entry in value.items():
-        if isinstance(entry, dict):
-            new = _normalized_dict(entry)
-        elif isinstance(entry, list):
-            new = _normalized_list(entry)
-        else:
-            continue
-        if new is not entry:
-            if out is None:
-                out = dict(value)
-            out[key] = new
+    out = _with_children_normalized(value, value.items(), dict)
     if "external-id-type" in value and "external-id-value" in value:
-        if out is None:
+        if out is value:
             out = dict(value)
         out["external-id-normalized"] = {
             "value": normalize_id(value["external-id-type"], str(value["external-id-value"])),
             "transient": True}
+    return out
+
+
+def _with_children_normalized(value, children, copy):
+    """``value``, or a shallow ``copy`` of it when a child container changed (scalars are
+    taken as they are, without a call each)."""
+    out = None
+    for key, entry in children:
+        if isinstance(entry, dict):
+            new = _normalized_dict(entry)
+        elif isinstance(entry, list):
+            new = _normalized_list(entry)
+        else:
+            continue
+        if new is not entry:
+            if out is None:
+                out = copy(value)
+            out[key] = new
     return value if out is None else out
 
 
