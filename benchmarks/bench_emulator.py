@@ -6,8 +6,8 @@ as the sync worker sends them, with the CPU ms each costs) and ``GET /works`` pe
 limit (24 requests/s). Aims: >= 300 POST/s
 and >= 1,000 GET/s, so the emulator is never the bottleneck of a test run.
 
-Then the garbage collector's settings side by side (``orcid_pyramid.gctune``, which the
-``emulator`` and ``sync`` commands apply at start): ``GC_BULKS`` bulk POSTs into one record
+Then the garbage collector's settings side by side (``emulator.serve.tune_collector``, which
+the ``emulator`` command applies once it serves): ``GC_BULKS`` bulk POSTs into one record
 that keeps them all (as a sync run fills the emulator), in a fresh process each, CPython's
 default thresholds against the tuned ones, alternated ``GC_ROUNDS`` times; it prints the
 CPU ms per bulk, the ms per bulk spent in collections (``gc.callbacks``) and the ratio.
@@ -193,16 +193,15 @@ def gc_child(tuned: bool) -> int:
     """One process: ``GC_BULKS`` bulks into one record; prints CPU ms and GC ms per bulk."""
     import gc
 
-    from orcid_pyramid import gctune
     from orcid_pyramid.emulator import make_app, seed
+    from orcid_pyramid.emulator.serve import tune_collector
 
-    gctune.OWN_PROCESS = True  # this child process is the benchmark's own
     app = make_app(seed="demo", rate_limit=None)
     headers = {"Accept": "application/json", "Content-Type": "application/json",
                "Authorization": f"Bearer {user_token(app)}"}
     bodies = [bulk_body(n * BULK) for n in range(GC_BULKS)]
     if tuned:
-        gctune.tune()
+        tune_collector()
     spent = {"total": 0.0, "since": 0.0}
 
     def clock(phase: str, _info: dict) -> None:

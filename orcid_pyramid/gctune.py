@@ -1,5 +1,6 @@
-"""The cyclic garbage collector's settings for the project's long-running processes (the
-``sync`` worker and the emulator).
+"""The cyclic garbage collector's settings for the ``sync`` worker's process. (The emulator's
+command does the same, ``orcid_pyramid.emulator.serve.tune_collector``: the emulator imports
+nothing of the add-on.)
 
 Both allocate many short-lived containers per request: the worker loads 100 outbox rows and
 100 items per bulk and decodes ORCID's answer of 100 full works; the emulator validates 100
