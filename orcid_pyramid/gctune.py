@@ -2,23 +2,20 @@
 command does the same, ``orcid_pyramid.emulator.serve.tune_collector``: the emulator imports
 nothing of the add-on.)
 
-Both allocate many short-lived containers per request: the worker loads 100 outbox rows and
-100 items per bulk and decodes ORCID's answer of 100 full works; the emulator validates 100
-works, stores them and renders them back. With CPython's default thresholds (a young
+The worker allocates many short-lived containers per bulk: it loads 100 outbox rows and 100
+items and decodes ORCID's answer of 100 full works. With CPython's default thresholds (a young
 collection every 700 net allocations) that meant some 4 collections of the young generation
-per bulk, and now and then a full collection over everything alive: the start-up's modules,
-the app's configuration and mappers, and in the emulator every record it holds, which grows
-with each bulk. Measured by the collector's own callbacks (``gc.callbacks``) over 60–100
-bulks of 100 works, one thread: 2.5 ms of the worker's CPU per bulk (of 17–22 ms) and 1.9 ms
-of the emulator's (of 8–10 ms), nearly all of it in the full collections.
+per bulk, and now and then a full collection over everything alive, the start-up's modules
+and the app's configuration and mappers included. Measured by the collector's own callbacks
+(``gc.callbacks``) over 60 bulks of 100 works, one thread: 2.5 ms of the worker's CPU per
+bulk (of 17-22 ms), nearly all of it in the full collections.
 
-What :func:`tune` does, once the process has started and before it serves:
+What :func:`tune` does, once the process has started and before the worker's threads do:
 
 - ``gc.freeze()`` moves what the start-up made into the permanent generation: full
   collections no longer walk the imported modules and the app's configuration;
-- a young collection every ``YOUNG`` net allocations instead of 700, so the data of a request
-  in flight is rarely scanned, and the survivors (the records the emulator keeps) are
-  promoted, and walked again, far less often.
+- a young collection every ``YOUNG`` net allocations instead of 700, so the data of a bulk
+  in flight is rarely scanned.
 
 Reference cycles are still collected, only later: the memory they hold for that time is a
 few MB at most (``YOUNG`` containers), against tens of MB of the process itself.

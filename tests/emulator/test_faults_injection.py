@@ -93,7 +93,7 @@ def test_same_seed_repeats_the_same_sequence(emulator):
     assert [_get(emulator).status_code for _ in range(30)] != first
 
 
-def test_latency_is_added_to_api_calls(emulator):
+def test_latency_is_the_least_time_an_api_call_takes(emulator):
     """``PUT latency``: API calls take at least that long (lower bound only)."""
     emulator.control.set_latency(60)
     _get(emulator)
