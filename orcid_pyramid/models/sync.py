@@ -114,6 +114,10 @@ class OrcidSyncLock(Base):
     user_id: Mapped[str] = mapped_column(String(255), primary_key=True)
     locked_by: Mapped[str | None] = mapped_column(String(100), nullable=True)
     locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime, nullable=True)
+    #: the registry rows (``OrcidItem`` ids, comma-separated) of a bulk POST whose answer is
+    #: not recorded yet, written by the fence before the call: the next lease holder flags
+    #: those still without a put code "POST in flight" (see ``sync.lease``)
+    posting: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 class OrcidRateBucket(Base):

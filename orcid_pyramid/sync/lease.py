@@ -9,6 +9,15 @@ and the sender stops before sending anything. The extension covers the request's
 timeout, so no lease can lapse while a request is in flight; a claim with no request in
 flight lapses after ``seconds`` (a killed worker's users come back quickly).
 
+A bulk POST in flight is recorded by its fence: the registry ids of its works go into the
+lease row (``posting``) in the same statement, instead of flagging each work "POST in flight"
+(an ``UPDATE`` of 100 rows a bulk). Whoever takes the lease next (another worker after a
+crash, a read of the record) flags those works still without a put code before anything
+else, so their next attempt reconciles with what ORCID holds instead of posting them again.
+The marker stays until a bulk's outcome is committed with the giving back (or the next
+bulk's fence replaces it): a marker that outlives its outcome flags nothing (every work it
+names has a put code) or works whose outcome was a failure (reconciled, never duplicated).
+
 PostgreSQL: the lock rows are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent
 claimers never wait on each other. SQLite: the same conditional ``UPDATE`` (one writer).
 
@@ -28,7 +37,7 @@ from datetime import timedelta
 from sqlalchemy import func, or_, select, update
 
 from ..models.meta import utcnow
-from ..models.sync import OrcidOutbox, OrcidSyncLock
+from ..models.sync import OrcidItem, OrcidOutbox, OrcidSyncLock
 
 #: the lock table, for plain (Core) statements: an UPDATE through the ORM entity goes
 #: through the ORM's bulk-update path, some tenths of a millisecond of CPU for nothing
@@ -39,10 +48,28 @@ class LeaseLost(Exception):
     """Another worker holds this user now: send nothing more for them."""
 
 
-#: the fence on PostgreSQL: ``set_config`` runs for the row kept (``SET LOCAL`` of the setting)
-_FENCE_PG = (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_until = %(until)s "
+#: the fence on PostgreSQL: ``set_config`` runs for the row kept (``SET LOCAL`` of the setting);
+#: ``{posting}``: empty, or the bulk POST's marker
+_FENCE_PG = (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_until = %(until)s{{posting}} "
              "WHERE user_id = %(user_id)s AND locked_by = %(token)s "
              "RETURNING set_config('synchronous_commit', 'on', true)")
+_FENCES_PG = {False: _FENCE_PG.format(posting=""),
+              True: _FENCE_PG.format(posting=", posting = %(posting)s")}
+
+
+def recover_posting(session, user_id: str, posting: str | None) -> None:
+    """A new lease holder found a bulk POST's marker (``posting``): flag the works it names
+    that still have no put code "POST in flight" (their next attempt reconciles), and clear
+    it. In the claim's transaction."""
+    if not posting:
+        return
+    ids = [int(part) for part in posting.split(",") if part.strip().isdigit()]
+    items = OrcidItem.__table__
+    if ids:
+        session.execute(update(items).where(items.c.user_id == user_id, items.c.id.in_(ids),
+                                            items.c.put_code.is_(None))
+                        .values(post_in_flight=True))
+    session.execute(update(_LOCKS).where(_LOCKS.c.user_id == user_id).values(posting=None))
 
 
 class Lease:
@@ -58,22 +85,29 @@ class Lease:
         self.lost = False
         self.released = False
         self.checked = time.monotonic()
+        #: set by the sender for the fence of a bulk POST: the marker (registry ids) the
+        #: fence writes into the lease row with the extension
+        self.posting: str | None = None
 
-    def _extend(self, seconds: float) -> bool:
+    def _extend(self, seconds: float, posting: str | None = None) -> bool:
         until = utcnow() + timedelta(seconds=seconds)
         if self.session.get_bind().dialect.name == "postgresql":
             # one round trip: the conditional UPDATE, and (for the row it kept) this
             # transaction's commit made durable ("POST in flight" flushed to disk before the
             # request leaves; the worker's other commits need not wait)
             kept = len(self.session.connection().exec_driver_sql(
-                _FENCE_PG, {"until": until, "user_id": self.user_id, "token": self.token}
+                _FENCES_PG[posting is not None],
+                {"until": until, "user_id": self.user_id, "token": self.token,
+                 "posting": posting}
             ).fetchall())
         else:
+            values = {"locked_until": until}
+            if posting is not None:
+                values["posting"] = posting
             kept = self.session.execute(
-                update(OrcidSyncLock)
-                .where(OrcidSyncLock.user_id == self.user_id,
-                       OrcidSyncLock.locked_by == self.token)
-                .values(locked_until=until)
+                update(_LOCKS)
+                .where(_LOCKS.c.user_id == self.user_id, _LOCKS.c.locked_by == self.token)
+                .values(**values)
             ).rowcount
         if kept != 1:
             self.lost = True
@@ -87,7 +121,7 @@ class Lease:
         """Before a request: still ours? Extend past the request's timeout, or raise
         :class:`LeaseLost`. Commits the session (what was written before the call is durable
         first, see :class:`~orcid_pyramid.sync.outcome.CommitFirst`)."""
-        if self.lost or not self._extend(self.seconds + self.in_flight):
+        if self.lost or not self._extend(self.seconds + self.in_flight, self.posting):
             raise LeaseLost(self.user_id)
 
     def alive(self) -> bool:
@@ -98,13 +132,18 @@ class Lease:
             return True
         return self._extend(self.seconds)
 
-    def give_back(self) -> None:
+    def give_back(self, *, outcomes_recorded: bool = False) -> None:
         """Give the user back in the session's transaction, with the last outcomes: the
-        caller commits, then sets ``released`` (one transaction less per researcher)."""
+        caller commits, then sets ``released`` (one transaction less per researcher).
+        ``outcomes_recorded``: every bulk POST's outcome is in this transaction, so its
+        marker goes (otherwise it stays for the next holder)."""
+        values = {"locked_by": None, "locked_until": None}
+        if outcomes_recorded:
+            values["posting"] = None
         self.session.execute(
             update(_LOCKS)
             .where(_LOCKS.c.user_id == self.user_id, _LOCKS.c.locked_by == self.token)
-            .values(locked_by=None, locked_until=None)
+            .values(**values)
         )
 
     def release(self) -> None:
@@ -223,24 +262,32 @@ class Claimer:
             target = _LOCKS.c.user_id == (
                 select(_LOCKS.c.user_id).where(_LOCKS.c.user_id == user_id, free)
                 .with_for_update(skip_locked=True).scalar_subquery())
-        return session.execute(
+        taken = session.execute(
             update(_LOCKS).where(target, free).values(locked_by=token, locked_until=until)
-        ).rowcount == 1
+            .returning(_LOCKS.c.posting)
+        ).first()
+        if taken is None:
+            return False
+        recover_posting(session, user_id, taken.posting)
+        return True
 
     def claim_user(self, session, user_id: str) -> Lease | None:
         """The lease of one named user, due rows or not (a queued read of their record), or
         None while another worker holds them. Commits."""
         now = utcnow()
-        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
+        free = or_(_LOCKS.c.locked_until.is_(None), _LOCKS.c.locked_until < now)
         self._ensure_lock_rows(session, [user_id])
         session.commit()
         token = f"{self.worker_id}#{next(self._claims)}"
         taken = session.execute(
-            update(OrcidSyncLock).where(OrcidSyncLock.user_id == user_id, free)
+            update(_LOCKS).where(_LOCKS.c.user_id == user_id, free)
             .values(locked_by=token, locked_until=now + timedelta(seconds=self.seconds))
-        ).rowcount
+            .returning(_LOCKS.c.posting)
+        ).first()
+        if taken is not None:
+            recover_posting(session, user_id, taken.posting)
         session.commit()
-        if taken != 1:
+        if taken is None:
             return None
         return Lease(session, user_id, token, self.seconds, self.in_flight)
 

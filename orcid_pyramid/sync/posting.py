@@ -99,22 +99,29 @@ class PostingMixin:
         One writer per iD (the issue's rule): never two requests in flight for one record,
         so they cannot race each other there (e.g. on the duplicate check). Parallelism comes
         from several researchers at once (other workers or threads, each holding its own
-        user's lease) through the shared rate bucket. Each chunk is flagged in flight and
-        committed before its call, its outcome committed right after, so a lost answer leads
-        to reconcile, never to a repost; the lease is renewed between chunks.
+        user's lease) through the shared rate bucket. Each chunk is marked in flight before
+        its call, by the call's own fence (the lease row names the chunk's works, see
+        :mod:`~orcid_pyramid.sync.lease`), so a lost answer leads to reconcile, never to a
+        repost. Its outcome is committed with the next call's fence or with the giving back.
         """
+        guard = self.lease_guard
         for start in range(0, len(new_works), BULK_MAX):
             batch = new_works[start:start + BULK_MAX]
             self.session.flush()  # items created by this run get their ids
-            # flag first (committed by the call's fence): a lost answer must lead to reconcile
-            set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
-                     last_attempt_at=utcnow())
+            if guard is not None:
+                guard.posting = ",".join(str(item.id) for _, item in batch)
+            else:  # no lease row: flag each work (committed before the call)
+                set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
+                         last_attempt_at=utcnow())
             try:
                 outcome = api.create_works([self._work_body(row) for row, _ in batch])
             except OrcidUnauthorized:
                 raise Revoked() from None
             except OrcidError as exc:
                 outcome = exc
+            finally:
+                if guard is not None:
+                    guard.posting = None  # later fences (a 409's PUT) keep the marker
             self._bulk_results(api, batch, outcome)
 
     def _bulk_results(self, api, batch, outcome) -> None:
@@ -128,8 +135,7 @@ class PostingMixin:
         delay = self.retry_delay(max(row.attempts for row, _ in batch) + 1)
         if isinstance(outcome, OrcidError):
             for row, item in batch:
-                self._failed(row, item, outcome, delay, commit=False)
-            self.session.commit()
+                self._failed_in_bulk(row, item, outcome, delay)
             return
         created = []
         for (row, item), result in zip(batch, outcome, strict=True):
@@ -137,15 +143,25 @@ class PostingMixin:
                 if isinstance(result, OrcidConflict):
                     self._conflict(api, row, item, result)
                 elif isinstance(result, OrcidError):
-                    self._failed(row, item, result, delay, commit=False)
+                    self._failed_in_bulk(row, item, result, delay)
                 else:
                     created.append((row, item, self._answered(row, result)))
             except OrcidUnauthorized:
                 raise Revoked() from None
             except OrcidError as exc:
-                self._failed(row, item, exc, delay, commit=False)
+                if isinstance(result, OrcidConflict):  # ORCID created nothing: no flag
+                    self._failed(row, item, exc, delay, commit=False)
+                else:
+                    self._failed_in_bulk(row, item, exc, delay)
+        # the put codes of the whole batch at once, committed with the next call's fence or
+        # with the giving back (until then the lease row's marker covers the batch)
         self._record_created(created)
-        self.session.commit()  # the put codes of the whole batch at once
+
+    def _failed_in_bulk(self, row, item, exc: OrcidError, delay: float) -> None:
+        """A work of a bulk POST failed: retried ones stay flagged "POST in flight" (ORCID
+        may have created it: the next attempt reconciles); rejected ones are cleared."""
+        item.post_in_flight = True
+        self._failed(row, item, exc, delay, commit=False)
 
     def _answered(self, row, value) -> int:
         try:

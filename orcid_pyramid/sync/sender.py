@@ -108,7 +108,7 @@ class UserSender(RowsMixin, PostingMixin):
             self._settle_adopted(api)
             self._post_all_works(api, new_works)
             if guard is not None:
-                guard.give_back()  # committed with the last outcomes
+                guard.give_back(outcomes_recorded=True)  # committed with the last outcomes
             self.session.commit()
             if guard is not None:
                 guard.released = True

@@ -78,6 +78,10 @@ def test_a_worker_process_killed_mid_batch_loses_and_duplicates_nothing(
     calls = [c for c in emulator.control.calls()[start:]
              if c["host"] == "api" and "/v3.0/" in c["path"]]
     assert Counter(c["status"] for c in calls if c["method"] == "POST") == {200: len(posts())}
+    # the bulks in flight at the kill were reconciled (read, adopted, compared), not posted
+    # again: a second POST would have come back 409 per work and each would have been PUT
+    assert [c for c in calls if c["method"] == "PUT"] == []
+    assert any(c["method"] == "GET" and c["path"].endswith("/works") for c in calls)
     for orcid in world.users.values():
         dois = Counter(w["item"]["external-ids"]["external-id"][0]["external-id-value"]
                        for w in world.record_items(orcid))
