@@ -140,7 +140,9 @@ class Lease:
         values = {"locked_by": None, "locked_until": None}
         if outcomes_recorded:
             values["posting"] = None
-        self.session.execute(
+        # on the session's connection: a plain statement needs none of the ORM's execution
+        # (the pending changes flush with the commit that follows)
+        self.session.connection().execute(
             update(_LOCKS)
             .where(_LOCKS.c.user_id == self.user_id, _LOCKS.c.locked_by == self.token)
             .values(**values)

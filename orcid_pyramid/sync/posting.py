@@ -45,6 +45,13 @@ def answered_put_code(value) -> int:
     return int(text)
 
 
+def created_values(now, put_codes: dict, hashes: dict) -> dict:
+    """What a registry row takes when its POST created the item (per id: put code, hash)."""
+    return {"put_code": put_codes, "content_hash": hashes, "post_in_flight": False,
+            "remote_modified": None, "status": STATUS_SYNCED, "last_error": None,
+            "last_attempt_at": now, "updated_at": now}
+
+
 class PostingMixin:
     """POST paths of the sender (needs ``session``, ``counts``, ``_finish``, ``_failed``,
     ``_update``)."""
@@ -177,10 +184,9 @@ class PostingMixin:
             return
         now = utcnow()
         items = [item for _, item, _ in created]
-        set_all(items, OrcidItem, put_code={i.id: pc for _, i, pc in created},
-                 content_hash={i.id: row.content_hash for row, i, _ in created},
-                 post_in_flight=False, remote_modified=None, status=STATUS_SYNCED,
-                 last_error=None, last_attempt_at=now, updated_at=now)
+        set_all(items, OrcidItem, **created_values(
+            now, {i.id: pc for _, i, pc in created},
+            {i.id: row.content_hash for row, i, _ in created}))
         set_all([row for row, _, _ in created], OrcidOutbox, done_at=now, locked_by=None,
                  last_error=None)
         self.counts.posted += len(created)
@@ -221,6 +227,8 @@ class PostingMixin:
     def _settle_adopted(self, api) -> None:
         """Compare adopted items with what ORCID holds; PUT only those that differ."""
         adopted, self._adopted = self._adopted, []
+        if not adopted:
+            return  # (a commit here was one more transaction for every researcher)
         works = [pair for pair in adopted if pair[0].section == "work"]
         groups = [works[i:i + BULK_MAX] for i in range(0, len(works), BULK_MAX)]
         groups += [[pair] for pair in adopted if pair[0].section != "work"]

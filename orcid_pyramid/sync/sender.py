@@ -31,6 +31,7 @@ from ..models.sync import (
 )
 from .items import item_for
 from .lease import LeaseLost
+from .newworks import NewWorksMixin
 from .outcome import CommitFirst, Counts, Revoked
 from .posting import PostingMixin
 from .rows import RowsMixin
@@ -38,7 +39,7 @@ from .setall import set_all
 
 log = logging.getLogger("orcid_pyramid.sync")
 
-class UserSender(RowsMixin, PostingMixin):
+class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
     """Drains one user's due rows through ``api_for(link)`` on ``session``."""
 
     def __init__(self, session, user_id: str, *, api_for, cipher, client_id: str | None,
@@ -67,12 +68,15 @@ class UserSender(RowsMixin, PostingMixin):
     # -- entry point ---------------------------------------------------------------------
     def run(self) -> Counts:
         """Send every due row of the user; returns what happened."""
-        rows = self._due_rows()
-        if not rows:
-            return self.counts
         link = self.session.execute(
             select(OrcidLink).where(OrcidLink.user_id == self.user_id)
         ).scalar_one_or_none()
+        plan = self._new_works(link)
+        if plan is not None and self._guarded(link, lambda: self._push_new_works(link, plan)):
+            return self.counts
+        rows = self._due_rows()
+        if not rows:
+            return self.counts
         items = self._items(rows)
         self._payloads(rows, items)
         if link is None or link.status != STATUS_ACTIVE or not link.access_token_enc:
@@ -95,18 +99,30 @@ class UserSender(RowsMixin, PostingMixin):
         # the iD of items queued before the user connected (queueing writes it after), in
         # one statement
         set_all([i for i in items.values() if i.orcid is None], OrcidItem, orcid=link.orcid)
+        self._guarded(link, lambda: self._send_rows(api, rows, items, link))
+        return self.counts
+
+    def _send_rows(self, api, rows, items, link) -> bool:
+        new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
+        for row in rows:
+            if not self.renew():
+                raise LeaseLost(self.user_id)  # another worker owns this user now
+            item = items.get((row.section, row.local_key))
+            queued = self._one(api, row, item, link)
+            if queued is not None:
+                new_works.append(queued)
+        self._finish_unchanged()
+        self._settle_adopted(api)
+        self._post_all_works(api, new_works)
+        return True
+
+    def _guarded(self, link, send) -> bool:
+        """Run ``send()`` (False: it did nothing), then give the user back with the last
+        outcomes; a lease taken over stops it, a revoked token holds the user's rows."""
+        guard = self.lease_guard
         try:
-            new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
-            for row in rows:
-                if not self.renew():
-                    raise LeaseLost(self.user_id)  # another worker owns this user now
-                item = items.get((row.section, row.local_key))
-                queued = self._one(api, row, item, link)
-                if queued is not None:
-                    new_works.append(queued)
-            self._finish_unchanged()
-            self._settle_adopted(api)
-            self._post_all_works(api, new_works)
+            if not send():
+                return False
             if guard is not None:
                 guard.give_back(outcomes_recorded=True)  # committed with the last outcomes
             self.session.commit()
@@ -122,7 +138,7 @@ class UserSender(RowsMixin, PostingMixin):
                                           OrcidOutbox.done_at.is_(None))
             ).scalars().all()
             self._hold(rows, self._items(rows), revoked=True)
-        return self.counts
+        return True
 
     def renew(self) -> bool:
         """Between rows: is the user still ours (renewing the lease now and then)?"""

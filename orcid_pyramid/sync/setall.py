@@ -25,14 +25,7 @@ def set_all(objects, model, **values) -> None:
         return
     states = [instance_state(obj) for obj in objects]
     ids = [obj.id for obj in objects]
-    connection = object_session(objects[0]).connection()
-    if connection.dialect.name == "postgresql":
-        _set_all_pg(connection, model.__table__, ids, values)
-    else:
-        table = model.__table__
-        column = {key: case(value, value=table.c.id) if isinstance(value, dict) else value
-                  for key, value in values.items()}
-        connection.execute(update(table).where(table.c.id.in_(ids)).values(**column))
+    set_rows(object_session(objects[0]).connection(), model.__table__, ids, values)
     # the new values as committed state: what set_committed_value does, once per object
     # for all keys (per key it was 0.8 s of the worker's CPU in a 10 x 500 first push)
     keys = list(values)
@@ -47,6 +40,18 @@ def set_all(objects, model, **values) -> None:
         if state.committed_state or state.expired_attributes or state.callables \
                 or state.expired:
             state._commit(state.dict, keys)
+
+
+def set_rows(connection, table, ids: list[int], values: dict) -> None:
+    """The statement of :func:`set_all`, for rows known by id only (nothing loaded)."""
+    if not ids:
+        return
+    if connection.dialect.name == "postgresql":
+        _set_all_pg(connection, table, ids, values)
+        return
+    column = {key: case(value, value=table.c.id) if isinstance(value, dict) else value
+              for key, value in values.items()}
+    connection.execute(update(table).where(table.c.id.in_(ids)).values(**column))
 
 
 _PG_UPDATES: dict[tuple, str] = {}

@@ -1,0 +1,154 @@
+"""A researcher's new works, sent without loading a row into the ORM (the first push).
+
+When every due row of the user is a new work (a ``put`` of a work whose registry row has no
+put code, no POST in flight, nothing deleted on ORCID, no other iD), sending it needs no
+decision per row: the works go out in bulks of 100 and their put codes come back. The
+sender then reads the rows and their registry rows as plain tuples in one query, claims the
+rows and reads their content in one statement, and records each bulk's put codes in two
+(the registry rows, the outbox rows), where loading them as ORM objects cost the worker
+most of its CPU per bulk. A bulk whose answer is anything else (an error, a 409, a put code
+that is not one) is recorded by the ORM path from there (:meth:`PostingMixin._bulk_results`,
+the same code as for any other bulk), and any other due row sends the user through that
+path from the start.
+
+A mixin of :class:`~orcid_pyramid.sync.sender.UserSender`, split out to keep files small.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+from sqlalchemy import Text, and_, cast, select, update
+from sqlalchemy.orm import load_only
+
+from ..client.api import JsonText
+from ..client.errors import OrcidError, OrcidMalformedResponse, OrcidUnauthorized
+from ..crypto import TokenDecryptError
+from ..models.link import STATUS_ACTIVE
+from ..models.meta import utcnow
+from ..models.sync import STATUS_DELETED_ON_ORCID, OrcidItem, OrcidOutbox
+from .items import item_for
+from .outcome import CommitFirst, Revoked
+from .posting import BULK_MAX, answered_put_code, created_values
+from .rows import _READ, among
+from .setall import set_rows
+
+_OUT = OrcidOutbox.__table__
+_ITEMS = OrcidItem.__table__
+
+
+class NewWorksMixin:
+    """The first push's path (needs ``session``, ``user_id``, ``worker_id``, ``lease``,
+    ``lease_guard``, ``cipher``, ``api_for``, ``counts`` and ``_bulk_results``)."""
+
+    def _new_works(self, link) -> list | None:
+        """The due rows as ``(row id, item id, content hash)`` when every one is a new work
+        and the link can send; otherwise None (the ORM path decides, holds or logs)."""
+        if (self.lease_guard is None or link is None or link.status != STATUS_ACTIVE
+                or not link.access_token_enc):
+            return None
+        found = self.session.connection().execute(
+            select(_OUT.c.id, _OUT.c.section, _OUT.c.local_key, _OUT.c.action,
+                   _OUT.c.content_hash, _OUT.c.title, _ITEMS.c.id, _ITEMS.c.put_code,
+                   _ITEMS.c.post_in_flight, _ITEMS.c.status, _ITEMS.c.orcid, _ITEMS.c.title)
+            .select_from(_OUT.outerjoin(_ITEMS, and_(
+                _ITEMS.c.user_id == _OUT.c.user_id, _ITEMS.c.section == _OUT.c.section,
+                _ITEMS.c.local_key == _OUT.c.local_key)))
+            .where(_OUT.c.user_id == self.user_id, _OUT.c.done_at.is_(None),
+                   _OUT.c.next_attempt_at <= utcnow())
+            .order_by(_OUT.c.id)
+        ).all()
+        keys = set()
+        plan = []
+        for (row_id, section, key, action, content_hash, title, item_id, put_code, in_flight,
+             status, orcid, item_title) in found:
+            if (action != "put" or section != "work" or item_id is None or put_code is not None
+                    or in_flight or status == STATUS_DELETED_ON_ORCID
+                    or orcid not in (None, link.orcid) or (title and title != item_title)
+                    or key in keys):
+                return None
+            keys.add(key)
+            plan.append((row_id, item_id, content_hash))
+        return plan or None
+
+    def _push_new_works(self, link, plan) -> bool:
+        """Send the new works of ``plan`` in bulks of 100 (False: the token cannot be read,
+        nothing was done). Raises ``LeaseLost`` and ``Revoked`` like the ORM path."""
+        try:
+            token = self.cipher.decrypt(link.access_token_enc)
+        except TokenDecryptError:
+            return False  # the ORM path holds the rows and says why
+        guard = self.lease_guard
+        api = CommitFirst(self.api_for(link, token), self.session, fence=guard.fence)
+        connection = self.session.connection()
+        now = utcnow()
+        # claimed (a host's put of one of them adds a new row instead of replacing it) and
+        # read in one statement; a row the host replaced meanwhile is not there any more
+        texts = dict(connection.execute(
+            update(_OUT).where(among(_OUT.c.id, [row_id for row_id, _, _ in plan],
+                                     connection.dialect.name), _OUT.c.done_at.is_(None))
+            .values(locked_by=self.worker_id, locked_until=now + timedelta(seconds=self.lease))
+            .returning(_OUT.c.id, cast(_OUT.c.payload, Text))
+        ).all())
+        plan = [entry for entry in plan if entry[0] in texts]
+        for start in range(0, len(plan), BULK_MAX):
+            batch = plan[start:start + BULK_MAX]
+            guard.posting = ",".join(str(item_id) for _, item_id, _ in batch)
+            try:
+                outcome = api.create_works([_body(texts[row_id]) for row_id, _, _ in batch])
+            except OrcidUnauthorized:
+                raise Revoked() from None
+            except OrcidError as exc:
+                outcome = exc
+            finally:
+                guard.posting = None
+            codes = _put_codes(outcome, len(batch))
+            if codes is None:
+                self._bulk_results(api, self._loaded(batch, texts, link), outcome)
+                continue
+            now = utcnow()
+            ids = [item_id for _, item_id, _ in batch]
+            connection = self.session.connection()  # the fence committed: a new transaction
+            set_rows(connection, _ITEMS, ids, {
+                **created_values(now, dict(zip(ids, codes, strict=True)),
+                                 {item_id: h for _, item_id, h in batch}),
+                "orcid": link.orcid})
+            set_rows(connection, _OUT, [row_id for row_id, _, _ in batch],
+                     {"done_at": now, "locked_by": None, "last_error": None})
+            self.counts.posted += len(batch)
+        return True
+
+    def _loaded(self, batch, texts, link) -> list:
+        """``batch`` as ORM (row, item) pairs, for the ORM path's handling of its answer."""
+        rows = {row.id: row for row in self.session.execute(
+            select(OrcidOutbox).where(OrcidOutbox.id.in_([r for r, _, _ in batch]))
+            .options(load_only(*_READ))).scalars()}
+        items = {item.id: item for item in self.session.execute(
+            select(OrcidItem).where(OrcidItem.id.in_([i for _, i, _ in batch]))).scalars()}
+        pairs = []
+        for row_id, item_id, _ in batch:
+            row, item = rows[row_id], items[item_id]
+            row.orcid_payload_text = texts[row_id]
+            if item.orcid is None:
+                item.orcid = link.orcid
+            pairs.append((row, item))
+        return pairs
+
+
+def _body(text: str | None):
+    """A new work's body for the bulk POST: its stored JSON text as it stands when that is
+    what :func:`item_for` would send (see ``RowsMixin._work_body``)."""
+    if text is not None and '"put-code"' not in text and text.lstrip().startswith("{"):
+        return JsonText(text)
+    return item_for("work", None if text is None else json.loads(text))
+
+
+def _put_codes(outcome, size: int) -> list[int] | None:
+    """The bulk's put codes when every work was created, else None."""
+    if not isinstance(outcome, list | tuple) or len(outcome) != size:
+        return None
+    try:
+        return [answered_put_code(value) for value in outcome]
+    except OrcidMalformedResponse:
+        return None
