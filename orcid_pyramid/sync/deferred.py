@@ -4,7 +4,8 @@ Why: a web thread must not wait on ORCID for work nobody is waiting for. A webho
 only queues a pull (``orcid_tasks``, one row per record: deliveries that arrive before the
 worker gets to it add nothing, and the row comes due ``orcid.webhook_debounce`` seconds after
 the first); a webhook removal that failed at disconnect time is queued the same way. The
-worker calls :func:`run_chores` once per loop: queued revocations
+worker calls :func:`run_chores` once per loop (one thread of a process a second does them):
+queued revocations
 (:func:`~orcid_pyramid.services.revocations.retry_pending_revocations`), then due tasks.
 """
 
@@ -96,6 +97,12 @@ def run_chores(worker, session, client) -> None:
 
     last = session.info.get("orcid_chores_at")
     if last is not None and time.monotonic() - last < EVERY_SECONDS:
+        return
+    # once a second for the process's threads (they share the candidate pool); a thread
+    # whose queued read waits for a writer retries it on its own clock
+    pool = getattr(getattr(worker, "claimer", None), "pool", None)
+    if (pool is not None and not session.info.get(READS_WAITING)
+            and not pool.chores_turn(EVERY_SECONDS)):
         return
     session.info["orcid_chores_at"] = time.monotonic()
     session.info.pop(READS_WAITING, None)

@@ -6,8 +6,11 @@ checks before every request that the user is still its own. A lease expires
 (``locked_until``): a worker killed mid-send loses nothing, another one takes the user over.
 SQLite runs one writer at a time, so SQLite gets a single worker.
 
-Idle threads (every due user is held by another thread) wait on a condition that a thread
-signals when it gives a user back, instead of polling the database every few milliseconds.
+Idle threads (every due user is held by another thread) sleep until the next row falls due,
+at most ``IDLE_MAX``, or until a thread finds nothing left, instead of polling the database
+every few milliseconds. A thread that gives a user back does not wake one: it looks for the
+next user itself (a woken thread's look found nothing, two queries and a commit each time,
+as many times as researchers in a first push).
 
 Every call goes through the ORCID client with a call sink that writes ``OrcidCall`` rows in
 the worker's own session and the shared :class:`~orcid_pyramid.sync.ratelimit.DbTokenBucket`.
@@ -77,7 +80,7 @@ def db_call_sink(session, *, buffered: bool = False):
     return sink
 
 
-#: woken when a thread gives a user back (threads of one process; others poll, see ``IDLE_MAX``)
+#: woken when a thread finds nothing left (threads of one process; others poll, see ``IDLE_MAX``)
 _RELEASED = threading.Condition()
 #: the longest an idle thread sleeps before looking for due users again (seconds)
 IDLE_MAX = 0.5
@@ -171,8 +174,6 @@ class Worker:
             return sender.run()
         finally:
             lease.release()  # anything half-done is rolled back; its rows stay due
-            with _RELEASED:  # one idle thread looks: others would find what it finds
-                _RELEASED.notify()
 
     def run_once(self, *, deadline: float | None = None, progress=None,
                  stop: threading.Event | None = None) -> Counts:
@@ -220,8 +221,8 @@ class Worker:
 
     @staticmethod
     def _idle(wait: float, stop: threading.Event | None) -> None:
-        """Nothing to claim: sleep until the next row is due, or until a thread gives a user
-        back (its user may have rows left, or the last rows are done), at most ``IDLE_MAX``."""
+        """Nothing to claim: sleep until the next row is due, or until a thread finds nothing
+        left, at most ``IDLE_MAX``."""
         if stop is not None and stop.is_set():
             return
         with _RELEASED:
