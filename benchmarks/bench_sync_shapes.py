@@ -23,6 +23,11 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
 - ``db cpu``: PostgreSQL's CPU seconds over the phase (every server process on this machine,
   the sync process's connections and the server's own background work such as WAL writing
   and autovacuum);
+- ``cap``: the best share the worker's own token bucket allows, whatever its CPU: it keeps a
+  margin under ORCID's limit (``orcid_pyramid.sync.ratelimit.below``: the rate x 0.995, the
+  burst less the tokens 0.125 s of delay on the way could bunch up, 3 of 40), so that what
+  reaches ORCID never exceeds its bucket. For 50 requests that margin alone costs a fifth of
+  the bound (0.80); for 100, a twentieth (0.95);
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this machine,
   the ceiling for the worker. Every bulk body is built before the clock starts; 16 threads
   (the worker's default), each on a connection opened beforehand, take the researchers one at
@@ -58,6 +63,17 @@ def bound(per_orcid: Counter) -> float:
     """The shortest time ORCID's limits allow for these requests (see the docstring)."""
     requests = sum(per_orcid.values())
     return max(max(0, requests - BURST) / RATE + LATENCY, max(per_orcid.values()) * LATENCY)
+
+
+def bucket_cap(per_orcid: Counter) -> float:
+    """The share the worker's own bucket allows at best (see the docstring): its last token
+    comes after (requests - its burst) / its rate."""
+    from orcid_pyramid.sync.ratelimit import below
+
+    rate, burst = below(RATE, BURST)
+    requests = sum(per_orcid.values())
+    best = max(max(0.0, requests - burst) / rate + LATENCY, max(per_orcid.values()) * LATENCY)
+    return bound(per_orcid) / best
 
 
 def bound_seen(calls: list[dict]) -> float:
@@ -145,7 +161,7 @@ def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, wor
     writes = [c for c in calls if c["method"] in ("POST", "PUT")]
     first = min(c["time"] for c in calls)
     last = max(c["time"] + c["duration_ms"] / 1000 for c in calls)
-    return {"share": bound(wanted) / (last - first),
+    return {"share": bound(wanted) / (last - first), "cap": bucket_cap(wanted),
             "share_seen": bound_seen(calls) / (last - first), "seen_s": last - first,
             "wall_s": wall,
             "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
@@ -347,7 +363,7 @@ def main() -> None:
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
             f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
             f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6} {'emu cpu':>7} {'db cpu':>6} "
-            f"{'ideal':>5}")
+            f"{'cap':>5} {'ideal':>5}")
     print(head)
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
@@ -362,7 +378,7 @@ def main() -> None:
                   f"{m['works_s'] / eight_rate:6.1f} {m['requests']:5d} {m['needed']:5d} "
                   f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f} "
                   f"{m['cpu_s']:6.2f} {m['emu_cpu_s']:7.2f} {m['db_cpu_s']:6.2f} "
-                  f"{ideal if phase == 'push' else float('nan'):5.2f}", flush=True)
+                  f"{m['cap']:5.2f} {ideal if phase == 'push' else float('nan'):5.2f}", flush=True)
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ from datetime import timedelta
 from sqlalchemy import Text, and_, cast, select, update
 from sqlalchemy.orm import load_only
 
-from ..client.api import JsonText
 from ..client.errors import OrcidError, OrcidMalformedResponse, OrcidUnauthorized
 from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE
@@ -31,7 +30,7 @@ from ..models.sync import STATUS_DELETED_ON_ORCID, OrcidItem, OrcidOutbox
 from .items import item_for
 from .outcome import CommitFirst, Revoked
 from .posting import BULK_MAX, answered_put_code, created_values
-from .rows import _READ, among
+from .rows import _READ, among, stored_work_body
 from .setall import set_rows
 
 _OUT = OrcidOutbox.__table__
@@ -137,10 +136,10 @@ class NewWorksMixin:
 
 
 def _body(text: str | None):
-    """A new work's body for the bulk POST: its stored JSON text as it stands when that is
-    what :func:`item_for` would send (see ``RowsMixin._work_body``)."""
-    if text is not None and '"put-code"' not in text and text.lstrip().startswith("{"):
-        return JsonText(text)
+    """A new work's body for the bulk POST, from its stored JSON text."""
+    body = stored_work_body(text) if text is not None else None
+    if body is not None:
+        return body
     return item_for("work", None if text is None else json.loads(text))
 
 

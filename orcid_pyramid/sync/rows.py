@@ -45,6 +45,14 @@ def among(column, values: list, dialect_name: str):
     return column == any_(bindparam(f"{column.key}_values", values, type_=ARRAY(column.type)))
 
 
+def stored_work_body(text: str) -> JsonText | None:
+    """A new work's stored JSON text as it stands, when that is what :func:`item_for` would
+    send (an object without a put code); None when it must be decoded and built."""
+    if '"put-code"' not in text and text.lstrip().startswith("{"):
+        return JsonText(text)
+    return None
+
+
 class RowsMixin:
     """Row bookkeeping (needs ``session``, ``user_id``, ``worker_id``, ``lease``, ``counts``,
     ``backoff_base``, ``backoff_cap``, ``rng`` and ``_unchanged``)."""
@@ -104,12 +112,10 @@ class RowsMixin:
         return row.payload
 
     def _work_body(self, row):
-        """A new work's body for the bulk POST: its stored JSON text as it stands when that
-        is what :func:`item_for` would send (an object without a put code), else the dict."""
+        """A new work's body for the bulk POST (see :func:`stored_work_body`)."""
         text = getattr(row, "orcid_payload_text", None)
-        if text is not None and '"put-code"' not in text and text.lstrip().startswith("{"):
-            return JsonText(text)
-        return item_for(row.section, self._payload(row))
+        body = stored_work_body(text) if text is not None else None
+        return body if body is not None else item_for(row.section, self._payload(row))
 
     @staticmethod
     def _is_unchanged(row, item) -> bool:
