@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 from sqlalchemy import func, select
 
 from orcid_pyramid.models import OrcidCall
 from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
 
-from .sync_support import build_world, employment, work
+from .sync_support import build_world, employment, wait_until, work
 
 
 @pytest.fixture
@@ -55,6 +57,37 @@ def test_a_changed_item_is_a_put_to_its_put_code_never_a_second_post(world, emul
     works = world.record_items(orcid, "works")
     assert [w["put-code"] for w in works] == [put_code]
     assert works[0]["item"]["title"]["title"]["value"] == "Second title"
+
+
+def test_an_edit_made_while_the_first_bulk_is_in_flight_follows_it(world, emulator):
+    """The host edits a work while the worker's first bulk POST is on its way: the edit is a
+    new row after the one being sent, and goes out as a PUT once the put code is known. The
+    work is on ORCID once, with the edit."""
+    orcid = world.connect("u1")
+    world.put_many("u1", {f"w{n}": work(n) for n in range(5)})
+    emulator.control.set_latency(800)
+    sending = threading.Thread(target=world.worker().run_once)
+    sending.start()
+    try:
+        def claimed() -> bool:
+            with world.session() as db:
+                return db.execute(select(func.count()).select_from(OrcidOutbox).where(
+                    OrcidOutbox.locked_by.is_not(None))).scalar_one() == 5
+
+        wait_until(claimed, "the worker to claim the rows of its bulk")
+        world.put("u1", "w2", work(2, title="Revised 2"))
+    finally:
+        sending.join(30)
+        emulator.control.set_latency(0)
+    world.drain()
+    works = {w["item"]["title"]["title"]["value"]: w["put-code"]
+             for w in world.record_items(orcid, "works")}
+    assert sorted(works) == ["Revised 2"] + [f"Work number {n}" for n in (0, 1, 3, 4)]
+    items = _items(world, "u1")
+    assert items["w2"].put_code == works["Revised 2"] and items["w2"].status == "synced"
+    calls = [(c["method"], c["path"].rsplit("/", 1)[-1]) for c in emulator.control.calls()
+             if c["host"] == "api" and c["method"] != "GET"]
+    assert calls == [("POST", "works"), ("PUT", str(works["Revised 2"]))]
 
 
 def test_a_resync_with_nothing_changed_makes_no_call(world, emulator):
