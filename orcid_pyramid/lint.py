@@ -241,7 +241,8 @@ def _numbers(s: OrcidSettings) -> list[LintProblem]:
             problems.append(LintProblem(setting, f"{value} must be more than 0",
                                         "use a positive number of seconds"))
     for setting, value in (("orcid.call_log_retention_days", s.call_log_retention_days),
-                           ("orcid.call_log_body_limit", s.call_log_body_limit)):
+                           ("orcid.call_log_body_limit", s.call_log_body_limit),
+                           ("orcid.outbox_retention_days", s.outbox_retention_days)):
         if value < 0:
             problems.append(LintProblem(setting, f"{value} is negative", "use 0 or more"))
     if s.max_body_size < 1024:

@@ -117,6 +117,9 @@ SETTINGS_DOC: tuple[Setting, ...] = tuple(Setting(*row) for row in (
     ("orcid.state_ttl", "600", "seconds an OAuth `state` stays valid"),
     ("orcid.call_log_retention_days", "90", "days the call log is kept"),
     ("orcid.call_log_body_limit", "16384", "bytes of each request/response body kept in the log"),
+    ("orcid.outbox_retention_days", "30",
+     "days the sync worker keeps finished outbox rows (what it sent, with their errors); then "
+     "it deletes them. 0 keeps them"),
     ("orcid.disconnect_delete_items", "true", "disconnect deletes the user's put codes"),
     ("orcid.disconnect_delete_calls", "true", "disconnect deletes the user's call-log rows"),
     ("orcid.admin_permission", "orcid.admin", "permission guarding the admin call log"),
@@ -181,6 +184,7 @@ class OrcidSettings:
     state_ttl: int
     call_log_retention_days: int
     call_log_body_limit: int
+    outbox_retention_days: int
     disconnect_delete_items: bool
     disconnect_delete_calls: bool
     admin_permission: str
@@ -304,6 +308,7 @@ def load_settings(settings: MutableMapping[str, object]) -> OrcidSettings:
         state_ttl=reader.number("orcid.state_ttl", int),
         call_log_retention_days=reader.number("orcid.call_log_retention_days", int),
         call_log_body_limit=reader.number("orcid.call_log_body_limit", int),
+        outbox_retention_days=reader.number("orcid.outbox_retention_days", int),
         disconnect_delete_items=reader.boolean("orcid.disconnect_delete_items"),
         disconnect_delete_calls=reader.boolean("orcid.disconnect_delete_calls"),
         admin_permission=reader.text("orcid.admin_permission"),

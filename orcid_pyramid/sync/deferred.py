@@ -6,7 +6,9 @@ worker gets to it add nothing, and the row comes due ``orcid.webhook_debounce`` 
 the first); a webhook removal that failed at disconnect time is queued the same way. The
 worker calls :func:`run_chores` once per loop (one thread of a process a second does them):
 queued revocations
-(:func:`~orcid_pyramid.services.revocations.retry_pending_revocations`), then due tasks.
+(:func:`~orcid_pyramid.services.revocations.retry_pending_revocations`), then due tasks, and
+once an hour the pruning of outbox rows finished more than ``orcid.outbox_retention_days``
+ago (:func:`prune_finished`).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from ..client.errors import OrcidError, OrcidNotFound
 from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
-from ..models.sync import OrcidPullCursor
+from ..models.sync import OrcidOutbox, OrcidPullCursor
 from ..models.tasks import TASK_PULL, TASK_UNHOOK, OrcidTask
 
 log = logging.getLogger("orcid_pyramid.sync")
@@ -102,7 +104,7 @@ def run_chores(worker, session, client) -> None:
     # whose queued read waits for a writer retries it on its own clock
     pool = getattr(getattr(worker, "claimer", None), "pool", None)
     if (pool is not None and not session.info.get(READS_WAITING)
-            and not pool.chores_turn(EVERY_SECONDS)):
+            and not pool.turn("chores", EVERY_SECONDS)):
         return
     session.info["orcid_chores_at"] = time.monotonic()
     session.info.pop(READS_WAITING, None)
@@ -115,10 +117,37 @@ def run_chores(worker, session, client) -> None:
         registry = getattr(worker, "registry", None)
         notify = registry.notify if registry is not None else None
         run_due_tasks(session, client, worker.cipher, worker.claimer.claim_user, notify=notify)
+        days = getattr(worker.settings, "outbox_retention_days", 0)
+        if days > 0 and (pool is None or pool.turn("prune", PRUNE_EVERY)):
+            prune_finished(session, days)
     except SQLAlchemyError as exc:
         session.rollback()
         log.warning("deferred ORCID work failed on the database (%s); retried next loop",
                     type(exc).__name__)
+
+
+#: seconds between two prunings of finished outbox rows by one process
+PRUNE_EVERY = 3600.0
+#: rows one statement of the pruning deletes (a long backlog goes in short transactions)
+PRUNE_CHUNK = 5000
+
+
+def prune_finished(session, days: int, now=None) -> int:
+    """Delete outbox rows finished more than ``days`` days ago (``orcid.outbox_retention_days``:
+    the table would otherwise keep a row for every change ever sent); returns how many.
+    Pending and held rows are never touched. Commits after each chunk."""
+    cutoff = (now or utcnow()) - timedelta(days=days)
+    table = OrcidOutbox.__table__
+    deleted = 0
+    while True:
+        chunk = select(table.c.id).where(table.c.done_at.is_not(None),
+                                         table.c.done_at < cutoff).limit(PRUNE_CHUNK)
+        gone = session.execute(delete(table).where(table.c.id.in_(chunk.scalar_subquery()))
+                               ).rowcount
+        session.commit()
+        deleted += gone
+        if gone < PRUNE_CHUNK:
+            return deleted
 
 
 #: how long a queued read waits when its researcher's writer is busy (seconds)

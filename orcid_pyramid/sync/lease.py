@@ -185,19 +185,19 @@ class CandidatePool:
         self._users: collections.deque[str] = collections.deque()
         self._looked = -float("inf")
         self._found = 0
-        self._chores = -float("inf")
+        self._turns: dict[str, float] = {}
         self.clock = clock
 
-    def chores_turn(self, every: float) -> bool:
-        """True for one caller per ``every`` seconds: one thread of the process does the
-        worker's chores (:func:`~orcid_pyramid.sync.deferred.run_chores`), not each of them
-        (16 threads made 32 rounds of them, two queries and two commits each, in the one
-        second of a first push of 50 researchers)."""
+    def turn(self, what: str, every: float) -> bool:
+        """True for one caller per ``every`` seconds and ``what``: one thread of the process
+        does the worker's chores (:func:`~orcid_pyramid.sync.deferred.run_chores`), not each
+        of them (16 threads made 32 rounds of them, two queries and two commits each, in the
+        one second of a first push of 50 researchers)."""
         with self._lock:
             now = self.clock()
-            if now - self._chores < every:
+            if now - self._turns.get(what, -float("inf")) < every:
                 return False
-            self._chores = now
+            self._turns[what] = now
             return True
 
     def take(self, n: int, look) -> list[str]:

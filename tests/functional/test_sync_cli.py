@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import gc
 import json
+from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import select
 
 from orcid_pyramid.cli import main
-from orcid_pyramid.models.sync import OrcidItem
+from orcid_pyramid.models.meta import utcnow
+from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
 
 from .sync_support import build_world, site_ini, work
 
@@ -119,3 +121,37 @@ def test_sync_with_a_missing_config_says_so_without_a_traceback(tmp_path):
     result = CliRunner().invoke(main, ["sync", str(tmp_path / "nope.ini"), "--once"])
     assert result.exit_code != 0
     assert "does not exist" in result.output and "Traceback" not in result.output
+
+
+def _finished_rows(world, ages_in_days: dict[str, int]) -> None:
+    """Outbox rows of ``u1`` that a worker finished ``ages_in_days`` days ago, by key."""
+    now = utcnow()
+    with world.session() as db:
+        for key, days in ages_in_days.items():
+            at = now - timedelta(days=days)
+            db.add(OrcidOutbox(user_id="u1", section="work", local_key=key, action="put",
+                               payload={}, content_hash="x", title=key, created_at=at,
+                               attempts=1, next_attempt_at=at, done_at=at))
+        db.commit()
+
+
+def _outbox(world) -> dict[str, bool]:
+    with world.session() as db:
+        return {row.local_key: row.done_at is not None
+                for row in db.execute(select(OrcidOutbox)).scalars()}
+
+
+@pytest.mark.parametrize("extra, kept", [
+    ("", {"recent": True, "fresh": True}),
+    ("orcid.outbox_retention_days = 0", {"old": True, "recent": True, "fresh": True}),
+])
+def test_sync_deletes_outbox_rows_finished_longer_ago_than_the_retention(
+        world, emulator, tmp_path, extra, kept):
+    """The outbox kept a row for every change ever sent; the worker now deletes those finished
+    more than ``orcid.outbox_retention_days`` (30) days ago, and keeps every one with 0."""
+    world.connect("u1")
+    _finished_rows(world, {"old": 40, "recent": 1})
+    world.put("u1", "fresh", work(1))
+    result = CliRunner().invoke(main, ["sync", _ini(tmp_path, world, extra), "--once"])
+    assert result.exit_code == 0, result.output
+    assert _outbox(world) == kept
