@@ -103,6 +103,8 @@ class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
         return self.counts
 
     def _send_rows(self, api, rows, items, link) -> bool:
+        """The ORM path: each row by itself (PUT, DELETE, unchanged, adopted), then the new
+        works in bulks."""
         new_works: list[tuple[OrcidOutbox, OrcidItem]] = []
         for row in rows:
             if not self.renew():
