@@ -190,9 +190,10 @@ class CandidatePool:
 
     def turn(self, what: str, every: float) -> bool:
         """True for one caller per ``every`` seconds and ``what``: one thread of the process
-        does the worker's chores (:func:`~orcid_pyramid.sync.deferred.run_chores`), not each
-        of them (16 threads made 32 rounds of them, two queries and two commits each, in the
-        one second of a first push of 50 researchers)."""
+        does each of the worker's periodic jobs (:func:`~orcid_pyramid.sync.deferred.run_chores`:
+        the chores every second, the outbox pruning every hour), not every thread (16 threads
+        made 32 rounds of chores, two queries and two commits each, in the one second of a
+        first push of 50 researchers)."""
         with self._lock:
             now = self.clock()
             if now - self._turns.get(what, -float("inf")) < every:

@@ -22,15 +22,15 @@ from datetime import timedelta
 from sqlalchemy import Text, and_, cast, select, update
 from sqlalchemy.orm import load_only
 
-from ..client.errors import OrcidError, OrcidMalformedResponse, OrcidUnauthorized
+from ..client.errors import OrcidMalformedResponse
 from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE
 from ..models.meta import utcnow
 from ..models.sync import STATUS_DELETED_ON_ORCID, OrcidItem, OrcidOutbox
 from .items import item_for
-from .outcome import CommitFirst, Revoked
+from .outcome import CommitFirst
 from .posting import BULK_MAX, answered_put_code, created_values
-from .rows import _READ, among, stored_work_body
+from .rows import _READ, among, finished_values, stored_work_body
 from .setall import set_rows
 
 _OUT = OrcidOutbox.__table__
@@ -39,7 +39,8 @@ _ITEMS = OrcidItem.__table__
 
 class NewWorksMixin:
     """The first push's path (needs ``session``, ``user_id``, ``worker_id``, ``lease``,
-    ``lease_guard``, ``cipher``, ``api_for``, ``counts`` and ``_bulk_results``)."""
+    ``lease_guard``, ``cipher``, ``api_for``, ``counts``, ``_post_bulk`` and
+    ``_bulk_results``)."""
 
     def _new_works(self, link) -> list | None:
         """The due rows as ``(row id, item id, content hash)`` when every one is a new work
@@ -78,8 +79,8 @@ class NewWorksMixin:
             token = self.cipher.decrypt(link.access_token_enc)
         except TokenDecryptError:
             return False  # the ORM path holds the rows and says why
-        guard = self.lease_guard
-        api = CommitFirst(self.api_for(link, token), self.session, fence=guard.fence)
+        api = CommitFirst(self.api_for(link, token), self.session,
+                          fence=self.lease_guard.fence)
         connection = self.session.connection()
         now = utcnow()
         # claimed (a host's put of one of them adds a new row instead of replacing it) and
@@ -93,15 +94,8 @@ class NewWorksMixin:
         plan = [entry for entry in plan if entry[0] in texts]
         for start in range(0, len(plan), BULK_MAX):
             batch = plan[start:start + BULK_MAX]
-            guard.posting = ",".join(str(item_id) for _, item_id, _ in batch)
-            try:
-                outcome = api.create_works([_body(texts[row_id]) for row_id, _, _ in batch])
-            except OrcidUnauthorized:
-                raise Revoked() from None
-            except OrcidError as exc:
-                outcome = exc
-            finally:
-                guard.posting = None
+            outcome = self._post_bulk(api, [item_id for _, item_id, _ in batch],
+                                      [_body(texts[row_id]) for row_id, _, _ in batch])
             codes = _put_codes(outcome, len(batch))
             if codes is None:
                 self._bulk_results(api, self._loaded(batch, texts, link), outcome)
@@ -113,8 +107,7 @@ class NewWorksMixin:
                 **created_values(now, dict(zip(ids, codes, strict=True)),
                                  {item_id: h for _, item_id, h in batch}),
                 "orcid": link.orcid})
-            set_rows(connection, _OUT, [row_id for row_id, _, _ in batch],
-                     {"done_at": now, "locked_by": None, "last_error": None})
+            set_rows(connection, _OUT, [row_id for row_id, _, _ in batch], finished_values(now))
             self.counts.posted += len(batch)
         return True
 

@@ -22,6 +22,7 @@ from .items import item_for
 from .outcome import Revoked
 from .payload import section_name
 from .reconcile import match_put_code, same_content
+from .rows import finished_values
 from .setall import set_all
 
 BULK_MAX = 100
@@ -111,25 +112,31 @@ class PostingMixin:
         :mod:`~orcid_pyramid.sync.lease`), so a lost answer leads to reconcile, never to a
         repost. Its outcome is committed with the next call's fence or with the giving back.
         """
-        guard = self.lease_guard
         for start in range(0, len(new_works), BULK_MAX):
             batch = new_works[start:start + BULK_MAX]
             self.session.flush()  # items created by this run get their ids
-            if guard is not None:
-                guard.posting = ",".join(str(item.id) for _, item in batch)
-            else:  # no lease row: flag each work (committed before the call)
+            if self.lease_guard is None:  # no lease row: flag each work (committed first)
                 set_all([item for _, item in batch], OrcidItem, post_in_flight=True,
                          last_attempt_at=utcnow())
-            try:
-                outcome = api.create_works([self._work_body(row) for row, _ in batch])
-            except OrcidUnauthorized:
-                raise Revoked() from None
-            except OrcidError as exc:
-                outcome = exc
-            finally:
-                if guard is not None:
-                    guard.posting = None  # later fences (a 409's PUT) keep the marker
+            outcome = self._post_bulk(api, [item.id for _, item in batch],
+                                      [self._work_body(row) for row, _ in batch])
             self._bulk_results(api, batch, outcome)
+
+    def _post_bulk(self, api, item_ids: list[int], bodies: list):
+        """One bulk POST, marked in flight by its own fence (the lease row names its works):
+        its per-work results, or the error of the whole call."""
+        guard = self.lease_guard
+        if guard is not None:
+            guard.posting = ",".join(str(item_id) for item_id in item_ids)
+        try:
+            return api.create_works(bodies)
+        except OrcidUnauthorized:
+            raise Revoked() from None
+        except OrcidError as exc:
+            return exc
+        finally:
+            if guard is not None:
+                guard.posting = None  # later fences (a 409's PUT) keep the marker
 
     def _bulk_results(self, api, batch, outcome) -> None:
         """Record one bulk call's per-item results (put code, 409, error)."""
@@ -187,8 +194,7 @@ class PostingMixin:
         set_all(items, OrcidItem, **created_values(
             now, {i.id: pc for _, i, pc in created},
             {i.id: row.content_hash for row, i, _ in created}))
-        set_all([row for row, _, _ in created], OrcidOutbox, done_at=now, locked_by=None,
-                 last_error=None)
+        set_all([row for row, _, _ in created], OrcidOutbox, **finished_values(now))
         self.counts.posted += len(created)
 
     # -- lost answers ----------------------------------------------------------------------

@@ -45,6 +45,11 @@ def among(column, values: list, dialect_name: str):
     return column == any_(bindparam(f"{column.key}_values", values, type_=ARRAY(column.type)))
 
 
+def finished_values(now) -> dict:
+    """What an outbox row takes when its wish is met (sent, or already on ORCID)."""
+    return {"done_at": now, "locked_by": None, "last_error": None}
+
+
 def stored_work_body(text: str) -> JsonText | None:
     """A new work's stored JSON text as it stands, when that is what :func:`item_for` would
     send (an object without a put code); None when it must be decoded and built."""
@@ -171,8 +176,7 @@ class RowsMixin:
         """Close the unchanged rows in two statements (committed with the next call)."""
         done, self._unchanged = self._unchanged, []
         now = utcnow()
-        set_all([row for row, _ in done], OrcidOutbox, done_at=now, locked_by=None,
-                last_error=None)
+        set_all([row for row, _ in done], OrcidOutbox, **finished_values(now))
         set_all([item for _, item in done], OrcidItem, status=STATUS_SYNCED, last_error=None,
                 last_attempt_at=now, updated_at=now)
 
