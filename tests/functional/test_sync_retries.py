@@ -55,9 +55,14 @@ def test_a_lost_bulk_answer_sends_again_only_what_differs_on_orcid(world, emulat
     world.put_many("u1", {f"w{n}": work(n) for n in range(WORKS)})
     # ORCID stores the bulk but answers after the client has given up
     emulator.control.set_latency(600)
+    before = len(emulator.control.calls())
     one_pass(world.worker(timeout=0.2, backoff_base=600))
     emulator.control.set_latency(0)
-    wait_until(lambda: len(world.record_items(orcid)) == WORKS, "the delayed bulk to land")
+    # the emulator stores the bulk when it arrives and logs the call when it answers, after
+    # its latency: the calls counted below start once that answer is logged
+    wait_until(lambda: _api_calls(emulator, before)[("POST", "works")] == 1,
+               "the delayed bulk to be answered")
+    assert len(world.record_items(orcid)) == WORKS
     # meanwhile the researcher edits one of them on ORCID
     edited = world.record_items(orcid)[0]
     item = {**edited["item"], "title": {"title": {"value": "Edited on ORCID"}}}
