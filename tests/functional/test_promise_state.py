@@ -95,7 +95,11 @@ def test_concurrent_identical_callbacks_exchange_the_code_once(demo_app, emulato
     finally:
         server.stop()
     assert len(statuses) == 3 and all(status < 500 for status in statuses), statuses
-    assert statuses.count(302) == 1
+    # one copy connects (302 to the panel); a copy refused while that exchange is under way
+    # gets the 400 page, and one that arrives after it committed is a reload of a finished
+    # connect and goes to the panel too (CI once saw [400, 302, 302]): the exchange count
+    # below is the promise
+    assert statuses.count(302) >= 1 and set(statuses) <= {302, 400}, statuses
     assert len(_token_calls(emulator, before)) == 1
     assert stored_link(demo_app, "alice") is not None
     assert len(_live(emulator)) == 1
