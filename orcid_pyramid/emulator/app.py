@@ -24,7 +24,7 @@ from webob import Request, Response
 from . import oauth, oidc, pages, webhooks
 from .control import handle_control
 from .faults import FaultConfig, FaultInjector, drop_connection, malformed_body
-from .ratelimit import RateLimiter, RateSpec
+from .ratelimit import ARRIVED, RateLimiter, RateSpec
 from .responses import MAX_BODY, api_error, html_response, json_response, oauth_error
 from .seed import apply_seed
 from .state import CallRecord, EmulatorState
@@ -185,13 +185,16 @@ class EmulatorApp:
             return self._route(request, host, path)
         # the latency is the least time a call takes, its handling included (as ORCID's own
         # answer time includes ORCID's work): the call is handled at once and answered when
-        # the latency has passed, so the emulator's own CPU is not added to it
-        answer_at = self.faults.answer_at()
+        # the latency has passed, so the emulator's own CPU is not added to it. Both the
+        # latency and the rate limit count from the request's arrival (ratelimit.ARRIVED),
+        # not from when a thread was free to start on it.
+        arrived = request.environ.get(ARRIVED)
+        answer_at = self.faults.answer_at(arrived)
         try:
             limiter = self.limiters["public" if host == "pub" else "member"]
             if is_api and limiter is not None:
                 key = token.client_id if token else f"anonymous:{request.remote_addr}"
-                if not limiter.allow(key):
+                if not limiter.allow(key, arrived):
                     return self._rate_limited(limiter.spec)
             fault = self.faults.draw()
             if fault is not None:

@@ -134,10 +134,11 @@ class FaultInjector:
                 return None
             return self._rng.choice(self.config.kinds)
 
-    def answer_at(self) -> float:
-        """When a call arriving now may be answered (``time.monotonic()``): the configured
-        latency from now."""
-        return time.monotonic() + self.latency_ms / 1000.0
+    def answer_at(self, arrived: float | None = None) -> float:
+        """When a call that arrived at ``arrived`` (``time.monotonic()``, default now) may be
+        answered: the configured latency after its arrival."""
+        start = time.monotonic() if arrived is None else min(arrived, time.monotonic())
+        return start + self.latency_ms / 1000.0
 
     @staticmethod
     def wait_until(moment: float) -> None:

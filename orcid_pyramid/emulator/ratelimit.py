@@ -47,6 +47,14 @@ class RateSpec:
         return f"{self.rate:g}/{self.burst}"
 
 
+#: the WSGI environ key holding when a request's first byte reached the emulator's server
+#: (``time.monotonic()``, set by ``serve.create_server``). ORCID's proxy counts a request
+#: against the limit when it arrives; the emulator's application only starts on it when one
+#: of the server's threads is free, and a request that waited there behind slow ones would be
+#: counted late, bunched with the next, and refused where ORCID accepts it.
+ARRIVED = "orcid_emulator.arrived"
+
+
 class RateLimiter:
     """Token buckets keyed by client; ``allow(key)`` takes one token or says no."""
 
@@ -56,11 +64,15 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._buckets: dict[str, tuple[float, float]] = {}
 
-    def allow(self, key: str) -> bool:
-        """Take one token from ``key``'s bucket; False when the bucket is empty."""
-        now = self._clock()
+    def allow(self, key: str, at: float | None = None) -> bool:
+        """Take one token from ``key``'s bucket; False when the bucket is empty. ``at``: when
+        the request arrived (the limiter's clock; default now)."""
+        now = self._clock() if at is None else min(at, self._clock())
         with self._lock:
             tokens, last = self._buckets.get(key, (float(self.spec.burst), now))
+            # a request that arrived just before the one counted last is counted with it
+            # (the threads start on requests in about the order they came)
+            now = max(now, last)
             tokens = min(float(self.spec.burst), tokens + (now - last) * self.spec.rate)
             if tokens < 1.0:
                 self._buckets[key] = (tokens, now)

@@ -8,9 +8,17 @@ the scheme is https, so every URL the emulator writes (discovery document, redir
 from __future__ import annotations
 
 import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from waitress.channel import HTTPChannel
+from waitress.parser import HTTPRequestParser
+from waitress.server import BaseWSGIServer
+from waitress.server import create_server as waitress_server
+from waitress.task import WSGITask
+
+from .ratelimit import ARRIVED
 from .tls import LocalCA, TLSFront
 
 
@@ -30,6 +38,38 @@ class Listening:
         self.server.close()
 
 
+class _ArrivalParser(HTTPRequestParser):
+    """Made when a request's first bytes are read: notes the time."""
+
+    def __init__(self, adj) -> None:
+        super().__init__(adj)
+        self.arrived = time.monotonic()
+
+
+class _ArrivalTask(WSGITask):
+    def get_environment(self):
+        environ = super().get_environment()
+        environ[ARRIVED] = getattr(self.request, "arrived", None)
+        return environ
+
+
+class _ArrivalChannel(HTTPChannel):
+    parser_class = _ArrivalParser
+    task_class = _ArrivalTask
+
+
+def create_server(app, **kwargs):
+    """waitress's ``create_server`` whose requests carry their arrival time (the environ's
+    ``ratelimit.ARRIVED``: when the request's first byte was read, before it waited for a
+    thread), so the rate limit and the latency count from there, as at ORCID."""
+    server = waitress_server(app, **kwargs)
+    servers = [server] if isinstance(server, BaseWSGIServer) else [
+        one for one in server.map.values() if isinstance(one, BaseWSGIServer)]
+    for one in servers:
+        one.channel_class = _ArrivalChannel
+    return server
+
+
 def make_local_ca(directory: str | Path | None = None) -> LocalCA:
     """A new throwaway CA in ``directory`` (default: a new private temporary directory)."""
     if directory is None:
@@ -44,8 +84,6 @@ def listen(app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
     The caller runs ``server.run()`` (or its own loop over ``server._map``). Raises OSError
     when the port is taken.
     """
-    from waitress.server import create_server
-
     if ca is None:
         server = create_server(app, host=host, port=port, threads=threads)
         return Listening(f"http://{_url_host(host)}:{server.effective_port}", server)

@@ -6,6 +6,8 @@ import os
 import re
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
 import requests
@@ -90,3 +92,49 @@ def test_command_takes_a_public_rate_limit_apart_from_the_member_one():
         process.stdout.close()
     assert public == [200, 503]
     assert member == [200, 200, 200, 503]
+
+
+@pytest.mark.subprocess
+def test_rate_limit_and_latency_count_from_arrival_not_from_a_free_thread():
+    """ORCID counts a call when it arrives. Two slow token calls hold both of the emulator's
+    threads for a second; two API calls arrive 0.2 s and 0.55 s in, 0.35 s apart at a limit of
+    10/s with a burst of 1: both are within the limit. Counted when a thread was free they
+    were counted together and the second got a 503; and the first waited for a thread, then
+    a whole latency more (1.8 s). (Fails on the commit before: [200, 503].)"""
+    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orcid_pyramid", "emulator", "--port", "0", "--seed", "demo",
+         "--threads", "2", "--latency-ms", "1000", "--rate-limit", "10/1"],
+        stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True, env=env)
+    try:
+        base = re.search(r"at (http://127\.0\.0\.1:\d+)", process.stdout.readline()).group(1)
+        token = requests.post(base + "/oauth/token", timeout=10, data={
+            "client_id": seed.DEMO_CLIENT_ID, "client_secret": seed.DEMO_CLIENT_SECRET,
+            "grant_type": "client_credentials", "scope": "/read-public"}).json()["access_token"]
+        works = f"{base}/api/v3.0/{seed.DEMO_ORCID}/works"
+        answers: dict[str, tuple[int, float]] = {}
+
+        def slow_token_call(name: str) -> None:
+            answers[name] = (requests.post(base + "/oauth/token", timeout=10, data={
+                "grant_type": "client_credentials"}).status_code, 0.0)
+
+        def api_call(name: str, after: float) -> None:
+            time.sleep(after)
+            sent = time.monotonic()
+            status = requests.get(works, timeout=10,
+                                  headers={"Authorization": f"Bearer {token}"}).status_code
+            answers[name] = (status, time.monotonic() - sent)
+
+        threads = [threading.Thread(target=slow_token_call, args=(f"slow{n}",)) for n in (1, 2)]
+        threads += [threading.Thread(target=api_call, args=("first", 0.2)),
+                    threading.Thread(target=api_call, args=("second", 0.55))]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(30)
+    finally:
+        process.terminate()
+        process.wait(10)
+        process.stdout.close()
+    assert [answers["first"][0], answers["second"][0]] == [200, 200], answers
+    assert answers["first"][1] < 1.6, answers
