@@ -15,6 +15,7 @@ from click.testing import CliRunner
 
 from orcid_pyramid.cli.emulator import emulator
 from orcid_pyramid.emulator import paste_app_factory, seed
+from orcid_pyramid.emulator.control_client import EmulatorControl
 
 
 @pytest.mark.subprocess
@@ -132,9 +133,15 @@ def test_rate_limit_and_latency_count_from_arrival_not_from_a_free_thread():
             thread.start()
         for thread in threads:
             thread.join(30)
+        calls = EmulatorControl(base).calls()[-4:]
     finally:
         process.terminate()
         process.wait(10)
         process.stdout.close()
     assert [answers["first"][0], answers["second"][0]] == [200, 200], answers
     assert answers["first"][1] < 1.6, answers
+    # the call log shows the API calls from their arrival, while the slow calls held the
+    # threads (logged from when a thread started on them, they began after those ended)
+    slow_end = min(c["time"] + c["duration_ms"] / 1000 for c in calls
+                   if c["path"] == "/oauth/token")
+    assert all(c["time"] < slow_end for c in calls if "/works" in c["path"]), calls
