@@ -28,6 +28,10 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
   burst less the tokens 0.125 s of delay on the way could bunch up, 3 of 40), so that what
   reaches ORCID never exceeds its bucket. For 50 requests that margin alone costs a fifth of
   the bound (0.80); for 100, a twentieth (0.95);
+- ``room``: the fewest tokens ORCID's bucket (24/s, burst 40) held beyond the one a request
+  took, replayed over the emulator's call log (each call from its arrival, as ORCID's proxy
+  counts): how close the worker came to a 503 (below 0: a 503). The worker's bucket keeps 3
+  tokens back; what the delays on the way used of them is 3 - room;
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this machine,
   the ceiling for the worker. Every bulk body is built before the clock starts; 16 threads
   (the worker's default), each on a connection opened beforehand, take the researchers one at
@@ -83,6 +87,21 @@ def bound_seen(calls: list[dict]) -> float:
         per_orcid[call["orcid"]] += call["duration_ms"] / 1000
     slowest = max(c["duration_ms"] for c in calls) / 1000
     return max(max(0, len(calls) - BURST) / RATE + slowest, max(per_orcid.values()))
+
+
+def room(calls: list[dict]) -> float:
+    """The fewest tokens ORCID's bucket held beyond the one a request takes, over the phase
+    (the emulator logs each call from its arrival, as ORCID's proxy counts it): how close the
+    worker came to a 503 (below 0: a 503)."""
+    tokens, last, least = float(BURST), None, float("inf")
+    for call in sorted(calls, key=lambda c: c["time"]):
+        if last is not None:
+            tokens = min(float(BURST), tokens + (call["time"] - last) * RATE)
+        last = call["time"]
+        least = min(least, tokens - 1)
+        if tokens >= 1:
+            tokens -= 1
+    return least
 
 
 def overlaps(calls: list[dict]) -> int:
@@ -166,8 +185,8 @@ def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, wor
             "wall_s": wall,
             "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
             "needed": sum(wanted.values()), "503": sum(1 for c in calls if c["status"] == 503),
-            "overlaps": overlaps(calls), "rss_mb": rss, "cpu_s": cpu, "emu_cpu_s": emu_cpu,
-            "db_cpu_s": db_cpu}
+            "overlaps": overlaps(calls), "room": room(calls), "rss_mb": rss, "cpu_s": cpu,
+            "emu_cpu_s": emu_cpu, "db_cpu_s": db_cpu}
 
 
 def duplicates(w) -> int:
@@ -363,7 +382,7 @@ def main() -> None:
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
             f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
             f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6} {'emu cpu':>7} {'db cpu':>6} "
-            f"{'cap':>5} {'ideal':>5}")
+            f"{'cap':>5} {'ideal':>5} {'room':>5}")
     print(head)
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
@@ -378,7 +397,8 @@ def main() -> None:
                   f"{m['works_s'] / eight_rate:6.1f} {m['requests']:5d} {m['needed']:5d} "
                   f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f} "
                   f"{m['cpu_s']:6.2f} {m['emu_cpu_s']:7.2f} {m['db_cpu_s']:6.2f} "
-                  f"{m['cap']:5.2f} {ideal if phase == 'push' else float('nan'):5.2f}", flush=True)
+                  f"{m['cap']:5.2f} {ideal if phase == 'push' else float('nan'):5.2f} "
+                  f"{m['room']:5.2f}", flush=True)
 
 
 if __name__ == "__main__":
