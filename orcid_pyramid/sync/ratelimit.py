@@ -23,6 +23,10 @@ ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 ab
   0.125 s (3 tokens at 24/s) is twice that worst case. Bulk POSTs of 100 works (16 threads,
   50 or 100 researchers, the same machine): 1-78 ms, median 3-14 ms, 90th percentile 15-26.
   That reserve is what holds a first push of 50 bulks at 0.80 of ORCID's bound at best.
+  Replayed over the arrivals the emulator logs (it counts a call when its first byte is
+  read, as ORCID's proxy does; ``room`` in benchmarks/bench_sync_shapes.py), the delays used
+  0.1-0.7 of the 3 tokens at the limit. That is loopback: a real network's delays vary
+  more, and the reserve costs 0.125 s once per run that empties the burst, so it stays.
 - ``margin`` on the rate (0.995): clocks of several machines advance at slightly different
   speeds. A long run at the limit gains 0.12 tokens a second of further headroom from it.
 
