@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from orcid_pyramid.models import OrcidCall
-from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
+from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox, OrcidSyncLock
 
 from .sync_support import build_world, employment, wait_until, work
 
@@ -69,12 +69,12 @@ def test_an_edit_made_while_the_first_bulk_is_in_flight_follows_it(world, emulat
     sending = threading.Thread(target=world.worker().run_once)
     sending.start()
     try:
-        def claimed() -> bool:
+        def posting() -> bool:  # the bulk's fence names its works in the lease row
             with world.session() as db:
-                return db.execute(select(func.count()).select_from(OrcidOutbox).where(
-                    OrcidOutbox.locked_by.is_not(None))).scalar_one() == 5
+                return db.execute(select(OrcidSyncLock.posting).where(
+                    OrcidSyncLock.user_id == "u1")).scalar_one_or_none() is not None
 
-        wait_until(claimed, "the worker to claim the rows of its bulk")
+        wait_until(posting, "the worker to send its bulk")
         world.put("u1", "w2", work(2, title="Revised 2"))
     finally:
         sending.join(30)
