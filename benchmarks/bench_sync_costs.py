@@ -1,10 +1,14 @@
 """Costs that must grow linearly with the number of items (issue 13, item 4), per item at
-2,500, 5,000 and 10,000 items over 20 researchers:
+2,500, 5,000 and 10,000 items, spread over 20 researchers and held by one researcher:
 
 - queuing with ``put`` (one call per object, one transaction per researcher) and with
   ``put_many`` (aim: at most 0.5 ms per item either way);
 - the worker's CPU per item sent on the first push (emulator without rate limit or latency,
-  in its own process);
+  in its own process), and PostgreSQL's (every server process on this machine; PostgreSQL
+  only): one researcher with 10,000 works must cost per work what 20 with 500 each do (the
+  first read of a researcher's due rows once joined them with the registry in a statement
+  that PostgreSQL, without statistics of tables just filled, ran as a nested loop: the
+  database's CPU per work grew with the researcher's number of works);
 - a re-sync with nothing changed (every object queued again with the same content): no call,
   and the same time per item at every size.
 
@@ -21,14 +25,16 @@ from bench_sync_common import database, emulator, setup_path, world
 RESEARCHERS = 20
 
 
-def one_size(handle, n: int) -> dict:
-    """The per-item figures for ``n`` items on a fresh database."""
+def one_size(handle, n: int, researchers: int = RESEARCHERS) -> dict:
+    """The per-item figures for ``n`` items over ``researchers`` on a fresh database."""
+    from bench_sync_shapes import postgres_cpu
+
     from tests.functional.sync_support import work
 
-    per = n // RESEARCHERS
+    per = n // researchers
     with database() as url:
         w = world(handle, url, **{"orcid.rate_limit": "10000/10000"})
-        users = [f"r{r}-{n}" for r in range(RESEARCHERS)]
+        users = [f"r{r}-{n}" for r in range(researchers)]
         for user in users:
             w.connect(user)
         objects = {user: {f"w{i}": work(r * 100_000 + i) for i in range(per)}
@@ -43,9 +49,11 @@ def one_size(handle, n: int) -> dict:
                     service.put(user, key, item)
                 db.commit()
         put_s, put_cpu = time.perf_counter() - started, time.process_time() - cpu
-        cpu, started = time.process_time(), time.perf_counter()
+        is_pg = url.startswith("postgresql")
+        cpu, started, db = time.process_time(), time.perf_counter(), is_pg and postgres_cpu()
         first = w.drain()
         push_cpu, push_s = time.process_time() - cpu, time.perf_counter() - started
+        push_db = postgres_cpu() - db if is_pg else float("nan")
         calls_before = len(handle.control.calls())
         cpu, started = time.process_time(), time.perf_counter()
         for user in users:
@@ -61,6 +69,7 @@ def one_size(handle, n: int) -> dict:
     per = 1000 / n
     return {"put": put_s * per, "put_cpu": put_cpu * per, "put_many": put_many_s * per,
             "many_cpu": many_cpu * per, "push_cpu": push_cpu * per, "push_s": push_s,
+            "push_db": push_db * per,
             "resync": resync_s * per, "resync_cpu": resync_cpu * per, "resync_s": resync_s,
             "calls": calls}
 
@@ -70,15 +79,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="2500,5000,10000")
     args = parser.parse_args()
-    print("ms per item, wall (CPU of this process; the machine's load inflates wall time)")
-    print(f"{'items':>6} {'put':>13} {'put_many':>13} {'push CPU':>9} {'re-sync':>13} "
-          f"{'re-sync s':>10} {'calls':>6}")
+    print("ms per item, wall (CPU of this process; the machine's load inflates wall time); "
+          "by: researchers; push db: PostgreSQL's CPU")
+    print(f"{'items':>6} {'by':>3} {'put':>13} {'put_many':>13} {'push CPU':>9} "
+          f"{'push db':>8} {'re-sync':>13} {'re-sync s':>10} {'calls':>6}")
     with emulator(rate_limit=None) as handle:
         for n in (int(x) for x in args.sizes.split(",")):
-            m = one_size(handle, n)
-            print(f"{n:6d} {m['put']:5.2f} ({m['put_cpu']:5.2f}) {m['put_many']:5.2f} "
-                  f"({m['many_cpu']:5.2f}) {m['push_cpu']:9.2f} {m['resync']:5.2f} "
-                  f"({m['resync_cpu']:5.2f}) {m['resync_s']:10.2f} {m['calls']:6d}", flush=True)
+            for researchers in (RESEARCHERS, 1):
+                m = one_size(handle, n, researchers)
+                print(f"{n:6d} {researchers:3d} {m['put']:5.2f} ({m['put_cpu']:5.2f}) "
+                      f"{m['put_many']:5.2f} ({m['many_cpu']:5.2f}) {m['push_cpu']:9.2f} "
+                      f"{m['push_db']:8.2f} {m['resync']:5.2f} ({m['resync_cpu']:5.2f}) "
+                      f"{m['resync_s']:10.2f} {m['calls']:6d}", flush=True)
 
 
 if __name__ == "__main__":

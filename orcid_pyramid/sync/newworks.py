@@ -30,7 +30,7 @@ from ..models.sync import STATUS_DELETED_ON_ORCID, OrcidItem, OrcidOutbox
 from .items import item_for
 from .outcome import CommitFirst
 from .posting import BULK_MAX, answered_put_code, created_values
-from .rows import _READ, among, finished_values, stored_work_body
+from .rows import _READ, among, finished_values, items_by_key, stored_work_body
 from .setall import set_rows
 
 _OUT = OrcidOutbox.__table__
@@ -67,11 +67,12 @@ class NewWorksMixin:
             keys.add(key)
         if not keys:
             return None
+        found_items = items_by_key(self.user_id, [("work", key) for key in keys],
+                                   connection.dialect.name).subquery()
         items = {key: rest for key, *rest in connection.execute(
-            select(_ITEMS.c.local_key, _ITEMS.c.id, _ITEMS.c.put_code,
-                   _ITEMS.c.post_in_flight, _ITEMS.c.status, _ITEMS.c.orcid, _ITEMS.c.title)
-            .where(_ITEMS.c.user_id == self.user_id, _ITEMS.c.section == "work",
-                   among(_ITEMS.c.local_key, list(keys), connection.dialect.name)))}
+            select(found_items.c.local_key, found_items.c.id, found_items.c.put_code,
+                   found_items.c.post_in_flight, found_items.c.status, found_items.c.orcid,
+                   found_items.c.title))}
         plan = []
         for row_id, _, key, _, content_hash, title in found:
             item_id, put_code, in_flight, status, orcid, item_title = items.get(

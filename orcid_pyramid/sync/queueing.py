@@ -30,7 +30,7 @@ from ..models.sync import (
     OrcidItem,
     OrcidOutbox,
 )
-from .rows import among
+from .rows import among, items_by_key
 
 _QUEUED = "orcid_sync_queued"  # session.info: puts waiting for the flush
 _LISTENING = "orcid_sync_listening"
@@ -127,8 +127,7 @@ def _register(session, user_id, section, keys, latest) -> None:
     now = utcnow()
     connection = session.connection(bind_arguments={"mapper": OrcidItem})
     known = {item.local_key: item for item in session.execute(
-        select(OrcidItem).where(OrcidItem.user_id == user_id, OrcidItem.section == section,
-                                among(OrcidItem.local_key, keys, connection.dialect.name))
+        items_by_key(user_id, [(section, key) for key in keys], connection.dialect.name)
     ).scalars()}
     new = []
     orcid = _linked_orcid(session, user_id) if len(known) < len(keys) else None

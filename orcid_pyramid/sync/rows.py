@@ -10,9 +10,9 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 
-from sqlalchemy import Text, any_, bindparam, cast, select, update
+from sqlalchemy import Text, any_, bindparam, cast, func, select, true, update
 from sqlalchemy.dialects.postgresql import ARRAY
-from sqlalchemy.orm import load_only
+from sqlalchemy.orm import aliased, load_only
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ..client.api import JsonText
@@ -43,6 +43,35 @@ def among(column, values: list, dialect_name: str):
     if dialect_name != "postgresql":
         return column.in_(values)
     return column == any_(bindparam(f"{column.key}_values", values, type_=ARRAY(column.type)))
+
+
+def items_by_key(user_id: str, pairs, dialect_name: str):
+    """``select(OrcidItem)`` of the user's registry rows with these ``(section, local_key)``
+    pairs.
+
+    PostgreSQL: one lookup of the unique index per pair (a ``LATERAL`` subquery for each
+    pair of ``unnest(sections, keys)``; ``OFFSET 0`` keeps it one). As ``local_key =
+    ANY(:keys)`` the keys became a filter after the index's leading columns (the user, the
+    section) once psycopg prepared the statement (its fifth run) and PostgreSQL chose a
+    generic plan, estimating one row for the user: each of the user's rows was compared with
+    every key, 75 ms per 500 keys of a researcher with 10,000 works, and a ``put_many`` of
+    those works looked up 500 keys at a time (1.6 s of the database's CPU for the 10,000)."""
+    pairs = list(pairs)
+    if dialect_name != "postgresql":
+        sections = {section for section, _ in pairs}
+        return select(OrcidItem).where(
+            OrcidItem.user_id == user_id, OrcidItem.section.in_(sections),
+            OrcidItem.local_key.in_({key for _, key in pairs}))
+    column = OrcidItem.__table__.c
+    wanted = func.unnest(
+        bindparam("wanted_sections", [s for s, _ in pairs], type_=ARRAY(column.section.type)),
+        bindparam("wanted_keys", [k for _, k in pairs], type_=ARRAY(column.local_key.type)),
+    ).table_valued("section", "local_key").render_derived(name="wanted")
+    found = (select(OrcidItem).where(OrcidItem.user_id == user_id,
+                                     OrcidItem.section == wanted.c.section,
+                                     OrcidItem.local_key == wanted.c.local_key)
+             .offset(0).lateral("found"))
+    return select(aliased(OrcidItem, found)).select_from(wanted).join(found, true())
 
 
 def finished_values(now) -> dict:
@@ -128,14 +157,13 @@ class RowsMixin:
                 and item.content_hash == row.content_hash and item.status == STATUS_SYNCED)
 
     def _items(self, rows) -> dict[tuple[str, str], OrcidItem]:
-        keys = {row.local_key for row in rows}
-        if not keys:
+        pairs = {(row.section, row.local_key) for row in rows}
+        if not pairs:
             return {}
-        found = self.session.execute(
-            select(OrcidItem).where(OrcidItem.user_id == self.user_id,
-                                    self._among(OrcidItem.local_key, list(keys)))
-        ).scalars()
-        return {(item.section, item.local_key): item for item in found}
+        found = self.session.execute(items_by_key(
+            self.user_id, pairs, self.session.get_bind().dialect.name)).scalars()
+        return {(item.section, item.local_key): item for item in found
+                if (item.section, item.local_key) in pairs}
 
     def _among(self, column, values: list):
         return among(column, values, self.session.get_bind().dialect.name)
