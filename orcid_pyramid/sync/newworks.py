@@ -35,6 +35,8 @@ from .setall import set_rows
 
 _OUT = OrcidOutbox.__table__
 _ITEMS = OrcidItem.__table__
+#: registry keys looked up per statement
+LOOKUP_CHUNK = 500
 
 
 class NewWorksMixin:
@@ -67,12 +69,17 @@ class NewWorksMixin:
             keys.add(key)
         if not keys:
             return None
-        found_items = items_by_key(self.user_id, [("work", key) for key in keys],
-                                   connection.dialect.name).subquery()
-        items = {key: rest for key, *rest in connection.execute(
-            select(found_items.c.local_key, found_items.c.id, found_items.c.put_code,
-                   found_items.c.post_in_flight, found_items.c.status, found_items.c.orcid,
-                   found_items.c.title))}
+        items = {}
+        ordered = sorted(keys)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):  # bounded statements (SQLite's
+            # parameters: one per key)
+            found_items = items_by_key(
+                self.user_id, [("work", key) for key in ordered[start:start + LOOKUP_CHUNK]],
+                connection.dialect.name).subquery()
+            items.update((key, rest) for key, *rest in connection.execute(
+                select(found_items.c.local_key, found_items.c.id, found_items.c.put_code,
+                       found_items.c.post_in_flight, found_items.c.status, found_items.c.orcid,
+                       found_items.c.title)))
         plan = []
         for row_id, _, key, _, content_hash, title in found:
             item_id, put_code, in_flight, status, orcid, item_title = items.get(
