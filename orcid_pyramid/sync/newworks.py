@@ -30,13 +30,18 @@ from ..models.sync import STATUS_DELETED_ON_ORCID, OrcidItem, OrcidOutbox
 from .items import item_for
 from .outcome import CommitFirst
 from .posting import BULK_MAX, answered_put_code, created_values
-from .rows import _READ, among, finished_values, items_by_key, stored_work_body
+from .rows import (
+    _READ,
+    LOOKUP_CHUNK,
+    among,
+    finished_values,
+    items_by_key,
+    stored_work_body,
+)
 from .setall import set_rows
 
 _OUT = OrcidOutbox.__table__
 _ITEMS = OrcidItem.__table__
-#: registry keys looked up per statement
-LOOKUP_CHUNK = 500
 
 
 class NewWorksMixin:
@@ -71,8 +76,7 @@ class NewWorksMixin:
             return None
         items = {}
         ordered = sorted(keys)
-        for start in range(0, len(ordered), LOOKUP_CHUNK):  # bounded statements (SQLite's
-            # parameters: one per key)
+        for start in range(0, len(ordered), LOOKUP_CHUNK):
             found_items = items_by_key(
                 self.user_id, [("work", key) for key in ordered[start:start + LOOKUP_CHUNK]],
                 connection.dialect.name).subquery()

@@ -19,8 +19,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from sqlalchemy import any_, bindparam, delete, event, func, insert, inspect, select, true
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import any_, delete, event, func, insert, inspect, select, true
 
 from ..models.link import OrcidLink
 from ..models.meta import utcnow
@@ -31,7 +30,7 @@ from ..models.sync import (
     OrcidItem,
     OrcidOutbox,
 )
-from .rows import among, items_by_key
+from .rows import among, by_key, items_by_key
 
 _QUEUED = "orcid_sync_queued"  # session.info: puts waiting for the flush
 _LISTENING = "orcid_sync_listening"
@@ -99,22 +98,15 @@ def _replace_pending(session, user_id, section, keys) -> None:
     them."""
     table = OrcidOutbox.__table__
     connection = session.connection(bind_arguments={"mapper": OrcidOutbox})
-    pending = (table.c.user_id == user_id, table.c.section == section,
-               table.c.done_at.is_(None), table.c.locked_by.is_(None))
+    unclaimed = (table.c.done_at.is_(None), table.c.locked_by.is_(None))
     if connection.dialect.name == "postgresql":
-        # the pending rows found key by key through (user, section, key), their ids then
-        # deleted through the primary key: as ``local_key = ANY(:keys)`` the keys became a
-        # filter over every row the user ever queued in the section once PostgreSQL chose a
-        # generic plan (44 ms per 500 keys at 15,000 rows, growing with the history kept)
-        wanted = func.unnest(bindparam("pending_keys", list(keys),
-                                       type_=ARRAY(table.c.local_key.type))
-                             ).table_valued("local_key").render_derived(name="wanted")
-        found = (select(table.c.id).where(*pending, table.c.local_key == wanted.c.local_key)
-                 .offset(0).lateral("found"))
+        # found key by key, then deleted through the primary key (rows.by_key)
+        wanted, found = by_key(table, user_id, [(section, key) for key in keys], *unclaimed)
         ids = select(found.c.id).select_from(wanted).join(found, true())
         where = (table.c.id == any_(func.array(ids.scalar_subquery())),)
     else:
-        where = (*pending, among(table.c.local_key, keys, connection.dialect.name))
+        where = (table.c.user_id == user_id, table.c.section == section, *unclaimed,
+                 among(table.c.local_key, keys, connection.dialect.name))
     gone = connection.execute(
         delete(table).where(*where).returning(table.c.id)
     ).scalars().all()

@@ -1,13 +1,14 @@
-"""A researcher's first push reads their registry rows once, however many works they have,
-and before PostgreSQL has any statistics of the tables (the host queued the works moments
-ago; no ANALYZE has run).
+"""A researcher's first push does not read their registry rows once per work, however many
+works they have, even before PostgreSQL has any statistics of the tables (the host queued
+the works moments ago; no ANALYZE has run).
 
 The first push's read of the due rows used to join the outbox with the registry in one
 statement. Without statistics PostgreSQL planned it as a nested loop that compared every due
 row with every registry row of the user: 2.7 s of the database's CPU for one researcher with
-5,000 works (10,000: four times that), before the first bulk could leave, and again at each
-claim of the user. Counted here with PostgreSQL's own counters of the rows read from the
-registry table, through ``orcid-pyramid sync --once`` as a site runs it.
+5,000 works, before the first bulk could leave, and again at each claim of the user (from
+some size on, PostgreSQL picks another plan: benchmarks/bench_sync_costs.py). Counted here
+with PostgreSQL's own counters of the rows read from the registry table, through
+``orcid-pyramid sync --once`` as a site runs it.
 """
 
 from __future__ import annotations
