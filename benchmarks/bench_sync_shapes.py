@@ -45,7 +45,7 @@ PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread
 ``--skip-baseline`` leaves python-orcid out; ``--ideal`` adds the zero-cost client's share.
 ``--repeat N`` runs each shape N times (a fresh emulator and database each time): on this
 machine's 2 cores, shared by the worker, PostgreSQL and the emulator, one first push of
-50x100 has measured anywhere from 0.61 to 0.79, so one run says little; the summary lines
+50x100 has measured anywhere from 0.61 to 0.81, so one run says little; the summary lines
 give the median share and its range.
 """
 
@@ -428,6 +428,7 @@ def summary(text: str, phase: str, runs: list[dict], dups: list[int]) -> str:
             f" ({seen[0]:.2f}-{seen[-1]:.2f}); over the runs: "
             f"{sum(m['503'] for m in runs)} 503s, {sum(m['overlaps'] for m in runs)} overlaps,"
             f" {sum(dups)} duplicates, least room {min(m['room'] for m in runs):.2f}")
+
 
 if __name__ == "__main__":
     main()
