@@ -377,11 +377,16 @@ def main() -> None:
     parser.add_argument("--skip-baseline", action="store_true")
     parser.add_argument("--ideal", action="store_true",
                         help="also the first push of a client that costs nothing")
+    parser.add_argument("--latency-ms", type=float, default=100.0,
+                        help="the emulator's latency per call (default 100; ORCID's own "
+                             "for a bulk of 100 works can be a second or more)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of each shape, each on a fresh emulator and database; "
                              "with more than one, a line per shape and phase gives the "
                              "median share and the range (the zero-cost client runs once)")
     args = parser.parse_args()
+    global LATENCY
+    LATENCY = args.latency_ms / 1000
     one_rate, eight_rate, eight_503 = 1.0, 1.0, 0
     if not args.skip_baseline:
         one_rate, _ = python_orcid(args.sample // 2, 1)

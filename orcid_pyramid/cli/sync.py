@@ -37,15 +37,26 @@ def _summary_table(counts, elapsed: float, pulled=None):
     return table
 
 
-#: worker threads when ``--workers`` is not given (PostgreSQL): enough requests in flight for
-#: ORCID's 24/s at a second of latency per call, and one thread per researcher for up to 16
-#: researchers at once (each iD takes one request at a time); idle threads cost nothing
-DEFAULT_WORKERS = 16
+#: worker threads at most when ``--workers`` is not given (PostgreSQL). Each thread sends for
+#: one researcher at a time (one request at a time per iD), so the command starts one thread per
+#: researcher with changes to send, up to what ORCID can have in flight from one client: its
+#: burst (40) and what its rate (24/s) admits while the first answers are on their way (about
+#: a second for a bulk of 100 works): 64. With 16 threads and 1 s per request, at most 16
+#: requests/s could leave, two thirds of ORCID's 24 (benchmarks/bench_sync_shapes.py
+#: ``--latency-ms 1000``: 100 researchers x 100 works at 0.47 of the bound); and threads with
+#: nobody to send for are not free: at the start of a push each one looks for work.
+MAX_WORKERS = 64
+#: the worker's database connections: a thread holds one only while it reads or writes, never
+#: while a request is in flight (100 researchers x 100 works, 64 threads on 20 connections:
+#: 0.94 of ORCID's bound at 100 ms a request, 0.96 at 1 s); and two ``sync`` processes
+#: (several machines) stay within PostgreSQL's default of 100 connections
+POOL_SIZE = 20
 
 
 def _worker_engine(engine, workers: int):
-    """PostgreSQL: an engine whose pool has a connection for each thread (the site's engine
-    may have a smaller pool, and a thread waiting for a connection stalls its user)."""
+    """PostgreSQL: an engine whose pool has a connection for each thread, up to
+    :data:`POOL_SIZE` (the site's engine may have a smaller pool, and a thread waiting for a
+    connection stalls its user)."""
     if engine.dialect.name != "postgresql" or workers <= 4:
         return engine
     from sqlalchemy import create_engine
@@ -57,13 +68,33 @@ def _worker_engine(engine, workers: int):
     # (added to the URL's own ``options``, e.g. a search_path, which connect_args replaces)
     options = engine.url.query.get("options") or ""
     options = " ".join([options] if isinstance(options, str) else options)
-    return create_engine(engine.url, pool_size=workers, max_overflow=4,
+    return create_engine(engine.url, pool_size=min(workers, POOL_SIZE), max_overflow=4,
                          connect_args={"options": f"{options} -c synchronous_commit=off"
                                        .strip()},
                          execution_options={ASYNC_COMMIT: True})
 
 
-def _run_workers(registry, workers: int, once: bool, progress_cb):
+def researchers_waiting(engine) -> int:
+    """How many researchers have changes still to send (due now or retried later)."""
+    from sqlalchemy import func, select
+
+    from orcid_pyramid.models.sync import OrcidOutbox
+
+    with engine.connect() as connection:
+        return connection.execute(
+            select(func.count(func.distinct(OrcidOutbox.user_id)))
+            .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
+        ).scalar_one()
+
+
+def _run_workers(registry, workers: int | None, once: bool, progress_cb):
+    """Run the worker threads until the outbox is drained (``once``) or Ctrl-C.
+
+    ``workers`` None (PostgreSQL's default): a thread per researcher with changes to send, up
+    to :data:`MAX_WORKERS`. Without ``once``, one thread keeps running (it also does the
+    chores: queued revocations, webhook pulls); the others send what is waiting and stop when
+    nothing is left, and each second more are started for researchers whose changes have been
+    queued since (an idle site has one thread looking for work, not 64)."""
     from orcid_pyramid.gctune import tune as tune_gc
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
@@ -72,31 +103,47 @@ def _run_workers(registry, workers: int, once: bool, progress_cb):
     total = Counts()
     lock = threading.Lock()
     stop = threading.Event()
-    engine = _worker_engine(registry["orcid.dbengine"], workers)
+    engine = _worker_engine(registry["orcid.dbengine"], workers or MAX_WORKERS)
     # one look for due users serves the claims of every thread (lease.CandidatePool)
     candidates = CandidatePool()
+    threads: list[threading.Thread] = []
 
-    def one() -> None:
+    def one(forever: bool) -> None:
         worker = Worker.from_registry(registry, engine=engine, candidates=candidates)
         try:
-            if once:
-                worker.run_once(progress=progress_cb)
-            else:
+            if forever:
                 worker.run_forever(stop, progress=progress_cb)
+            else:
+                worker.run_once(progress=progress_cb, stop=stop)
         finally:
             with lock:
                 total.add(worker.counts)
 
-    threads = [threading.Thread(target=one, name=f"orcid-sync-{n}") for n in range(workers)]
+    def start(n: int, forever: bool) -> None:
+        for _ in range(max(0, n)):
+            thread = threading.Thread(target=one, args=(forever,),
+                                      name=f"orcid-sync-{len(threads)}")
+            threads.append(thread)
+            thread.start()
+
+    waiting = researchers_waiting(engine) if workers is None else 0
     # the start-up is done: its objects out of the collector's way, young collections rarer
     # (orcid_pyramid.gctune: 2.5 ms of CPU a bulk went to collections)
     tune_gc()
-    for thread in threads:
-        thread.start()
+    if workers is not None:
+        start(workers, forever=not once)
+    elif once:
+        start(max(1, min(MAX_WORKERS, waiting)), forever=False)
+    else:
+        start(1, forever=True)
+        start(min(MAX_WORKERS, waiting) - 1, forever=False)
     try:
-        for thread in threads:
-            while thread.is_alive():
-                thread.join(0.5)
+        while alive := [thread for thread in threads if thread.is_alive()]:
+            alive[0].join(1.0)
+            if workers is None and not once and len(alive) < MAX_WORKERS:
+                alive = [thread for thread in threads if thread.is_alive()]
+                start(min(MAX_WORKERS, researchers_waiting(engine)) - len(alive),
+                      forever=False)
     except KeyboardInterrupt:
         stop.set()
         for thread in threads:
@@ -113,8 +160,8 @@ def _run_workers(registry, workers: int, once: bool, progress_cb):
 @click.option("--pull", is_flag=True,
               help="Also read every linked record for changes made on ORCID (no webhooks).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
-              help=f"Worker threads (PostgreSQL, default {DEFAULT_WORKERS}; SQLite always "
-                   "uses one).")
+              help=f"Worker threads (PostgreSQL; by default one per researcher with changes "
+                   f"to send, up to {MAX_WORKERS}; SQLite always uses one).")
 def sync(config_uri: str, once: bool, pull: bool, workers: int | None) -> None:
     """Send queued changes to ORCID within the rate limit (CONFIG: the site's ini file)."""
     from rich.console import Console
@@ -137,7 +184,6 @@ def sync(config_uri: str, once: bool, pull: bool, workers: int | None) -> None:
                 if workers and workers > 1:
                     console.print("SQLite runs one writer at a time: using 1 worker.")
                 workers = 1
-            workers = workers or DEFAULT_WORKERS
             from sqlalchemy.orm import Session
 
             with Session(bind=engine) as db:

@@ -1,0 +1,125 @@
+"""``orcid-pyramid sync`` sizes its threads to the researchers waiting (PostgreSQL, issue 13).
+
+Each thread sends for one researcher at a time, so the number of threads bounds the requests
+in flight: with a fixed 16 and ORCID taking a second per bulk, no more than 16 requests a
+second could leave, two thirds of ORCID's 24. The command starts one thread per researcher
+with changes to send (up to 64); run without ``--once`` it keeps one thread looking for work
+and starts more, each second, for researchers whose changes were queued since, and those
+stop once nothing is left.
+
+Seen from outside: the requests the emulator holds at once, and the threads of the process
+(``/proc/PID/task``).
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select
+
+from orcid_pyramid.models.sync import OrcidOutbox
+
+from .sync_support import build_world, site_ini, wait_until, work
+
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+
+RESEARCHERS = 30
+#: ORCID's time for one bulk here: long enough that every researcher's POST is in flight
+#: before the first answer comes back, whatever the machine's speed
+LATENCY_MS = 1500
+
+
+@pytest.fixture
+def pg_url(fresh_db_url):
+    if not fresh_db_url.startswith("postgresql"):
+        pytest.skip("needs PostgreSQL: set ORCID_PYRAMID_TEST_DATABASE_URL (CI does)")
+    return fresh_db_url
+
+
+def _world(emulator_factory, pg_url):
+    emulator = emulator_factory(rate_limit="24/40")
+    world = build_world(emulator, pg_url, **{"orcid.rate_limit": "24/40"})
+    for n in range(RESEARCHERS):
+        world.connect(f"u{n}")
+    emulator.control.set_latency(LATENCY_MS)  # for the API calls that follow
+    return emulator, world
+
+
+def _queue(world) -> None:
+    for n in range(RESEARCHERS):
+        world.put(f"u{n}", "w1", work(n))
+
+
+def _sync(tmp_path, world, *args: str) -> subprocess.Popen:
+    ini = site_ini(tmp_path, world, rate_limit="24/40")
+    return subprocess.Popen([sys.executable, "-m", "orcid_pyramid", "sync", ini, *args],
+                            env={**os.environ, "PYTHONPATH": os.getcwd()},
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def _most_posts_at_once(emulator, start: int) -> int:
+    """The most bulk POSTs the emulator held at one moment (from its call log)."""
+    posts = [c for c in emulator.control.calls()[start:]
+             if c["method"] == "POST" and c["path"].endswith("/works")]
+    assert len(posts) == RESEARCHERS
+    return max(sum(1 for other in posts
+                   if other["time"] <= post["time"] < other["time"] + other["duration_ms"] / 1000)
+               for post in posts)
+
+
+def _pending(world) -> int:
+    with world.session() as db:
+        return len(db.execute(select(OrcidOutbox.id).where(OrcidOutbox.done_at.is_(None)))
+                   .all())
+
+
+def _threads(pid: int) -> int:
+    return len(os.listdir(Path("/proc") / str(pid) / "task"))
+
+
+def test_sync_once_sends_for_every_waiting_researcher_at_once(emulator_factory, pg_url,
+                                                              tmp_path):
+    emulator, world = _world(emulator_factory, pg_url)
+    _queue(world)
+    start = len(emulator.control.calls())
+    proc = _sync(tmp_path, world, "--once")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    assert _pending(world) == 0
+    # 16 threads (the old default) held 16, then the other 14 after the first answers
+    assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
+
+
+def test_sync_without_once_starts_threads_for_work_queued_later_and_stops_them_after(
+        emulator_factory, pg_url, tmp_path):
+    emulator, world = _world(emulator_factory, pg_url)
+    proc = _sync(tmp_path, world)
+    try:
+        wait_until(lambda: proc.poll() is not None or _threads(proc.pid) > 1,
+                   "the command to start", timeout=60)
+        time.sleep(2)  # its threads started and found nothing to send
+        idle = _threads(proc.pid)
+        start = len(emulator.control.calls())
+        _queue(world)  # while the command runs: the host queues for 30 researchers
+        wait_until(lambda: proc.poll() is not None or _pending(world) == 0,
+                   "the queued works to be sent", timeout=120)
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
+        # the threads started for them stop once nothing is left: an idle site has one
+        # thread looking for work, not one per researcher of its last push
+        wait_until(lambda: _threads(proc.pid) <= idle, "the extra threads to stop",
+                   timeout=60)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-3000:]
+    posted = next(line for line in out.splitlines() if "posted (new)" in line)
+    assert str(RESEARCHERS) in posted, out
