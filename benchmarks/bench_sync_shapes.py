@@ -1,9 +1,10 @@
 """The sync worker at ORCID's limit in four shapes of work, side by side in one run (issue 13).
 
-Against an emulator at ORCID's limits (24 requests/s, burst 40) with 100 ms latency, the
-worker runs as a site runs it (``orcid-pyramid sync CONFIG --once``, default worker count,
-in a child process) for a first push and then for updates, in each shape (researchers x
-works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
+Against an emulator at ORCID's limits (24 requests/s, burst 40) with 100 ms latency
+(``--latency-ms``), the worker runs as a site runs it (``orcid-pyramid sync CONFIG
+--once``, default worker count, in a child process) for a first push and then for updates,
+in each shape (researchers x works): 10x100, 50x100, 100x100, 10x500. Per shape and phase
+it prints:
 
 - **share of the limit**: the bound / the time ORCID saw (first request start to last
   answer). The bound is what ORCID's limits allow at best: the later of the last request's
@@ -32,12 +33,13 @@ works): 10x100, 50x100, 100x100, 10x500. Per shape and phase it prints:
   took, replayed over the emulator's call log (each call from its arrival, as ORCID's proxy
   counts): how close the worker came to a 503 (below 0: a 503). The worker's bucket keeps 3
   tokens back; what the delays on the way used of them is 3 - room;
-- ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this machine,
-  the ceiling for the worker. Every bulk body is built before the clock starts; 16 threads
-  (the worker's default), each on a connection opened beforehand, take the researchers one at
-  a time and send each one's bulks one after the other, paced only by ORCID's limit (request k
-  leaves at (k - burst) / rate); the share is measured like the worker's, from the emulator's
-  call log, on a fresh emulator.
+- ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this
+  machine, the ceiling for the worker. Every bulk body is built before the clock starts; as
+  many threads as the worker starts by default (one per researcher, up to 64), each on a
+  connection opened beforehand, take the researchers one at a time and send each one's
+  bulks one after the other, paced only by ORCID's limit (request k leaves at (k - burst) /
+  rate); the share is measured like the worker's, from the emulator's call log, on a fresh
+  emulator.
 
 Updates: ``--updates`` (default 1,000) works spread evenly over the researchers. Needs
 PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread.
@@ -63,8 +65,6 @@ from pathlib import Path
 from bench_sync_common import api_calls, database, emulator, setup_path, world
 
 SHAPES = ((10, 100), (50, 100), (100, 100), (10, 500))
-#: the zero-cost client's threads: the worker's default (``orcid-pyramid sync``)
-THREADS = 16
 RATE, BURST, LATENCY = 24.0, 40, 0.1
 
 
@@ -268,7 +268,9 @@ def ideal_push(researchers: int, works: int) -> float:
                        "Content-Type": "application/json"}
             jobs.put((f"{api.path}/v3.0/{orcid}/works", headers, bodies))
         connections = []
-        for _ in range(min(THREADS, researchers)):
+        from orcid_pyramid.cli.sync import MAX_WORKERS
+
+        for _ in range(min(MAX_WORKERS, researchers)):
             connection = http.client.HTTPConnection(api.hostname, api.port, timeout=60)
             connection.connect()
             connections.append(connection)

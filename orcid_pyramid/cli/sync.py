@@ -8,7 +8,9 @@ the run.
 
 from __future__ import annotations
 
+import logging
 import os
+import queue
 import threading
 import time
 
@@ -74,17 +76,35 @@ def _worker_engine(engine, workers: int):
                          execution_options={ASYNC_COMMIT: True})
 
 
-def researchers_waiting(engine) -> int:
-    """How many researchers have changes still to send (due now or retried later)."""
+def researchers_waiting(engine, *, due_now: bool = False) -> int:
+    """How many researchers have changes still to send (due now or retried later; only due
+    now with ``due_now``)."""
     from sqlalchemy import func, select
 
+    from orcid_pyramid.models.meta import utcnow
     from orcid_pyramid.models.sync import OrcidOutbox
 
+    due = (OrcidOutbox.next_attempt_at <= utcnow() if due_now
+           else OrcidOutbox.next_attempt_at.is_not(None))
     with engine.connect() as connection:
         return connection.execute(
             select(func.count(func.distinct(OrcidOutbox.user_id)))
-            .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
+            .where(OrcidOutbox.done_at.is_(None), due)
         ).scalar_one()
+
+
+def _more_wanted(engine, alive: int) -> int:
+    """Threads to start for researchers queued since (none while the database cannot say:
+    the running threads go on, and the next second asks again)."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return min(MAX_WORKERS, researchers_waiting(engine, due_now=True)) - alive
+    except SQLAlchemyError as exc:
+        logging.getLogger("orcid_pyramid.sync").warning(
+            "cannot count the researchers waiting (%s): trying again in a second",
+            type(exc).__name__)
+        return 0
 
 
 def _run_workers(registry, workers: int | None, once: bool, progress_cb):
@@ -92,9 +112,10 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
 
     ``workers`` None (PostgreSQL's default): a thread per researcher with changes to send, up
     to :data:`MAX_WORKERS`. Without ``once``, one thread keeps running (it also does the
-    chores: queued revocations, webhook pulls); the others send what is waiting and stop when
-    nothing is left, and each second more are started for researchers whose changes have been
-    queued since (an idle site has one thread looking for work, not 64)."""
+    chores: queued revocations, webhook pulls); the others send what is due and stop when
+    no researcher is left to take, and each second more are started for researchers whose
+    changes have fallen due since (an idle site, or one waiting for retries, has one thread
+    looking for work, not 64)."""
     from orcid_pyramid.gctune import tune as tune_gc
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
@@ -107,17 +128,21 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     # one look for due users serves the claims of every thread (lease.CandidatePool)
     candidates = CandidatePool()
     threads: list[threading.Thread] = []
+    ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 
     def one(forever: bool) -> None:
-        worker = Worker.from_registry(registry, engine=engine, candidates=candidates)
         try:
-            if forever:
-                worker.run_forever(stop, progress=progress_cb)
-            else:
-                worker.run_once(progress=progress_cb, stop=stop)
+            worker = Worker.from_registry(registry, engine=engine, candidates=candidates)
+            try:
+                if forever:
+                    worker.run_forever(stop, progress=progress_cb)
+                else:  # without --once: an extra thread, for as long as there is work
+                    worker.run_once(progress=progress_cb, stop=stop, until_idle=not once)
+            finally:
+                with lock:
+                    total.add(worker.counts)
         finally:
-            with lock:
-                total.add(worker.counts)
+            ended.put(None)
 
     def start(n: int, forever: bool) -> None:
         for _ in range(max(0, n)):
@@ -126,7 +151,8 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
             threads.append(thread)
             thread.start()
 
-    waiting = researchers_waiting(engine) if workers is None else 0
+    # --once drains everything, retries included; otherwise threads are for work due now
+    waiting = researchers_waiting(engine, due_now=not once) if workers is None else 0
     # the start-up is done: its objects out of the collector's way, young collections rarer
     # (orcid_pyramid.gctune: 2.5 ms of CPU a bulk went to collections)
     tune_gc()
@@ -137,13 +163,22 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     else:
         start(1, forever=True)
         start(min(MAX_WORKERS, waiting) - 1, forever=False)
+    # the threads say when they end: a Ctrl-C that interrupts Thread.join(timeout) marks the
+    # joined thread as stopped while it still runs (CPython's bpo-45274 handling), and the
+    # summary then went out without that thread's counts
+    finished = 0
     try:
-        while alive := [thread for thread in threads if thread.is_alive()]:
-            alive[0].join(1.0)
-            if workers is None and not once and len(alive) < MAX_WORKERS:
-                alive = [thread for thread in threads if thread.is_alive()]
-                start(min(MAX_WORKERS, researchers_waiting(engine)) - len(alive),
-                      forever=False)
+        while finished < len(threads):
+            try:
+                ended.get(timeout=1.0)
+                finished += 1
+            except queue.Empty:
+                pass
+            running = len(threads) - finished
+            if workers is None and not once and running < MAX_WORKERS:
+                start(_more_wanted(engine, running), forever=False)
+        for thread in threads:
+            thread.join()
     except KeyboardInterrupt:
         stop.set()
         for thread in threads:

@@ -176,11 +176,14 @@ class Worker:
             lease.release()  # anything half-done is rolled back; its rows stay due
 
     def run_once(self, *, deadline: float | None = None, progress=None,
-                 stop: threading.Event | None = None) -> Counts:
+                 stop: threading.Event | None = None, until_idle: bool = False) -> Counts:
         """Send everything that is due, waiting for retries, until nothing is pending.
 
         Rows held for a revoked link do not count as pending. ``deadline`` (monotonic
-        seconds) stops early; ``progress(counts)`` is called after each user.
+        seconds) stops early; ``progress(counts)`` is called after each user;
+        ``until_idle``: return as soon as no user is left to claim, without waiting for
+        retries or for users other threads hold (the extra threads of ``orcid-pyramid
+        sync``, started for a push and stopped after it).
         """
         session = self.session_factory()
         session.info["orcid_worker"] = self.worker_id
@@ -197,6 +200,8 @@ class Worker:
                         progress(self.counts)
                 if users:
                     continue
+                if until_idle:
+                    break
                 wait = self._next_due_in(session)
                 if wait is None:
                     with _RELEASED:  # nothing left: every idle thread may stop now

@@ -122,4 +122,4 @@ def test_sync_without_once_starts_threads_for_work_queued_later_and_stops_them_a
             proc.kill()
     assert proc.returncode == 0, err[-3000:]
     posted = next(line for line in out.splitlines() if "posted (new)" in line)
-    assert str(RESEARCHERS) in posted, out
+    assert str(RESEARCHERS) in posted, err
