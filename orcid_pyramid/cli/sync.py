@@ -77,29 +77,36 @@ def _worker_engine(engine, workers: int):
 
 
 def researchers_waiting(engine, *, due_now: bool = False) -> int:
-    """How many researchers have changes still to send (due now or retried later; only due
-    now with ``due_now``)."""
-    from sqlalchemy import func, select
+    """How many researchers have changes still to send (due now or retried later). With
+    ``due_now``: only changes due now, of researchers no worker holds (a thread started for
+    a researcher another process is sending for would find nobody to take)."""
+    from sqlalchemy import func, or_, select
 
     from orcid_pyramid.models.meta import utcnow
-    from orcid_pyramid.models.sync import OrcidOutbox
+    from orcid_pyramid.models.sync import OrcidOutbox, OrcidSyncLock
 
-    due = (OrcidOutbox.next_attempt_at <= utcnow() if due_now
-           else OrcidOutbox.next_attempt_at.is_not(None))
+    query = (select(func.count(func.distinct(OrcidOutbox.user_id)))
+             .where(OrcidOutbox.done_at.is_(None)))
+    if due_now:
+        now = utcnow()
+        query = (query.outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
+                 .where(OrcidOutbox.next_attempt_at <= now,
+                        or_(OrcidSyncLock.locked_until.is_(None),
+                            OrcidSyncLock.locked_until < now)))
+    else:
+        query = query.where(OrcidOutbox.next_attempt_at.is_not(None))
     with engine.connect() as connection:
-        return connection.execute(
-            select(func.count(func.distinct(OrcidOutbox.user_id)))
-            .where(OrcidOutbox.done_at.is_(None), due)
-        ).scalar_one()
+        return connection.execute(query).scalar_one()
 
 
 def _more_wanted(engine, alive: int) -> int:
-    """Threads to start for researchers queued since (none while the database cannot say:
-    the running threads go on, and the next second asks again)."""
+    """Threads to start for researchers due now that nobody holds, up to
+    :data:`MAX_WORKERS` running (none while the database cannot say: the running threads go
+    on, and the next second asks again)."""
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        return min(MAX_WORKERS, researchers_waiting(engine, due_now=True)) - alive
+        return min(MAX_WORKERS - alive, researchers_waiting(engine, due_now=True))
     except SQLAlchemyError as exc:
         logging.getLogger("orcid_pyramid.sync").warning(
             "cannot count the researchers waiting (%s): trying again in a second",

@@ -5,7 +5,7 @@ in flight: with a fixed 16 and ORCID taking a second per bulk, no more than 16 r
 second could leave, two thirds of ORCID's 24. The command starts one thread per researcher
 with changes to send (up to 64); run without ``--once`` it keeps one thread looking for work
 and starts more, each second, for researchers whose changes were queued since, and those
-stop once nothing is left.
+stop once nothing is left to take; none is started for researchers another worker holds.
 
 Seen from outside: the requests the emulator holds at once, and the threads of the process
 (``/proc/PID/task``).
@@ -18,12 +18,14 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import insert, select
 
-from orcid_pyramid.models.sync import OrcidOutbox
+from orcid_pyramid.models.meta import utcnow
+from orcid_pyramid.models.sync import OrcidOutbox, OrcidSyncLock
 
 from .sync_support import build_world, site_ini, wait_until, work
 
@@ -123,3 +125,38 @@ def test_sync_without_once_starts_threads_for_work_queued_later_and_stops_them_a
     assert proc.returncode == 0, err[-3000:]
     posted = next(line for line in out.splitlines() if "posted (new)" in line)
     assert str(RESEARCHERS) in posted, err
+
+
+def test_sync_starts_no_thread_for_researchers_another_worker_holds(emulator_factory, pg_url,
+                                                                    tmp_path):
+    """Another process holds the researchers' leases (it is sending for them): a thread
+    started for them would find nobody to take, every second. Once the leases lapse, the
+    command sends for all of them."""
+    emulator, world = _world(emulator_factory, pg_url)
+    _queue(world)
+    held_until = utcnow() + timedelta(seconds=5)
+    with world.session() as db:
+        db.execute(insert(OrcidSyncLock), [
+            {"user_id": f"u{n}", "locked_by": "other-machine:1#1", "locked_until": held_until}
+            for n in range(RESEARCHERS)])
+        db.commit()
+    proc = _sync(tmp_path, world)
+    try:
+        wait_until(lambda: proc.poll() is not None or _threads(proc.pid) > 1,
+                   "the command to start", timeout=60)
+        time.sleep(1)
+        idle = _threads(proc.pid)
+        seen = []
+        while utcnow() < held_until - timedelta(seconds=0.5):
+            seen.append(_threads(proc.pid))
+            time.sleep(0.01)
+        assert max(seen) <= idle, (idle, sorted(set(seen)))
+        wait_until(lambda: proc.poll() is not None or _pending(world) == 0,
+                   "the works to be sent once the leases lapse", timeout=120)
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert proc.returncode == 0, err[-3000:]
