@@ -145,11 +145,13 @@ class PostingMixin:
             # a non-conforming client: without one result per work nothing can be matched
             outcome = OrcidMalformedResponse(
                 f"the bulk POST answered {_length(outcome)} results for {len(batch)} works")
-        # one delay for every row of the bulk that is retried: they come back as one bulk
+        # one delay from one moment for every row of the bulk that is retried: they fall due
+        # together and come back as one bulk
         delay = self.retry_delay(max(row.attempts for row, _ in batch) + 1)
+        since = utcnow()
         if isinstance(outcome, OrcidError):
             for row, item in batch:
-                self._failed_in_bulk(row, item, outcome, delay)
+                self._failed_in_bulk(row, item, outcome, delay, since)
             return
         created = []
         for (row, item), result in zip(batch, outcome, strict=True):
@@ -157,25 +159,25 @@ class PostingMixin:
                 if isinstance(result, OrcidConflict):
                     self._conflict(api, row, item, result)
                 elif isinstance(result, OrcidError):
-                    self._failed_in_bulk(row, item, result, delay)
+                    self._failed_in_bulk(row, item, result, delay, since)
                 else:
                     created.append((row, item, self._answered(row, result)))
             except OrcidUnauthorized:
                 raise Revoked() from None
             except OrcidError as exc:
                 if isinstance(result, OrcidConflict):  # ORCID created nothing: no flag
-                    self._failed(row, item, exc, delay, commit=False)
+                    self._failed(row, item, exc, delay, commit=False, since=since)
                 else:
-                    self._failed_in_bulk(row, item, exc, delay)
+                    self._failed_in_bulk(row, item, exc, delay, since)
         # the put codes of the whole batch at once, committed with the next call's fence or
         # with the giving back (until then the lease row's marker covers the batch)
         self._record_created(created)
 
-    def _failed_in_bulk(self, row, item, exc: OrcidError, delay: float) -> None:
+    def _failed_in_bulk(self, row, item, exc: OrcidError, delay: float, since) -> None:
         """A work of a bulk POST failed: retried ones stay flagged "POST in flight" (ORCID
         may have created it: the next attempt reconciles); rejected ones are cleared."""
         item.post_in_flight = True
-        self._failed(row, item, exc, delay, commit=False)
+        self._failed(row, item, exc, delay, commit=False, since=since)
 
     def _answered(self, row, value) -> int:
         try:

@@ -225,9 +225,12 @@ class RowsMixin:
                 last_attempt_at=now, updated_at=now)
 
     def _retry_later(self, row, item, exc: OrcidError, delay: float | None = None,
-                     commit: bool = True) -> None:
-        """``delay``: one shared by the rows of one bulk, so that they come back together."""
-        now = utcnow()
+                     commit: bool = True, since=None) -> None:
+        """``delay`` and ``since`` (the moment it counts from): shared by the rows of one
+        bulk, so that they fall due at the same instant and come back together (with a
+        ``utcnow()`` each, the rows of a bulk fell due microseconds apart, and a worker that
+        woke in between took some of them: two reads and two POSTs instead of one each)."""
+        now = since or utcnow()
         row.attempts += 1
         if delay is None:
             delay = self.retry_delay(row.attempts)

@@ -189,11 +189,11 @@ class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
         return None
 
     def _failed(self, row, item, exc: OrcidError, delay: float | None = None,
-                commit: bool = True) -> None:
+                commit: bool = True, since=None) -> None:
         """Retry what a retry can fix (5xx, 503, timeouts, resets); otherwise rejected (400,
         403 …) with ORCID's own words, never retried."""
         if exc.retryable:
-            self._retry_later(row, item, exc, delay, commit)
+            self._retry_later(row, item, exc, delay, commit, since)
             return
         message = exc.user_message or exc.developer_message or exc.message
         self.counts.rejected += 1
