@@ -57,8 +57,8 @@ POOL_SIZE = 20
 
 def _worker_engine(engine, workers: int):
     """PostgreSQL: an engine whose pool has a connection for each thread, up to
-    :data:`POOL_SIZE` (the site's engine may have a smaller pool, and a thread waiting for a
-    connection stalls its user)."""
+    :data:`POOL_SIZE` (the site's engine may have a smaller pool; beyond 20 threads, a thread
+    waits for a connection only while 20 others are reading or writing)."""
     if engine.dialect.name != "postgresql" or workers <= 4:
         return engine
     from sqlalchemy import create_engine

@@ -36,13 +36,6 @@ print(json.dumps({"posted": counts.posted, "updated": counts.updated,
 """
 
 
-@pytest.fixture
-def pg_url(fresh_db_url):
-    if not fresh_db_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set ORCID_PYRAMID_TEST_DATABASE_URL (CI does)")
-    return fresh_db_url
-
-
 def _run_workers(world, n):
     values = {"orcid.environment": "emulator", "orcid.base_url": world.settings.base_url,
               "orcid.api_url": world.settings.api_url,

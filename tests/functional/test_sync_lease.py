@@ -13,7 +13,6 @@ import time
 from collections import Counter
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import select, update
 
 from orcid_pyramid.models.meta import utcnow
@@ -24,13 +23,6 @@ from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 
 USERS = 6
 WORKS = 20
-
-
-@pytest.fixture
-def pg_url(fresh_db_url):
-    if not fresh_db_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (several workers): set ORCID_PYRAMID_TEST_DATABASE_URL")
-    return fresh_db_url
 
 
 def _drain(world, workers: int, **kwargs) -> list:

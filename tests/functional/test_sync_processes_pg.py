@@ -27,13 +27,6 @@ USERS = 6
 WORKS = 250  # three bulk POSTs each
 
 
-@pytest.fixture
-def pg_url(fresh_db_url):
-    if not fresh_db_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set ORCID_PYRAMID_TEST_DATABASE_URL (CI does)")
-    return fresh_db_url
-
-
 def _ini(tmp_path, world) -> str:
     return site_ini(tmp_path, world, "orcid.timeout = 2\norcid.sync_lease = 2",
                     rate_limit="24/40")

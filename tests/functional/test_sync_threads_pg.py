@@ -4,7 +4,7 @@ Each thread sends for one researcher at a time, so the number of threads bounds 
 in flight: with a fixed 16 and ORCID taking a second per bulk, no more than 16 requests a
 second could leave, two thirds of ORCID's 24. The command starts one thread per researcher
 with changes to send (up to 64); run without ``--once`` it keeps one thread looking for work
-and starts more, each second, for researchers whose changes were queued since, and those
+and starts more, each second, for researchers whose changes have fallen due since, and those
 stop once nothing is left to take; none is started for researchers another worker holds.
 
 Seen from outside: the requests the emulator holds at once, and the threads of the process
@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import insert, select
+from sqlalchemy import insert, select, update
 
 from orcid_pyramid.models.meta import utcnow
 from orcid_pyramid.models.sync import OrcidOutbox, OrcidSyncLock
@@ -35,13 +35,6 @@ RESEARCHERS = 30
 #: ORCID's time for one bulk here: long enough that every researcher's POST is in flight
 #: before the first answer comes back, whatever the machine's speed
 LATENCY_MS = 1500
-
-
-@pytest.fixture
-def pg_url(fresh_db_url):
-    if not fresh_db_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL: set ORCID_PYRAMID_TEST_DATABASE_URL (CI does)")
-    return fresh_db_url
 
 
 def _world(emulator_factory, pg_url):
@@ -98,9 +91,14 @@ def test_sync_once_sends_for_every_waiting_researcher_at_once(emulator_factory, 
     assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
 
 
-def test_sync_without_once_starts_threads_for_work_queued_later_and_stops_them_after(
+def test_sync_without_once_starts_threads_for_work_due_later_and_stops_them_after(
         emulator_factory, pg_url, tmp_path):
     emulator, world = _world(emulator_factory, pg_url)
+    _queue(world)
+    with world.session() as db:  # not due yet (queuing 30 researchers one by one takes a
+        # while on a busy machine: they are to fall due together)
+        db.execute(update(OrcidOutbox).values(next_attempt_at=utcnow() + timedelta(hours=1)))
+        db.commit()
     proc = _sync(tmp_path, world)
     try:
         wait_until(lambda: proc.poll() is not None or _threads(proc.pid) > 1,
@@ -108,7 +106,9 @@ def test_sync_without_once_starts_threads_for_work_queued_later_and_stops_them_a
         time.sleep(2)  # its threads started and found nothing to send
         idle = _threads(proc.pid)
         start = len(emulator.control.calls())
-        _queue(world)  # while the command runs: the host queues for 30 researchers
+        with world.session() as db:  # while the command runs, 30 researchers fall due
+            db.execute(update(OrcidOutbox).values(next_attempt_at=utcnow()))
+            db.commit()
         wait_until(lambda: proc.poll() is not None or _pending(world) == 0,
                    "the queued works to be sent", timeout=120)
         assert proc.poll() is None, proc.communicate()[1][-3000:]

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import threading
 
-import pytest
 from sqlalchemy import select
 from webtest import TestApp
 
@@ -25,14 +24,6 @@ from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 from .test_sync_webhook import SECRET, make_app
 
 WORKS = 250  # three bulk POSTs
-
-
-@pytest.fixture
-def pg_url(fresh_db_url):
-    if not fresh_db_url.startswith("postgresql"):
-        pytest.skip("needs PostgreSQL (several worker threads): set "
-                    "ORCID_PYRAMID_TEST_DATABASE_URL")
-    return fresh_db_url
 
 
 def _claimed(world, user_id: str) -> bool:
