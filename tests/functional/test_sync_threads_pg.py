@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -91,6 +92,30 @@ def test_sync_once_sends_for_every_waiting_researcher_at_once(emulator_factory, 
     assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
 
 
+@contextmanager
+def _running(tmp_path, world):
+    """``orcid-pyramid sync CONFIG`` (no ``--once``), started and past its first look for
+    work; killed on the way out if a failed assertion left it running."""
+    proc = _sync(tmp_path, world)
+    try:
+        wait_until(lambda: proc.poll() is not None or _threads(proc.pid) > 1,
+                   "the command to start", timeout=60)
+        time.sleep(2)  # its threads started and found nothing to send
+        assert proc.poll() is None, proc.communicate()[1][-3000:]
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
+def _interrupt(proc) -> str:
+    """Ctrl-C: the command stops and prints its summary; its standard output."""
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 0, err[-3000:]
+    return out
+
+
 def test_sync_without_once_starts_threads_for_work_due_later_and_stops_them_after(
         emulator_factory, pg_url, tmp_path):
     emulator, world = _world(emulator_factory, pg_url)
@@ -99,11 +124,7 @@ def test_sync_without_once_starts_threads_for_work_due_later_and_stops_them_afte
         # while on a busy machine: they are to fall due together)
         db.execute(update(OrcidOutbox).values(next_attempt_at=utcnow() + timedelta(hours=1)))
         db.commit()
-    proc = _sync(tmp_path, world)
-    try:
-        wait_until(lambda: proc.poll() is not None or _threads(proc.pid) > 1,
-                   "the command to start", timeout=60)
-        time.sleep(2)  # its threads started and found nothing to send
+    with _running(tmp_path, world) as proc:
         idle = _threads(proc.pid)
         start = len(emulator.control.calls())
         with world.session() as db:  # while the command runs, 30 researchers fall due
@@ -117,14 +138,9 @@ def test_sync_without_once_starts_threads_for_work_due_later_and_stops_them_afte
         # thread looking for work, not one per researcher of its last push
         wait_until(lambda: _threads(proc.pid) <= idle, "the extra threads to stop",
                    timeout=60)
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-3000:]
+        out = _interrupt(proc)
     posted = next(line for line in out.splitlines() if "posted (new)" in line)
-    assert str(RESEARCHERS) in posted, err
+    assert str(RESEARCHERS) in posted, out
 
 
 def test_sync_starts_no_thread_for_researchers_another_worker_holds(emulator_factory, pg_url,
@@ -134,29 +150,22 @@ def test_sync_starts_no_thread_for_researchers_another_worker_holds(emulator_fac
     command sends for all of them."""
     emulator, world = _world(emulator_factory, pg_url)
     _queue(world)
-    held_until = utcnow() + timedelta(seconds=5)
     with world.session() as db:
         db.execute(insert(OrcidSyncLock), [
-            {"user_id": f"u{n}", "locked_by": "other-machine:1#1", "locked_until": held_until}
-            for n in range(RESEARCHERS)])
+            {"user_id": f"u{n}", "locked_by": "other-machine:1#1",
+             "locked_until": utcnow() + timedelta(hours=1)} for n in range(RESEARCHERS)])
         db.commit()
-    proc = _sync(tmp_path, world)
-    try:
-        wait_until(lambda: proc.poll() is not None or _threads(proc.pid) > 1,
-                   "the command to start", timeout=60)
-        time.sleep(1)
+    with _running(tmp_path, world) as proc:
         idle = _threads(proc.pid)
         seen = []
-        while utcnow() < held_until - timedelta(seconds=0.5):
+        for _ in range(250):  # 2.5 s: the command counts the researchers due every second
             seen.append(_threads(proc.pid))
             time.sleep(0.01)
         assert max(seen) <= idle, (idle, sorted(set(seen)))
+        with world.session() as db:  # the other process's leases lapse
+            db.execute(update(OrcidSyncLock).values(locked_until=utcnow() - timedelta(seconds=1)))
+            db.commit()
         wait_until(lambda: proc.poll() is not None or _pending(world) == 0,
                    "the works to be sent once the leases lapse", timeout=120)
         assert proc.poll() is None, proc.communicate()[1][-3000:]
-        proc.send_signal(signal.SIGINT)
-        out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-    assert proc.returncode == 0, err[-3000:]
+        _interrupt(proc)
