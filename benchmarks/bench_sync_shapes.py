@@ -25,14 +25,14 @@ it prints:
   the sync process's connections and the server's own background work such as WAL writing
   and autovacuum);
 - ``cap``: the best share the worker's own token bucket allows, whatever its CPU: it keeps a
-  margin under ORCID's limit (``orcid_pyramid.sync.ratelimit.below``: the rate x 0.995, the
-  burst less the tokens 0.125 s of delay on the way could bunch up, 3 of 40), so that what
-  reaches ORCID never exceeds its bucket. For 50 requests that margin alone costs a fifth of
-  the bound (0.80); for 100, a twentieth (0.95);
+  margin under ORCID's limit (``orcid_pyramid.sync.ratelimit.below``: the rate x 0.995, and a
+  reserve of ORCID's burst for the delay on the way, one token of 40 until a 503 teaches it
+  more), so that what reaches ORCID never exceeds its bucket. For 50 requests that margin
+  costs 0.08 of the bound (cap 0.92); for 100, 0.02 (0.98);
 - ``room``: the fewest tokens ORCID's bucket (24/s, burst 40) held beyond the one a request
   took, replayed over the emulator's call log (each call from its arrival, as ORCID's proxy
-  counts): how close the worker came to a 503 (below 0: a 503). The worker's bucket keeps 3
-  tokens back; what the delays on the way used of them is 3 - room;
+  counts): how close the worker came to a 503 (below 0: a 503). What the delays on the way
+  used of the worker's reserve is the reserve less room;
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this
   machine, the ceiling for the worker. Every bulk body is built before the clock starts; as
   many threads as the worker starts by default (one per researcher, up to 64), each on a

@@ -81,7 +81,8 @@ def install_log_redaction() -> None:
 
 
 class RateLimiter(Protocol):
-    """Anything with a blocking ``acquire()`` (the sync engine's shared token bucket)."""
+    """Anything with a blocking ``acquire()`` (the sync engine's shared token bucket); one
+    with a ``missed()`` is told of each 503 a counted call got (its reserve was too small)."""
 
     def acquire(self) -> Any: ...
 
@@ -168,6 +169,10 @@ class Transport:
             )
         except TRANSPORT_EXCEPTIONS as exc:
             raise error_from_exception(exc, self.redactor.with_secrets(secrets)) from None
+        if response.status_code == 503 and rate_limited and self.rate_limiter is not None:
+            missed = getattr(self.rate_limiter, "missed", None)
+            if missed is not None:
+                missed()
         if response.status_code not in expect:
             raise error_from_response(response, self.redactor.with_secrets(secrets))
         return response

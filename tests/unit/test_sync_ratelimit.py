@@ -5,7 +5,12 @@ from __future__ import annotations
 from sqlalchemy import create_engine
 
 from orcid_pyramid.models import Base
-from orcid_pyramid.sync.ratelimit import DbTokenBucket, LocalTokenBucket, bucket_for
+from orcid_pyramid.sync.ratelimit import (
+    RESERVE_MEMORY,
+    DbTokenBucket,
+    LocalTokenBucket,
+    bucket_for,
+)
 
 
 class Clock:
@@ -37,11 +42,76 @@ def _engine(tmp_path):
     return engine
 
 
+def _reserve(bucket) -> int:
+    """The bucket's reserve under ORCID's burst of 40, in ORCID's tokens (1/24 s each)."""
+    return round(40 - bucket.burst, 6)
+
+
 def test_db_bucket_keeps_a_margin_under_orcids_numbers(tmp_path):
     bucket = DbTokenBucket(_engine(tmp_path), 24, 40)
     assert 0.99 * 24 <= bucket.rate < 24
-    # room for 0.125 s of delay between a token and the request's arrival at ORCID
-    assert 36 <= bucket.burst <= 40 - 0.125 * bucket.rate + 1e-9
+    # a reserve of one token at first: room for 1/24 s of delay on the way to ORCID
+    assert _reserve(bucket) == 1
+
+
+def test_a_503_widens_the_reserve_for_every_bucket_on_the_database(tmp_path):
+    clock = Clock()
+    engine = _engine(tmp_path)
+    first = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
+    first.acquire()
+    first.missed()
+    first.missed()  # the same second: one widening for a burst of 503s
+    assert _reserve(first) == 2
+    clock.sleep(1.5)
+    first.missed()
+    assert _reserve(first) == 3
+    # another process's bucket starts from what this one learned
+    second = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
+    second.acquire()
+    assert second.burst == first.burst
+    # at most JITTER_MAX of reserve, however many 503s
+    for _ in range(20):
+        clock.sleep(1.5)
+        first.missed()
+    assert _reserve(first) == 6
+
+
+def test_a_learned_reserve_is_forgotten_after_a_day_without_503(tmp_path):
+    clock = Clock()
+    engine = _engine(tmp_path)
+    bucket = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
+    bucket.acquire()
+    bucket.missed()
+    assert _reserve(bucket) == 2
+    clock.sleep(RESERVE_MEMORY + 60)
+    bucket.acquire()  # reads the reserve again (every RESERVE_READ seconds)
+    assert _reserve(bucket) == 1
+    later = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
+    later.acquire()
+    assert later.burst == bucket.burst
+
+
+def test_a_503_takes_one_token_more_from_the_shared_bucket(tmp_path):
+    clock = Clock()
+    engine = _engine(tmp_path)
+    bucket = DbTokenBucket(engine, 10, 3, margin=1.0, jitter=0, clock=clock, sleep=clock.sleep)
+    bucket.acquire()  # creates the row and takes one of 3
+    bucket.missed()  # one more: 1 left
+    assert bucket.try_acquire() == 0
+    assert bucket.try_acquire() > 0
+
+
+def test_local_bucket_learns_its_reserve_in_memory():
+    clock = Clock()
+    bucket = LocalTokenBucket(10, 5, clock=clock, sleep=clock.sleep, least_burst=3)
+    for _ in range(4):
+        bucket.missed()
+        clock.sleep(1.5)
+    assert bucket.burst == 3  # never below least_burst
+    plain = LocalTokenBucket(10, 5, clock=clock, sleep=clock.sleep)
+    plain.missed()
+    assert plain.burst == 5  # no learning asked: only one token taken
+    assert plain.tokens == 4
 
 
 def test_db_bucket_is_shared_between_two_limiters_on_one_row(tmp_path):

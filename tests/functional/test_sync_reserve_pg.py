@@ -1,0 +1,58 @@
+"""The rate bucket learns its reserve from ORCID's 503s (PostgreSQL: every process shares it).
+
+The worker's bucket keeps one token of ORCID's burst back at first (room for 1/24 s of delay
+between a token and the request's arrival). Where the way to ORCID is slower or less even than
+that, ORCID answers 503: each one widens the reserve by a token, for every process on the
+database, and the 503'd work is sent again. Seen from outside: the emulator's answers, the
+records, and the reserve the next process starts from.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import pytest
+from sqlalchemy import select
+
+from orcid_pyramid.models.sync import OrcidRateBucket
+from orcid_pyramid.sync.ratelimit import DbTokenBucket
+
+from .sync_support import build_world, site_ini, work
+
+pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
+
+RESEARCHERS = 45
+
+
+def test_503s_widen_the_reserve_and_lose_nothing(emulator_factory, pg_url, tmp_path):
+    emulator = emulator_factory(rate_limit="none")
+    world = build_world(emulator, pg_url, **{"orcid.rate_limit": "24/40"})
+    for n in range(RESEARCHERS):
+        world.connect(f"u{n}")
+        world.put(f"u{n}", "w1", work(n))
+    # ORCID's burst is 3 smaller than the site's setting says: a one-token reserve is short
+    emulator.control.set_rate_limit("24/37")
+    start = len(emulator.control.calls())
+    ini = site_ini(tmp_path, world, rate_limit="24/40")
+    done = subprocess.run([sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once"],
+                          env={**os.environ, "PYTHONPATH": os.getcwd()}, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+    answers = [c["status"] for c in emulator.control.calls()[start:]
+               if c["method"] == "POST" and c["path"].endswith("/works")]
+    assert 503 in answers
+    assert answers.count(200) == RESEARCHERS
+    for orcid in world.users.values():  # each work once, none lost
+        assert len(world.record_items(orcid)) == 1
+
+    with world.session() as db:
+        learned = db.execute(select(OrcidRateBucket.tokens)
+                             .where(OrcidRateBucket.name == "orcid-api#reserve")).scalar()
+    assert learned is not None and learned >= 2 / 24 - 1e-9  # seconds: two tokens at least
+    # a process started now keeps that reserve back from the start
+    later = DbTokenBucket(world.engine, 24, 40)
+    later.acquire()
+    assert later.burst <= 38 + 1e-9
