@@ -126,6 +126,7 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     from orcid_pyramid.gctune import tune as tune_gc
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
+    from orcid_pyramid.sync.ratelimit import bucket_for
     from orcid_pyramid.sync.worker import Worker
 
     total = Counts()
@@ -134,12 +135,16 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     engine = _worker_engine(registry["orcid.dbengine"], workers or MAX_WORKERS)
     # one look for due users serves the claims of every thread (lease.CandidatePool)
     candidates = CandidatePool()
+    # one bucket for the process: its threads share the reserve it learns from 503s
+    settings = registry["orcid.settings"]
+    limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
     threads: list[threading.Thread] = []
     ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 
     def one(forever: bool) -> None:
         try:
-            worker = Worker.from_registry(registry, engine=engine, candidates=candidates)
+            worker = Worker.from_registry(registry, engine=engine, candidates=candidates,
+                                          rate_limiter=limiter)
             try:
                 if forever:
                     worker.run_forever(stop, progress=progress_cb)
