@@ -26,9 +26,9 @@ it prints:
   and autovacuum);
 - ``cap``: the best share the worker's own token bucket allows, whatever its CPU: it keeps a
   margin under ORCID's limit (``orcid_pyramid.sync.ratelimit.below``: the rate x 0.995, and a
-  reserve of ORCID's burst for the delay on the way, one token of 40 until a 503 teaches it
+  reserve of ORCID's burst for the delay on the way, 3 tokens of 40 until a 503 teaches it
   more), so that what reaches ORCID never exceeds its bucket. For 50 requests that margin
-  costs 0.08 of the bound (cap 0.92); for 100, 0.02 (0.98);
+  costs a fifth of the bound (cap 0.80); for 100, a twentieth (0.95);
 - ``room``: the fewest tokens ORCID's bucket (24/s, burst 40) held beyond the one a request
   took, replayed over the emulator's call log (each call from its arrival, as ORCID's proxy
   counts): how close the worker came to a 503 (below 0: a 503). What the delays on the way
