@@ -1,0 +1,75 @@
+"""The emulator counts a call from when its bytes reached the machine (the kernel's stamp),
+even while its one interpreter is busy elsewhere, as ORCID's proxy counts it."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import time
+
+import pytest
+import requests
+
+from orcid_pyramid.compliance.fixtures.emulator import start_emulator
+from orcid_pyramid.emulator import seed
+from orcid_pyramid.emulator.serve import _STAMPING_MACHINES
+
+#: a client in its own process: at the wall-clock time given, it sends one API call and prints
+#: when its bytes left, then waits for the answer
+CLIENT = """
+import socket, sys, time
+host, port, path, token, at = sys.argv[1:6]
+time.sleep(max(0.0, float(at) - time.time()))
+sock = socket.create_connection((host, int(port)))
+request = (f"GET {path} HTTP/1.1\\r\\nHost: {host}:{port}\\r\\nAccept: application/json\\r\\n"
+           f"Authorization: Bearer {token}\\r\\nConnection: close\\r\\n\\r\\n")
+sent = time.time()
+sock.sendall(request.encode())
+print(sent, flush=True)
+while sock.recv(65536):
+    pass
+"""
+
+
+def _hold_the_interpreter(seconds: float) -> None:
+    """Keep this process's interpreter (and the emulator's threads in it) for ``seconds``."""
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(60.0)  # no other thread is let in meanwhile
+    try:
+        end = time.perf_counter() + seconds
+        while time.perf_counter() < end:
+            pass
+    finally:
+        sys.setswitchinterval(interval)
+    time.sleep(0.001)  # let the others in now
+
+
+@pytest.mark.subprocess
+@pytest.mark.skipif(not sys.platform.startswith("linux")
+                    or __import__("platform").machine() not in _STAMPING_MACHINES,
+                    reason="the kernel's receive stamps are read on Linux only")
+def test_a_call_is_counted_from_when_its_bytes_arrived_while_the_emulator_was_busy():
+    """A call arrives while the emulator's interpreter is held for 0.6 s: it is logged (and
+    rate-limited, and its latency counted) from its arrival, not from when the emulator could
+    read it 0.3 s or more later. (Fails on the code before: logged at the end of the hold.)"""
+    handle = start_emulator(rate_limit="none", tls=False)
+    try:
+        token = requests.post(handle.base_url + "/oauth/token", timeout=10, data={
+            "client_id": seed.DEMO_CLIENT_ID, "client_secret": seed.DEMO_CLIENT_SECRET,
+            "grant_type": "client_credentials", "scope": "/read-public"}).json()["access_token"]
+        host, port = handle.base_url.split("//")[1].split(":")
+        path = f"/api/v3.0/{seed.DEMO_ORCID}/works"
+        at = time.time() + 1.0
+        client = subprocess.Popen([sys.executable, "-c", CLIENT, host, port, path, token,
+                                   str(at)], stdout=subprocess.PIPE, text=True)
+        time.sleep(max(0.0, at - 0.2 - time.time()))
+        held_from = time.time()
+        _hold_the_interpreter(0.6)
+        held_to = time.time()
+        sent = float(client.communicate(timeout=30)[0].split()[0])
+        call = [c for c in handle.control.calls() if c["path"].endswith("/works")][-1]
+    finally:
+        handle.stop()
+    assert held_from < sent < held_to - 0.3  # the bytes came while the interpreter was held
+    assert call["status"] == 200
+    assert -0.005 < call["time"] - sent < 0.05, (call["time"] - sent, held_to - sent)
