@@ -44,11 +44,14 @@ Written by hand (no library offers a cross-process bucket on SQL); about 80 line
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
 from sqlalchemy import text
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+log = logging.getLogger("orcid_pyramid.sync")
 
 _REFILLED = (
     "CASE WHEN tokens + (CASE WHEN :now > updated THEN :now - updated ELSE 0 END) * :rate"
@@ -141,14 +144,20 @@ class DbTokenBucket:
         self._use(self.jitter + 1.0 / self._orcid[0])
         params = {"name": self.name + _RESERVE_SUFFIX, "jitter": self.jitter, "now": now,
                   "forgot": now - RESERVE_MEMORY}
-        with self._autocommit.connect() as conn:
-            if conn.execute(_LEARN, params).rowcount == 0:
-                try:
-                    conn.execute(_CREATE, {"name": params["name"], "burst": self.jitter,
-                                           "now": now})
-                except IntegrityError:
-                    conn.execute(_LEARN, params)  # another process wrote it first
-            conn.execute(_RESERVE, self._params(now))
+        try:
+            with self._autocommit.connect() as conn:
+                if conn.execute(_LEARN, params).rowcount == 0:
+                    try:
+                        conn.execute(_CREATE, {"name": params["name"], "burst": self.jitter,
+                                               "now": now})
+                    except IntegrityError:
+                        conn.execute(_LEARN, params)  # another process wrote it first
+                conn.execute(_RESERVE, self._params(now))
+        except SQLAlchemyError as exc:
+            # the caller is answering ORCID's 503 (a web request, a worker): this process
+            # keeps the wider reserve; the others learn it from their own 503s
+            log.warning("could not record the rate bucket's wider reserve (%s)",
+                        type(exc).__name__)
 
     def _params(self, now: float) -> dict:
         return {"name": self.name, "now": now, "rate": self.rate, "burst": self.burst}

@@ -144,3 +144,16 @@ def test_sqlite_gets_one_in_process_bucket_per_database(tmp_path):
     engine = _engine(tmp_path)
     assert bucket_for(engine, 24, 40) is bucket_for(engine, 24, 40)
     assert isinstance(bucket_for(engine, 24, 40), LocalTokenBucket)
+
+
+def test_a_503_with_the_database_unreachable_widens_this_process_only(tmp_path, caplog):
+    """The 503's caller (a web request, a worker) gets ORCID's error, not the database's."""
+    clock = Clock()
+    engine = _engine(tmp_path)
+    bucket = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
+    bucket.acquire()
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE orcid_rate_buckets")
+    bucket.missed()
+    assert _reserve(bucket) == 4
+    assert "could not record the rate bucket's wider reserve (OperationalError)" in caplog.text
