@@ -23,7 +23,7 @@ from .sync_support import build_world, site_ini, work
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
-RESEARCHERS = 45
+RESEARCHERS = 20
 
 
 def test_503s_widen_the_reserve_and_lose_nothing(emulator_factory, pg_url, tmp_path):
@@ -32,9 +32,11 @@ def test_503s_widen_the_reserve_and_lose_nothing(emulator_factory, pg_url, tmp_p
     for n in range(RESEARCHERS):
         world.connect(f"u{n}")
         world.put(f"u{n}", "w1", work(n))
-    # ORCID's burst is smaller than the site's setting says (a proxy that counts requests
-    # before they reach ORCID's, say): a three-token reserve is short
-    emulator.control.set_rate_limit("24/25")
+    # ORCID allows far less than the site's setting says (a proxy that counts requests
+    # before they reach ORCID's, say): 503s come however slowly a loaded machine prepares
+    # the researchers (unless more than 0.2 s each); a run of 45 against 24/25 got none
+    # under CI's parallel tests
+    emulator.control.set_rate_limit("5/3")
     start = len(emulator.control.calls())
     ini = site_ini(tmp_path, world, rate_limit="24/40")
     done = subprocess.run([sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once"],
