@@ -91,7 +91,11 @@ def panel(page, quickstart_server):
     may have left one connected: it is disconnected through the page first)."""
     sign_in_to_demo(page, quickstart_server)
     url = open_panel(page)
-    if page.get_by_role("button", name="Disconnect your ORCID iD").count():
+    # The Disconnect form is hidden until the panel's deferred script shows it, and the heading
+    # is visible before that: wait for one of the two states before asking which it is.
+    disconnect_button = page.get_by_role("button", name="Disconnect your ORCID iD")
+    expect(page.locator("#orcid-connect").or_(disconnect_button)).to_be_visible()
+    if disconnect_button.count():
         disconnect(page, quickstart_server)
         page.goto(url)
     expect(page.locator("#orcid-connect")).to_have_text("Connect your ORCID iD")
