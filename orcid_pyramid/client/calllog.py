@@ -14,6 +14,7 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -24,6 +25,10 @@ import requests
 import urllib3.exceptions
 
 from .redaction import REDACTED, SECRET_KEYS, Redactor
+
+#: ``run``: what this thread's connection runs just before the first byte of the request being
+#: sent leaves (the rate bucket's token; :mod:`orcid_pyramid.client.http` calls it), or None
+FIRST_WRITE = threading.local()
 
 __all__ = ["REDACTED", "SECRET_KEYS", "CallLog", "CallRecord", "Redactor", "cap"]
 
@@ -106,14 +111,22 @@ class CallLog:
         kind: str,
         log_context: Mapping[str, Any] | None = None,
         secrets: Iterable[str | None] = (),
+        first_write: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request through ``session`` and record it; re-raises transport errors.
 
         ``secrets`` are values this call carries (token, code) that must never be recorded;
         ``log_context`` may hold ``user_id``, ``orcid`` and more ``secrets``.
+        ``first_write``: run by the connection just before the request's first byte leaves
+        (see :data:`FIRST_WRITE`); the record's time and duration start after it.
         """
         exchange = _Exchange(self, method, url, kind, log_context, secrets)
+        if first_write is not None:
+            def run() -> None:
+                first_write()
+                exchange.restart()
+            FIRST_WRITE.run = run
         try:
             return session.request(method, url, hooks={"response": [exchange.on_response]},
                                    **kwargs)
@@ -122,6 +135,8 @@ class CallLog:
                 exchange.record(getattr(exc, "request", None), None, None,
                                 _exception_text(exchange.redactor, exc))
             raise
+        finally:
+            FIRST_WRITE.run = None
 
     def emit(self, record: CallRecord) -> None:
         """Hand ``record`` to the sink; a failing sink is logged, never raised."""
@@ -149,9 +164,13 @@ class _Exchange:
         self.context = dict(log_context or {})
         self.redactor = log_.redactor.with_secrets(
             [*secrets, *self.context.pop("secrets", ())])
+        self.restart()
+        self.recorded = False
+
+    def restart(self) -> None:
+        """The exchange starts now (the rate bucket's wait is not ORCID's time)."""
         self.at = datetime.now(UTC)
         self.started = time.perf_counter()
-        self.recorded = False
 
     def on_response(self, response: requests.Response, *args: Any, **kw: Any):
         """The ``requests`` response hook: read the body, then record the exchange."""

@@ -15,8 +15,11 @@ from typing import Any, Protocol
 
 import requests
 from requests.adapters import HTTPAdapter
+from requests.utils import select_proxy
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
-from .calllog import TRANSPORT_EXCEPTIONS, CallLog, CallRecord, Redactor
+from .calllog import FIRST_WRITE, TRANSPORT_EXCEPTIONS, CallLog, CallRecord, Redactor
 from .mapping import describe_response, error_from_exception, error_from_response
 
 DEFAULT_TIMEOUT = 10.0
@@ -81,24 +84,79 @@ def install_log_redaction() -> None:
 
 
 class RateLimiter(Protocol):
-    """Anything with a blocking ``acquire()`` (the sync engine's shared token bucket); one
-    with a ``missed()`` is told of each 503 a counted call got (its reserve was too small)."""
+    """Anything with a blocking ``acquire()`` (the sync engine's shared token bucket), called
+    on the open connection just before the request's first byte leaves; one with a
+    ``fresh(taken)`` then gets the time ``acquire()`` returned, and may replace a token that
+    aged on the way (:meth:`orcid_pyramid.sync.ratelimit.DbTokenBucket.fresh`); one with a
+    ``missed()`` is told of each 503 a counted call got (its reserve was too small)."""
 
     def acquire(self) -> Any: ...
 
 
+class _CheckedFirstWrite:
+    """A urllib3 connection that runs the sending thread's ``FIRST_WRITE.run`` (see
+    :mod:`~orcid_pyramid.client.calllog`) once the connection is open (TLS done) and just
+    before the request's first byte leaves: a rate-limited call takes its token there, so
+    that neither opening a connection nor anything else on the way stands between the token
+    and ORCID counting the request."""
+
+    _first_write: Callable[[], None] | None = None
+
+    def request(self, *args: Any, **kwargs: Any) -> None:
+        self._first_write = getattr(FIRST_WRITE, "run", None)
+        FIRST_WRITE.run = None
+        return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def send(self, data: Any) -> None:
+        run, self._first_write = self._first_write, None
+        if run is not None:
+            if self.sock is None and self.auto_open:  # type: ignore[attr-defined]
+                self.connect()  # type: ignore[attr-defined]  # plain HTTP opens lazily
+            run()
+        return super().send(data)  # type: ignore[misc]
+
+
+class _CheckedHTTPConnection(_CheckedFirstWrite, HTTPConnection):
+    pass
+
+
+class _CheckedHTTPSConnection(_CheckedFirstWrite, HTTPSConnection):
+    pass
+
+
+class _CheckedHTTPPool(HTTPConnectionPool):
+    ConnectionCls = _CheckedHTTPConnection
+
+
+class _CheckedHTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _CheckedHTTPSConnection
+
+
 class TimeoutHTTPAdapter(HTTPAdapter):
-    """An adapter that applies a default timeout to calls that did not set one."""
+    """An adapter that applies a default timeout to calls that did not set one, and whose
+    connections take a rate-limited request's token at its first write
+    (:class:`_CheckedFirstWrite`)."""
+
+    checks_tokens = True
 
     def __init__(self, timeout: float = DEFAULT_TIMEOUT, **kwargs: Any) -> None:
         self.timeout = timeout
         kwargs.setdefault("max_retries", 0)  # retries are the caller's decision
         super().__init__(**kwargs)
 
+    def init_poolmanager(self, *args: Any, **kwargs: Any) -> None:
+        super().init_poolmanager(*args, **kwargs)
+        self.poolmanager.pool_classes_by_scheme = {"http": _CheckedHTTPPool,
+                                                   "https": _CheckedHTTPSPool}
+
     def send(self, request, stream=False, timeout=None, verify=True, cert=None, proxies=None):
         """Send with ``timeout`` or, when none was given, the adapter's default."""
         if timeout is None:
             timeout = self.timeout
+        run = getattr(FIRST_WRITE, "run", None)
+        if run is not None and select_proxy(request.url, proxies):
+            FIRST_WRITE.run = None  # a proxy's connections are not ours: run it now
+            run()
         return super().send(request, stream=stream, timeout=timeout, verify=verify,
                             cert=cert, proxies=proxies)
 
@@ -139,6 +197,13 @@ class Transport:
             **kwargs,
         )
 
+    def _checks_tokens(self, url: str) -> bool:
+        """Whether the session's adapter for ``url`` takes a token at the first write."""
+        try:
+            return bool(getattr(self.session.get_adapter(url), "checks_tokens", False))
+        except requests.exceptions.InvalidSchema:
+            return False  # sending says so, as a transport error
+
     def request(
         self,
         method: str,
@@ -157,15 +222,26 @@ class Transport:
         so does a transport failure. Redirects are never followed (a 301 means a
         deprecated record and must surface).
         """
-        if rate_limited and self.rate_limiter is not None:
-            self.rate_limiter.acquire()
+        take = None
+        limiter = self.rate_limiter if rate_limited else None
+        if limiter is not None:
+            fresh = getattr(limiter, "fresh", None)
+
+            def take() -> None:
+                taken = limiter.acquire()
+                if fresh is not None and taken is not None:
+                    fresh(taken)
+
+            if not self._checks_tokens(url):
+                take()  # an adapter of the host's: the token is taken before sending
+                take = None
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
         secrets = list(secrets)
         try:
             response = self.call_log.send(
                 self.session, method, url, kind=kind, log_context=log_context,
-                secrets=secrets, **kwargs,
+                secrets=secrets, first_write=take, **kwargs,
             )
         except TRANSPORT_EXCEPTIONS as exc:
             raise error_from_exception(exc, self.redactor.with_secrets(secrets)) from None

@@ -107,6 +107,7 @@ class EmulatorApp:
         self.state.clear()
         self.faults.configure(FaultConfig())
         self.faults.latency_ms = 0
+        self.faults.connect_ms = 0.0
         self.set_rate_limit(*self._start_rate_limits)
         apply_seed(self.state, self.seed)
 

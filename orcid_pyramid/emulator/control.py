@@ -12,7 +12,8 @@
 | ``DELETE records/{orcid}/{section}/{put_code}`` | the user deletes an item (204) |
 | ``PUT records/{orcid}/{section}/{put_code}`` ``{item?, visibility?}`` | the user edits it (200) |
 | ``POST records/{orcid}/revoke/{client_id}`` | the user revokes the client (``{"revoked": n}``) |
-| ``GET|PUT faults`` ``{rate, kinds, seed[, timeout_seconds]}`` · ``GET|PUT latency`` ``{ms}`` | |
+| ``GET|PUT faults`` ``{rate, kinds, seed[, timeout_seconds]}`` | |
+| ``GET|PUT latency`` ``{ms[, connect_ms]}`` (``connect_ms``: HTTPS, before each handshake) | |
 | ``GET|PUT ratelimit`` ``{"rate_limit": "24/40", "public_rate_limit": "12/40"}`` | null: off |
 | ``GET calls`` ``[?since=INDEX|TIME][&limit=N]`` | requests: index, method, path, host, status... |
 | ``GET webhooks`` (extra) | registered webhooks and delivery attempts |
@@ -58,7 +59,7 @@ from __future__ import annotations
 import secrets
 import string
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from webob import Request, Response
 
@@ -182,11 +183,20 @@ def _authorize(request: Request, app: EmulatorApp) -> Response:
 
 def _latency(request: Request, app: EmulatorApp) -> Response:
     if request.method == "PUT":
-        value = _body(request).get("ms")
-        if not isinstance(value, int | float) or isinstance(value, bool) or value < 0:
+        body = _body(request)
+        value = body.get("ms")
+        if not _milliseconds(value):
             raise _Bad("'ms' must be a number of milliseconds, 0 or more")
+        connect = body.get("connect_ms", app.faults.connect_ms)
+        if not _milliseconds(connect):
+            raise _Bad("'connect_ms' must be a number of milliseconds, 0 or more")
         app.faults.latency_ms = float(value)
-    return json_response({"ms": app.faults.latency_ms})
+        app.faults.connect_ms = float(connect)
+    return json_response({"ms": app.faults.latency_ms, "connect_ms": app.faults.connect_ms})
+
+
+def _milliseconds(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < 1e9
 
 
 

@@ -127,9 +127,14 @@ class EmulatorControl:
         """The current fault settings."""
         return self._call("GET", "faults")
 
-    def set_latency(self, ms: float) -> dict:
-        """The least time an API or token call takes (handled at once, answered after it)."""
-        return self._call("PUT", "latency", {"ms": ms})
+    def set_latency(self, ms: float, connect_ms: float | None = None) -> dict:
+        """The least time an API or token call takes (handled at once, answered after it);
+        ``connect_ms``: over HTTPS, how long a new connection waits before its TLS handshake
+        (the round trips of opening a connection to ORCID; left as it is when None)."""
+        body: dict[str, float] = {"ms": ms}
+        if connect_ms is not None:
+            body["connect_ms"] = connect_ms
+        return self._call("PUT", "latency", body)
 
     def set_rate_limit(self, rate_limit: Any = ..., public_rate_limit: Any = ...) -> dict:
         """Switch the member API's per-client rate limit (``"24/40"``, or None to disable)

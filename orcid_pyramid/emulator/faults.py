@@ -117,6 +117,8 @@ class FaultInjector:
     def __init__(self, config: FaultConfig | None = None, latency_ms: float = 0) -> None:
         self._lock = threading.Lock()
         self.latency_ms = float(latency_ms)
+        #: how long a new HTTPS connection waits before its TLS handshake (the TLS front)
+        self.connect_ms = 0.0
         self.configure(config or FaultConfig())
 
     def configure(self, config: FaultConfig) -> None:

@@ -47,9 +47,7 @@ class RelayServer:
         self._thread = threading.Thread(target=self._loop.run_forever,
                                         name=self.thread_name, daemon=True)
         self._thread.start()
-        tls = {"ssl": self.ssl_context, "ssl_handshake_timeout": 10} if self.ssl_context else {}
-        listening = asyncio.run_coroutine_threadsafe(asyncio.start_server(
-            self._connection, self.host, self.port, backlog=128, **tls), self._loop)
+        listening = asyncio.run_coroutine_threadsafe(self._listen(), self._loop)
         try:
             self._server = listening.result(10)
         except OSError:
@@ -57,6 +55,11 @@ class RelayServer:
             raise
         self.port = self._server.sockets[0].getsockname()[1]
         return self
+
+    async def _listen(self) -> asyncio.base_events.Server:
+        tls = {"ssl": self.ssl_context, "ssl_handshake_timeout": 10} if self.ssl_context else {}
+        return await asyncio.start_server(self._connection, self.host, self.port, backlog=128,
+                                          **tls)
 
     def stop(self) -> None:
         """Close the listener and every open connection, then end the thread."""

@@ -146,6 +146,16 @@ def make_local_ca(directory: str | Path | None = None) -> LocalCA:
     return LocalCA.create(directory)
 
 
+def connect_delay(app):
+    """For the TLS front of ``app`` (an emulator): how long a new connection waits before its
+    handshake, in seconds, as the control API's ``latency`` ``connect_ms`` says now; None
+    for an app that is not an emulator."""
+    faults = getattr(app, "faults", None)
+    if faults is None or not hasattr(faults, "connect_ms"):
+        return None
+    return lambda: faults.connect_ms / 1000.0
+
+
 def listen(app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
            ca: LocalCA | None = None) -> Listening:
     """Create the waitress server (and, with ``ca``, start the TLS front on ``host:port``).
@@ -159,7 +169,7 @@ def listen(app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, url_scheme="https")
     try:
         front = TLSFront(("127.0.0.1", server.effective_port), ca.server_context(), host=host,
-                         port=port).start()
+                         port=port, connect_delay=connect_delay(app)).start()
     except OSError:
         server.close()
         raise

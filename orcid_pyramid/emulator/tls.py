@@ -23,6 +23,7 @@ import hashlib
 import ipaddress
 import os
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -152,17 +153,48 @@ class TLSFront(RelayServer):
     thread_name = "orcid-emulator-tls"
 
     def __init__(self, backend: tuple[str, int], context: ssl.SSLContext,
-                 host: str = "127.0.0.1", port: int = 0) -> None:
-        super().__init__(host, port, context)
+                 host: str = "127.0.0.1", port: int = 0,
+                 connect_delay: Callable[[], float] | None = None) -> None:
+        # with ``connect_delay`` (seconds, read for each new connection) the listener is
+        # plain and each connection waits that long before its TLS handshake: the round
+        # trips a new connection to ORCID costs (TCP, then TLS) before a request can leave
+        super().__init__(host, port, None if connect_delay else context)
+        self.context = context
+        self.connect_delay = connect_delay
         self.backend = backend
+
+    async def _listen(self) -> asyncio.base_events.Server:
+        if self.connect_delay is None:
+            return await super()._listen()
+        loop = asyncio.get_running_loop()
+
+        def protocol() -> _HeldProtocol:
+            return _HeldProtocol(asyncio.StreamReader(limit=2 ** 16, loop=loop),
+                                 self._connection, loop=loop)
+
+        return await loop.create_server(protocol, self.host, self.port, backlog=128)
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                      opened: list[asyncio.StreamWriter]) -> None:
         """Relay to the backend; when it is not listening (the emulator is paused), the
         client sees the connection close."""
+        if self.connect_delay is not None:
+            delay = self.connect_delay()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            await writer.start_tls(self.context, ssl_handshake_timeout=10)
         try:
             backend_reader, backend_writer = await asyncio.open_connection(*self.backend)
         except OSError:
             return
         opened.append(backend_writer)
         await relay(reader, writer, backend_reader, backend_writer)
+
+
+class _HeldProtocol(asyncio.StreamReaderProtocol):
+    """A connection that reads nothing until its TLS handshake starts: the client's first
+    handshake bytes wait in the kernel, not in a stream reader that TLS would never see."""
+
+    def connection_made(self, transport: asyncio.BaseTransport) -> None:
+        transport.pause_reading()  # type: ignore[attr-defined]
+        super().connection_made(transport)

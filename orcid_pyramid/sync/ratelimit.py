@@ -15,24 +15,30 @@ ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 ab
 (orcid-facts/rate-limits.md). The bucket keeps two margins under those numbers:
 
 - ``jitter``: tokens leave the bucket in order but reach ORCID a little later, each by its
-  own delay (the request is built and sent, and the server reads it, while other threads
-  hold the interpreter). If no delay exceeds ``jitter`` seconds, what ORCID sees fits its own
-  bucket when ours is smaller by ``rate x jitter`` tokens (the reserve). That worst case
-  needs a request delayed the whole ``jitter`` while ORCID's bucket is low and a later one
-  not delayed at all. Measured on one 2-core machine under full load (updates at the limit
-  from 50 threads, PostgreSQL and the emulator beside them): from the token to the request's
-  first byte on the socket 0.9 ms at the median, 31-37 ms at the 99th percentile and up to
-  54 ms; to the emulator's reading of it 1.2 ms, 48-58 ms and up to 104 ms. With one token
-  (1/24 s) of reserve, 2 update runs of 9 at 50-100 researchers got a 503; with three
-  (``JITTER``, 0.125 s) none ever has. So the reserve starts at three tokens and is
-  *learned* beyond that: each 503 ORCID answers to a counted call widens it by one token (at
-  most once a second, up to ``JITTER_MAX``) and takes one token more from the bucket, so
-  ORCID's catches up. A :class:`DbTokenBucket` writes what it learned to the database (a
-  second row, ``<name>#reserve``), where every process reads it, and forgets it after
+  own delay. Only a delay that lets ORCID's bucket sit full while ours already counts the
+  token can make ORCID see more than its bucket holds: if no delay exceeds ``jitter``
+  seconds, what ORCID sees fits its bucket when ours is smaller by ``rate x jitter`` tokens
+  (the reserve). The delay is *bounded*, not hoped for. A request takes its token on an open
+  connection (TLS done) just before its first byte is written
+  (:mod:`orcid_pyramid.client.http`), so opening a connection, which to ORCID costs round
+  trips, is never inside it; and a token found older than ``WINDOW`` at that point (the
+  bucket's sleep overran, another thread held the interpreter) is replaced by a new one,
+  the old one left unused (:meth:`DbTokenBucket.fresh`). So ``JITTER`` is ``WINDOW`` plus
+  the few steps from that check to the socket: 0.05 s, 1.2 of ORCID's tokens. Before, the
+  token was taken before the request was built and sent: measured on one 2-core machine
+  under full load (updates at the limit from 50 threads, PostgreSQL and the emulator beside
+  them), from the token to the request's first byte on the socket 0.9 ms at the median,
+  31-37 ms at the 99th percentile and up to 54 ms, and a reserve of three tokens (0.125 s)
+  was needed (with one, 2 update runs of 9 at 50-100 researchers got a 503); a new
+  connection's handshake was not bounded at all. The reserve is also *learned*: each 503
+  ORCID answers to a counted call widens it by one token (at most once a second, up to
+  ``JITTER_MAX``) and takes one token more from the bucket, so ORCID's catches up. A
+  :class:`DbTokenBucket` writes what it learned to the database (a second row,
+  ``<name>#reserve``), where every process reads it, and forgets it after
   ``RESERVE_MEMORY`` without a 503; a :class:`LocalTokenBucket` (SQLite, one process) keeps
   it in memory. The reserve delays the last request of a run that empties the burst by its
-  size at 24/s: with 50 requests, three tokens cost 0.20 of the best time ORCID allows (one
-  would cost 0.08), with 100 requests 0.05.
+  size at 24/s: with 50 requests, 1.2 tokens cost 0.09 of the best time ORCID allows (three
+  cost 0.20), with 100 requests 0.02.
 - ``margin`` on the rate (0.995): clocks of several machines advance at slightly different
   speeds. A long run at the limit gains 0.12 tokens a second of further headroom from it.
 
@@ -76,7 +82,10 @@ _CREATE = text(
 
 #: the rate's margin, and the seconds of delay on the way the burst first leaves room for
 MARGIN = 0.995
-JITTER = 0.125
+JITTER = 0.05
+#: a token older than this when its request's first byte is about to leave is replaced
+#: (seconds; the token is taken just before, so only a stall between the two ages it)
+WINDOW = 0.025
 #: the most the reserve learns from 503s (6 tokens at 24/s), and how long it is remembered
 JITTER_MAX = 0.25
 RESERVE_MEMORY = 24 * 3600.0
@@ -92,7 +101,7 @@ _LEARN = text(
 def below(rate: float, burst: float, margin: float = MARGIN,
           jitter: float = JITTER) -> tuple[float, float]:
     """The bucket's own (rate, burst) for ORCID's ``rate``/``burst``: the reserve is
-    ``jitter`` seconds of ORCID's tokens (0.125 s: three)."""
+    ``jitter`` seconds of ORCID's tokens (0.05 s: 1.2)."""
     return float(rate) * margin, max(1.0, float(burst) - float(rate) * jitter)
 
 
@@ -106,7 +115,7 @@ class DbTokenBucket:
 
     def __init__(self, engine, rate: float, burst: float, name: str = "orcid-api",
                  margin: float = MARGIN, jitter: float = JITTER, clock=time.time,
-                 sleep=time.sleep) -> None:
+                 sleep=time.sleep, window: float = WINDOW) -> None:
         self.engine = engine
         # the reservation is one statement: in autocommit it is one round trip, not three
         # (BEGIN, UPDATE, COMMIT) for every request sent
@@ -118,6 +127,8 @@ class DbTokenBucket:
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0  # total seconds spent waiting (for the summary)
+        self.window = window
+        self.retaken = 0  # tokens replaced because their request left too late
         self._read_at: float | None = None  # when the learned reserve was last read
         self._widened = float("-inf")
 
@@ -180,8 +191,9 @@ class DbTokenBucket:
         available = min(self.burst, tokens + max(0.0, now - updated) * self.rate)
         return max(0.001, (1.0 - available) / self.rate)
 
-    def acquire(self) -> None:
-        """Take a token, waiting for its turn: one round trip, then at most one sleep."""
+    def acquire(self) -> float:
+        """Take a token, waiting for its turn: one round trip, then at most one sleep.
+        Returns the token's time (this bucket's clock), for :meth:`fresh`."""
         while True:
             now = self.clock()
             if self._read_at is None or now - self._read_at >= RESERVE_READ:
@@ -195,8 +207,21 @@ class DbTokenBucket:
             wait = -left / self.rate
             self.waited += wait
             self.sleep(wait)
+            return now + wait
+        return now
 
     __call__ = acquire
+
+    def fresh(self, taken: float) -> float:
+        """Called with :meth:`acquire`'s time just before a request's first byte is written:
+        a token taken more than ``window`` seconds ago (the sleep overran, the thread was
+        held) is replaced by a new one, waited for, the old one left unused, so that no
+        request reaches ORCID later after its token than the reserve allows. Returns the
+        time of the token the request goes with."""
+        while self.clock() - taken > self.window:
+            self.retaken += 1
+            taken = self.acquire()
+        return taken
 
 
 class LocalTokenBucket:
@@ -207,7 +232,7 @@ class LocalTokenBucket:
     """
 
     def __init__(self, rate: float, burst: float, clock=time.monotonic, sleep=time.sleep,
-                 *, least_burst: float | None = None) -> None:
+                 *, least_burst: float | None = None, window: float = WINDOW) -> None:
         self.rate = float(rate)
         self.burst = float(burst)
         self.least_burst = self.burst if least_burst is None else float(least_burst)
@@ -216,6 +241,8 @@ class LocalTokenBucket:
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0
+        self.window = window
+        self.retaken = 0
         self._widened = float("-inf")
         self._lock = threading.Lock()
 
@@ -231,27 +258,40 @@ class LocalTokenBucket:
             self.burst = max(self.least_burst, self.burst - 1.0)
             self.tokens = min(self.burst, self.tokens) - 1.0
 
-    def try_acquire(self) -> float:
-        """Take a token now and return 0, or return how long to wait."""
+    def _try(self) -> tuple[float, float]:
+        """(0, the time) when a token was taken now, else (how long to wait, the time)."""
         with self._lock:
             now = self.clock()
             self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
             self.updated = now
             if self.tokens >= 1 - 1e-9:  # float refill may land a hair under one token
                 self.tokens = max(0.0, self.tokens - 1)
-                return 0.0
-            return max(0.0005, (1.0 - self.tokens) / self.rate)
+                return 0.0, now
+            return max(0.0005, (1.0 - self.tokens) / self.rate), now
 
-    def acquire(self) -> None:
-        """Block until a token is taken."""
+    def try_acquire(self) -> float:
+        """Take a token now and return 0, or return how long to wait."""
+        return self._try()[0]
+
+    def acquire(self) -> float:
+        """Block until a token is taken; returns its time (this bucket's clock)."""
         while True:
-            wait = self.try_acquire()
+            wait, now = self._try()
             if wait <= 0:
-                return
+                return now
             self.waited += wait
             self.sleep(wait)
 
     __call__ = acquire
+
+    def fresh(self, taken: float) -> float:
+        """A token older than ``window`` when its request is about to be written is replaced
+        (see :meth:`DbTokenBucket.fresh`)."""
+        while self.clock() - taken > self.window:
+            with self._lock:
+                self.retaken += 1
+            taken = self.acquire()
+        return taken
 
 
 _LOCAL_BUCKETS: dict[tuple, LocalTokenBucket] = {}

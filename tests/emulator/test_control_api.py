@@ -40,13 +40,24 @@ def test_reset_goes_back_to_the_seed(emu):
 def test_reset_switches_off_faults_latency_and_run_time_rate_limits(emu):
     """Settings made for one test never leak into the next."""
     emu.web.put_json("/_emulator/faults", {"rate": 1.0, "kinds": ["500"]})
-    emu.web.put_json("/_emulator/latency", {"ms": 50})
+    emu.web.put_json("/_emulator/latency", {"ms": 50, "connect_ms": 200})
     emu.web.put_json("/_emulator/ratelimit", {"rate_limit": "1/1", "public_rate_limit": "1/1"})
     emu.web.post("/_emulator/reset")
     assert emu.web.get("/_emulator/faults").json["rate"] == 0
-    assert emu.web.get("/_emulator/latency").json == {"ms": 0}
+    assert emu.web.get("/_emulator/latency").json == {"ms": 0, "connect_ms": 0}
     assert emu.web.get("/_emulator/ratelimit").json == {"rate_limit": None,
                                                         "public_rate_limit": None}
+
+
+def test_latency_refuses_what_is_not_a_number_of_milliseconds(emu):
+    """A bad ``ms`` or ``connect_ms`` is a 400 naming the field, and changes nothing."""
+    emu.web.put_json("/_emulator/latency", {"ms": 10, "connect_ms": 20})
+    for body, field in (({"ms": "5"}, "'ms'"), ({"ms": 5, "connect_ms": -1}, "'connect_ms'"),
+                        ({"ms": 5, "connect_ms": True}, "'connect_ms'"),
+                        ({"ms": 5, "connect_ms": 1e12}, "'connect_ms'")):
+        answer = emu.web.put_json("/_emulator/latency", body, status=400).json
+        assert field in answer["error"], answer
+    assert emu.web.get("/_emulator/latency").json == {"ms": 10, "connect_ms": 20}
 
 
 def test_clients_register_with_generated_credentials(emu):
@@ -164,7 +175,9 @@ def test_control_client_speaks_to_a_live_emulator(emulator):
     control.set_faults(0.5, ["500"], seed=3)
     assert control.faults()["kinds"] == ["500"]
     control.set_faults(0)
-    assert control.set_latency(5) == {"ms": 5}
+    assert control.set_latency(5) == {"ms": 5, "connect_ms": 0}
+    assert control.set_latency(5, connect_ms=30) == {"ms": 5, "connect_ms": 30}
+    assert control.set_latency(6) == {"ms": 6, "connect_ms": 30}  # left as it was
     assert control.set_rate_limit("10/5") == {"rate_limit": "10/5", "public_rate_limit": None}
     control.set_rate_limit(None)
     assert redirect.startswith("https://site.example/cb/x?code=")

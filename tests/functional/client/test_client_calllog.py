@@ -114,6 +114,26 @@ def test_records_carry_who_what_and_how_long(client, authorize, emulator, record
     assert failed.error and failed.response_body is None
 
 
+def test_a_record_starts_when_its_request_leaves_not_while_it_waits_for_a_token(
+        endpoints, authorize, records):
+    """Rate-limited calls take their token on the open connection, just before their first
+    byte: each record's time is from then, so the call log shows ORCID's time, not the
+    bucket's (2 tokens a second, burst 1: the calls leave half a second apart)."""
+    from orcid_pyramid.sync.ratelimit import LocalTokenBucket
+
+    bucket = LocalTokenBucket(2, 1)
+    client = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, redirect_uri=REDIRECT_URI,
+                         call_sink=records.append, rate_limiter=bucket)
+    token = client.exchange_code(authorize())
+    api = client.member(token.access_token, DEMO_ORCID)
+    for _ in range(3):
+        api.read("works")
+    reads = [r for r in records if r.kind == "api"]
+    assert len(reads) == 3 and bucket.waited > 0.5
+    for earlier, later in zip(reads, reads[1:], strict=False):
+        assert (later.at - earlier.at).total_seconds() >= 0.5 - 0.01
+
+
 def test_bodies_are_capped_at_the_body_limit(endpoints, authorize, records):
     client = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, redirect_uri=REDIRECT_URI,
                          call_sink=records.append, body_limit=64)
