@@ -18,27 +18,28 @@ ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 ab
   own delay. Only a delay that lets ORCID's bucket sit full while ours already counts the
   token can make ORCID see more than its bucket holds: if no delay exceeds ``jitter``
   seconds, what ORCID sees fits its bucket when ours is smaller by ``rate x jitter`` tokens
-  (the reserve). The delay is *bounded*, not hoped for. A request takes its token on an open
-  connection (TLS done) just before its first byte is written
-  (:mod:`orcid_pyramid.client.http`), so opening a connection, which to ORCID costs round
-  trips, is never inside it; and a token found older than ``WINDOW`` at that point (the
-  bucket's sleep overran, another thread held the interpreter) is replaced by a new one,
-  the old one left unused (:meth:`DbTokenBucket.fresh`). So ``JITTER`` is ``WINDOW`` plus
-  the few steps from that check to the socket: 0.05 s, 1.2 of ORCID's tokens. Before, the
-  token was taken before the request was built and sent: measured on one 2-core machine
-  under full load (updates at the limit from 50 threads, PostgreSQL and the emulator beside
-  them), from the token to the request's first byte on the socket 0.9 ms at the median,
-  31-37 ms at the 99th percentile and up to 54 ms, and a reserve of three tokens (0.125 s)
-  was needed (with one, 2 update runs of 9 at 50-100 researchers got a 503); a new
-  connection's handshake was not bounded at all. The reserve is also *learned*: each 503
-  ORCID answers to a counted call widens it by one token (at most once a second, up to
-  ``JITTER_MAX``) and takes one token more from the bucket, so ORCID's catches up. A
-  :class:`DbTokenBucket` writes what it learned to the database (a second row,
-  ``<name>#reserve``), where every process reads it, and forgets it after
-  ``RESERVE_MEMORY`` without a 503; a :class:`LocalTokenBucket` (SQLite, one process) keeps
-  it in memory. The reserve delays the last request of a run that empties the burst by its
-  size at 24/s: with 50 requests, 1.2 tokens cost 0.09 of the best time ORCID allows (three
-  cost 0.20), with 100 requests 0.02.
+  (the reserve: 0.125 s, three of ORCID's tokens). The delay is kept short and bounded. A
+  request takes its token on an open connection (TLS done) just before its first byte is
+  written (:mod:`orcid_pyramid.client.http`), so neither building the request nor opening a
+  connection, which to ORCID costs round trips, is inside it; and a token found older than
+  ``WINDOW`` at that point (the bucket's round trip or sleep overran, another thread held
+  the interpreter) is replaced by a new one, the old one left unused
+  (:meth:`DbTokenBucket.fresh`). Before, the token came first: measured on one 2-core
+  machine under full load (updates at the limit from 50 threads, PostgreSQL and the emulator
+  beside them), from the token to the request's first byte on the socket 0.9 ms at the
+  median, 31-37 ms at the 99th percentile and up to 54 ms; with one token of reserve, 2
+  update runs of 9 at 50-100 researchers got a 503; and a slow handshake was not bounded at
+  all. A window of 25 ms with a reserve of 1.2 tokens was tried: under that load the
+  bucket's own round trip (50 threads updating one row) often took longer, so tokens were
+  replaced again and again, and the first push of 50 researchers fell from 0.69 of the
+  bound to 0.38. The reserve is also *learned*: each 503 ORCID answers to a counted call
+  widens it by one token (at most once a second, up to ``JITTER_MAX``) and takes one token
+  more from the bucket, so ORCID's catches up. A :class:`DbTokenBucket` writes what it
+  learned to the database (a second row, ``<name>#reserve``), where every process reads it,
+  and forgets it after ``RESERVE_MEMORY`` without a 503; a :class:`LocalTokenBucket`
+  (SQLite, one process) keeps it in memory. The reserve delays the last request of a run
+  that empties the burst by its size at 24/s: with 50 requests, three tokens cost 0.20 of
+  the best time ORCID allows, with 100 requests 0.05.
 - ``margin`` on the rate (0.995): clocks of several machines advance at slightly different
   speeds. A long run at the limit gains 0.12 tokens a second of further headroom from it.
 
@@ -82,10 +83,10 @@ _CREATE = text(
 
 #: the rate's margin, and the seconds of delay on the way the burst first leaves room for
 MARGIN = 0.995
-JITTER = 0.05
+JITTER = 0.125
 #: a token older than this when its request's first byte is about to leave is replaced
 #: (seconds; the token is taken just before, so only a stall between the two ages it)
-WINDOW = 0.025
+WINDOW = 0.1
 #: the most the reserve learns from 503s (6 tokens at 24/s), and how long it is remembered
 JITTER_MAX = 0.25
 RESERVE_MEMORY = 24 * 3600.0
@@ -101,7 +102,7 @@ _LEARN = text(
 def below(rate: float, burst: float, margin: float = MARGIN,
           jitter: float = JITTER) -> tuple[float, float]:
     """The bucket's own (rate, burst) for ORCID's ``rate``/``burst``: the reserve is
-    ``jitter`` seconds of ORCID's tokens (0.05 s: 1.2)."""
+    ``jitter`` seconds of ORCID's tokens (0.125 s: three)."""
     return float(rate) * margin, max(1.0, float(burst) - float(rate) * jitter)
 
 

@@ -51,8 +51,8 @@ def _reserve(bucket) -> float:
 def test_db_bucket_keeps_a_margin_under_orcids_numbers(tmp_path):
     bucket = DbTokenBucket(_engine(tmp_path), 24, 40)
     assert 0.99 * 24 <= bucket.rate < 24
-    # a reserve of 1.2 tokens at first: room for 0.05 s of delay on the way to ORCID
-    assert _reserve(bucket) == 1.2
+    # a reserve of three tokens at first: room for 0.125 s of delay on the way to ORCID
+    assert _reserve(bucket) == 3
 
 
 def test_a_503_widens_the_reserve_for_every_bucket_on_the_database(tmp_path):
@@ -62,10 +62,10 @@ def test_a_503_widens_the_reserve_for_every_bucket_on_the_database(tmp_path):
     first.acquire()
     first.missed()
     first.missed()  # the same second: one widening for a burst of 503s
-    assert _reserve(first) == 2.2
+    assert _reserve(first) == 4
     clock.sleep(1.5)
     first.missed()
-    assert _reserve(first) == 3.2
+    assert _reserve(first) == 5
     # another process's bucket starts from what this one learned
     second = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
     second.acquire()
@@ -83,10 +83,10 @@ def test_a_learned_reserve_is_forgotten_after_a_day_without_503(tmp_path):
     bucket = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
     bucket.acquire()
     bucket.missed()
-    assert _reserve(bucket) == 2.2
+    assert _reserve(bucket) == 4
     clock.sleep(RESERVE_MEMORY + 60)
     bucket.acquire()  # reads the reserve again (every RESERVE_READ seconds)
-    assert _reserve(bucket) == 1.2
+    assert _reserve(bucket) == 3
     later = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
     later.acquire()
     assert later.burst == bucket.burst
@@ -175,5 +175,5 @@ def test_a_503_with_the_database_unreachable_widens_this_process_only(tmp_path, 
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE orcid_rate_buckets")
     bucket.missed()
-    assert _reserve(bucket) == 2.2
+    assert _reserve(bucket) == 4
     assert "could not record the rate bucket's wider reserve (OperationalError)" in caplog.text
