@@ -39,7 +39,8 @@ it prints:
   connection opened beforehand, take the researchers one at a time and send each one's
   bulks one after the other, paced only by ORCID's limit (request k leaves at (k - burst) /
   rate); the share is measured like the worker's, from the emulator's call log, on a fresh
-  emulator.
+  emulator. It keeps no reserve for the delay on the way: a run in which it got a 503 shows
+  no ceiling (nan), as ORCID would not have allowed it.
 
 Updates: ``--updates`` (default 1,000) works spread evenly over the researchers. Needs
 PostgreSQL (``ORCID_PYRAMID_TEST_DATABASE_URL``) for more than one worker thread.
@@ -313,7 +314,10 @@ def ideal_push(researchers: int, works: int) -> float:
         last = max(c["time"] + c["duration_ms"] / 1000 for c in calls)
         w.engine.dispose()
     if set(statuses) != {200} or statuses[200] != researchers * bulks:
-        raise SystemExit(f"the zero-cost client's answers: {dict(statuses)}")
+        # it keeps no reserve for the delay on the way: a 503 means this run's ceiling is
+        # not one ORCID would have allowed, so none is shown for it (nan)
+        print(f"the zero-cost client's answers: {dict(statuses)} (no ceiling for this run)")
+        return float("nan")
     return bound(Counter({orcid: bulks for orcid, _ in links.values()})) / (last - first)
 
 

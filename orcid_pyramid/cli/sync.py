@@ -31,6 +31,8 @@ def _summary_table(counts, elapsed: float, pulled=None):
                          ("held (link revoked)", counts.held),
                          ("deleted by the user on ORCID", counts.deleted_on_orcid)):
         table.add_row(label, str(value))
+    table.add_row("waited for ORCID's rate limit (s)", f"{counts.rate_waited:.1f}")
+    table.add_row("rate tokens replaced (request held up)", str(counts.tokens_replaced))
     if pulled is not None:
         table.add_row("records read (pull)", str(pulled.users))
         table.add_row("items deleted on ORCID (pull)", str(len(pulled.deleted)))
@@ -198,6 +200,8 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     finally:
         if engine is not registry["orcid.dbengine"]:
             engine.dispose()
+    total.rate_waited = float(getattr(limiter, "waited", 0.0))
+    total.tokens_replaced = int(getattr(limiter, "retaken", 0))
     return total
 
 

@@ -19,6 +19,10 @@ class Counts:
     held: int = 0
     deleted_on_orcid: int = 0
     errors: list[str] = field(default_factory=list)
+    #: the process's rate bucket (set once, for the summary): seconds its threads waited for
+    #: a token, and tokens replaced because their request was held up past the window
+    rate_waited: float = 0.0
+    tokens_replaced: int = 0
 
     def add(self, other: Counts) -> None:
         """Add another count into this one."""

@@ -13,6 +13,7 @@ before its handshake, the worker runs as a site runs it (``orcid-pyramid sync CO
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -50,3 +51,8 @@ def test_a_slow_handshake_gets_no_503(emulator_factory, pg_url, tmp_path):
     assert len(posts) == RESEARCHERS * 3
     for orcid in world.users.values():  # every work once, none lost
         assert len(world.record_items(orcid)) == WORKS
+    # the handshakes were not inside the tokens: no token went stale on one (8 new
+    # connections, each held 1 s, would have made 8 tokens stale); the summary says so
+    replaced = re.search(r"rate tokens replaced \(request held up\)\W+(\d+)", done.stdout)
+    assert replaced is not None, done.stdout
+    assert int(replaced.group(1)) < RESEARCHERS
