@@ -33,6 +33,9 @@ it prints:
   took, replayed over the emulator's call log (each call from its arrival, as ORCID's proxy
   counts): how close the worker came to a 503 (below 0: a 503). What the delays on the way
   used of the worker's reserve is the reserve less room;
+- ``late``: rate tokens the worker replaced because a request was held up past the bucket's
+  window between its token and its first byte (each one a token left unused; from the
+  ``sync`` summary);
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this
   machine, the ceiling for the worker. Every bulk body is built before the clock starts; as
   many threads as the worker starts by default (one per researcher, up to 64), each on a
@@ -56,9 +59,11 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter, defaultdict
 from pathlib import Path
@@ -126,18 +131,21 @@ def overlaps(calls: list[dict]) -> int:
     return found
 
 
-def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, float, float]:
+def run_sync(ini: str, workers: int | None,
+             processes: int = 1) -> tuple[float, float, float, float]:
     """``orcid-pyramid sync INI --once`` in ``processes`` processes at once: (wall seconds,
     the largest peak RSS in MB of one process, CPU seconds of all of them: on a loaded
-    machine the steadier measure of the worker's own cost)."""
+    machine the steadier measure of the worker's own cost, and the rate tokens they replaced
+    because a request was held up past the window, read from their summaries)."""
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     command = [sys.executable, "-m", "orcid_pyramid", "sync", ini, "--once"]
     if workers:
         command += ["--workers", str(workers)]
+    outputs = [tempfile.TemporaryFile() for _ in range(processes)]
     started = time.perf_counter()
-    procs = [subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    procs = [subprocess.Popen(command, stdout=out, stderr=subprocess.DEVNULL,
                               env={**os.environ, "PYTHONPATH": root}, cwd=root)
-             for _ in range(processes)]
+             for out in outputs]
     peak = cpu = 0.0
     for proc in procs:
         _, status, usage = os.wait4(proc.pid, 0)
@@ -146,7 +154,14 @@ def run_sync(ini: str, workers: int | None, processes: int = 1) -> tuple[float, 
             raise SystemExit(f"orcid-pyramid sync failed ({proc.returncode})")
         peak = max(peak, usage.ru_maxrss / 1024)
         cpu += usage.ru_utime + usage.ru_stime
-    return time.perf_counter() - started, peak, cpu
+    wall = time.perf_counter() - started
+    late = 0.0
+    for out in outputs:
+        out.seek(0)
+        found = re.search(rb"rate tokens replaced \(request held up\)\W+(\d+)", out.read())
+        late += int(found.group(1)) if found else float("nan")
+        out.close()
+    return wall, peak, cpu, late
 
 
 def process_cpu(pid: int) -> float:
@@ -180,7 +195,8 @@ def postgres_cpu() -> float:
 
 
 def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, works: int,
-            cpu: float = 0.0, emu_cpu: float = float("nan"), db_cpu: float = float("nan")):
+            cpu: float = 0.0, emu_cpu: float = float("nan"), db_cpu: float = float("nan"),
+            late: float = float("nan")):
     """One phase's figures from the emulator's call log."""
     calls = api_calls(handle, start)
     writes = [c for c in calls if c["method"] in ("POST", "PUT")]
@@ -192,7 +208,7 @@ def measure(handle, w, start: int, wanted: Counter, wall: float, rss: float, wor
             "works_s": works / (last - first), "requests": len(calls), "writes": len(writes),
             "needed": sum(wanted.values()), "503": sum(1 for c in calls if c["status"] == 503),
             "overlaps": overlaps(calls), "room": room(calls), "rss_mb": rss, "cpu_s": cpu,
-            "emu_cpu_s": emu_cpu, "db_cpu_s": db_cpu}
+            "emu_cpu_s": emu_cpu, "db_cpu_s": db_cpu, "late": late}
 
 
 def duplicates(w) -> int:
@@ -219,21 +235,21 @@ def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: 
         orcids = list(w.users.values())
         start = len(handle.control.calls())
         emu, db = process_cpu(handle.proc.pid), postgres_cpu()
-        wall, rss, cpu = run_sync(ini, workers, processes)
+        wall, rss, cpu, late = run_sync(ini, workers, processes)
         emu, db = process_cpu(handle.proc.pid) - emu, postgres_cpu() - db
         bulks = -(-works // 100)
         push = measure(handle, w, start, Counter({o: bulks for o in orcids}), wall, rss,
-                       researchers * works, cpu, emu, db)
+                       researchers * works, cpu, emu, db, late)
         each = max(1, updates // researchers)
         for r in range(researchers):
             w.put_many(f"r{r}", {f"w{i}": work(r * 10_000 + i, title=f"Updated {i}")
                                  for i in range(min(each, works))})
         start = len(handle.control.calls())
         emu, db = process_cpu(handle.proc.pid), postgres_cpu()
-        wall, rss, cpu = run_sync(ini, workers, processes)
+        wall, rss, cpu, late = run_sync(ini, workers, processes)
         emu, db = process_cpu(handle.proc.pid) - emu, postgres_cpu() - db
         upd = measure(handle, w, start, Counter({o: min(each, works) for o in orcids}), wall,
-                      rss, researchers * min(each, works), cpu, emu, db)
+                      rss, researchers * min(each, works), cpu, emu, db, late)
         dup = duplicates(w)
         w.engine.dispose()
     return push, upd, dup
@@ -402,7 +418,7 @@ def main() -> None:
     head = (f"{'shape':>8} {'phase':>6} {'share':>6} {'share*':>6} {'seen s':>7} {'wall s':>7} "
             f"{'works/s':>8} {'x1thr':>6} {'x8thr':>6} {'req':>5} {'need':>5} {'503':>4} "
             f"{'ovl':>4} {'dup':>4} {'rss MB':>7} {'cpu s':>6} {'emu cpu':>7} {'db cpu':>6} "
-            f"{'cap':>5} {'ideal':>5} {'room':>5}")
+            f"{'cap':>5} {'ideal':>5} {'room':>5} {'late':>4}")
     print(head)
     for text in args.shapes.split(","):
         researchers, works = (int(x) for x in text.split("x"))
@@ -422,7 +438,7 @@ def main() -> None:
                       f"{m['503']:4d} {m['overlaps']:4d} {dup:4d} {m['rss_mb']:7.1f} "
                       f"{m['cpu_s']:6.2f} {m['emu_cpu_s']:7.2f} {m['db_cpu_s']:6.2f} "
                       f"{m['cap']:5.2f} {ideal if phase == 'push' else float('nan'):5.2f} "
-                      f"{m['room']:5.2f}", flush=True)
+                      f"{m['room']:5.2f} {m['late']:4.0f}", flush=True)
         if len(runs) > 1:
             for index, phase in enumerate(("push", "update")):
                 print(summary(text, phase, [run[index] for run in runs],

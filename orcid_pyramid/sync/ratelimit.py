@@ -32,7 +32,11 @@ ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 ab
   all. A window of 25 ms with a reserve of 1.2 tokens was tried: under that load the
   bucket's own round trip (50 threads updating one row) often took longer, so tokens were
   replaced again and again, and the first push of 50 researchers fell from 0.69 of the
-  bound to 0.38. The reserve is also *learned*: each 503 ORCID answers to a counted call
+  bound to 0.38. Even 0.1 s was too short there: 100 researchers' first push fell from
+  0.92-0.93 to 0.76-0.85 (0.95 with no window at all). At 0.25 s (``JITTER_MAX``: beyond
+  it no reserve this bucket keeps covers the request) 0-2 tokens of 100 are replaced and
+  the share is that of no window (bench_sync_shapes.py's ``late`` column).
+  The reserve is also *learned*: each 503 ORCID answers to a counted call
   widens it by one token (at most once a second, up to ``JITTER_MAX``) and takes one token
   more from the bucket, so ORCID's catches up. A :class:`DbTokenBucket` writes what it
   learned to the database (a second row, ``<name>#reserve``), where every process reads it,
@@ -86,7 +90,7 @@ MARGIN = 0.995
 JITTER = 0.125
 #: a token older than this when its request's first byte is about to leave is replaced
 #: (seconds; the token is taken just before, so only a stall between the two ages it)
-WINDOW = 0.1
+WINDOW = 0.25
 #: the most the reserve learns from 503s (6 tokens at 24/s), and how long it is remembered
 JITTER_MAX = 0.25
 RESERVE_MEMORY = 24 * 3600.0
