@@ -88,11 +88,12 @@ _CREATE = text(
 #: the rate's margin, and the seconds of delay on the way the burst first leaves room for
 MARGIN = 0.995
 JITTER = 0.125
-#: a token older than this when its request's first byte is about to leave is replaced
-#: (seconds; the token is taken just before, so only a stall between the two ages it)
-WINDOW = 0.25
 #: the most the reserve learns from 503s (6 tokens at 24/s), and how long it is remembered
 JITTER_MAX = 0.25
+#: a token older than this when its request's first byte is about to leave is replaced
+#: (seconds; the token is taken just before, so only a stall between the two ages it):
+#: beyond the widest reserve, nothing else covers the request
+WINDOW = JITTER_MAX
 RESERVE_MEMORY = 24 * 3600.0
 #: a bucket reads the reserve other processes learned this often (seconds)
 RESERVE_READ = 30.0
@@ -110,7 +111,23 @@ def below(rate: float, burst: float, margin: float = MARGIN,
     return float(rate) * margin, max(1.0, float(burst) - float(rate) * jitter)
 
 
-class DbTokenBucket:
+class _ReplacesLateTokens:
+    """``fresh``, shared by both buckets (needs ``clock``, ``window``, ``retaken`` and
+    ``acquire``)."""
+
+    def fresh(self, taken: float) -> float:
+        """Called with :meth:`acquire`'s time just before a request's first byte is written:
+        a token taken more than ``window`` seconds ago (the sleep overran, the thread was
+        held) is replaced by a new one, waited for, the old one left unused, so that no
+        request reaches ORCID later after its token than the reserve allows. Returns the
+        time of the token the request goes with."""
+        while self.clock() - taken > self.window:
+            self.retaken += 1  # a figure for the summary: a lost increment is harmless
+            taken = self.acquire()
+        return taken
+
+
+class DbTokenBucket(_ReplacesLateTokens):
     """``acquire()`` blocks until a token is free in the shared bucket ``name``.
 
     ``rate`` tokens per second refill up to ``burst``; ``rate`` is scaled by ``margin`` and
@@ -217,19 +234,8 @@ class DbTokenBucket:
 
     __call__ = acquire
 
-    def fresh(self, taken: float) -> float:
-        """Called with :meth:`acquire`'s time just before a request's first byte is written:
-        a token taken more than ``window`` seconds ago (the sleep overran, the thread was
-        held) is replaced by a new one, waited for, the old one left unused, so that no
-        request reaches ORCID later after its token than the reserve allows. Returns the
-        time of the token the request goes with."""
-        while self.clock() - taken > self.window:
-            self.retaken += 1
-            taken = self.acquire()
-        return taken
 
-
-class LocalTokenBucket:
+class LocalTokenBucket(_ReplacesLateTokens):
     """The same bucket in memory, for one process (threads share it).
 
     ``least_burst``: how far 503s may lower the burst (the reserve learned in memory; by
@@ -288,15 +294,6 @@ class LocalTokenBucket:
             self.sleep(wait)
 
     __call__ = acquire
-
-    def fresh(self, taken: float) -> float:
-        """A token older than ``window`` when its request is about to be written is replaced
-        (see :meth:`DbTokenBucket.fresh`)."""
-        while self.clock() - taken > self.window:
-            with self._lock:
-                self.retaken += 1
-            taken = self.acquire()
-        return taken
 
 
 _LOCAL_BUCKETS: dict[tuple, LocalTokenBucket] = {}

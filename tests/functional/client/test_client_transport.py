@@ -46,3 +46,44 @@ def test_one_client_serves_many_threads(client, authorize, records):
     assert len(api_records) == 40 and all(r.status == 201 for r in api_records)
     titles = {w["title"]["title"]["value"] for w in api.read_works(put_codes)}
     assert titles == {f"T{i}" for i in range(40)}
+
+
+def _session(kind: str) -> requests.Session:
+    """The client's own session, one sending through a proxy, or a host's plain one."""
+    from orcid_pyramid.client import build_session
+
+    if kind == "host adapter":
+        session = requests.Session()
+    else:
+        session = build_session()
+    if kind == "proxy":
+        # a proxy that refuses: whatever the proxy's connection is, the token comes first
+        session.proxies = {"http": "http://127.0.0.1:9", "https": "http://127.0.0.1:9"}
+    return session
+
+
+@pytest.mark.parametrize("kind", ["own session", "proxy", "host adapter"])
+def test_no_rate_limited_call_leaves_without_its_token(kind, client, endpoints, authorize,
+                                                        emulator):
+    """The token is taken on the client's own connections at the first write; through a
+    proxy or a host's adapter, whose connections are not the client's, before sending. A
+    bucket holding one token, refilled once in 1,000 s: after one call it is empty."""
+    from orcid_pyramid.client import OrcidError
+    from orcid_pyramid.sync.ratelimit import LocalTokenBucket
+
+    token = client.exchange_code(authorize())
+    bucket = LocalTokenBucket(0.001, 1)
+    limited = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+                          redirect_uri=REDIRECT_URI, session=_session(kind), timeout=5.0,
+                          rate_limiter=bucket)
+    start = len(emulator.control.calls())
+    api = limited.member(token.access_token, DEMO_ORCID)
+    if kind == "proxy":
+        with pytest.raises(OrcidError):
+            api.read("person")
+    else:
+        api.read("person")
+        arrived = [c for c in emulator.control.calls()[start:]
+                   if c["path"].endswith(f"{DEMO_ORCID}/person")]
+        assert len(arrived) == 1
+    assert bucket.try_acquire() > 0, "the call left without taking the bucket's token"
