@@ -8,9 +8,13 @@ content in one more (without claiming the rows: see :meth:`NewWorksMixin._push_n
 and records the put codes in two (the registry rows, the outbox rows), where loading them as
 ORM objects cost the worker most of its CPU per bulk. A researcher's bulks follow one
 another without writing in between: the put codes of up to ``RECORD_EVERY`` bulks wait in
-memory, and the fence before each bulk names the works of every bulk not written yet, so
-that a worker killed meanwhile leaves them flagged for the next holder, which reconciles them
-with what ORCID holds instead of posting them again. A bulk whose answer is anything else
+memory, and the fence before each bulk names the works of every bulk not written yet and
+of the bulks still to come before the next write, so that a worker killed meanwhile leaves
+them flagged for the next holder, which reconciles them with what ORCID holds instead of
+posting them again (a work flagged but never sent costs that holder one read of the
+section, never a duplicate). Within such a run of bulks the marker does not change, so the
+fences after the first one need no round trip while the lease is young
+(:meth:`~orcid_pyramid.sync.lease.Lease.fence`). A bulk whose answer is anything else
 (an error, a 409, a put code that is not one) is recorded by the ORM path from there
 (:meth:`PostingMixin._bulk_results`, the same code as for any other bulk), and any other due
 row sends the user through that path from the start.
@@ -151,10 +155,15 @@ class NewWorksMixin:
                 batch = plan[start:start + BULK_MAX]
                 if len(waiting) >= RECORD_EVERY:
                     self._record_new(waiting, link)
-                # the fence names the works of this bulk and of every bulk not written yet
+                # the fence names the works of every bulk not written yet, this one and the
+                # ones up to the next write: the same marker for each bulk of that run, so
+                # the fence before the run's later bulks has nothing new to make durable
+                # and asks the database nothing while the lease is young (Lease.fence)
+                ahead = start + BULK_MAX * (RECORD_EVERY - len(waiting))
                 marker = [item_id for done, _ in waiting for _, item_id, _ in done]
-                outcome = self._post_bulk(api, marker + [item_id for _, item_id, _ in batch],
-                                          [_body(texts[row_id]) for row_id, _, _ in batch])
+                outcome = self._post_bulk(
+                    api, marker + [item_id for _, item_id, _ in plan[start:ahead]],
+                    [_body(texts[row_id]) for row_id, _, _ in batch])
                 codes = _put_codes(outcome, len(batch))
                 if codes is None:
                     self._record_new(waiting, link)
