@@ -26,15 +26,15 @@ it prints:
   and autovacuum);
 - ``cap``: the best share the worker's own token bucket allows, whatever its CPU: it keeps a
   margin under ORCID's limit (``orcid_pyramid.sync.ratelimit.below``: the rate x 0.995, and a
-  reserve of ORCID's burst for the delay on the way, 3 tokens of 40 until a 503 teaches it
+  reserve of ORCID's burst for the delay on the way, 1 token of 40 until a 503 teaches it
   more), so that what reaches ORCID never exceeds its bucket. For 50 requests that margin
-  costs a fifth of the bound (cap 0.80); for 100, a twentieth (0.95);
+  costs a twelfth of the bound (cap 0.92); for 100, a fiftieth (0.98);
 - ``room``: the fewest tokens ORCID's bucket (24/s, burst 40) held beyond the one a request
   took, replayed over the emulator's call log (each call from its arrival, as ORCID's proxy
   counts): how close the worker came to a 503 (below 0: a 503). What the delays on the way
   used of the worker's reserve is the reserve less room;
-- ``late``: rate tokens the worker replaced because a request was held up past the bucket's
-  window between its token and its first byte (each one a token left unused; from the
+- ``late``: rate tokens the worker replaced because a request left after its token's
+  deadline (``orcid_pyramid.sync.ratelimit.deadline``) (each one a token left unused; from the
   ``sync`` summary);
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this
   machine, the ceiling for the worker. Every bulk body is built before the clock starts; as

@@ -15,40 +15,42 @@ ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 ab
 (orcid-facts/rate-limits.md). The bucket keeps two margins under those numbers:
 
 - ``jitter``: tokens leave the bucket in order but reach ORCID a little later, each by its
-  own delay. Only a delay that lets ORCID's bucket sit full while ours already counts the
-  token can make ORCID see more than its bucket holds: if no delay exceeds ``jitter``
-  seconds, what ORCID sees fits its bucket when ours is smaller by ``rate x jitter`` tokens
-  (the reserve: 0.125 s, three of ORCID's tokens). The delay is kept short and bounded. A
-  request takes its token on an open connection (TLS done) just before its first byte is
-  written (:mod:`orcid_pyramid.client.http`), so neither building the request nor opening a
-  connection, which to ORCID costs round trips, is inside it; and a token found older than
-  ``WINDOW`` at that point (the bucket's round trip or sleep overran, another thread held
-  the interpreter) is replaced by a new one, the old one left unused
-  (:meth:`DbTokenBucket.fresh`). Before, the token came first: measured on one 2-core
-  machine under full load (updates at the limit from 50 threads, PostgreSQL and the emulator
-  beside them), from the token to the request's first byte on the socket 0.9 ms at the
-  median, 31-37 ms at the 99th percentile and up to 54 ms; with one token of reserve, 2
-  update runs of 9 at 50-100 researchers got a 503; and a slow handshake was not bounded at
-  all. A window of 25 ms with a reserve of 1.2 tokens was tried: under that load the
-  bucket's own round trip (50 threads updating one row) often took longer, so tokens were
-  replaced again and again, and the first push of 50 researchers fell from 0.69 of the
-  bound to 0.38. Even 0.1 s was too short there: 100 researchers' first push fell from
-  0.92-0.93 to 0.76-0.85 (0.95 with no window at all). At 0.25 s (``JITTER_MAX``: beyond
-  it no reserve this bucket keeps covers the request) 0-2 tokens of 100 are replaced and
-  the share is that of no window (bench_sync_shapes.py's ``late`` column).
+  own delay. A delay costs ORCID refill only while ORCID's bucket sits full, which happens
+  only while ours is near full too; the reserve (``rate x jitter`` tokens less in our burst:
+  one token, 42 ms, at first) covers the delay of a request whose token was taken from a
+  (nearly) full bucket, and a token taken from a bucket further below full may be late by
+  that much more (:func:`deadline`, with the reasoning). A request takes its token on an
+  open connection (TLS done) just before its first byte is written
+  (:mod:`orcid_pyramid.client.http`), so neither building the request nor opening a
+  connection is inside the delay, and a request later than its token's deadline gets a new
+  token, the old one left unused (:meth:`DbTokenBucket.fresh`). On PostgreSQL the row keeps
+  the database's clock, read once the row is the taker's, so waiting behind other takers'
+  updates of the row (50 threads at once at the start of a first push) neither ages a token
+  nor counts refill early.
+  Measured on one 2-core machine under full load (PostgreSQL and the emulator beside the
+  worker): before the token moved to the first byte, from token to first byte took 0.9 ms
+  at the median, 31-37 ms at the 99th percentile and up to 54 ms, and with one token of
+  reserve 2 update runs of 9 got a 503. With the token at the first byte and a reserve of
+  three tokens (0.125 s), tokens older than 0.25 s were replaced (0-2 per 100 requests),
+  and that reserve capped a first push of 50 requests at 0.80 of the bound. A window equal
+  to the reserve for every token (25 ms with 1.2 tokens, 0.1 s with three, 42 ms with one)
+  replaced up to a quarter of the tokens there and cost the first push a fifth to a half
+  of its speed. With the deadline and the database's clock, no token was replaced over
+  16 runs (bench_sync_shapes.py's ``late`` column) and ORCID's bucket kept at least 0.8 of
+  a token beyond each request (``room``).
   The reserve is also *learned*: each 503 ORCID answers to a counted call
   widens it by one token (at most once a second, up to ``JITTER_MAX``) and takes one token
   more from the bucket, so ORCID's catches up. A :class:`DbTokenBucket` writes what it
   learned to the database (a second row, ``<name>#reserve``), where every process reads it,
   and forgets it after ``RESERVE_MEMORY`` without a 503; a :class:`LocalTokenBucket`
   (SQLite, one process) keeps it in memory. The reserve delays the last request of a run
-  that empties the burst by its size at 24/s: with 50 requests, three tokens cost 0.20 of
-  the best time ORCID allows, with 100 requests 0.05.
+  that empties the burst by its size at 24/s: with 50 requests, one token costs 0.08 of the
+  best time ORCID allows (three cost 0.20), with 100 requests 0.02.
 - ``margin`` on the rate (0.995): clocks of several machines advance at slightly different
   speeds. A long run at the limit gains 0.12 tokens a second of further headroom from it.
 
 Before, both were one ``margin`` of 0.97 (the rate) and 12 % of the burst: the first push of
-100 researchers could then reach at best 0.90 of what ORCID's limit allows; now 0.95.
+100 researchers could then reach at best 0.90 of what ORCID's limit allows; now 0.98.
 
 Written by hand (no library offers a cross-process bucket on SQL); about 80 lines.
 """
@@ -79,6 +81,15 @@ _RESERVE = text(
     " updated = CASE WHEN :now > updated THEN :now ELSE updated END"
     " WHERE name = :name RETURNING tokens"
 )
+#: PostgreSQL: the same reservation on the database's clock, read when the row is ours (after
+#: any wait for another taker's update of it), and how long the statement waited for it
+_DB_NOW = "extract(epoch from clock_timestamp())::float8"
+_RESERVE_PG = text(
+    f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED.replace(':now', _DB_NOW)}) - 1,"
+    f" updated = CASE WHEN {_DB_NOW} > updated THEN {_DB_NOW} ELSE updated END"
+    " WHERE name = :name"
+    " RETURNING tokens, extract(epoch from clock_timestamp() - statement_timestamp())::float8"
+)
 _READ = text("SELECT tokens, updated FROM orcid_rate_buckets WHERE name = :name")
 _CREATE = text(
     "INSERT INTO orcid_rate_buckets (name, tokens, updated) VALUES (:name, :burst, :now)"
@@ -86,14 +97,11 @@ _CREATE = text(
 
 
 #: the rate's margin, and the seconds of delay on the way the burst first leaves room for
+#: (one of ORCID's tokens)
 MARGIN = 0.995
-JITTER = 0.125
+JITTER = 1 / 24
 #: the most the reserve learns from 503s (6 tokens at 24/s), and how long it is remembered
 JITTER_MAX = 0.25
-#: a token older than this when its request's first byte is about to leave is replaced
-#: (seconds; the token is taken just before, so only a stall between the two ages it):
-#: beyond the widest reserve, nothing else covers the request
-WINDOW = JITTER_MAX
 RESERVE_MEMORY = 24 * 3600.0
 #: a bucket reads the reserve other processes learned this often (seconds)
 RESERVE_READ = 30.0
@@ -112,19 +120,38 @@ def below(rate: float, burst: float, margin: float = MARGIN,
 
 
 class _ReplacesLateTokens:
-    """``fresh``, shared by both buckets (needs ``clock``, ``window``, ``retaken`` and
-    ``acquire``)."""
+    """``fresh``, shared by both buckets (needs ``clock``, ``retaken`` and ``acquire``)."""
 
-    def fresh(self, taken: float) -> float:
-        """Called with :meth:`acquire`'s time just before a request's first byte is written:
-        a token taken more than ``window`` seconds ago (the sleep overran, the thread was
+    def fresh(self, deadline: float) -> float:
+        """Called with :meth:`acquire`'s deadline just before a request's first byte is
+        written: a token whose request is later than that (the sleep overran, the thread was
         held) is replaced by a new one, waited for, the old one left unused, so that no
-        request reaches ORCID later after its token than the reserve allows. Returns the
-        time of the token the request goes with."""
-        while self.clock() - taken > self.window:
+        request reaches ORCID later after its token than the reserve allows (see
+        :func:`deadline`). Returns the deadline of the token the request goes with."""
+        while self.clock() > deadline:
             self.retaken += 1  # a figure for the summary: a lost increment is harmless
-            taken = self.acquire()
-        return taken
+            deadline = self.acquire()
+        return deadline
+
+
+def deadline(taken: float, left: float, burst: float, rate: float, window: float) -> float:
+    """The latest a request may leave with the token taken at ``taken`` (which left ``left``
+    tokens in a bucket of ``burst`` at ``rate``): ``window`` (the reserve, in seconds) plus
+    the refill the bucket lacked, when the token was taken, to be full.
+
+    Why the second term: our bucket counts a token when it is taken, ORCID when the request
+    arrives. A late request costs ORCID refill only while ORCID's bucket is full and so
+    wastes it. In the bucket's schedule (its "theoretical arrival time"), ORCID's can run
+    ahead of ours by no more than the largest ``lateness - debt`` over the tokens, where
+    ``debt`` is how far below full the bucket stood when the token was taken (in seconds of
+    refill): the schedule of a bucket that was not full already lay beyond the token by that
+    much. So the first token taken from a full bucket may be late by the reserve alone; one
+    taken deep into a burst, or waiting in the queue at the rate, by that much more (a token
+    taken when the bucket still held 10 of 39 by over a second). Replacing every token older
+    than the reserve (one token, 42 ms) replaced 9 to 24 of every 100 requests in the first
+    push and the updates of 50 and 100 researchers on a 2-core machine and cost the first
+    push a fifth of its speed; this rule replaces only those that matter."""
+    return taken + window + max(0.0, burst - 1.0 - left) / rate
 
 
 class DbTokenBucket(_ReplacesLateTokens):
@@ -137,11 +164,12 @@ class DbTokenBucket(_ReplacesLateTokens):
 
     def __init__(self, engine, rate: float, burst: float, name: str = "orcid-api",
                  margin: float = MARGIN, jitter: float = JITTER, clock=time.time,
-                 sleep=time.sleep, window: float = WINDOW) -> None:
+                 sleep=time.sleep, window: float | None = None) -> None:
         self.engine = engine
         # the reservation is one statement: in autocommit it is one round trip, not three
         # (BEGIN, UPDATE, COMMIT) for every request sent
         self._autocommit = engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._pg = engine.dialect.name == "postgresql"
         self.name = name
         self._orcid = (float(rate), float(burst), margin)
         self.base_jitter = self.jitter = jitter
@@ -149,10 +177,16 @@ class DbTokenBucket(_ReplacesLateTokens):
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0  # total seconds spent waiting (for the summary)
-        self.window = window
+        self._window = window
         self.retaken = 0  # tokens replaced because their request left too late
         self._read_at: float | None = None  # when the learned reserve was last read
         self._widened = float("-inf")
+
+    @property
+    def window(self) -> float:
+        """The oldest a token may be when its request's first byte leaves: the reserve the
+        bucket keeps now (seconds), unless set."""
+        return self.jitter if self._window is None else self._window
 
     def _use(self, jitter: float) -> None:
         self.jitter = min(JITTER_MAX, max(self.base_jitter, jitter))
@@ -185,7 +219,11 @@ class DbTokenBucket(_ReplacesLateTokens):
                                                "now": now})
                     except IntegrityError:
                         conn.execute(_LEARN, params)  # another process wrote it first
-                conn.execute(_RESERVE, self._params(now))
+                if self._pg:
+                    conn.execute(_RESERVE_PG, {"name": self.name, "rate": self.rate,
+                                               "burst": self.burst})
+                else:
+                    conn.execute(_RESERVE, self._params(now))
         except SQLAlchemyError as exc:
             # the caller is answering ORCID's 503 (a web request, a worker): this process
             # keeps the wider reserve; the others learn it from their own 503s
@@ -215,22 +253,35 @@ class DbTokenBucket(_ReplacesLateTokens):
 
     def acquire(self) -> float:
         """Take a token, waiting for its turn: one round trip, then at most one sleep.
-        Returns the token's time (this bucket's clock), for :meth:`fresh`."""
+        Returns the token's time (this process's clock), for :meth:`fresh`.
+
+        PostgreSQL: the row keeps the database's clock, read once the row is this taker's,
+        so a wait behind other takers' updates of the row is neither refill counted early
+        nor age counted against the token (under full load that wait was most of a token's
+        age). The token's time here is when the statement began plus how long it waited
+        in the database: never later than the row's change, so an age measured from it is
+        never too short. A reservation ahead sleeps its turn from the answer's arrival,
+        after the row's change, so it never leaves before its turn."""
         while True:
             now = self.clock()
             if self._read_at is None or now - self._read_at >= RESERVE_READ:
                 self._read_reserve(now)
             with self._autocommit.connect() as conn:
-                left = conn.execute(_RESERVE, self._params(now)).scalar()
+                if self._pg:
+                    row = conn.execute(_RESERVE_PG, {"name": self.name, "rate": self.rate,
+                                                     "burst": self.burst}).first()
+                    left, lag = (None, 0.0) if row is None else row
+                else:
+                    left, lag = conn.execute(_RESERVE, self._params(now)).scalar(), 0.0
             if left is not None:
                 break
             self.try_acquire()  # creates the missing row
+        ends = deadline(now + max(0.0, lag), left, self.burst, self.rate, self.window)
         if left < 0:  # reserved ahead: our turn comes when the refill covers it
             wait = -left / self.rate
             self.waited += wait
             self.sleep(wait)
-            return now + wait
-        return now
+        return ends
 
     __call__ = acquire
 
@@ -243,7 +294,7 @@ class LocalTokenBucket(_ReplacesLateTokens):
     """
 
     def __init__(self, rate: float, burst: float, clock=time.monotonic, sleep=time.sleep,
-                 *, least_burst: float | None = None, window: float = WINDOW) -> None:
+                 *, least_burst: float | None = None, window: float = JITTER) -> None:
         self.rate = float(rate)
         self.burst = float(burst)
         self.least_burst = self.burst if least_burst is None else float(least_burst)
@@ -266,18 +317,20 @@ class LocalTokenBucket(_ReplacesLateTokens):
             if now - self._widened < 1.0:
                 return
             self._widened = now
-            self.burst = max(self.least_burst, self.burst - 1.0)
+            before, self.burst = self.burst, max(self.least_burst, self.burst - 1.0)
+            self.window += (before - self.burst) / self.rate  # the reserve, in seconds
             self.tokens = min(self.burst, self.tokens) - 1.0
 
     def _try(self) -> tuple[float, float]:
-        """(0, the time) when a token was taken now, else (how long to wait, the time)."""
+        """(0, the token's deadline) when a token was taken now, else (how long to wait,
+        the time)."""
         with self._lock:
             now = self.clock()
             self.tokens = min(self.burst, self.tokens + max(0.0, now - self.updated) * self.rate)
             self.updated = now
             if self.tokens >= 1 - 1e-9:  # float refill may land a hair under one token
                 self.tokens = max(0.0, self.tokens - 1)
-                return 0.0, now
+                return 0.0, deadline(now, self.tokens, self.burst, self.rate, self.window)
             return max(0.0005, (1.0 - self.tokens) / self.rate), now
 
     def try_acquire(self) -> float:
@@ -285,7 +338,7 @@ class LocalTokenBucket(_ReplacesLateTokens):
         return self._try()[0]
 
     def acquire(self) -> float:
-        """Block until a token is taken; returns its time (this bucket's clock)."""
+        """Block until a token is taken; returns its deadline (:func:`deadline`)."""
         while True:
             wait, now = self._try()
             if wait <= 0:
@@ -315,7 +368,7 @@ def bucket_for(engine, rate: float, burst: float, margin: float = MARGIN,
         bucket = _LOCAL_BUCKETS.get(key)
         if bucket is None:
             bucket = LocalTokenBucket(
-                *below(rate, burst, margin, jitter),
+                *below(rate, burst, margin, jitter), window=jitter,
                 least_burst=below(rate, burst, margin, max(jitter, JITTER_MAX))[1])
             _LOCAL_BUCKETS[key] = bucket
         return bucket

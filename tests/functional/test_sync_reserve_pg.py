@@ -1,9 +1,10 @@
 """The rate bucket learns its reserve from ORCID's 503s (PostgreSQL: every process shares it).
 
-The worker's bucket keeps three tokens of ORCID's burst back at first (room for 0.125 s of
-delay between a token and the request's arrival). Where ORCID counts less than the site was told
-(a proxy that counts before it, say), ORCID answers 503: each one widens the reserve by a
-token, for every process on the database, and the 503'd work is sent again. Seen from
+The worker's bucket keeps one token of ORCID's burst back at first (room for 42 ms of delay
+between the first token from a full bucket and its request's arrival). Where ORCID counts
+less than the site was told (a proxy that counts before it, say), ORCID answers 503: each
+one widens the reserve by a token, for every process on the database, and the 503'd work is
+sent again. Seen from
 outside: the emulator's answers, the records, and the reserve the next process starts from.
 """
 

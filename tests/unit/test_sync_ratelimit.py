@@ -51,8 +51,10 @@ def _reserve(bucket) -> float:
 def test_db_bucket_keeps_a_margin_under_orcids_numbers(tmp_path):
     bucket = DbTokenBucket(_engine(tmp_path), 24, 40)
     assert 0.99 * 24 <= bucket.rate < 24
-    # a reserve of three tokens at first: room for 0.125 s of delay on the way to ORCID
-    assert _reserve(bucket) == 3
+    # a reserve of one token at first: room for 42 ms of delay on the way to ORCID for the
+    # first token taken from a full bucket (see ratelimit.deadline)
+    assert _reserve(bucket) == 1
+    assert bucket.window == pytest.approx(1 / 24)
 
 
 def test_a_503_widens_the_reserve_for_every_bucket_on_the_database(tmp_path):
@@ -62,10 +64,11 @@ def test_a_503_widens_the_reserve_for_every_bucket_on_the_database(tmp_path):
     first.acquire()
     first.missed()
     first.missed()  # the same second: one widening for a burst of 503s
-    assert _reserve(first) == 4
+    assert _reserve(first) == 2
+    assert first.window == pytest.approx(2 / 24)  # the window widens with it
     clock.sleep(1.5)
     first.missed()
-    assert _reserve(first) == 5
+    assert _reserve(first) == 3
     # another process's bucket starts from what this one learned
     second = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
     second.acquire()
@@ -83,10 +86,10 @@ def test_a_learned_reserve_is_forgotten_after_a_day_without_503(tmp_path):
     bucket = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
     bucket.acquire()
     bucket.missed()
-    assert _reserve(bucket) == 4
+    assert _reserve(bucket) == 2
     clock.sleep(RESERVE_MEMORY + 60)
     bucket.acquire()  # reads the reserve again (every RESERVE_READ seconds)
-    assert _reserve(bucket) == 3
+    assert _reserve(bucket) == 1
     later = DbTokenBucket(engine, 24, 40, clock=clock, sleep=clock.sleep)
     later.acquire()
     assert later.burst == bucket.burst
@@ -132,23 +135,32 @@ def test_db_bucket_is_shared_between_two_limiters_on_one_row(tmp_path):
     assert first.try_acquire() == 0
 
 
-def test_a_token_that_aged_on_the_way_is_replaced(tmp_path):
-    """``fresh`` (run just before the request's first byte leaves) keeps a token younger than
-    the window and replaces an older one with a new token, waited for."""
+def test_a_late_request_gets_a_new_token_only_when_its_lateness_could_matter(tmp_path):
+    """``fresh`` (run just before the request's first byte leaves) replaces a token whose
+    request is later than the window plus what the bucket lacked of full when the token was
+    taken (ratelimit.deadline): the first token from a full bucket gets the window alone,
+    one taken from a bucket below full that much more."""
     clock = Clock()
     for bucket in (DbTokenBucket(_engine(tmp_path), 10, 2, margin=1.0, jitter=0, clock=clock,
                                  sleep=clock.sleep, window=0.025),
                    LocalTokenBucket(10, 2, clock=clock, sleep=clock.sleep, window=0.025)):
         clock.now = 1000.0
-        taken = bucket.acquire()
-        assert taken == 1000.0
+        first = bucket.acquire()  # from a full bucket: the window alone
+        assert first == pytest.approx(1000.025)
         clock.sleep(0.02)
-        assert bucket.fresh(taken) == taken and bucket.retaken == 0
-        clock.sleep(0.01)  # 30 ms old: a new token, the second of the burst of 2
-        assert bucket.fresh(taken) == 1000.03 and bucket.retaken == 1
-        # 0.3 of a token left: the next one comes 0.07 s later, and is dated then
-        assert bucket.acquire() == pytest.approx(1000.10)
+        assert bucket.fresh(first) == first and bucket.retaken == 0
+        clock.sleep(0.01)  # 30 ms late: a new token, the second of the burst of 2
+        second = bucket.fresh(first)
+        assert bucket.retaken == 1
+        # taken with 1.3 tokens in the bucket of 2 (0.07 s of refill short of full)
+        assert second == pytest.approx(1000.03 + 0.025 + 0.07)
+        # 0.3 of a token left: the next one comes 0.07 s later, and the bucket was 0.17 s of
+        # refill short of full when it was reserved: 0.1 s after its turn it is still good
+        third = bucket.acquire()
         assert clock.now == pytest.approx(1000.10)
+        assert third == pytest.approx(1000.03 + 0.025 + 0.17)
+        clock.sleep(0.1)
+        assert bucket.fresh(third) == third and bucket.retaken == 1
 
 
 def test_db_bucket_acquire_waits_the_refill_time(tmp_path):
@@ -175,5 +187,5 @@ def test_a_503_with_the_database_unreachable_widens_this_process_only(tmp_path, 
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE orcid_rate_buckets")
     bucket.missed()
-    assert _reserve(bucket) == 4
+    assert _reserve(bucket) == 2
     assert "could not record the rate bucket's wider reserve (OperationalError)" in caplog.text
