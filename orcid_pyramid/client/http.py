@@ -86,8 +86,9 @@ def install_log_redaction() -> None:
 class RateLimiter(Protocol):
     """Anything with a blocking ``acquire()`` (the sync engine's shared token bucket), called
     on the open connection just before the request's first byte leaves; one with a
-    ``fresh(taken)`` then gets the time ``acquire()`` returned, and may replace a token that
-    aged on the way (:meth:`orcid_pyramid.sync.ratelimit.DbTokenBucket.fresh`); one with a
+    ``fresh(value)`` then gets what ``acquire()`` returned (the sync engine's buckets: the
+    token's deadline), and may replace a token whose request is late
+    (:meth:`orcid_pyramid.sync.ratelimit.DbTokenBucket.fresh`); one with a
     ``missed()`` is told of each 503 a counted call got (its reserve was too small)."""
 
     def acquire(self) -> Any: ...
@@ -228,9 +229,9 @@ class Transport:
             fresh = getattr(limiter, "fresh", None)
 
             def take() -> None:
-                taken = limiter.acquire()
-                if fresh is not None and taken is not None:
-                    fresh(taken)
+                token = limiter.acquire()
+                if fresh is not None and token is not None:
+                    fresh(token)
 
             if not self._checks_tokens(url):
                 take()  # an adapter of the host's: the token is taken before sending

@@ -7,7 +7,9 @@ extends the lease where ``locked_by`` is still its token. When another worker to
 over (the lease had lapsed: the process stalled, a batch ran long), the update matches no row
 and the sender stops before sending anything. The extension covers the request's own
 timeout, so no lease can lapse while a request is in flight; a claim with no request in
-flight lapses after ``seconds`` (a killed worker's users come back quickly).
+flight lapses after ``seconds`` (a killed worker's users come back quickly). The one request
+that goes without its own round trip is a first-push bulk whose works the fence of its run
+already named, while that fence is young (:meth:`Lease.fence`).
 
 A bulk POST in flight is recorded by its fence: the registry ids of its works go into the
 lease row (``posting``) in the same statement, instead of flagging each work "POST in flight"
