@@ -59,8 +59,11 @@ def _free_port() -> int:
 
 
 @contextmanager
-def emulator(rate_limit: str | None = None, latency_ms: float = 0):
-    """``orcid-pyramid emulator`` on a free port in a child process."""
+def emulator(rate_limit: str | None = None, latency_ms: float = 0, https: bool = False):
+    """``orcid-pyramid emulator`` on a free port in a child process. ``https``: over HTTPS
+    (``--tls``), trusted by this process and its children through ``REQUESTS_CA_BUNDLE`` set
+    to a bundle the size of requests' default (certifi's public CAs and the emulator's CA),
+    as a client of ORCID verifies its connections."""
     import subprocess
 
     import requests
@@ -70,10 +73,27 @@ def emulator(rate_limit: str | None = None, latency_ms: float = 0):
     command = [sys.executable, "-m", "orcid_pyramid", "emulator", "--port", str(port),
                "--seed", "demo", "--latency-ms", str(latency_ms), "--threads", "16",
                "--rate-limit", rate_limit or "none"]
+    tls_dir = tempfile.mkdtemp(prefix="bench-emulator-ca-") if https else None
+    if tls_dir:
+        command += ["--tls", "--tls-dir", tls_dir]
     proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             env={**os.environ, "PYTHONPATH": os.getcwd() + "/.."})
-    base = f"http://127.0.0.1:{port}"
+    base = f"{'https' if https else 'http'}://127.0.0.1:{port}"
+    earlier = os.environ.get("REQUESTS_CA_BUNDLE")
     try:
+        if tls_dir:
+            import certifi
+
+            ca = os.path.join(tls_dir, "ca.pem")
+            for _ in range(300):
+                if os.path.exists(ca) and os.path.getsize(ca):
+                    break
+                time.sleep(0.1)
+            bundle = os.path.join(tls_dir, "bundle.pem")
+            with open(bundle, "wb") as out, open(certifi.where(), "rb") as public, \
+                    open(ca, "rb") as local:
+                out.write(public.read() + b"\n" + local.read())
+            os.environ["REQUESTS_CA_BUNDLE"] = bundle
         for _ in range(300):
             try:
                 requests.get(base + "/_emulator/faults", timeout=1)
@@ -84,6 +104,14 @@ def emulator(rate_limit: str | None = None, latency_ms: float = 0):
     finally:
         proc.terminate()
         proc.wait(10)
+        if tls_dir:
+            if earlier is None:
+                os.environ.pop("REQUESTS_CA_BUNDLE", None)
+            else:
+                os.environ["REQUESTS_CA_BUNDLE"] = earlier
+            import shutil
+
+            shutil.rmtree(tls_dir, ignore_errors=True)
 
 
 def world(handle, url, **settings):

@@ -222,11 +222,12 @@ def duplicates(w) -> int:
 
 
 def shape(researchers: int, works: int, updates: int, workers: int | None, tmp: str,
-          processes: int = 1):
+          processes: int = 1, https: bool = False):
     """First push and updates for one shape on a fresh emulator and database."""
     from tests.functional.sync_support import site_ini, work
 
-    with database() as url, emulator(rate_limit="24/40", latency_ms=LATENCY * 1000) as handle:
+    with database() as url, emulator(rate_limit="24/40", latency_ms=LATENCY * 1000,
+                                     https=https) as handle:
         w = world(handle, url, **{"orcid.rate_limit": "24/40"})
         for r in range(researchers):
             w.connect(f"r{r}")
@@ -402,6 +403,10 @@ def main() -> None:
     parser.add_argument("--latency-ms", type=float, default=100.0,
                         help="the emulator's latency per call (default 100; ORCID's own "
                              "for a bulk of 100 works can be a second or more)")
+    parser.add_argument("--https", action="store_true",
+                        help="the emulator over HTTPS, verified against a bundle the size of "
+                             "requests' default (certifi's and the emulator's CA), as ORCID "
+                             "is reached (the zero-cost client stays on plain HTTP)")
     parser.add_argument("--repeat", type=int, default=1,
                         help="runs of each shape, each on a fresh emulator and database; "
                              "with more than one, a line per shape and phase gives the "
@@ -426,7 +431,7 @@ def main() -> None:
         for _ in range(max(1, args.repeat)):
             with tempfile.TemporaryDirectory() as tmp:
                 push, upd, dup = shape(researchers, works, args.updates, args.workers, tmp,
-                                       args.processes)
+                                       args.processes, args.https)
             runs.append((push, upd, dup))
             if len(runs) == 1:
                 ideal = ideal_push(researchers, works) if args.ideal else float("nan")
