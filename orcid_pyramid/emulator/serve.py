@@ -124,10 +124,22 @@ class _ArrivalChannel(HTTPChannel):
         return data
 
 
+#: open connections the emulator serves at once (waitress's own default is 100)
+CONNECTIONS = 1000
+
+
 def create_server(app, **kwargs):
     """waitress's ``create_server`` whose requests carry their arrival time (the environ's
     ``ratelimit.ARRIVED``: when the request's first byte was read, before it waited for a
-    thread), so the rate limit and the latency count from there, as at ORCID."""
+    thread), so the rate limit and the latency count from there, as at ORCID.
+
+    Connections: waitress stops accepting new ones while 100 are open (its
+    ``connection_limit``), and a client's idle keep-alive connections stay open, so a 101st
+    client waited in the kernel's queue until its own timeout (two sync processes of 64
+    threads each: a tenth of a first push's requests stalled 10 s, timed out and were sent
+    again while ORCID still held the first one). ORCID takes many more: the emulator takes
+    up to ``CONNECTIONS``."""
+    kwargs.setdefault("connection_limit", CONNECTIONS)
     server = waitress_server(app, **kwargs)
     servers = [server] if isinstance(server, BaseWSGIServer) else [
         one for one in server.map.values() if isinstance(one, BaseWSGIServer)]
