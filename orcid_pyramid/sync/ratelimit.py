@@ -35,9 +35,9 @@ ORCID allows a member client 24 requests/s with a burst of 40 and answers 503 ab
   and that reserve capped a first push of 50 requests at 0.80 of the bound. A window equal
   to the reserve for every token (25 ms with 1.2 tokens, 0.1 s with three, 42 ms with one)
   replaced up to a quarter of the tokens there and cost the first push a fifth to a half
-  of its speed. With the deadline and the database's clock, no token was replaced over
-  16 runs (bench_sync_shapes.py's ``late`` column) and ORCID's bucket kept at least 0.8 of
-  a token beyond each request (``room``).
+  of its speed. With the deadline and the database's clock, one token was replaced in 24
+  phases of bench_sync_shapes.py (its ``late`` column), and ORCID's bucket kept at least
+  0.8 of a token beyond each request (``room``; 0.57 with two processes).
   The reserve is also *learned*: each 503 ORCID answers to a counted call
   widens it by one token (at most once a second, up to ``JITTER_MAX``) and takes one token
   more from the bucket, so ORCID's catches up. A :class:`DbTokenBucket` writes what it
@@ -184,8 +184,8 @@ class DbTokenBucket(_ReplacesLateTokens):
 
     @property
     def window(self) -> float:
-        """The oldest a token may be when its request's first byte leaves: the reserve the
-        bucket keeps now (seconds), unless set."""
+        """How late a request may leave with a token taken from a full bucket: the reserve
+        the bucket keeps now (seconds), unless set (:func:`deadline`)."""
         return self.jitter if self._window is None else self._window
 
     def _use(self, jitter: float) -> None:
@@ -219,16 +219,21 @@ class DbTokenBucket(_ReplacesLateTokens):
                                                "now": now})
                     except IntegrityError:
                         conn.execute(_LEARN, params)  # another process wrote it first
-                if self._pg:
-                    conn.execute(_RESERVE_PG, {"name": self.name, "rate": self.rate,
-                                               "burst": self.burst})
-                else:
-                    conn.execute(_RESERVE, self._params(now))
+                self._reserve(conn, now)
         except SQLAlchemyError as exc:
             # the caller is answering ORCID's 503 (a web request, a worker): this process
             # keeps the wider reserve; the others learn it from their own 503s
             log.warning("could not record the rate bucket's wider reserve (%s)",
                         type(exc).__name__)
+
+    def _reserve(self, conn, now: float) -> tuple[float | None, float]:
+        """Reserve one token on ``conn``: (tokens left, None when the row is missing; the
+        seconds the statement waited in the database, 0 off PostgreSQL)."""
+        if not self._pg:
+            return conn.execute(_RESERVE, self._params(now)).scalar(), 0.0
+        row = conn.execute(_RESERVE_PG, {"name": self.name, "rate": self.rate,
+                                         "burst": self.burst}).first()
+        return (None, 0.0) if row is None else (row[0], row[1])
 
     def _params(self, now: float) -> dict:
         return {"name": self.name, "now": now, "rate": self.rate, "burst": self.burst}
@@ -253,7 +258,8 @@ class DbTokenBucket(_ReplacesLateTokens):
 
     def acquire(self) -> float:
         """Take a token, waiting for its turn: one round trip, then at most one sleep.
-        Returns the token's time (this process's clock), for :meth:`fresh`.
+        Returns the token's deadline (:func:`deadline`, this process's clock), for
+        :meth:`fresh`.
 
         PostgreSQL: the row keeps the database's clock, read once the row is this taker's,
         so a wait behind other takers' updates of the row is neither refill counted early
@@ -267,12 +273,7 @@ class DbTokenBucket(_ReplacesLateTokens):
             if self._read_at is None or now - self._read_at >= RESERVE_READ:
                 self._read_reserve(now)
             with self._autocommit.connect() as conn:
-                if self._pg:
-                    row = conn.execute(_RESERVE_PG, {"name": self.name, "rate": self.rate,
-                                                     "burst": self.burst}).first()
-                    left, lag = (None, 0.0) if row is None else row
-                else:
-                    left, lag = conn.execute(_RESERVE, self._params(now)).scalar(), 0.0
+                left, lag = self._reserve(conn, now)
             if left is not None:
                 break
             self.try_acquire()  # creates the missing row

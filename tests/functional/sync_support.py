@@ -146,6 +146,43 @@ def wait_until(condition, what: str, timeout: float = 15.0, interval: float = 0.
         time.sleep(interval)
 
 
+def assert_each_work_once_and_synced(world, orcid: str, works: int) -> None:
+    """The record holds each of the ``works`` DOIs once, no outbox row is left, and every
+    registry row is synced with a put code of its own (after a worker was killed, say)."""
+    from collections import Counter
+
+    from sqlalchemy import select
+
+    from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
+
+    dois = Counter(w["item"]["external-ids"]["external-id"][0]["external-id-value"]
+                   for w in world.record_items(orcid))
+    assert len(dois) == works and set(dois.values()) == {1}
+    with world.session() as db:
+        assert db.execute(select(OrcidOutbox).where(OrcidOutbox.done_at.is_(None))).all() == []
+        items = db.execute(select(OrcidItem)).scalars().all()
+    assert len(items) == works and {i.status for i in items} == {"synced"}
+    assert len({i.put_code for i in items}) == works
+
+
+def take_over(world, user_id: str) -> float:
+    """Another writer takes ``user_id`` over, as a claim does once a lease has lapsed; the
+    time it did."""
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from orcid_pyramid.models.meta import utcnow
+    from orcid_pyramid.models.sync import OrcidSyncLock
+
+    with world.session() as db:
+        db.execute(update(OrcidSyncLock).where(OrcidSyncLock.user_id == user_id)
+                   .values(locked_by="another-worker#1",
+                           locked_until=utcnow() + timedelta(hours=1)))
+        db.commit()
+    return time.time()
+
+
 def section_items(record: dict, section: str) -> list[dict]:
     """Items of ``section`` in the control API's record dump."""
     return list((record.get("sections") or {}).get(section, []))

@@ -10,14 +10,19 @@ import os
 import signal
 import subprocess
 import sys
-from collections import Counter
 
 import pytest
 from sqlalchemy import select
 
-from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox, OrcidSyncLock
+from orcid_pyramid.models.sync import OrcidItem, OrcidSyncLock
 
-from .sync_support import build_world, site_ini, wait_until, work
+from .sync_support import (
+    assert_each_work_once_and_synced,
+    build_world,
+    site_ini,
+    wait_until,
+    work,
+)
 
 pytestmark = [pytest.mark.slow, pytest.mark.subprocess]
 
@@ -73,11 +78,4 @@ def test_a_worker_killed_between_two_bulks_loses_and_duplicates_nothing(
     assert len(posts()) == 3
     assert [c for c in calls if c["method"] == "PUT"] == []
     assert any(c["method"] == "GET" and c["path"].endswith("/works") for c in calls)
-    dois = Counter(w["item"]["external-ids"]["external-id"][0]["external-id-value"]
-                   for w in world.record_items(orcid))
-    assert len(dois) == WORKS and set(dois.values()) == {1}
-    with world.session() as db:
-        assert db.execute(select(OrcidOutbox).where(OrcidOutbox.done_at.is_(None))).all() == []
-        items = db.execute(select(OrcidItem)).scalars().all()
-    assert len(items) == WORKS and {i.status for i in items} == {"synced"}
-    assert len({i.put_code for i in items}) == WORKS
+    assert_each_work_once_and_synced(world, orcid, WORKS)

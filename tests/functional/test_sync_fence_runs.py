@@ -18,16 +18,21 @@ import sys
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 
 import pytest
-from sqlalchemy import event, select, update
+from sqlalchemy import event, select
 
 from orcid_pyramid.models.calllog import OrcidCall
-from orcid_pyramid.models.meta import utcnow
-from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox, OrcidSyncLock
+from orcid_pyramid.models.sync import OrcidSyncLock
 
-from .sync_support import build_world, site_ini, wait_until, work
+from .sync_support import (
+    assert_each_work_once_and_synced,
+    build_world,
+    site_ini,
+    take_over,
+    wait_until,
+    work,
+)
 
 WORKS = 500  # five bulks: one run (RECORD_EVERY)
 
@@ -83,12 +88,7 @@ def test_a_takeover_is_seen_before_the_next_bulk_once_the_lease_is_not_young(
         "progress": lambda counts: user_done.set()})
     thread.start()
     wait_until(lambda: len(_work_posts(emulator, start)) >= 1, "the first bulk")
-    with world.session() as db:
-        db.execute(update(OrcidSyncLock).where(OrcidSyncLock.user_id == "u1")
-                   .values(locked_by="another-worker#1",
-                           locked_until=utcnow() + timedelta(hours=1)))
-        db.commit()
-    taken_over = time.time()
+    taken_over = take_over(world, "u1")
     wait_until(user_done.is_set, "the worker to be done with the user")
     stop.set()
     thread.join()
@@ -134,13 +134,6 @@ def test_a_worker_killed_after_the_first_bulk_of_a_run_loses_and_duplicates_noth
 
     survivor = subprocess.run(command, env=env, capture_output=True, text=True, timeout=120)
     assert survivor.returncode == 0, survivor.stderr[-3000:]
-    dois = Counter(w["item"]["external-ids"]["external-id"][0]["external-id-value"]
-                   for w in world.record_items(orcid))
-    assert len(dois) == WORKS and set(dois.values()) == {1}
-    with world.session() as db:
-        assert db.execute(select(OrcidOutbox).where(OrcidOutbox.done_at.is_(None))).all() == []
-        items = db.execute(select(OrcidItem)).scalars().all()
-    assert len(items) == WORKS and {i.status for i in items} == {"synced"}
-    assert len({i.put_code for i in items}) == WORKS
+    assert_each_work_once_and_synced(world, orcid, WORKS)
     # the first bulk was adopted, the four others posted once each, by bulk
     assert len(_work_posts(emulator, start)) == 5

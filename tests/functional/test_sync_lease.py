@@ -11,14 +11,12 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
-from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from orcid_pyramid.models.meta import utcnow
 from orcid_pyramid.models.sync import OrcidSyncLock
 
-from .sync_support import build_world, wait_until, work
+from .sync_support import build_world, take_over, wait_until, work
 from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 
 USERS = 6
@@ -82,13 +80,7 @@ def test_a_writer_whose_lease_was_taken_over_sends_nothing_more(emulator_factory
         "progress": lambda counts: user_done.set()})
     thread.start()
     wait_until(lambda: len(puts()) >= 3, "the worker to start sending")
-    # another writer takes the user over, as a claim does once a lease has lapsed
-    with world.session() as db:
-        db.execute(update(OrcidSyncLock).where(OrcidSyncLock.user_id == "u1")
-                   .values(locked_by="another-worker#1",
-                           locked_until=utcnow() + timedelta(hours=1)))
-        db.commit()
-    taken_over = time.time()
+    taken_over = take_over(world, "u1")  # as a claim does once a lease has lapsed
     wait_until(user_done.is_set, "the worker to be done with the user")
     stop.set()  # the rows left belong to the other writer now
     thread.join()
