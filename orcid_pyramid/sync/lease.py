@@ -23,6 +23,12 @@ names has a put code) or works whose outcome was a failure (reconciled, never du
 PostgreSQL: the lock rows are picked with ``SELECT … FOR UPDATE SKIP LOCKED`` so concurrent
 claimers never wait on each other. SQLite: the same conditional ``UPDATE`` (one writer).
 
+A request that got no answer (the client's timeout, a reset) may still be held by ORCID and
+applied later. Its lease is then kept past the giving back: nothing more goes for that user,
+from this worker (the next fence raises :class:`Unanswered`) or from another (the lock row
+stays taken for one more request timeout, ``in_flight``, with nobody's token), until ORCID
+can no longer be holding it.
+
 The database's clock is not used: workers on several machines compare their own UTC clocks
 with ``locked_until``, so keep them synchronised (NTP); the timeout added at each fence is
 far larger than ordinary skew.
@@ -67,6 +73,11 @@ class LeaseLost(Exception):
     """Another worker holds this user now: send nothing more for them."""
 
 
+class Unanswered(LeaseLost):
+    """A request for this user got no answer and ORCID may still hold it: send nothing more
+    for them now (the lease is kept for one more request timeout when given back)."""
+
+
 #: the fence on PostgreSQL: ``set_config`` runs for the row kept (``SET LOCAL`` of the setting);
 #: ``{posting}``: empty, or the bulk POST's marker
 _FENCE_PG = (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_until = %(until)s{{posting}} "
@@ -103,6 +114,8 @@ class Lease:
         self.in_flight = in_flight
         self.lost = False
         self.released = False
+        #: a request got no answer: ORCID may still hold it (see :meth:`no_answer`)
+        self.unanswered = False
         self.checked = time.monotonic()
         #: set by the sender for the fence of a bulk POST: the marker (registry ids) the
         #: fence writes into the lease row with the extension
@@ -159,6 +172,8 @@ class Lease:
         is caught here as before: the time is read now, just before the request."""
         if self.lost:
             raise LeaseLost(self.user_id)
+        if self.unanswered:
+            raise Unanswered(self.user_id)
         if (self.posting is not None and self.posting == self._marked
                 and self._nothing_to_commit()
                 and time.monotonic() - self._fenced_at < self.seconds / 3):
@@ -175,6 +190,16 @@ class Lease:
                 and not session.deleted
                 and all(isinstance(obj, OrcidCall) for obj in session.new))
 
+    def no_answer(self) -> None:
+        """The request just made got no answer (:class:`~orcid_pyramid.sync.outcome.CommitFirst`
+        calls this): ORCID may still be working on it, and apply it after the client gave up.
+        The next fence raises :class:`Unanswered`, and giving the user back keeps the lock row
+        taken for ``in_flight`` more seconds (the client's timeout, twice, and a second), so
+        that no worker sends for this iD while the request may still be in ORCID's hands (a
+        second writer then would overlap it, and a POST sent again could meet the first one's
+        work not yet there)."""
+        self.unanswered = True
+
     def alive(self) -> bool:
         """Between rows that need no request: renew once a third of the lease has passed."""
         if self.lost:
@@ -189,6 +214,8 @@ class Lease:
         ``outcomes_recorded``: every bulk POST's outcome is in this transaction, so its
         marker goes (otherwise it stays for the next holder)."""
         values = {"locked_by": None, "locked_until": None}
+        if self.unanswered:  # taken, by nobody, until ORCID cannot be holding the request
+            values["locked_until"] = utcnow() + timedelta(seconds=self.in_flight)
         if outcomes_recorded:
             values["posting"] = None
         # on the session's connection: a plain statement needs none of the ORM's execution

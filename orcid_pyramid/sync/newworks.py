@@ -136,7 +136,7 @@ class NewWorksMixin:
         except TokenDecryptError:
             return False  # the ORM path holds the rows and says why
         api = CommitFirst(self.api_for(link, token), self.session,
-                          fence=self.lease_guard.fence)
+                          fence=self.lease_guard.fence, no_answer=self.lease_guard.no_answer)
         connection = self.session.connection()
         # read, not claimed: a host's put of one of these works meanwhile deletes its row
         # and adds a new one (a row nobody claimed is replaced), so finishing the sent row

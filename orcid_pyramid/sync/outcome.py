@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..client.errors import OrcidTransportError
+
 
 @dataclass
 class Counts:
@@ -48,12 +50,17 @@ class CommitFirst:
     ``fence``: called instead of the plain commit; it checks that the user's lease is still
     this worker's (raising :class:`~orcid_pyramid.sync.lease.LeaseLost` otherwise) and
     commits, in one round trip (:meth:`~orcid_pyramid.sync.lease.Lease.fence`).
+
+    ``no_answer``: called when a call got no answer (a timeout, a reset: ORCID may still hold
+    the request), before the error goes on to the caller
+    (:meth:`~orcid_pyramid.sync.lease.Lease.no_answer`).
     """
 
-    def __init__(self, api, session, fence=None) -> None:
+    def __init__(self, api, session, fence=None, no_answer=None) -> None:
         self._api = api
         self._session = session
         self._fence = fence or session.commit
+        self._no_answer = no_answer
 
     @property
     def raw(self):
@@ -67,7 +74,12 @@ class CommitFirst:
 
         def call(*args, **kwargs):
             self._fence()
-            return target(*args, **kwargs)
+            try:
+                return target(*args, **kwargs)
+            except OrcidTransportError:
+                if self._no_answer is not None:
+                    self._no_answer()
+                raise
 
         return call
 

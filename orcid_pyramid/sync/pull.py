@@ -149,7 +149,7 @@ def pull_leased(session, client, cipher, link, claim_user, *, result: PullResult
         # fenced before each call: still this worker's lease
         api = CommitFirst(client.member(cipher.decrypt(link.access_token_enc), link.orcid,
                                         log_context={"user_id": link.user_id}),
-                          session, fence=lease.fence)
+                          session, fence=lease.fence, no_answer=lease.no_answer)
         result = pull_link(session, api, link, result=result, **options)
         session.commit()
         return result

@@ -30,7 +30,7 @@ from ..models.sync import (
     OrcidOutbox,
 )
 from .items import item_for
-from .lease import LeaseLost
+from .lease import LeaseLost, Unanswered
 from .newworks import NewWorksMixin
 from .outcome import CommitFirst, Counts, Revoked
 from .posting import PostingMixin
@@ -91,7 +91,8 @@ class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
             return self.counts
         guard = self.lease_guard
         api = CommitFirst(self.api_for(link, token), self.session,
-                          fence=guard.fence if guard is not None else None)
+                          fence=guard.fence if guard is not None else None,
+                          no_answer=guard.no_answer if guard is not None else None)
         for item in items.values():
             if item.orcid not in (None, link.orcid):
                 self._forget_put_code(item)  # the user linked another iD since
@@ -130,6 +131,14 @@ class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
             self.session.commit()
             if guard is not None:
                 guard.released = True
+        except Unanswered:
+            # what was recorded goes with the giving back, which keeps the user taken while
+            # ORCID may still hold the request (Lease.no_answer); the other rows wait for then
+            log.info("user %s: a request got no answer; nothing more is sent for them until "
+                     "ORCID cannot be holding it", self.user_id)
+            guard.give_back()
+            self.session.commit()
+            guard.released = True
         except LeaseLost:
             log.warning("user %s was taken over by another worker; stopped", self.user_id)
         except Revoked:

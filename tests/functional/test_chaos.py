@@ -1,6 +1,8 @@
 """Chaos: 2,000 items for 50 researchers while 20% of ORCID calls fail (500, 503, timeouts,
 connection resets). Afterwards every record holds exactly what the host wants, with no
-duplicate, nothing lost, and every call the emulator received is in our call log."""
+duplicate, nothing lost, never two requests for one iD in flight at once (a request the client
+gave up on included: ORCID may still hold it), and every call the emulator received is in our
+call log."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from orcid_pyramid.models import OrcidCall
 from orcid_pyramid.models.sync import OrcidItem, OrcidOutbox
 
 from .sync_support import build_world, work
+from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 
 USERS = 50
 WORKS_PER_USER = 40
@@ -73,6 +76,10 @@ def test_chaos_two_thousand_items_end_in_the_desired_state(world, emulator):
                 del desired[f"u{u}"][key]
     second = _drain_under_faults(world, emulator, seed=12)
     assert second.retried > 0
+
+    overlapping = {orcid: pairs for orcid, calls in _api_calls_by_orcid(emulator).items()
+                   if (pairs := _overlaps(calls))}
+    assert overlapping == {}
 
     actual = _actual(world, emulator)
     for user_id, wanted in desired.items():
