@@ -256,6 +256,21 @@ class DbTokenBucket(_ReplacesLateTokens):
         available = min(self.burst, tokens + max(0.0, now - updated) * self.rate)
         return max(0.001, (1.0 - available) / self.rate)
 
+    def prepare(self) -> None:
+        """Create the bucket's row if it is missing and read the learned reserve, before
+        threads start taking tokens (``orcid-pyramid sync``): the first token of each thread
+        is then one statement, where each one found the row missing on a new database and
+        the threads of a first push queued behind each other's attempts to create it,
+        before their first requests. The row stays created by the first taker otherwise."""
+        now = self.clock()
+        try:
+            with self._autocommit.connect() as conn:
+                if conn.execute(_READ, {"name": self.name}).first() is None:
+                    conn.execute(_CREATE, self._params(now))
+        except IntegrityError:
+            pass  # another process created it first
+        self._read_reserve(now)
+
     def acquire(self) -> float:
         """Take a token, waiting for its turn: one round trip, then at most one sleep.
         Returns the token's deadline (:func:`deadline`, this process's clock), for
@@ -276,7 +291,7 @@ class DbTokenBucket(_ReplacesLateTokens):
                 left, lag = self._reserve(conn, now)
             if left is not None:
                 break
-            self.try_acquire()  # creates the missing row
+            self.prepare()  # creates the missing row
         ends = deadline(now + max(0.0, lag), left, self.burst, self.rate, self.window)
         if left < 0:  # reserved ahead: our turn comes when the refill covers it
             wait = -left / self.rate

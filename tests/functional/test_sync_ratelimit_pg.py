@@ -49,3 +49,38 @@ def test_a_wait_for_the_bucket_row_does_not_age_the_token(pg_url):
     assert deadline - asked >= 0.25 + bucket.window
     assert bucket.fresh(deadline) == deadline and bucket.retaken == 0
     engine.dispose()
+
+
+def test_sync_creates_the_bucket_row_before_its_threads_take_their_first_tokens(
+        emulator, pg_url, tmp_path):
+    """On a new database the threads of ``sync`` found the bucket's row missing, each one,
+    and queued behind each other's attempts to create it before their first requests: a
+    conditional take, a read and an insert each (all but one refused). Now the command
+    creates it first and every token is the one reservation statement."""
+    from click.testing import CliRunner
+    from sqlalchemy import event
+    from sqlalchemy.engine import Engine
+
+    from orcid_pyramid.cli import main
+
+    from .sync_support import build_world, site_ini, work
+
+    world = build_world(emulator, pg_url)
+    for n in range(6):
+        world.connect(f"u{n}")
+        world.put_many(f"u{n}", {"w": work(n)})
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if "orcid_rate_buckets" in statement:
+            seen.append(statement.split(" ", 1)[0])
+
+    event.listen(Engine, "before_cursor_execute", before)
+    try:
+        result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once",
+                                           "--workers", "6"])
+    finally:
+        event.remove(Engine, "before_cursor_execute", before)
+    assert result.exit_code == 0, result.output
+    assert seen.count("INSERT") == 1, seen
+    assert seen.count("UPDATE") == 6, seen  # one reservation per request, nothing else
