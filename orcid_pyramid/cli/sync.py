@@ -197,7 +197,6 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
             thread.join()
     except KeyboardInterrupt:
         stop.set()
-        Worker.wake_idle()
         for thread in threads:
             thread.join()
     finally:

@@ -264,22 +264,7 @@ class CandidatePool:
         self._looked = -float("inf")
         self._found = 0
         self._turns: dict[str, float] = {}
-        #: users the threads of this pool hold now (claimed, not yet given back)
-        self._held: set[str] = set()
         self.clock = clock
-
-    def holding(self, user_id: str, held: bool) -> None:
-        """A thread of this pool claimed (``held``) or gave back ``user_id``."""
-        with self._lock:
-            if held:
-                self._held.add(user_id)
-            else:
-                self._held.discard(user_id)
-
-    def held(self) -> list[str]:
-        """The users the threads of this pool hold now."""
-        with self._lock:
-            return sorted(self._held)
 
     def turn(self, what: str, every: float) -> bool:
         """True for one caller per ``every`` seconds and ``what``: one thread of the process

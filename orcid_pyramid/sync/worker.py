@@ -8,13 +8,9 @@ SQLite runs one writer at a time, so SQLite gets a single worker.
 
 Idle threads (every due user is held by another thread) sleep until the next row falls due,
 at most ``IDLE_MAX``, or until a thread finds nothing left, instead of polling the database
-every few milliseconds. When every pending row belongs to a user the process's own threads
-hold, the wait is for those threads (one that finds nothing left wakes them all), at most
-``IDLE_OWN``: a thread that leaves a retry behind takes it up itself. A thread that gives a
-user back does not wake one: it looks for the next user itself (a woken thread's look found
-nothing, two queries and a commit each time, as many times as researchers in a first push;
-polling at ``IDLE_MAX`` instead, the threads done with their researcher made 100 such looks
-in a first push of 50 researchers, while the others were still preparing their bulks).
+every few milliseconds. A thread that gives a user back does not wake one: it looks for the
+next user itself (a woken thread's look found nothing, two queries and a commit each time,
+as many times as researchers in a first push).
 
 Every call goes through the ORCID client with a call sink that writes ``OrcidCall`` rows in
 the worker's own session and the shared :class:`~orcid_pyramid.sync.ratelimit.DbTokenBucket`.
@@ -86,21 +82,8 @@ def db_call_sink(session, *, buffered: bool = False):
 
 #: woken when a thread finds nothing left (threads of one process; others poll, see ``IDLE_MAX``)
 _RELEASED = threading.Condition()
-#: how many times ``_RELEASED`` was notified (a thread that is about to wait sees whether a
-#: wake-up came while it was looking)
-_wakeups = 0
 #: the longest an idle thread sleeps before looking for due users again (seconds)
 IDLE_MAX = 0.5
-#: the same, when every pending row belongs to users this process's threads hold: they wake
-#: the others when done, so this only bounds a wait for a thread that died
-IDLE_OWN = 5.0
-
-
-def _wake_all() -> None:
-    global _wakeups
-    with _RELEASED:
-        _wakeups += 1
-        _RELEASED.notify_all()
 
 
 def _commit_without_waiting(session, transaction, connection) -> None:
@@ -170,8 +153,6 @@ class Worker:
         """Take the lease of users that have due rows and no live lease (one by default)."""
         leases = self.claimer.claim(session)
         self._leases.update({lease.user_id: lease for lease in leases})
-        for lease in leases:
-            self.claimer.pool.holding(lease.user_id, True)
         return [lease.user_id for lease in leases]
 
     # -- sending -------------------------------------------------------------------------
@@ -192,10 +173,7 @@ class Worker:
         try:
             return sender.run()
         finally:
-            try:
-                lease.release()  # anything half-done is rolled back; its rows stay due
-            finally:
-                self.claimer.pool.holding(user_id, False)
+            lease.release()  # anything half-done is rolled back; its rows stay due
 
     def run_once(self, *, deadline: float | None = None, progress=None,
                  stop: threading.Event | None = None, until_idle: bool = False) -> Counts:
@@ -224,18 +202,12 @@ class Worker:
                     continue
                 if until_idle:
                     break
-                with _RELEASED:
-                    seen = _wakeups
-                held = self.claimer.pool.held()
-                wait = self._next_due_in(session, besides=held)
-                if wait is None and not held:
-                    _wake_all()  # nothing left: every idle thread may stop now
+                wait = self._next_due_in(session)
+                if wait is None:
+                    with _RELEASED:  # nothing left: every idle thread may stop now
+                        _RELEASED.notify_all()
                     break
-                if wait is None:  # what is pending is this process's threads' to send: they
-                    pause = IDLE_OWN  # wake the others when they find nothing left
-                else:  # due later, or due now and held elsewhere (another process)
-                    pause = min(wait, IDLE_MAX) if wait > 0 else IDLE_MAX
-                self._idle(pause, stop, seen)
+                self._idle(wait, stop)
         finally:
             session.close()
         return self.counts
@@ -253,28 +225,20 @@ class Worker:
             stop is not None and stop.is_set())
 
     @staticmethod
-    def wake_idle() -> None:
-        """Wake every idle thread of the process (after setting their ``stop``)."""
-        _wake_all()
-
-    @staticmethod
-    def _idle(wait: float, stop: threading.Event | None, seen: int) -> None:
-        """Nothing to claim: sleep ``wait`` seconds, or until a thread finds nothing left
-        (unless one did since ``seen``, the wake-ups counted before looking)."""
+    def _idle(wait: float, stop: threading.Event | None) -> None:
+        """Nothing to claim: sleep until the next row is due, or until a thread finds nothing
+        left, at most ``IDLE_MAX``."""
         if stop is not None and stop.is_set():
             return
         with _RELEASED:
-            if _wakeups == seen:
-                _RELEASED.wait(max(wait, 0.001))
+            _RELEASED.wait(min(max(wait, 0.001), IDLE_MAX) if wait > 0 else IDLE_MAX)
 
-    def _next_due_in(self, session, besides=()) -> float | None:
-        """Seconds until the next pending row is due, not counting the rows of the users
-        ``besides`` (None: nothing pending but those and held rows)."""
-        query = (select(func.min(OrcidOutbox.next_attempt_at))
-                 .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None)))
-        if besides:
-            query = query.where(OrcidOutbox.user_id.not_in(besides))
-        soonest = session.execute(query).scalar()
+    def _next_due_in(self, session) -> float | None:
+        """Seconds until the next pending row is due (None: nothing pending but held rows)."""
+        soonest = session.execute(
+            select(func.min(OrcidOutbox.next_attempt_at))
+            .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
+        ).scalar()
         session.commit()
         if session.info.get(READS_WAITING):  # a read waits for another thread's writer
             return EVERY_SECONDS
