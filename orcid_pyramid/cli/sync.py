@@ -140,8 +140,7 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     # one bucket for the process: its threads share the reserve it learns from 503s
     settings = registry["orcid.settings"]
     limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
-    if hasattr(limiter, "prepare"):
-        limiter.prepare()  # the bucket's row, before the threads' first tokens
+    limiter.prepare()  # the bucket's row, before the threads' first tokens
     threads: list[threading.Thread] = []
     ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 

@@ -324,6 +324,10 @@ class LocalTokenBucket(_ReplacesLateTokens):
         self._widened = float("-inf")
         self._lock = threading.Lock()
 
+    def prepare(self) -> None:
+        """Nothing to prepare: the bucket lives in this process (see
+        :meth:`DbTokenBucket.prepare`)."""
+
     def missed(self) -> None:
         """ORCID answered a counted call with 503: one token more of reserve (at most once a
         second, down to ``least_burst``) and one token taken, so that ORCID's bucket catches
