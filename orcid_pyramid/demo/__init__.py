@@ -16,6 +16,8 @@ DEMO_DEFAULTS = {
     # the add-on's pages (panel, connect, errors) carry the demo's navigation
     "orcid.layout": "orcid_pyramid:demo/templates/base.jinja2",
 }
+#: seconds a signed-in session lasts unused (Pyramid's default)
+SESSION_TIMEOUT = 1200
 
 
 def main(global_config, **settings):
@@ -53,8 +55,13 @@ def main(global_config, **settings):
             from None
     config = Configurator(settings=settings)
     config.include("pyramid_jinja2")
+    # the cookie is issued again when the session changes, or on a read once it is older
+    # than a tenth of its timeout (Pyramid's advice): issued again on every read, a late answer
+    # to a request sent before the sign-in (the sign-in page's favicon) replaced the
+    # signed-in cookie with the anonymous one
     config.set_session_factory(SignedCookieSessionFactory(
-        secret, httponly=True, samesite="Lax",
+        secret, timeout=SESSION_TIMEOUT, reissue_time=SESSION_TIMEOUT // 10,
+        httponly=True, samesite="Lax",
         secure=asbool(settings.get("demo.secure_cookies", False))))
     config.registry["demo.accounts"] = accounts
     config.set_security_policy(DemoSecurityPolicy(accounts))
