@@ -30,6 +30,8 @@ values = json.loads(sys.argv[1])
 settings = load_settings(values)
 worker = Worker(get_engine(values["sqlalchemy.url"]), settings, backoff_base=0.05,
                 batch_users=2)
+print("ready", flush=True)
+sys.stdin.readline()  # every process starts at once
 counts = worker.run_once()
 print(json.dumps({"posted": counts.posted, "updated": counts.updated,
                   "retried": counts.retried}))
@@ -46,8 +48,16 @@ def _run_workers(world, n):
               "orcid.rate_limit": "24/40", "sqlalchemy.url": world.settings.sqlalchemy_url}
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
     procs = [subprocess.Popen([sys.executable, "-c", CHILD, json.dumps(values)], env=env,
-                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                              stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
              for _ in range(n)]
+    # started one after the other, a process could drain everything before the last one had
+    # imported its modules (a CI run under load: one process sent all 12 users)
+    for proc in procs:
+        assert proc.stdout.readline().strip() == "ready", proc.stderr.read()[-3000:]
+    for proc in procs:
+        proc.stdin.write("go\n")
+        proc.stdin.flush()
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=300)
