@@ -36,44 +36,46 @@ def with_normalized(value):
     whole was a quarter of the emulator's time for the bulk). The result is shared, like
     the renderings it is cached in: do not mutate it, nor ``value`` after this call.
     """
-    if isinstance(value, dict):
-        return _normalized_dict(value)
-    if isinstance(value, list):
-        return _normalized_list(value)
-    return value
+    return _normalized(value)
 
 
-def _normalized_list(value: list) -> list:
-    return _with_children_normalized(value, enumerate(value), list)
-
-
-def _normalized_dict(value: dict) -> dict:
-    out = _with_children_normalized(value, value.items(), dict)
-    if "external-id-type" in value and "external-id-value" in value:
-        if out is value:
-            out = dict(value)
-        out["external-id-normalized"] = {
-            "value": normalize_id(value["external-id-type"], str(value["external-id-value"])),
-            "transient": True}
-    return out
-
-
-def _with_children_normalized(value, children, copy):
-    """``value``, or a shallow ``copy`` of it when a child container changed (scalars are
-    taken as they are, without a call each)."""
-    out = None
-    for key, entry in children:
-        if isinstance(entry, dict):
-            new = _normalized_dict(entry)
-        elif isinstance(entry, list):
-            new = _normalized_list(entry)
-        else:
-            continue
-        if new is not entry:
+def _normalized(value):
+    """:func:`with_normalized`, one container. Strings, numbers and None are passed over by
+    their exact type before any ``isinstance`` (most members of an item are strings), which
+    halved the walk's time in a bulk answer."""
+    kind = type(value)
+    if kind is dict or (kind is not list and isinstance(value, dict)):
+        out = None
+        for key, entry in value.items():
+            entry_kind = type(entry)
+            if entry_kind is str or entry_kind is int or entry is None:
+                continue
+            if entry_kind is dict or entry_kind is list or isinstance(entry, dict | list):
+                new = _normalized(entry)
+                if new is not entry:
+                    if out is None:
+                        out = dict(value)
+                    out[key] = new
+        if "external-id-type" in value and "external-id-value" in value:
             if out is None:
-                out = copy(value)
-            out[key] = new
-    return value if out is None else out
+                out = dict(value)
+            out["external-id-normalized"] = {
+                "value": normalize_id(value["external-id-type"],
+                                      str(value["external-id-value"])),
+                "transient": True}
+        return value if out is None else out
+    if kind is list or isinstance(value, list):
+        out = None
+        for index, entry in enumerate(value):
+            entry_kind = type(entry)
+            if entry_kind is dict or entry_kind is list or isinstance(entry, dict | list):
+                new = _normalized(entry)
+                if new is not entry:
+                    if out is None:
+                        out = list(value)
+                    out[index] = new
+        return value if out is None else out
+    return value
 
 
 def item_json(record: Record, item: Item) -> dict:
