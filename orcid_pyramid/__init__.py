@@ -97,5 +97,19 @@ def _check_host(config):
             raise ConfigurationError(
                 "orcid_pyramid needs " + " and ".join(missing)
                 + "; add them before or after config.include('orcid_pyramid').")
+        _warn_cookie_reissue(config.registry.queryUtility(ISessionFactory))
 
     return check
+
+
+def _warn_cookie_reissue(factory) -> None:
+    """Log a warning when the host's session is one of Pyramid's cookie sessions issued again
+    on every request that reads it (``reissue_time=0``, the default): the late answer to a
+    request sent earlier (a favicon, another tab) then carries an older cookie, which can
+    replace the one holding the OAuth state (the callback refuses the connect) or the sign-in."""
+    if getattr(factory, "_reissue_time", None) == 0 and hasattr(factory, "_cookie_name"):
+        logging.getLogger("orcid_pyramid").warning(
+            "the session factory issues its cookie again on every request that reads the "
+            "session (reissue_time=0): a late answer to an earlier request can put back a "
+            "cookie without the OAuth state. Set reissue_time, e.g. "
+            "SignedCookieSessionFactory(secret, reissue_time=120)")

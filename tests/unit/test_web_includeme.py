@@ -112,3 +112,19 @@ def test_host_that_already_included_jinja2_and_tm_is_fine(tmp_path):
     config.include("orcid_pyramid")
     config.commit()
     _dispose(config)
+
+
+@pytest.mark.parametrize("reissue_time, warned", [(0, True), (120, False), (None, False)])
+def test_a_cookie_session_issued_again_on_every_read_is_warned_about(tmp_path, caplog,
+                                                                     reissue_time, warned):
+    """Pyramid's default (reissue_time=0) lets a late answer put back a cookie without the
+    OAuth state (tests/functional/test_web_session_late_answer.py shows it with the sign-in):
+    the host is told at startup, once."""
+    config = _config(tmp_path, session=False)
+    config.set_session_factory(SignedCookieSessionFactory("k" * 32, reissue_time=reissue_time))
+    config.include("orcid_pyramid")
+    with caplog.at_level("WARNING", logger="orcid_pyramid"):
+        config.make_wsgi_app()
+    said = [r.getMessage() for r in caplog.records if "reissue_time" in r.getMessage()]
+    assert len(said) == (1 if warned else 0), said
+    _dispose(config)
