@@ -72,10 +72,14 @@ def _worker_engine(engine, workers: int):
     # (added to the URL's own ``options``, e.g. a search_path, which connect_args replaces)
     options = engine.url.query.get("options") or ""
     options = " ".join([options] if isinstance(options, str) else options)
-    return create_engine(engine.url, pool_size=min(workers, POOL_SIZE), max_overflow=4,
-                         connect_args={"options": f"{options} -c synchronous_commit=off"
-                                       .strip()},
-                         execution_options={ASYNC_COMMIT: True})
+    from orcid_pyramid.models import plan_for_the_values
+
+    worker_engine = create_engine(
+        engine.url, pool_size=min(workers, POOL_SIZE), max_overflow=4,
+        connect_args={"options": f"{options} -c synchronous_commit=off".strip()},
+        execution_options={ASYNC_COMMIT: True})
+    plan_for_the_values(worker_engine)
+    return worker_engine
 
 
 def researchers_waiting(engine, *, due_now: bool = False) -> int:

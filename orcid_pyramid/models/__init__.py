@@ -33,7 +33,7 @@ from orcid_pyramid.settings import OrcidSettings, settings_from_registry
 
 from .calllog import OrcidCall
 from .link import STATUS_ACTIVE, STATUS_REVOKED, OrcidLink
-from .meta import NAMING_CONVENTION, Base, UTCDateTime, metadata, utcnow
+from .meta import NAMING_CONVENTION, PLAN_FOR_THE_VALUES, Base, UTCDateTime, metadata, utcnow
 from .revocation import OrcidPendingRevocation
 from .tasks import OrcidTask, OrcidUsedState
 
@@ -45,6 +45,7 @@ __all__ = [
     "OrcidPendingRevocation",
     "OrcidTask",
     "OrcidUsedState",
+    "PLAN_FOR_THE_VALUES",
     "STATUS_ACTIVE",
     "STATUS_REVOKED",
     "UTCDateTime",
@@ -53,6 +54,7 @@ __all__ = [
     "get_tm_session",
     "includeme",
     "metadata",
+    "plan_for_the_values",
     "utcnow",
 ]
 
@@ -84,7 +86,31 @@ def get_engine(settings_or_url: OrcidSettings | Mapping[str, Any] | str | URL) -
         engine = create_engine(settings_or_url)
     if engine.dialect.name == "sqlite":
         _fix_sqlite(engine)
+    plan_for_the_values(engine)
     return engine
+
+
+def plan_for_the_values(engine: Engine) -> None:
+    """PostgreSQL (psycopg): the statements of ``engine`` marked with the execution option
+    :data:`PLAN_FOR_THE_VALUES` are never prepared, so each run is planned for its values and
+    the tables as they are then.
+
+    psycopg prepares a statement on its fifth run on a connection, and PostgreSQL then keeps a
+    generic plan once it costs no more than the custom ones. Decided while a new install's
+    outbox was still nearly empty, the generic plan of the per-key lookups
+    (:func:`~orcid_pyramid.sync.rows.by_key`) read the whole table for each key and kept doing
+    so as the table grew: a first import's ``put_many`` went from 0.45 ms per work at 2,500
+    rows to 3.17 ms at 20,000, against 0.27-0.36 ms throughout planned for the values
+    (``benchmarks/bench_first_import.py``). Other statements keep psycopg's default."""
+    if engine.dialect.name != "postgresql" or engine.dialect.driver != "psycopg":
+        return
+
+    @event.listens_for(engine, "do_execute")
+    def _unprepared(cursor, statement, parameters, context):
+        if not context.execution_options.get(PLAN_FOR_THE_VALUES):
+            return None
+        cursor.execute(statement, parameters, prepare=False)
+        return True
 
 
 _NO_URL = ("orcid-pyramid has no database: set orcid.sqlalchemy.url (or the host's "

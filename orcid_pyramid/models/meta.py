@@ -57,3 +57,8 @@ class Base(DeclarativeBase):
     """Base class of every ``orcid_*`` table."""
 
     metadata = metadata
+
+
+#: an execution option: PostgreSQL plans the statement for its values at every run, never from
+#: a plan kept from earlier runs (see :func:`orcid_pyramid.models.plan_for_the_values`)
+PLAN_FOR_THE_VALUES = "orcid_plan_for_the_values"

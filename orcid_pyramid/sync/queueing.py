@@ -22,7 +22,7 @@ from collections import defaultdict
 from sqlalchemy import any_, delete, event, func, insert, inspect, select, true
 
 from ..models.link import OrcidLink
-from ..models.meta import utcnow
+from ..models.meta import PLAN_FOR_THE_VALUES, utcnow
 from ..models.sync import (
     STATUS_PENDING,
     STATUS_REJECTED,
@@ -109,6 +109,7 @@ def _replace_pending(session, user_id, section, keys) -> None:
                  among(table.c.local_key, keys, connection.dialect.name))
     gone = connection.execute(
         delete(table).where(*where).returning(table.c.id)
+        .execution_options(**{PLAN_FOR_THE_VALUES: True})
     ).scalars().all()
     for row_id in gone:  # a loaded copy would be stale
         loaded = session.identity_map.get(session.identity_key(OrcidOutbox, row_id))

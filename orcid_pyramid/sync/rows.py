@@ -17,7 +17,7 @@ from sqlalchemy.orm.attributes import set_committed_value
 
 from ..client.api import JsonText
 from ..client.errors import OrcidError
-from ..models.meta import utcnow
+from ..models.meta import PLAN_FOR_THE_VALUES, utcnow
 from ..models.sync import (
     STATUS_PENDING,
     STATUS_RETRYING,
@@ -87,7 +87,8 @@ def items_by_key(user_id: str, pairs, dialect_name: str):
             OrcidItem.section.in_(sorted({section for section, _ in pairs})),
             OrcidItem.local_key.in_(sorted({key for _, key in pairs})))
     wanted, found = by_key(OrcidItem.__table__, user_id, pairs)
-    return select(aliased(OrcidItem, found)).select_from(wanted).join(found, true())
+    return (select(aliased(OrcidItem, found)).select_from(wanted).join(found, true())
+            .execution_options(**{PLAN_FOR_THE_VALUES: True}))
 
 
 def finished_values(now) -> dict:
