@@ -40,42 +40,39 @@ def with_normalized(value):
 
 
 def _normalized(value):
-    """:func:`with_normalized`, one container. Strings, numbers and None are passed over by
-    their exact type before any ``isinstance`` (most members of an item are strings), which
-    halved the walk's time in a bulk answer."""
+    """:func:`with_normalized`, one container."""
     kind = type(value)
     if kind is dict or (kind is not list and isinstance(value, dict)):
-        out = None
-        for key, entry in value.items():
-            entry_kind = type(entry)
-            if entry_kind is str or entry_kind is int or entry is None:
-                continue
-            if entry_kind is dict or entry_kind is list or isinstance(entry, dict | list):
-                new = _normalized(entry)
-                if new is not entry:
-                    if out is None:
-                        out = dict(value)
-                    out[key] = new
+        out = _children_normalized(value, value.items(), dict)
         if "external-id-type" in value and "external-id-value" in value:
-            if out is None:
+            if out is value:
                 out = dict(value)
             out["external-id-normalized"] = {
                 "value": normalize_id(value["external-id-type"],
                                       str(value["external-id-value"])),
                 "transient": True}
-        return value if out is None else out
+        return out
     if kind is list or isinstance(value, list):
-        out = None
-        for index, entry in enumerate(value):
-            entry_kind = type(entry)
-            if entry_kind is dict or entry_kind is list or isinstance(entry, dict | list):
-                new = _normalized(entry)
-                if new is not entry:
-                    if out is None:
-                        out = list(value)
-                    out[index] = new
-        return value if out is None else out
+        return _children_normalized(value, enumerate(value), list)
     return value
+
+
+def _children_normalized(value, children, copy):
+    """``value``, or a shallow ``copy`` of it when a child container changed. Strings, numbers
+    and None are passed over by their exact type before any ``isinstance`` (most members of
+    an item are strings), which halved the walk's time in a bulk answer."""
+    out = None
+    for key, entry in children:
+        entry_kind = type(entry)
+        if entry_kind is str or entry_kind is int or entry is None:
+            continue
+        if entry_kind is dict or entry_kind is list or isinstance(entry, dict | list):
+            new = _normalized(entry)
+            if new is not entry:
+                if out is None:
+                    out = copy(value)
+                out[key] = new
+    return value if out is None else out
 
 
 def item_json(record: Record, item: Item) -> dict:
