@@ -64,7 +64,11 @@ def by_key(table, user_id: str, pairs, *where, columns=None, user=None):
     500 keys at 15,000 rows of the user's history, now 2.9 ms.
 
     ``columns``: only these of ``table`` (default: all); ``user``: a bind parameter in place
-    of ``user_id`` (a statement built once, for any user and keys given at execution)."""
+    of ``user_id`` (a statement built once, for any user and keys given at execution).
+
+    A statement built on it carries the execution option ``PLAN_FOR_THE_VALUES``
+    (:func:`orcid_pyramid.models.plan_for_the_values`): prepared, it kept a generic plan
+    chosen on a new install's nearly empty tables, a scan of the table for each key."""
     pairs = list(pairs)
     wanted = func.unnest(
         bindparam("wanted_sections", [s for s, _ in pairs], type_=ARRAY(table.c.section.type)),
