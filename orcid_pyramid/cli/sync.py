@@ -133,6 +133,8 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.ratelimit import bucket_for
+    from orcid_pyramid.sync.statistics import EVERY_SECONDS as STATISTICS_EVERY
+    from orcid_pyramid.sync.statistics import refresh_statistics
     from orcid_pyramid.sync.worker import Worker
 
     total = Counts()
@@ -145,6 +147,10 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     settings = registry["orcid.settings"]
     limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
     limiter.prepare()  # the bucket's row, before the threads' first tokens
+    # statistics of a large import just queued, before the threads' first reads (then among
+    # the chores, once for the process's threads: see sync.statistics)
+    if candidates.turn("statistics", STATISTICS_EVERY):
+        refresh_statistics(engine)
     threads: list[threading.Thread] = []
     ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 

@@ -27,6 +27,8 @@ from ..models.link import STATUS_ACTIVE, OrcidLink
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox, OrcidPullCursor
 from ..models.tasks import TASK_PULL, TASK_UNHOOK, OrcidTask
+from .statistics import EVERY_SECONDS as STATISTICS_EVERY
+from .statistics import refresh_statistics
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -120,10 +122,28 @@ def run_chores(worker, session, client) -> None:
         days = getattr(worker.settings, "outbox_retention_days", 0)
         if days > 0 and (pool is None or pool.turn("prune", PRUNE_EVERY)):
             prune_finished(session, days)
+        _statistics(worker, session, pool)
     except SQLAlchemyError as exc:
         session.rollback()
         log.warning("deferred ORCID work failed on the database (%s); retried next loop",
                     type(exc).__name__)
+
+
+def _statistics(worker, session, pool) -> None:
+    """Every ``statistics.EVERY_SECONDS`` (once for the process's threads): analyse the
+    sync tables if a large import made their statistics stale (:mod:`.statistics`)."""
+    engine = getattr(worker, "engine", None)
+    if engine is None or engine.dialect.name != "postgresql":
+        return
+    if pool is not None:
+        if not pool.turn("statistics", STATISTICS_EVERY):
+            return
+    else:
+        last = session.info.get("orcid_statistics_at")
+        if last is not None and time.monotonic() - last < STATISTICS_EVERY:
+            return
+        session.info["orcid_statistics_at"] = time.monotonic()
+    refresh_statistics(engine)
 
 
 #: seconds between two prunings of finished outbox rows by one process

@@ -142,12 +142,15 @@ class NewWorksMixin:
         # and adds a new one (a row nobody claimed is replaced), so finishing the sent row
         # below matches nothing and the new row stays due (a PUT of the new content, or
         # nothing if it is the same). Claiming cost an UPDATE of 100 rows a bulk, each a
-        # copy of the row with its content, for the same outcome.
-        texts = dict(connection.execute(
-            select(_OUT.c.id, cast(_OUT.c.payload, Text))
+        # copy of the row with its content, for the same outcome. Rows finished meanwhile
+        # are left out here, not in the statement: with "done_at IS NULL" in it, PostgreSQL
+        # without statistics (a first push right after the host queued) read the rows
+        # through the index of every unfinished row, the whole outbox for each researcher
+        texts = {row_id: text for row_id, done_at, text in connection.execute(
+            select(_OUT.c.id, _OUT.c.done_at, cast(_OUT.c.payload, Text))
             .where(among(_OUT.c.id, [row_id for row_id, _, _ in plan],
-                         connection.dialect.name), _OUT.c.done_at.is_(None))
-        ).all())
+                         connection.dialect.name))
+        ) if done_at is None}
         plan = [entry for entry in plan if entry[0] in texts]
         waiting: list = []  # (batch, put codes) of bulks ORCID answered, not written yet
         try:

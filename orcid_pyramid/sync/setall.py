@@ -71,9 +71,12 @@ def _set_all_pg(connection, table, ids: list[int], values: dict) -> None:
 
         sets = [f"{key} = v.{key}" for key in per_id] + [f"{key} = %({key})s" for key in same]
         source = ", ".join([array("id")] + [array(key) for key in per_id])
+        # the ids once more as ``id = ANY``: joined to unnest alone, the table was read whole
+        # (a hash join over a scan of every row, for each bulk of 100) whatever its size
+        # and statistics; this condition reads the 100 rows through the primary key
         sql = (f"UPDATE {table.name} SET {', '.join(sets)} "
                f"FROM unnest({source}) AS v(id{''.join(', ' + k for k in per_id)}) "
-               f"WHERE {table.name}.id = v.id")
+               f"WHERE {table.name}.id = v.id AND {table.name}.id = ANY({array('id')})")
         _PG_UPDATES[shape] = sql
 
     def bound(key: str, value):

@@ -26,7 +26,7 @@ import threading
 import time
 import uuid
 
-from sqlalchemy import event, func, select
+from sqlalchemy import event, select
 from sqlalchemy.orm import sessionmaker
 
 from ..client.factory import client_factory as make_client_factory
@@ -235,15 +235,20 @@ class Worker:
 
     def _next_due_in(self, session) -> float | None:
         """Seconds until the next pending row is due (None: nothing pending but held rows)."""
+        # the first entry of the due index (done_at, next_attempt_at) among unfinished rows:
+        # min() read every unfinished row (PostgreSQL does not take "done_at IS NULL" as
+        # fixing the index's first column), 2.4 ms a call with 5,000 rows in a first push,
+        # where some 40 idle threads ask; ordered by both columns, it reads one entry
         soonest = session.execute(
-            select(func.min(OrcidOutbox.next_attempt_at))
+            select(OrcidOutbox.next_attempt_at)
             .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
+            .order_by(OrcidOutbox.done_at, OrcidOutbox.next_attempt_at).limit(1)
         ).scalar()
         session.commit()
         if session.info.get(READS_WAITING):  # a read waits for another thread's writer
             return EVERY_SECONDS
         if soonest is None:
             return None
-        if soonest.tzinfo is None:  # SQLite hands func.min back as a naive UTC datetime
+        if soonest.tzinfo is None:  # SQLite may hand it back as a naive UTC datetime
             soonest = soonest.replace(tzinfo=utcnow().tzinfo)
         return (soonest - utcnow()).total_seconds()
