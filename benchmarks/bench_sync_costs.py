@@ -12,7 +12,11 @@
 - a re-sync with nothing changed (every object queued again with the same content): no call,
   and the same time per item at every size.
 
-``--sizes`` changes the sizes. PostgreSQL with ``ORCID_PYRAMID_TEST_DATABASE_URL``.
+``--sizes`` changes the sizes, ``--researchers`` the spreads (default ``20,1``): with many
+researchers of a few works each (``--sizes 5000 --researchers 250,50``), PostgreSQL's CPU per
+work must stay near what 50 researchers cost (each researcher's reads once went through every
+unfinished row of the outbox while the tables had no statistics: see
+``orcid_pyramid.sync.statistics``). PostgreSQL with ``ORCID_PYRAMID_TEST_DATABASE_URL``.
 """
 
 from __future__ import annotations
@@ -78,16 +82,18 @@ def main() -> None:
     setup_path()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="2500,5000,10000")
+    parser.add_argument("--researchers", default=f"{RESEARCHERS},1",
+                        help="the items spread over this many researchers, each in turn")
     args = parser.parse_args()
     print("ms per item, wall (CPU of this process; the machine's load inflates wall time); "
           "by: researchers; push db: PostgreSQL's CPU")
-    print(f"{'items':>6} {'by':>3} {'put':>13} {'put_many':>13} {'push CPU':>9} "
+    print(f"{'items':>6} {'by':>4} {'put':>13} {'put_many':>13} {'push CPU':>9} "
           f"{'push db':>8} {'re-sync':>13} {'re-sync s':>10} {'calls':>6}")
     with emulator(rate_limit=None) as handle:
         for n in (int(x) for x in args.sizes.split(",")):
-            for researchers in (RESEARCHERS, 1):
+            for researchers in (int(x) for x in args.researchers.split(",")):
                 m = one_size(handle, n, researchers)
-                print(f"{n:6d} {researchers:3d} {m['put']:5.2f} ({m['put_cpu']:5.2f}) "
+                print(f"{n:6d} {researchers:4d} {m['put']:5.2f} ({m['put_cpu']:5.2f}) "
                       f"{m['put_many']:5.2f} ({m['many_cpu']:5.2f}) {m['push_cpu']:9.2f} "
                       f"{m['push_db']:8.2f} {m['resync']:5.2f} ({m['resync_cpu']:5.2f}) "
                       f"{m['resync_s']:10.2f} {m['calls']:6d}", flush=True)
