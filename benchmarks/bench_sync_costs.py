@@ -12,6 +12,9 @@
 - a re-sync with nothing changed (every object queued again with the same content): no call,
   and the same time per item at every size.
 
+- the CPU of one host transaction that queues 1, 5 or 20 works (``--call-sizes``): what a
+  web request that adds a few works pays, mostly the transaction's own statements.
+
 ``--sizes`` changes the sizes, ``--researchers`` the spreads (default ``20,1``): with many
 researchers of a few works each (``--sizes 5000 --researchers 250,50``), PostgreSQL's CPU per
 work must stay near what 50 researchers cost (each researcher's reads once went through every
@@ -78,12 +81,37 @@ def one_size(handle, n: int, researchers: int = RESEARCHERS) -> dict:
             "calls": calls}
 
 
+def small_calls(handle, size: int, researchers: int = 40, rounds: int = 3) -> list[float]:
+    """CPU ms of this process per host transaction that queues ``size`` works with
+    ``put_many`` (the web request of a researcher who adds a few works), each round over
+    ``researchers`` researchers on one database: a transaction's own cost shows here."""
+    from tests.functional.sync_support import work
+
+    figures = []
+    with database() as url:
+        w = world(handle, url, **{"orcid.rate_limit": "10000/10000"})
+        users = [f"c{r}-{size}" for r in range(researchers)]
+        for user in users:
+            w.connect(user)
+        for done in range(rounds):
+            objects = {user: {f"w{done}-{i}": work(r * 100_000 + done * 1000 + i)
+                              for i in range(size)} for r, user in enumerate(users)}
+            cpu = time.process_time()
+            for user in users:
+                w.put_many(user, objects[user])
+            figures.append((time.process_time() - cpu) / researchers * 1000)
+        w.engine.dispose()
+    return sorted(figures)
+
+
 def main() -> None:
     setup_path()
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--sizes", default="2500,5000,10000")
     parser.add_argument("--researchers", default=f"{RESEARCHERS},1",
                         help="the items spread over this many researchers, each in turn")
+    parser.add_argument("--call-sizes", default="1,5,20",
+                        help="works per host transaction for the per-transaction figures")
     args = parser.parse_args()
     print("ms per item, wall (CPU of this process; the machine's load inflates wall time); "
           "by: researchers; push db: PostgreSQL's CPU")
@@ -97,6 +125,12 @@ def main() -> None:
                       f"{m['put_many']:5.2f} ({m['many_cpu']:5.2f}) {m['push_cpu']:9.2f} "
                       f"{m['push_db']:8.2f} {m['resync']:5.2f} ({m['resync_cpu']:5.2f}) "
                       f"{m['resync_s']:10.2f} {m['calls']:6d}", flush=True)
+        print("CPU ms of this process per host transaction of put_many (40 researchers, 3 "
+              "rounds: least and median)")
+        for size in (int(x) for x in args.call_sizes.split(",")):
+            figures = small_calls(handle, size)
+            print(f"{size:6d} works: {figures[0]:6.2f} ms, median {figures[1]:6.2f} "
+                  f"({figures[1] / size:5.2f} ms a work)", flush=True)
 
 
 if __name__ == "__main__":

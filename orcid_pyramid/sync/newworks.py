@@ -113,7 +113,7 @@ class NewWorksMixin:
                     "wanted_keys": chunk})
             else:
                 found_items = items_by_key(self.user_id, [("work", key) for key in chunk],
-                                           connection.dialect.name).subquery()
+                                           connection.dialect.name)[0].subquery()
                 looked_up = connection.execute(select(
                     *(found_items.c[column.key] for column in _LOOKED_UP)))
             items.update((key, rest) for key, *rest in looked_up)
