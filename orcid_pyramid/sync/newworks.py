@@ -44,6 +44,7 @@ from .rows import (
     by_key,
     finished_values,
     items_by_key,
+    lookup_params,
     stored_work_body,
 )
 from .setall import set_rows
@@ -108,9 +109,8 @@ class NewWorksMixin:
         for start in range(0, len(ordered), LOOKUP_CHUNK):
             chunk = ordered[start:start + LOOKUP_CHUNK]
             if connection.dialect.name == "postgresql":
-                looked_up = connection.execute(_PG_LOOKUP, {
-                    "lookup_user": self.user_id, "wanted_sections": ["work"] * len(chunk),
-                    "wanted_keys": chunk})
+                looked_up = connection.execute(
+                    _PG_LOOKUP, lookup_params(self.user_id, [("work", key) for key in chunk]))
             else:
                 found_items = items_by_key(self.user_id, [("work", key) for key in chunk],
                                            connection.dialect.name)[0].subquery()

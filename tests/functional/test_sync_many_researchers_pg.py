@@ -15,11 +15,14 @@ per researcher, the command's default).
 
 from __future__ import annotations
 
+import secrets
+
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import create_engine, text
 
 from orcid_pyramid.cli import main
+from orcid_pyramid.sync.worker import Worker
 
 from .sync_support import build_world, site_ini, work
 from .test_sync_first_read_pg import rows_read
@@ -45,10 +48,7 @@ def world(emulator, fresh_db_url):
 
 
 def test_first_push_of_many_researchers_reads_each_outbox_row_a_few_times(world, tmp_path):
-    orcids = []
-    for r in range(RESEARCHERS):
-        orcids.append(world.connect(f"r{r}"))
-        world.put_many(f"r{r}", {f"w{k}": work(r * 1000 + k) for k in range(WORKS)})
+    orcids = queue_import(world)
     rows = RESEARCHERS * WORKS
     observer = create_engine(world.engine.url)
     try:
@@ -79,9 +79,58 @@ def analysed(engine, table: str) -> bool:
 def test_a_running_worker_refreshes_the_statistics_after_a_large_import(world):
     """The same through a site's own worker loop (``Worker.run_once``, as ``run_forever``
     calls it): among its chores it analyses the tables the import made stale."""
-    for r in range(RESEARCHERS):
-        world.connect(f"r{r}")
-        world.put_many(f"r{r}", {f"w{k}": work(r * 1000 + k) for k in range(WORKS)})
+    queue_import(world)
     assert not analysed(world.engine, "orcid_outbox")
     world.worker().run_once()
     assert analysed(world.engine, "orcid_outbox") and analysed(world.engine, "orcid_items")
+
+
+def queue_import(world) -> list[str]:
+    orcids = []
+    for r in range(RESEARCHERS):
+        orcids.append(world.connect(f"r{r}"))
+        world.put_many(f"r{r}", {f"w{k}": work(r * 1000 + k) for k in range(WORKS)})
+    return orcids
+
+
+def test_a_table_another_session_holds_is_left_to_autovacuum_and_nothing_waits(world, caplog):
+    """A running VACUUM (here: its lock, held by another session) keeps the outbox: the
+    worker gives up its ANALYZE after the lock timeout, says so, and sends everything."""
+    orcids = queue_import(world)
+    holder = create_engine(world.engine.url)
+    try:
+        with holder.connect() as conn, conn.begin():
+            conn.execute(text("LOCK TABLE orcid_outbox IN SHARE UPDATE EXCLUSIVE MODE"))
+            with caplog.at_level("INFO", logger="orcid_pyramid.sync"):
+                counts = world.worker().run_once()
+            assert counts.posted == RESEARCHERS * WORKS
+    finally:
+        holder.dispose()
+    assert [len(world.record_items(orcid)) for orcid in orcids] == [WORKS] * RESEARCHERS
+    assert not analysed(world.engine, "orcid_outbox")
+    assert analysed(world.engine, "orcid_items")
+    assert "the statistics of orcid_outbox were not refreshed" in caplog.text
+
+
+def test_a_role_that_does_not_own_the_tables_leaves_them_alone(world):
+    """A worker whose database role may write the tables but does not own them (ANALYZE is
+    the owner's) runs as before: the tables stay without statistics, everything is sent."""
+    orcids = queue_import(world)
+    role = f"orcid_worker_{secrets.token_hex(4)}"
+    with world.engine.begin() as conn:
+        schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+        conn.execute(text(f'CREATE ROLE "{role}" LOGIN'))
+        conn.execute(text(f'GRANT USAGE ON SCHEMA "{schema}" TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON ALL TABLES IN SCHEMA "{schema}" TO "{role}"'))
+        conn.execute(text(f'GRANT ALL ON ALL SEQUENCES IN SCHEMA "{schema}" TO "{role}"'))
+    engine = create_engine(world.engine.url.set(username=role))
+    try:
+        counts = Worker(engine, world.settings).run_once()
+        assert counts.posted == RESEARCHERS * WORKS
+    finally:
+        engine.dispose()
+        with world.engine.begin() as conn:
+            conn.execute(text(f'DROP OWNED BY "{role}"'))
+            conn.execute(text(f'DROP ROLE "{role}"'))
+    assert [len(world.record_items(orcid)) for orcid in orcids] == [WORKS] * RESEARCHERS
+    assert not analysed(world.engine, "orcid_outbox") and not analysed(world.engine, "orcid_items")
