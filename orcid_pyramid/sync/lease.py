@@ -42,7 +42,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import event, func, or_, select, update
+from sqlalchemy import case, event, func, or_, select, update
 
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
@@ -239,6 +239,9 @@ class Lease:
 
 #: users one look for due rows hands out (see CandidatePool)
 POOL_SIZE = 64
+#: due rows a look reads first, in due order (see ``Claimer._due_users``): the rows of 64
+#: researchers other threads hold and of 64 more, 100 works each, and then some
+LOOK_ROWS = 16384
 #: seconds a look's users are handed out before a new look (a retry that fell due, a user
 #: queued since, takes its place in due order again)
 POOL_FRESH = 1.0
@@ -253,9 +256,9 @@ class CandidatePool:
 
     Claiming is a conditional update of the user's lock row, so a user handed out here
     may be taken by another process meanwhile, or have no due rows left: the claim skips
-    or releases it, nothing more. What the pool saves is the look itself, which reads
-    every due row: once for 64 users instead of once per user (with 100 researchers x 100
-    works, 222 looks took 3.3 s of the database's CPU, more than the worker's own).
+    or releases it, nothing more. What the pool saves is the look itself: once for 64
+    users instead of once per user (with 100 researchers x 100 works, 222 looks took 3.3 s
+    of the database's CPU, more than the worker's own, when each read every due row).
     """
 
     def __init__(self, clock=time.monotonic) -> None:
@@ -263,6 +266,8 @@ class CandidatePool:
         self._users: collections.deque[str] = collections.deque()
         self._looked = -float("inf")
         self._found = 0
+        #: due rows a look reads first: ``LOOK_ROWS``, or what an earlier look needed
+        self.window = LOOK_ROWS
         self._turns: dict[str, float] = {}
         self.clock = clock
 
@@ -308,16 +313,40 @@ class Claimer:
 
     def _due_users(self, session, now, free) -> list[str]:
         """Users with due rows and a free lease, oldest due first, ``POOL_SIZE`` at most.
-        This reads every due row (15 ms of the database's CPU at 10,000 rows), so it runs
-        once for many claims (:class:`CandidatePool`), not once a claim."""
-        due = (select(OrcidOutbox.user_id, func.max(OrcidSyncLock.user_id))
-               .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
-               .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now,
-                      or_(OrcidSyncLock.user_id.is_(None), free))
-               .group_by(OrcidOutbox.user_id)
-               .order_by(func.min(OrcidOutbox.next_attempt_at))
-               .limit(POOL_SIZE))
-        found = session.execute(due).all()
+
+        The due rows are read in due order through the due index, the pool's ``window`` of
+        them (``LOOK_ROWS`` at first): the first users met on the way are the ones due the
+        longest. When those rows hold too few users with a free lease (the rows of the users
+        other threads hold come first), the look reads four times as many, up to every due
+        row, and the pool's next looks start there. Grouping every due row at each look made
+        the database read the whole outbox once a second and once per ``POOL_SIZE``
+        researchers: 148-150 ms a look at a million due rows where this takes 9
+        (``benchmarks/bench_sync_looks.py``)."""
+        window = max(LOOK_ROWS, self.pool.window)
+        while True:
+            rows = (select(OrcidOutbox.user_id, OrcidOutbox.next_attempt_at)
+                    .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now)
+                    .order_by(OrcidOutbox.done_at, OrcidOutbox.next_attempt_at)
+                    .limit(window).subquery())
+            users = (select(rows.c.user_id,
+                            func.max(OrcidSyncLock.user_id).label("lock_row"),
+                            func.min(rows.c.next_attempt_at).label("due_at"),
+                            func.max(case((or_(OrcidSyncLock.user_id.is_(None), free), 1),
+                                          else_=0)).label("free"),
+                            func.sum(func.count()).over().label("seen"))
+                     .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == rows.c.user_id)
+                     .group_by(rows.c.user_id).subquery())
+            found = session.execute(
+                select(users.c.user_id, users.c.lock_row, users.c.seen)
+                .where(users.c.free == 1).order_by(users.c.due_at).limit(POOL_SIZE)
+            ).all()
+            seen = found[0].seen if found else session.execute(
+                select(func.count()).select_from(rows)).scalar_one()
+            if len(found) >= POOL_SIZE or seen < window:
+                break
+            window *= 4
+            self.pool.window = window
+        found = [(user_id, lock) for user_id, lock, _ in found]
         missing = sorted(user_id for user_id, lock in found if lock is None)
         if missing:
             # in their own short transaction and in one order: concurrent claimers inserting

@@ -1,7 +1,7 @@
 """``orcid-pyramid sync --once`` finds the researchers with due work once for many claims of
-its threads (lease.CandidatePool), not once per claim: that look reads every due row, and
-with 100 researchers x 100 works its 222 repetitions took 3.3 s of PostgreSQL's CPU, more
-than the worker's own."""
+its threads (lease.CandidatePool), not once per claim: with 100 researchers x 100 works its
+222 repetitions took 3.3 s of PostgreSQL's CPU, more than the worker's own, when each read
+every due row; and a look reads the due rows in due order, only as far as it needs."""
 
 from __future__ import annotations
 
@@ -46,3 +46,29 @@ def test_one_look_serves_many_claims(world, tmp_path, looks):
     # one look hands out up to 64 researchers; the rest are the idle threads' looks at the
     # end (one per 20 ms at most, whichever thread makes it), not one per researcher
     assert len(looks) < RESEARCHERS / 2, len(looks)  # one per claim before: over 40
+
+
+def test_a_look_passes_over_the_rows_of_researchers_others_hold(world):
+    """A look reads the due rows in due order, a window of them first (``LOOK_ROWS``), not
+    every due row: here the first window holds only the rows of a researcher another
+    machine's worker is sending for (more rows than the window), and the look widens until
+    it meets the researchers nobody holds."""
+    from datetime import timedelta
+
+    from orcid_pyramid.models.meta import utcnow
+    from orcid_pyramid.models.sync import OrcidSyncLock
+    from orcid_pyramid.sync.lease import LOOK_ROWS
+
+    big = world.connect("big")
+    world.put_many("big", {f"w{k}": work(k) for k in range(LOOK_ROWS + 100)})
+    with world.session() as db:  # another machine holds "big" for the next hour
+        db.add(OrcidSyncLock(user_id="big", locked_by="elsewhere:1:abc#1",
+                             locked_until=utcnow() + timedelta(hours=1)))
+        db.commit()
+    others = [world.connect(f"u{n}") for n in range(3)]
+    for n in range(3):  # queued after: their rows come after every row of "big"
+        world.put_many(f"u{n}", {f"w{k}": work(100_000 + n * 10 + k) for k in range(2)})
+    counts = world.worker().run_once(until_idle=True)
+    assert counts.posted == 6
+    assert [len(world.record_items(orcid)) for orcid in others] == [2, 2, 2]
+    assert world.record_items(big) == []
