@@ -10,10 +10,14 @@ fill them. Here the outbox holds N due rows, 100 works for each of N / 100 resea
 as in a push), and both tables analysed, as the worker leaves them. For each N the two
 looks alternate; printed: the median time of each (PostgreSQL executes it, this process
 waits), their ratio, the share of one database core that one look a second takes, and
-whether both found the same 64 researchers in the same order.
+whether both found the same 64 researchers in the same order. Then the same for the count
+of researchers due that ``orcid-pyramid sync`` (without ``--once``) makes each second while
+fewer than 64 threads run: every due row counted before, one look now (the count need not
+go past 64).
 
 The reference look is ``Claimer._due_users`` of ``orcid_pyramid/sync/lease.py`` at commit
-4a7b338, its statement copied below; it lives only here.
+4a7b338, the reference count ``researchers_waiting(engine, due_now=True)`` of
+``orcid_pyramid/cli/sync.py`` there; their statements are copied below and live only here.
 
     ORCID_PYRAMID_TEST_DATABASE_URL=postgresql+psycopg://... \\
         .venv/bin/python benchmarks/bench_sync_looks.py [--sizes 10000,100000,1000000]
@@ -52,6 +56,22 @@ def reference_look(session, now, free) -> list[str]:
     return [user_id for user_id, _ in found]
 
 
+def reference_count(engine, now) -> int:
+    """The count as of 4a7b338: every due row of researchers nobody holds."""
+    from sqlalchemy import func, or_, select
+
+    from orcid_pyramid.models.sync import OrcidOutbox, OrcidSyncLock
+
+    query = (select(func.count(func.distinct(OrcidOutbox.user_id)))
+             .where(OrcidOutbox.done_at.is_(None))
+             .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
+             .where(OrcidOutbox.next_attempt_at <= now,
+                    or_(OrcidSyncLock.locked_until.is_(None),
+                        OrcidSyncLock.locked_until < now)))
+    with engine.connect() as connection:
+        return connection.execute(query).scalar_one()
+
+
 def fill(engine, rows: int) -> None:
     """``rows`` due outbox rows (``WORKS_EACH`` a researcher, the oldest first), a lock row
     for every researcher, the ``HELD`` oldest held by another worker; then ANALYZE."""
@@ -88,10 +108,11 @@ def measure(rows: int, rounds: int) -> dict:
     from sqlalchemy import create_engine, or_
     from sqlalchemy.orm import Session
 
+    from orcid_pyramid.cli.sync import researchers_waiting
     from orcid_pyramid.models import Base
     from orcid_pyramid.models.meta import utcnow
     from orcid_pyramid.models.sync import OrcidSyncLock
-    from orcid_pyramid.sync.lease import Claimer
+    from orcid_pyramid.sync.lease import POOL_SIZE, Claimer
 
     with database() as url:
         engine = create_engine(url)
@@ -100,20 +121,26 @@ def measure(rows: int, rounds: int) -> dict:
         claimer = Claimer("bench", 60, 21, is_postgres=engine.dialect.name == "postgresql")
         now = utcnow()
         free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
-        times = {"before": [], "now": []}
+        times = {"before": [], "now": [], "count before": [], "count now": []}
         found = {}
+        counts = {"count before": lambda: reference_count(engine, now),
+                  "count now": lambda: researchers_waiting(engine, due_now=True)}
         with Session(engine) as session:
             looks = {"before": lambda: reference_look(session, now, free),
                      "now": lambda: claimer._due_users(session, now, free)}
             for _ in range(rounds):
-                for name, look in looks.items():
+                for name, look in {**looks, **counts}.items():
                     started = time.perf_counter()
                     found[name] = look()
                     times[name].append(time.perf_counter() - started)
         engine.dispose()
-    before, current = (statistics.median(times[n]) * 1000 for n in ("before", "now"))
-    return {"rows": rows, "before_ms": before, "now_ms": current, "ratio": before / current,
-            "same": found["before"] == found["now"], "found": len(found["now"])}
+    ms = {name: statistics.median(seconds) * 1000 for name, seconds in times.items()}
+    return {"rows": rows, "before_ms": ms["before"], "now_ms": ms["now"],
+            "ratio": ms["before"] / ms["now"], "same": found["before"] == found["now"],
+            "found": len(found["now"]), "count_before_ms": ms["count before"],
+            "count_now_ms": ms["count now"], "count_ratio": ms["count before"] / ms["count now"],
+            "counted": (found["count before"], found["count now"]),
+            "same_count": min(found["count before"], POOL_SIZE) == found["count now"]}
 
 
 def main() -> None:
@@ -125,11 +152,22 @@ def main() -> None:
     args = parser.parse_args()
     print(f"{'due rows':>9} {'before':>10} {'now':>10} {'ratio':>7} "
           f"{'core before':>11} {'core now':>9}  same researchers (found)")
+    figures = []
     for rows in (int(x) for x in args.sizes.split(",")):
         m = measure(rows, args.rounds)
+        figures.append(m)
         print(f"{m['rows']:>9,} {m['before_ms']:>7.1f} ms {m['now_ms']:>7.1f} ms "
               f"{m['ratio']:>6.1f}x {m['before_ms'] / 10:>10.1f}% {m['now_ms'] / 10:>8.1f}%  "
               f"{'yes' if m['same'] else 'NO'} ({m['found']})", flush=True)
+    print("the count of researchers due, once a second without --once (before: all of them; "
+          "now: up to 64)")
+    print(f"{'due rows':>9} {'before':>10} {'now':>10} {'ratio':>7} "
+          f"{'core before':>11} {'core now':>9}  same up to 64 (before, now)")
+    for m in figures:
+        print(f"{m['rows']:>9,} {m['count_before_ms']:>7.1f} ms {m['count_now_ms']:>7.1f} ms "
+              f"{m['count_ratio']:>6.1f}x {m['count_before_ms'] / 10:>10.1f}% "
+              f"{m['count_now_ms'] / 10:>8.1f}%  {'yes' if m['same_count'] else 'NO'} "
+              f"{m['counted']}")
 
 
 if __name__ == "__main__":

@@ -85,24 +85,25 @@ def _worker_engine(engine, workers: int):
 def researchers_waiting(engine, *, due_now: bool = False) -> int:
     """How many researchers have changes still to send (due now or retried later). With
     ``due_now``: only changes due now, of researchers no worker holds (a thread started for
-    a researcher another process is sending for would find nobody to take)."""
+    a researcher another process is sending for would find nobody to take), up to
+    ``lease.POOL_SIZE`` (64, what the threads' count needs): one look of the worker
+    (``lease.due_users``), which reads the due rows only as far as it needs, where counting
+    them all once a second read the whole outbox each time."""
     from sqlalchemy import func, or_, select
 
     from orcid_pyramid.models.meta import utcnow
     from orcid_pyramid.models.sync import OrcidOutbox, OrcidSyncLock
+    from orcid_pyramid.sync.lease import due_users
 
-    query = (select(func.count(func.distinct(OrcidOutbox.user_id)))
-             .where(OrcidOutbox.done_at.is_(None)))
-    if due_now:
-        now = utcnow()
-        query = (query.outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == OrcidOutbox.user_id)
-                 .where(OrcidOutbox.next_attempt_at <= now,
-                        or_(OrcidSyncLock.locked_until.is_(None),
-                            OrcidSyncLock.locked_until < now)))
-    else:
-        query = query.where(OrcidOutbox.next_attempt_at.is_not(None))
     with engine.connect() as connection:
-        return connection.execute(query).scalar_one()
+        if due_now:
+            now = utcnow()
+            free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
+            return len(due_users(connection, now, free)[0])
+        return connection.execute(
+            select(func.count(func.distinct(OrcidOutbox.user_id)))
+            .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
+        ).scalar_one()
 
 
 def _more_wanted(engine, alive: int) -> int:

@@ -297,6 +297,43 @@ class CandidatePool:
             return [self._users.popleft() for _ in range(min(n, len(self._users)))]
 
 
+def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int]:
+    """``(user_id, lock row or None)`` of the users with due rows and a free lease (``free``:
+    the condition on ``OrcidSyncLock``), oldest due first, ``POOL_SIZE`` at most; and the
+    window of due rows it needed, for the next look to start from.
+
+    The due rows are read in due order through the due index, ``window`` of them first: the
+    first users met on the way are the ones due the longest. When those rows hold too few
+    users with a free lease (the rows of the users other threads hold come first), the look
+    reads four times as many, up to every due row. Grouping every due row at each look made
+    the database read the whole outbox once a second and once per ``POOL_SIZE``
+    researchers: 148-150 ms a look at a million due rows where this takes 9
+    (``benchmarks/bench_sync_looks.py``)."""
+    window = max(LOOK_ROWS, window)
+    while True:
+        rows = (select(OrcidOutbox.user_id, OrcidOutbox.next_attempt_at)
+                .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now)
+                .order_by(OrcidOutbox.done_at, OrcidOutbox.next_attempt_at)
+                .limit(window).subquery())
+        users = (select(rows.c.user_id,
+                        func.max(OrcidSyncLock.user_id).label("lock_row"),
+                        func.min(rows.c.next_attempt_at).label("due_at"),
+                        func.max(case((or_(OrcidSyncLock.user_id.is_(None), free), 1),
+                                      else_=0)).label("free"),
+                        func.sum(func.count()).over().label("seen"))
+                 .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == rows.c.user_id)
+                 .group_by(rows.c.user_id).subquery())
+        found = connection.execute(
+            select(users.c.user_id, users.c.lock_row, users.c.seen)
+            .where(users.c.free == 1).order_by(users.c.due_at).limit(POOL_SIZE)
+        ).all()
+        seen = found[0].seen if found else connection.execute(
+            select(func.count()).select_from(rows)).scalar_one()
+        if len(found) >= POOL_SIZE or seen < window:
+            return [(user_id, lock) for user_id, lock, _ in found], window
+        window *= 4
+
+
 class Claimer:
     """Takes users with due rows whose lease is free or lapsed, ``batch`` at a time."""
 
@@ -312,41 +349,9 @@ class Claimer:
         self.pool = pool if pool is not None else CandidatePool()
 
     def _due_users(self, session, now, free) -> list[str]:
-        """Users with due rows and a free lease, oldest due first, ``POOL_SIZE`` at most.
-
-        The due rows are read in due order through the due index, the pool's ``window`` of
-        them (``LOOK_ROWS`` at first): the first users met on the way are the ones due the
-        longest. When those rows hold too few users with a free lease (the rows of the users
-        other threads hold come first), the look reads four times as many, up to every due
-        row, and the pool's next looks start there. Grouping every due row at each look made
-        the database read the whole outbox once a second and once per ``POOL_SIZE``
-        researchers: 148-150 ms a look at a million due rows where this takes 9
-        (``benchmarks/bench_sync_looks.py``)."""
-        window = max(LOOK_ROWS, self.pool.window)
-        while True:
-            rows = (select(OrcidOutbox.user_id, OrcidOutbox.next_attempt_at)
-                    .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now)
-                    .order_by(OrcidOutbox.done_at, OrcidOutbox.next_attempt_at)
-                    .limit(window).subquery())
-            users = (select(rows.c.user_id,
-                            func.max(OrcidSyncLock.user_id).label("lock_row"),
-                            func.min(rows.c.next_attempt_at).label("due_at"),
-                            func.max(case((or_(OrcidSyncLock.user_id.is_(None), free), 1),
-                                          else_=0)).label("free"),
-                            func.sum(func.count()).over().label("seen"))
-                     .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == rows.c.user_id)
-                     .group_by(rows.c.user_id).subquery())
-            found = session.execute(
-                select(users.c.user_id, users.c.lock_row, users.c.seen)
-                .where(users.c.free == 1).order_by(users.c.due_at).limit(POOL_SIZE)
-            ).all()
-            seen = found[0].seen if found else session.execute(
-                select(func.count()).select_from(rows)).scalar_one()
-            if len(found) >= POOL_SIZE or seen < window:
-                break
-            window *= 4
-            self.pool.window = window
-        found = [(user_id, lock) for user_id, lock, _ in found]
+        """Users with due rows and a free lease, oldest due first, ``POOL_SIZE`` at most
+        (:func:`due_users`, from the pool's window); their missing lock rows made."""
+        found, self.pool.window = due_users(session, now, free, self.pool.window)
         missing = sorted(user_id for user_id, lock in found if lock is None)
         if missing:
             # in their own short transaction and in one order: concurrent claimers inserting
