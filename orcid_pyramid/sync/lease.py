@@ -239,7 +239,7 @@ class Lease:
 
 #: users one look for due rows hands out (see CandidatePool)
 POOL_SIZE = 64
-#: due rows a look reads first, in due order (see ``Claimer._due_users``): the rows of 64
+#: due rows a look reads first, in due order (see :func:`due_users`): the rows of 64
 #: researchers other threads hold and of 64 more, 100 works each, and then some
 LOOK_ROWS = 16384
 #: seconds a look's users are handed out before a new look (a retry that fell due, a user
@@ -266,7 +266,7 @@ class CandidatePool:
         self._users: collections.deque[str] = collections.deque()
         self._looked = -float("inf")
         self._found = 0
-        #: due rows a look reads first: ``LOOK_ROWS``, or what an earlier look needed
+        #: due rows a look reads first: ``LOOK_ROWS``, or what the last look needed
         self.window = LOOK_ROWS
         self._turns: dict[str, float] = {}
         self.clock = clock
@@ -300,7 +300,8 @@ class CandidatePool:
 def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int]:
     """``(user_id, lock row or None)`` of the users with due rows and a free lease (``free``:
     the condition on ``OrcidSyncLock``), oldest due first, ``POOL_SIZE`` at most; and the
-    window of due rows it needed, for the next look to start from.
+    window of due rows the next look starts from (the one this look needed when it had to
+    widen, else half of it: a window widened for researchers since sent does not stay).
 
     The due rows are read in due order through the due index, ``window`` of them first: the
     first users met on the way are the ones due the longest. When those rows hold too few
@@ -310,6 +311,7 @@ def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int
     researchers: 148-150 ms a look at a million due rows where this takes 9
     (``benchmarks/bench_sync_looks.py``)."""
     window = max(LOOK_ROWS, window)
+    widened = False
     while True:
         rows = (select(OrcidOutbox.user_id, OrcidOutbox.next_attempt_at)
                 .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at <= now)
@@ -330,8 +332,10 @@ def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int
         seen = found[0].seen if found else connection.execute(
             select(func.count()).select_from(rows)).scalar_one()
         if len(found) >= POOL_SIZE or seen < window:
-            return [(user_id, lock) for user_id, lock, _ in found], window
+            return ([(user_id, lock) for user_id, lock, _ in found],
+                    window if widened else max(LOOK_ROWS, window // 2))
         window *= 4
+        widened = True
 
 
 class Claimer:
