@@ -127,7 +127,7 @@ def measure(rows: int, rounds: int) -> dict:
                   "count now": lambda: researchers_waiting(engine, due_now=True)}
         with Session(engine) as session:
             looks = {"before": lambda: reference_look(session, now, free),
-                     "now": lambda: claimer._due_users(session, now, free)}
+                     "now": lambda: claimer._due_users(session, now)}
             for _ in range(rounds):
                 for name, look in {**looks, **counts}.items():
                     started = time.perf_counter()

@@ -89,17 +89,15 @@ def researchers_waiting(engine, *, due_now: bool = False) -> int:
     ``lease.POOL_SIZE`` (64, what the threads' count needs): one look of the worker
     (``lease.due_users``), which reads the due rows only as far as it needs, where counting
     them all once a second read the whole outbox each time."""
-    from sqlalchemy import func, or_, select
+    from sqlalchemy import func, select
 
     from orcid_pyramid.models.meta import utcnow
-    from orcid_pyramid.models.sync import OrcidOutbox, OrcidSyncLock
+    from orcid_pyramid.models.sync import OrcidOutbox
     from orcid_pyramid.sync.lease import due_users
 
     with engine.connect() as connection:
         if due_now:
-            now = utcnow()
-            free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
-            return len(due_users(connection, now, free)[0])
+            return len(due_users(connection, utcnow())[0])
         return connection.execute(
             select(func.count(func.distinct(OrcidOutbox.user_id)))
             .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))

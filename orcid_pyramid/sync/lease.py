@@ -297,9 +297,9 @@ class CandidatePool:
             return [self._users.popleft() for _ in range(min(n, len(self._users)))]
 
 
-def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int]:
-    """``(user_id, lock row or None)`` of the users with due rows and a free lease (``free``:
-    the condition on ``OrcidSyncLock``), oldest due first, ``POOL_SIZE`` at most; and the
+def due_users(connection, now, window: int = LOOK_ROWS) -> tuple[list, int]:
+    """``(user_id, lock row or None)`` of the users with due rows and a lease free at ``now``
+    (no lock row, or one not held or lapsed), oldest due first, ``POOL_SIZE`` at most; and the
     window of due rows the next look starts from (the one this look needed when it had to
     widen, else half of it: a window widened for researchers since sent does not stay).
 
@@ -308,8 +308,10 @@ def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int
     users with a free lease (the rows of the users other threads hold come first), the look
     reads four times as many, up to every due row. Grouping every due row at each look made
     the database read the whole outbox once a second and once per ``POOL_SIZE``
-    researchers: 148-150 ms a look at a million due rows where this takes 9
+    researchers: 149-154 ms a look at a million due rows where this takes 9
     (``benchmarks/bench_sync_looks.py``)."""
+    free = or_(OrcidSyncLock.user_id.is_(None), OrcidSyncLock.locked_until.is_(None),
+               OrcidSyncLock.locked_until < now)
     window = max(LOOK_ROWS, window)
     widened = False
     while True:
@@ -320,19 +322,20 @@ def due_users(connection, now, free, window: int = LOOK_ROWS) -> tuple[list, int
         users = (select(rows.c.user_id,
                         func.max(OrcidSyncLock.user_id).label("lock_row"),
                         func.min(rows.c.next_attempt_at).label("due_at"),
-                        func.max(case((or_(OrcidSyncLock.user_id.is_(None), free), 1),
-                                      else_=0)).label("free"),
+                        func.max(case((free, 1), else_=0)).label("free"),
                         func.sum(func.count()).over().label("seen"))
                  .outerjoin(OrcidSyncLock, OrcidSyncLock.user_id == rows.c.user_id)
                  .group_by(rows.c.user_id).subquery())
-        found = connection.execute(
-            select(users.c.user_id, users.c.lock_row, users.c.seen)
-            .where(users.c.free == 1).order_by(users.c.due_at).limit(POOL_SIZE)
+        # the free users first; held ones fill up to POOL_SIZE only when fewer are free,
+        # so that some row always says how many due rows were read (``seen``)
+        rows_read = connection.execute(
+            select(users.c.user_id, users.c.lock_row, users.c.free, users.c.seen)
+            .order_by(users.c.free.desc(), users.c.due_at).limit(POOL_SIZE)
         ).all()
-        seen = found[0].seen if found else connection.execute(
-            select(func.count()).select_from(rows)).scalar_one()
+        found = [(user_id, lock) for user_id, lock, free_now, _ in rows_read if free_now]
+        seen = rows_read[0].seen if rows_read else 0
         if len(found) >= POOL_SIZE or seen < window:
-            return ([(user_id, lock) for user_id, lock, _ in found],
+            return (found,
                     window if widened else max(LOOK_ROWS, window // 2))
         window *= 4
         widened = True
@@ -352,10 +355,10 @@ class Claimer:
         #: due users found but not yet tried, shared by the threads of a process
         self.pool = pool if pool is not None else CandidatePool()
 
-    def _due_users(self, session, now, free) -> list[str]:
+    def _due_users(self, session, now) -> list[str]:
         """Users with due rows and a free lease, oldest due first, ``POOL_SIZE`` at most
         (:func:`due_users`, from the pool's window); their missing lock rows made."""
-        found, self.pool.window = due_users(session, now, free, self.pool.window)
+        found, self.pool.window = due_users(session, now, self.pool.window)
         missing = sorted(user_id for user_id, lock in found if lock is None)
         if missing:
             # in their own short transaction and in one order: concurrent claimers inserting
@@ -368,11 +371,10 @@ class Claimer:
         """Leases of up to ``batch`` users with due rows (oldest due first)."""
         now = utcnow()
         until = now + timedelta(seconds=self.seconds)
-        free = or_(OrcidSyncLock.locked_until.is_(None), OrcidSyncLock.locked_until < now)
         leases: list[Lease] = []
         for _ in range(POOL_SIZE):  # a bound: each round hands out at least one user
             users = self.pool.take(self.batch - len(leases),
-                                   lambda: self._due_users(session, now, free))
+                                   lambda: self._due_users(session, now))
             if not users:
                 break
             for user_id in users:

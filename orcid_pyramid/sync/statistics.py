@@ -7,8 +7,7 @@ Without them PostgreSQL took "not finished yet" (``done_at IS NULL``) for a rare
 and read each researcher's due rows through the index of every unfinished row, keeping
 those of the researcher: the whole outbox for each researcher, so a push's database time
 grew with researchers x rows (40 researchers x 50 works: 150 outbox rows read per row
-sent; 22 now, most of them the looks for researchers with due rows, a few a push:
-``tests/functional/test_sync_many_researchers_pg.py``).
+sent; 13-16 now: ``tests/functional/test_sync_many_researchers_pg.py``).
 
 So the worker analyses its tables itself when they have changed much since their
 statistics: before the threads of ``orcid-pyramid sync`` start, and every
