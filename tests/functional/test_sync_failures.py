@@ -87,6 +87,22 @@ def test_a_revoked_token_holds_the_changes_until_the_user_connects_again(world, 
     assert titles == ["Changed after revoke"]
 
 
+def test_a_token_revoked_before_a_first_push_holds_every_new_work(world, emulator):
+    # every due row a new work: the first push's path, which reads only some columns of the
+    # link; ORCID's 401 must still mark the link revoked and hold the works, none lost
+    orcid = world.connect("u1")
+    emulator.control.revoke(orcid, "APP-DEMOCLIENT000001")
+    world.put_many("u1", {f"w{i}": work(i) for i in range(3)})
+    counts = world.drain()
+    assert counts.held == 3 and counts.posted == 0
+    with world.session() as db:
+        link = db.execute(select(OrcidLink)).scalar_one()
+        assert link.status == "revoked" and link.access_token_enc is None
+    assert {_item(world, "u1", f"w{i}").status for i in range(3)} == {"revoked"}
+    assert [r.next_attempt_at for r in _rows(world) if r.done_at is None] == [None] * 3
+    assert world.record_items(orcid) == []
+
+
 def test_an_item_the_user_deleted_on_orcid_is_not_added_again_by_default(world, emulator):
     orcid = world.connect("u1")
     world.put("u1", "w1", work(1))
