@@ -87,19 +87,19 @@ _FENCES_PG = {False: _FENCE_PG.format(posting=""),
               True: _FENCE_PG.format(posting=", posting = %(posting)s")}
 #: the claim on PostgreSQL, as the driver takes it: a row another transaction is writing (a
 #: claim, a fence) is skipped, not waited for. Built with the ORM for each claim, with its
-#: subquery and FOR UPDATE, the statement cost 1.8 ms of the worker's CPU per researcher (its
-#: cache key, the ORM's execution), a tenth of what a researcher of 100 new works costs in all
+#: subquery and FOR UPDATE, the statement cost 1.7-1.9 ms of the worker's CPU per researcher
+#: (the ORM's execution), a tenth of what a researcher of 100 new works costs in all
 _FREE_PG = "(locked_until IS NULL OR locked_until < %(now)s)"
+_CLAIM_PG = (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_by = %(token)s, "
+             f"locked_until = %(until)s WHERE user_id = (SELECT user_id FROM "
+             f"{OrcidSyncLock.__tablename__} WHERE user_id = %(user_id)s AND {_FREE_PG} "
+             f"FOR UPDATE SKIP LOCKED) AND {_FREE_PG} RETURNING posting")
 #: giving a user back on PostgreSQL (``True``: with the bulk POST's marker cleared)
 _GIVE_BACK_PG = {
     cleared: (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_by = NULL, "
               f"locked_until = %(until)s{', posting = NULL' if cleared else ''} "
               "WHERE user_id = %(user_id)s AND locked_by = %(token)s")
     for cleared in (False, True)}
-_CLAIM_PG = (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_by = %(token)s, "
-             f"locked_until = %(until)s WHERE user_id = (SELECT user_id FROM "
-             f"{OrcidSyncLock.__tablename__} WHERE user_id = %(user_id)s AND {_FREE_PG} "
-             f"FOR UPDATE SKIP LOCKED) AND {_FREE_PG} RETURNING posting")
 
 
 def recover_posting(session, user_id: str, posting: str | None) -> None:
@@ -233,7 +233,7 @@ class Lease:
             until = utcnow() + timedelta(seconds=self.in_flight)
         # on the session's connection (the pending changes flush with the commit that
         # follows); on PostgreSQL as the driver takes it: built for each researcher, the
-        # statement cost some 0.5 ms of the worker's CPU
+        # statement cost some 0.7 ms of the worker's CPU (benchmarks/bench_sync_claims.py)
         connection = self.session.connection()
         if connection.dialect.name == "postgresql":
             connection.exec_driver_sql(

@@ -44,6 +44,7 @@ _LINKS = OrcidLink.__table__
 _LINK_SEEN = select(_LINKS.c.user_id, _LINKS.c.orcid, _LINKS.c.status,
                     _LINKS.c.access_token_enc).where(_LINKS.c.user_id == bindparam("link_user"))
 
+
 class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
     """Drains one user's due rows through ``api_for(link)`` on ``session``."""
 
