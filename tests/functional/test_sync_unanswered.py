@@ -13,7 +13,7 @@ from __future__ import annotations
 import threading
 import time
 
-from .sync_support import build_world, work
+from .sync_support import build_world, wait_until, work
 from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 
 WORKS = 3
@@ -63,6 +63,13 @@ def _faulty_run_overlaps_nothing(emulator, world, workers: int) -> None:
     the hold, never while ORCID may still hold an earlier one; then everything lands."""
     start = _revised_and_faulty(world, emulator)
     _run(world, workers, 3.5)
+    # the emulator lists a call once it has answered it, HELD after it came: a request that
+    # left near the end of the run is listed that much later (read at once, a loaded machine
+    # saw only the first call)
+    ended = time.monotonic()
+    wait_until(lambda: len(_member_calls(emulator, start)) >= 2,
+               "the request tried again after the hold", timeout=HELD + 5.0)
+    time.sleep(max(0.0, ended + HELD + 0.5 - time.monotonic()))
     calls = _member_calls(emulator, start)
     assert len(calls) >= 2, calls  # the request was tried again after the hold
     assert {c["status"] for c in calls} == {504}
