@@ -82,7 +82,7 @@ class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
         plan = self._new_works(seen)
         if plan is not None and self._guarded(seen, lambda: self._push_new_works(seen, plan)):
             return self.counts
-        link = self._link()
+        link = self._link() if seen is not None else None  # not connected: nothing to load
         rows = self._due_rows()
         if not rows:
             return self.counts
