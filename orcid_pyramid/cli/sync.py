@@ -252,7 +252,8 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
               help="Also read every linked record for changes made on ORCID (no webhooks).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help=f"Worker threads (PostgreSQL; by default one per researcher with changes "
-                   f"to send, up to {MAX_WORKERS}; SQLite always uses one).")
+                   f"to send, up to {FIRST_THREADS}, and more while every thread waits for "
+                   f"ORCID, up to {MAX_WORKERS}; SQLite always uses one).")
 def sync(config_uri: str, once: bool, pull: bool, workers: int | None) -> None:
     """Send queued changes to ORCID within the rate limit (CONFIG: the site's ini file)."""
     from rich.console import Console
