@@ -299,9 +299,11 @@ class Transport:
         except TRANSPORT_EXCEPTIONS as exc:
             raise error_from_exception(exc, self.redactor.with_secrets(secrets)) from None
         finally:
-            answered = getattr(limiter, "answered", None) if taken else None
+            # the sync command's count of requests in flight (orcid_pyramid.sync.inflight)
+            answered = getattr(limiter, "answered", None)
             if answered is not None:
-                answered()  # the sync command's count of requests in flight (sync.inflight)
+                for _ in taken:  # one per token taken (a connection retried takes another)
+                    answered()
         if response.status_code == 503 and rate_limited and self.rate_limiter is not None:
             missed = getattr(self.rate_limiter, "missed", None)
             if missed is not None:
