@@ -6,9 +6,10 @@ nothing. How many threads keep ORCID's limit busy depends on how long a request 
 100 ms a request, about as many as the worker can prepare researchers in 100 ms (some ten on
 a 2-core machine); at 1 s, the 24 a second ORCID allows, and more for its burst. One thread
 per researcher up to 64, as before, served a slow ORCID but cost a fast one: in a first push
-of 50 researchers x 100 works at 100 ms, 50 threads used 28-35 ms of the worker's CPU per
-researcher where 16 used 15-19 ms (the interpreter's lock passed among them some 15,000
-times against 5,000-7,000), and PostgreSQL 0.96-0.99 s of CPU against 0.70-0.72 s.
+of 50 researchers x 100 works at 100 ms, 50 threads used 25-36 ms of the worker's CPU per
+researcher where 16 used 14-19 ms (the start-up's 1.25 s left out; the process switched
+away voluntarily 14,000-15,000 times against 4,800-6,800), and PostgreSQL 0.94-0.99 s of
+CPU against 0.70-0.72 s. Growing from 10, the same push took 19-20 threads.
 
 So the command starts a few threads, and one more each time a request leaves while every
 running thread has one in flight: the threads grow to what the latency asks, and no further
