@@ -38,7 +38,7 @@ it prints:
   ``sync`` summary);
 - ``ideal`` (with ``--ideal``): the share a client that costs nothing reaches on this
   machine, the ceiling for the worker. Every bulk body is built before the clock starts; as
-  many threads as the worker may have (one per researcher, up to 64), each on a
+  many threads as the worker starts by default (one per researcher, up to 64), each on a
   connection opened beforehand, take the researchers one at a time and send each one's
   bulks one after the other, paced only by ORCID's limit (request k leaves (k - burst) /
   rate after the first one); the share is measured like the worker's, from the emulator's

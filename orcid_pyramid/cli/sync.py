@@ -31,8 +31,6 @@ def _summary_table(counts, elapsed: float, pulled=None):
                          ("held (link revoked)", counts.held),
                          ("deleted by the user on ORCID", counts.deleted_on_orcid)):
         table.add_row(label, str(value))
-    table.add_row("worker threads", str(counts.threads))
-    table.add_row("requests in flight at once (most)", str(counts.most_in_flight))
     table.add_row("waited for ORCID's rate limit (s)", f"{counts.rate_waited:.1f}")
     table.add_row("rate tokens replaced (request held up)", str(counts.tokens_replaced))
     if pulled is not None:
@@ -44,7 +42,7 @@ def _summary_table(counts, elapsed: float, pulled=None):
 
 
 #: worker threads at most when ``--workers`` is not given (PostgreSQL). Each thread sends for
-#: one researcher at a time (one request at a time per iD), so the threads grow, one per
+#: one researcher at a time (one request at a time per iD), so the command starts one thread per
 #: researcher with changes to send, up to what ORCID can have in flight from one client: its
 #: burst (40) and what its rate (24/s) admits while the first answers are on their way (about
 #: a second for a bulk of 100 works): 64. With 16 threads and 1 s per request, at most 16
@@ -52,14 +50,6 @@ def _summary_table(counts, elapsed: float, pulled=None):
 #: ``--latency-ms 1000``: 100 researchers x 100 works at 0.47 of the bound); and threads with
 #: nobody to send for are not free: at the start of a push each one looks for work.
 MAX_WORKERS = 64
-#: threads the command starts with when ``--workers`` is not given (fewer when fewer
-#: researchers have changes to send); it starts one more each time a request leaves while
-#: every running thread has one in flight, up to :data:`MAX_WORKERS`
-#: (``orcid_pyramid.sync.inflight``). Ten: one per researcher in a push of ten, and about as
-#: many as a 2-core machine prepares while the first requests are on their way at 100 ms
-FIRST_THREADS = 10
-#: the event that asks the command's main loop for one thread more
-MORE = "more"
 #: the worker's database connections: a thread holds one only while it reads or writes, never
 #: while a request is in flight (100 researchers x 100 works, 64 threads on 20 connections:
 #: 0.94 of ORCID's bound at 100 ms a request, 0.96 at 1 s); and two ``sync`` processes
@@ -133,15 +123,12 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     """Run the worker threads until the outbox is drained (``once``) or Ctrl-C.
 
     ``workers`` None (PostgreSQL's default): a thread per researcher with changes to send, up
-    to :data:`FIRST_THREADS`, and one more each time every running thread waits for ORCID,
-    up to :data:`MAX_WORKERS` (``orcid_pyramid.sync.inflight``). Without ``once``, one
-    thread keeps running (it also does the chores: queued revocations, webhook pulls); the
-    others send what is due and stop when no researcher is left to take, and each second
-    more are started, up to :data:`FIRST_THREADS`, for researchers whose changes have fallen
-    due since (an idle site, or one waiting for retries, has one thread looking for work,
-    not 64)."""
+    to :data:`MAX_WORKERS`. Without ``once``, one thread keeps running (it also does the
+    chores: queued revocations, webhook pulls); the others send what is due and stop when
+    no researcher is left to take, and each second more are started for researchers whose
+    changes have fallen due since (an idle site, or one waiting for retries, has one thread
+    looking for work, not 64)."""
     from orcid_pyramid.gctune import tune as tune_gc
-    from orcid_pyramid.sync.inflight import InFlight
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.ratelimit import bucket_for
@@ -157,17 +144,14 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     candidates = CandidatePool()
     # one bucket for the process: its threads share the reserve it learns from 503s
     settings = registry["orcid.settings"]
-    bucket = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
-    bucket.prepare()  # the bucket's row, before the threads' first tokens
-    # the main loop below starts one more thread when every running one has a request in
-    # flight (orcid_pyramid.sync.inflight)
-    events: queue.SimpleQueue = queue.SimpleQueue()  # None: a thread ended; MORE: one wanted
-    limiter = InFlight(bucket, lambda: events.put(MORE))
+    limiter = bucket_for(engine, settings.rate_per_second, settings.rate_burst)
+    limiter.prepare()  # the bucket's row, before the threads' first tokens
     # statistics of a large import just queued, before the threads' first reads (then among
     # the chores, once for the process's threads: see sync.statistics)
     if candidates.turn("statistics", STATISTICS_EVERY):
         refresh_statistics(engine)
     threads: list[threading.Thread] = []
+    ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 
     def one(forever: bool) -> None:
         try:
@@ -182,9 +166,7 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
                 with lock:
                     total.add(worker.counts)
         finally:
-            events.put(None)
-
-    finished = 0
+            ended.put(None)
 
     def start(n: int, forever: bool) -> None:
         for _ in range(max(0, n)):
@@ -192,7 +174,6 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
                                       name=f"orcid-sync-{len(threads)}")
             threads.append(thread)
             thread.start()
-        limiter.started(len(threads) - finished)
 
     # --once drains everything, retries included; otherwise threads are for work due now
     waiting = researchers_waiting(engine, due_now=not once) if workers is None else 0
@@ -202,33 +183,24 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     if workers is not None:
         start(workers, forever=not once)
     elif once:
-        start(max(1, min(FIRST_THREADS, waiting)), forever=False)
+        start(max(1, min(MAX_WORKERS, waiting)), forever=False)
     else:
         start(1, forever=True)
-        start(min(FIRST_THREADS, waiting) - 1, forever=False)
+        start(min(MAX_WORKERS, waiting) - 1, forever=False)
     # the threads say when they end: a Ctrl-C that interrupts Thread.join(timeout) marks the
     # joined thread as stopped while it still runs (CPython's bpo-45274 handling), and the
     # summary then went out without that thread's counts
+    finished = 0
     try:
         while finished < len(threads):
             try:
-                event = events.get(timeout=1.0)
-            except queue.Empty:
-                event = False
-            running = len(threads) - finished
-            if event is None:
+                ended.get(timeout=1.0)
                 finished += 1
-                limiter.started(running - 1)
-            elif workers is None and running < MAX_WORKERS and (
-                    event is MORE and (running < waiting or not once)
-                    or event is False and not once and running < FIRST_THREADS):
-                # every thread waits for ORCID (and researchers are left: a thread more), or,
-                # without --once, a second has passed: threads for changes fallen due since
-                wanted = 1 if event is MORE else FIRST_THREADS - running
-                start(min(wanted, _more_wanted(engine, running)) if not once else 1,
-                      forever=False)
-            elif event is MORE:
-                limiter.started(running)  # none started: the next request may ask again
+            except queue.Empty:
+                pass
+            running = len(threads) - finished
+            if workers is None and not once and running < MAX_WORKERS:
+                start(_more_wanted(engine, running), forever=False)
         for thread in threads:
             thread.join()
     except KeyboardInterrupt:
@@ -238,8 +210,6 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     finally:
         if engine is not registry["orcid.dbengine"]:
             engine.dispose()
-    total.threads = len(threads)
-    total.most_in_flight = limiter.most
     total.rate_waited = float(getattr(limiter, "waited", 0.0))
     total.tokens_replaced = int(getattr(limiter, "retaken", 0))
     return total
@@ -252,8 +222,7 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
               help="Also read every linked record for changes made on ORCID (no webhooks).")
 @click.option("--workers", type=click.IntRange(1, 64), default=None,
               help=f"Worker threads (PostgreSQL; by default one per researcher with changes "
-                   f"to send, up to {FIRST_THREADS}, and more while every thread waits for "
-                   f"ORCID, up to {MAX_WORKERS}; SQLite always uses one).")
+                   f"to send, up to {MAX_WORKERS}; SQLite always uses one).")
 def sync(config_uri: str, once: bool, pull: bool, workers: int | None) -> None:
     """Send queued changes to ORCID within the rate limit (CONFIG: the site's ini file)."""
     from rich.console import Console

@@ -93,9 +93,7 @@ class RateLimiter(Protocol):
     ``fresh(value)`` then gets what ``acquire()`` returned (the sync engine's buckets: the
     token's deadline), and may replace a token whose request is late
     (:meth:`orcid_pyramid.sync.ratelimit.DbTokenBucket.fresh`); one with a
-    ``missed()`` is told of each 503 a counted call got (its reserve was too small); one with
-    an ``answered()`` is told when a request that took a token has its answer or failed
-    (:class:`orcid_pyramid.sync.inflight.InFlight`)."""
+    ``missed()`` is told of each 503 a counted call got (its reserve was too small)."""
 
     def acquire(self) -> Any: ...
 
@@ -274,14 +272,12 @@ class Transport:
         deprecated record and must surface).
         """
         take = None
-        taken: list[bool] = []  # the request took a token: say when it has its answer
         limiter = self.rate_limiter if rate_limited else None
         if limiter is not None:
             fresh = getattr(limiter, "fresh", None)
 
             def take() -> None:
                 token = limiter.acquire()
-                taken.append(True)
                 if fresh is not None and token is not None:
                     fresh(token)
 
@@ -298,12 +294,6 @@ class Transport:
             )
         except TRANSPORT_EXCEPTIONS as exc:
             raise error_from_exception(exc, self.redactor.with_secrets(secrets)) from None
-        finally:
-            # the sync command's count of requests in flight (orcid_pyramid.sync.inflight)
-            answered = getattr(limiter, "answered", None)
-            if answered is not None:
-                for _ in taken:  # one per token taken (a connection retried takes another)
-                    answered()
         if response.status_code == 503 and rate_limited and self.rate_limiter is not None:
             missed = getattr(self.rate_limiter, "missed", None)
             if missed is not None:

@@ -25,10 +25,6 @@ class Counts:
     #: a token, and tokens replaced because their request was held up past the window
     rate_waited: float = 0.0
     tokens_replaced: int = 0
-    #: the ``sync`` command's threads (started over the run) and the most requests they had
-    #: in flight at once (set once, for the summary)
-    threads: int = 0
-    most_in_flight: int = 0
 
     def add(self, other: Counts) -> None:
         """Add another count into this one."""

@@ -2,16 +2,13 @@
 
 Each thread sends for one researcher at a time, so the number of threads bounds the requests
 in flight: with a fixed 16 and ORCID taking a second per bulk, no more than 16 requests a
-second could leave, two thirds of ORCID's 24. The command starts a thread per researcher
-with changes to send, up to 10, and one more each time every running thread has a request in
-flight (up to 64): as many as a slow ORCID needs, and no more than a fast one does (threads
-beyond that cost the worker and PostgreSQL CPU, ``orcid_pyramid.sync.inflight``). Run without
-``--once`` it keeps one thread looking for work and starts more for researchers whose changes
-have fallen due since, and those stop once nothing is left to take; none is started for
-researchers another worker holds.
+second could leave, two thirds of ORCID's 24. The command starts one thread per researcher
+with changes to send (up to 64); run without ``--once`` it keeps one thread looking for work
+and starts more, each second, for researchers whose changes have fallen due since, and those
+stop once nothing is left to take; none is started for researchers another worker holds.
 
-Seen from outside: the requests the emulator holds at once, the threads of the process
-(``/proc/PID/task``) and the command's summary.
+Seen from outside: the requests the emulator holds at once, and the threads of the process
+(``/proc/PID/task``).
 """
 
 from __future__ import annotations
@@ -41,18 +38,17 @@ RESEARCHERS = 30
 LATENCY_MS = 1500
 
 
-def _world(emulator_factory, pg_url, researchers: int = RESEARCHERS,
-           latency_ms: int = LATENCY_MS):
+def _world(emulator_factory, pg_url):
     emulator = emulator_factory(rate_limit="24/40")
     world = build_world(emulator, pg_url, **{"orcid.rate_limit": "24/40"})
-    for n in range(researchers):
+    for n in range(RESEARCHERS):
         world.connect(f"u{n}")
-    emulator.control.set_latency(latency_ms)  # for the API calls that follow
+    emulator.control.set_latency(LATENCY_MS)  # for the API calls that follow
     return emulator, world
 
 
-def _queue(world, researchers: int = RESEARCHERS) -> None:
-    for n in range(researchers):
+def _queue(world) -> None:
+    for n in range(RESEARCHERS):
         world.put(f"u{n}", "w1", work(n))
 
 
@@ -94,38 +90,6 @@ def test_sync_once_sends_for_every_waiting_researcher_at_once(emulator_factory, 
     assert _pending(world) == 0
     # 16 threads (the old default) held 16, then the other 14 after the first answers
     assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
-
-
-def _summary(out: str, label: str) -> int:
-    """A figure of the command's summary table."""
-    line = next(line for line in out.splitlines() if label in line)
-    return int(line.split("│")[-2])
-
-
-def test_sync_once_starts_no_thread_per_researcher_when_orcid_answers_at_once(
-        emulator_factory, pg_url, tmp_path):
-    """ORCID answers at once: the first threads are back for the next researchers before
-    every one of them is waiting, so the command does not start one per researcher (40
-    threads, 40 database connections' worth of work for PostgreSQL, each thread taking the
-    worker's CPU from the others)."""
-    emulator, world = _world(emulator_factory, pg_url, researchers=2 * RESEARCHERS,
-                             latency_ms=0)
-    _queue(world, 2 * RESEARCHERS)
-    proc = _sync(tmp_path, world, "--once")
-    most = 0  # the process's threads, seen from outside (its output is read at the end)
-    deadline = time.monotonic() + 120
-    while proc.poll() is None and time.monotonic() < deadline:
-        try:
-            most = max(most, _threads(proc.pid))
-        except FileNotFoundError:
-            break  # it has just ended
-        time.sleep(0.005)
-    out, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err[-3000:]
-    assert _pending(world) == 0
-    assert _summary(out, "posted (new)") == 2 * RESEARCHERS
-    assert most < RESEARCHERS, (most, out)
-    assert _summary(out, "worker threads") < RESEARCHERS, out
 
 
 @contextmanager

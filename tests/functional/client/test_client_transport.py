@@ -87,36 +87,3 @@ def test_no_rate_limited_call_leaves_without_its_token(kind, client, endpoints, 
                    if c["path"].endswith(f"{DEMO_ORCID}/person")]
         assert len(arrived) == 1
     assert bucket.try_acquire() > 0, "the call left without taking the bucket's token"
-
-
-@pytest.mark.parametrize("fault", [None, "500", "reset", "timeout"])
-def test_a_request_that_took_a_token_is_counted_out_whatever_its_end(
-        fault, client, endpoints, authorize, emulator):
-    """The sync command counts the requests in flight to know when every thread waits for
-    ORCID (``orcid_pyramid.sync.inflight``): a request that took its token is counted out
-    when it has its answer, an error, or none at all (a reset, a timeout). One left counted
-    would make every later request look like the one that needs a thread more."""
-    from orcid_pyramid.client import OrcidError
-    from orcid_pyramid.sync.inflight import InFlight
-    from orcid_pyramid.sync.ratelimit import LocalTokenBucket
-
-    token = client.exchange_code(authorize())
-    asked = []
-    counted = InFlight(LocalTokenBucket(1000.0, 100), lambda: asked.append(True))
-    counted.started(2)  # two threads: one request in flight is not every thread waiting
-    limited = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-                          redirect_uri=REDIRECT_URI, timeout=0.5, rate_limiter=counted)
-    api = limited.member(token.access_token, DEMO_ORCID)
-    for _ in range(3):
-        if fault is not None:
-            emulator.control.set_faults(1.0, [fault], seed=3, timeout_s=1.5)
-        try:
-            if fault is None:
-                api.read("person")
-            else:
-                with pytest.raises(OrcidError):
-                    api.read("person")
-        finally:
-            emulator.control.set_faults(0.0)
-        assert counted.in_flight == 0
-    assert counted.most == 1 and not asked
