@@ -155,3 +155,32 @@ def test_sync_deletes_outbox_rows_finished_longer_ago_than_the_retention(
     result = CliRunner().invoke(main, ["sync", _ini(tmp_path, world, extra), "--once"])
     assert result.exit_code == 0, result.output
     assert _outbox(world) == kept
+
+
+def test_sync_sends_what_is_due_before_its_chores(world, emulator, tmp_path):
+    """A queued revocation (a researcher who disconnected while ORCID was down) and a
+    researcher's new work, both due: ``sync --once`` sends the work first and does its chores
+    after, so that its housekeeping never holds back what is due for ORCID (fails on the
+    code before: the chores came first, and in a first push of 10 researchers the thread
+    that did them sent its researcher's works some 40 ms after the others)."""
+    from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation
+
+    world.connect("u1")
+    world.put("u1", "w1", work(1))
+    gone = world.connect("u2")
+    with world.session() as db:
+        link = db.execute(select(OrcidLink).where(OrcidLink.user_id == "u2")).scalar_one()
+        db.add(OrcidPendingRevocation(token_enc=link.access_token_enc, orcid=gone,
+                                      user_id="u2"))
+        db.delete(link)
+        db.commit()
+    start = len(emulator.control.calls())
+    result = CliRunner().invoke(main, ["sync", _ini(tmp_path, world), "--once",
+                                       "--workers", "1"])
+    assert result.exit_code == 0, result.output
+    calls = [(call["method"], call["path"]) for call in emulator.control.calls()[start:]]
+    posts = [n for n, (method, path) in enumerate(calls)
+             if method == "POST" and path.rsplit("/", 1)[-1] in ("work", "works")]
+    revokes = [n for n, (_, path) in enumerate(calls) if path.endswith("/oauth/revoke")]
+    assert posts and revokes, calls
+    assert posts[-1] < revokes[0], calls
