@@ -162,7 +162,7 @@ def test_sync_sends_what_is_due_before_its_chores(world, emulator, tmp_path):
     researcher's new work, both due: ``sync --once`` sends the work first and does its chores
     after, so that its housekeeping never holds back what is due for ORCID (fails on the
     code before: the chores came first, and in a first push of 10 researchers the thread
-    that did them sent its researcher's works some 40 ms after the others)."""
+    that did them spent some 40 ms on them before it claimed its researcher)."""
     from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation
 
     world.connect("u1")
