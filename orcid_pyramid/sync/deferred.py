@@ -109,7 +109,6 @@ def run_chores(worker, session, client) -> None:
             and not pool.turn("chores", EVERY_SECONDS)):
         return
     session.info["orcid_chores_at"] = time.monotonic()
-    session.info.pop(READS_WAITING, None)
     try:
         revoked, pending = retry_pending_revocations(session, client, worker.cipher)
         session.commit()
@@ -174,9 +173,42 @@ def prune_finished(session, days: int, now=None) -> int:
 BUSY_RETRY = 1.0
 
 
-#: ``session.info`` key: a queued read waits for its researcher's writer; ``run_once`` is not
-#: done until it has been made
+#: ``session.info`` key: the ids of the queued reads this thread put off for their
+#: researcher's writer; ``run_once`` is not done until they have been made
 READS_WAITING = "orcid_reads_waiting"
+#: a put-off read due later than this is not waited for: another worker has taken it (and
+#: waits for it itself, :data:`CLAIM`) or ORCID failed it and it waits minutes for its retry
+WAITED_FOR = timedelta(minutes=1)
+
+
+def reads_waiting(session) -> float | None:
+    """Seconds until this thread's chores can make the soonest read it put off for a writer
+    (None: none left to wait for). Forgets those done meanwhile, by this thread or another.
+
+    Its own record of them, not a flag the next round of chores clears: a thread woken before
+    the retry was due (a writer that finished wakes the idle threads) found nothing due,
+    cleared the flag and returned with the record never read.
+    """
+    ids = session.info.get(READS_WAITING)
+    if not ids:
+        return None
+    now = utcnow()
+    left = session.execute(select(OrcidTask.id, OrcidTask.due_at)
+                           .where(OrcidTask.id.in_(sorted(ids)))).all()
+    session.commit()
+    waited = {}
+    for task_id, due in left:
+        if due.tzinfo is None:  # SQLite may hand it back as a naive UTC datetime
+            due = due.replace(tzinfo=now.tzinfo)
+        if due - now <= WAITED_FOR:
+            waited[task_id] = due
+    ids.intersection_update(waited)
+    if not waited:
+        return None
+    soonest = min(waited.values())
+    last = session.info.get("orcid_chores_at")
+    chores_again = 0.0 if last is None else last + EVERY_SECONDS - time.monotonic()
+    return max((soonest - now).total_seconds(), chores_again, 0.0)
 
 
 class _Busy(Exception):
@@ -204,6 +236,7 @@ def run_due_tasks(session, client, cipher, claim_user, *, notify=None, limit: in
             .values(due_at=now + CLAIM).execution_options(synchronize_session=False)).rowcount
         session.commit()
         if taken != 1:
+            _waited(session, task_id)
             continue  # another worker has it
         task = session.get(OrcidTask, task_id, populate_existing=True)
         try:
@@ -216,9 +249,10 @@ def run_due_tasks(session, client, cipher, claim_user, *, notify=None, limit: in
             task = session.get(OrcidTask, task_id)
             task.due_at = utcnow() + timedelta(seconds=BUSY_RETRY)
             session.commit()
-            session.info[READS_WAITING] = True
+            session.info.setdefault(READS_WAITING, set()).add(task_id)
             continue
         except (OrcidError, _ReadFailed) as exc:
+            _waited(session, task_id)
             if isinstance(exc, _ReadFailed) or exc.retryable:
                 session.rollback()
                 task = session.get(OrcidTask, task_id)
@@ -231,8 +265,16 @@ def run_due_tasks(session, client, cipher, claim_user, *, notify=None, limit: in
                         task.orcid, exc.summary())
         session.execute(delete(OrcidTask).where(OrcidTask.id == task_id))
         session.commit()
+        _waited(session, task_id)
         done += 1
     return done
+
+
+def _waited(session, task_id) -> None:
+    """This thread no longer waits for ``task_id`` (made, failed, or another worker's)."""
+    ids = session.info.get(READS_WAITING)
+    if ids:
+        ids.discard(task_id)
 
 
 def _pull(session, client, cipher, orcid: str, notify, claim_user) -> None:

@@ -34,7 +34,7 @@ from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox
-from .deferred import EVERY_SECONDS, READS_WAITING, run_chores
+from .deferred import reads_waiting, run_chores
 from .lease import CandidatePool, Claimer, Lease
 from .outcome import Counts
 from .ratelimit import bucket_for
@@ -249,10 +249,10 @@ class Worker:
             .order_by(OrcidOutbox.done_at, OrcidOutbox.next_attempt_at).limit(1)
         ).scalar()
         session.commit()
-        if session.info.get(READS_WAITING):  # a read waits for another thread's writer
-            return EVERY_SECONDS
+        read = reads_waiting(session)  # reads this thread put off for another's writer
         if soonest is None:
-            return None
+            return read
         if soonest.tzinfo is None:  # SQLite may hand it back as a naive UTC datetime
             soonest = soonest.replace(tzinfo=utcnow().tzinfo)
-        return (soonest - utcnow()).total_seconds()
+        send = (soonest - utcnow()).total_seconds()
+        return send if read is None else min(send, read)

@@ -95,3 +95,67 @@ def test_sync_pull_waits_for_the_writer_of_each_record(emulator_factory, pg_url,
         items = db.execute(select(OrcidItem).where(OrcidItem.user_id == "u1")).scalars().all()
     assert sorted({i.status for i in items}) == ["synced"]
     assert all(i.put_code is not None for i in items)
+
+
+def test_a_queued_read_stays_pending_when_its_thread_wakes_before_its_retry(
+        emulator_factory, pg_url):
+    """A thread whose queued read waits for a writer is not done until it has read the record,
+    however early another thread wakes it.
+
+    Found by CI under load: the read was put off for a second (the writer held the researcher),
+    the writer finished and woke the idle threads before that second was up, and the thread
+    that had put the read off forgot it (its chores found nothing due yet) and returned with
+    the record never read. Here a queued revocation ahead of the read takes the emulator's
+    second, so that the thread's chores began well before the read was put off, and another
+    thread of the process finds nothing to do and wakes the idle ones half a second before
+    the retry (fails on the code before: no GET)."""
+    from datetime import timedelta
+
+    from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation
+    from orcid_pyramid.models.meta import utcnow
+
+    emulator = emulator_factory()
+    world = build_world(emulator, pg_url)
+    app = make_app(world, [])
+    orcid = world.connect("u1")
+    gone = world.connect("u2")
+    with world.session() as db:  # u2 disconnected while ORCID was down: a queued revocation
+        link = db.execute(select(OrcidLink).where(OrcidLink.user_id == "u2")).scalar_one()
+        db.add(OrcidPendingRevocation(token_enc=link.access_token_enc, orcid=gone,
+                                      user_id="u2"))
+        db.delete(link)
+        db.commit()
+    emulator.control.set_latency(1000)
+
+    # another process's writer holds the researcher
+    holder = world.session()
+    lease = Worker.from_registry(app.registry).claimer.claim_user(holder, "u1")
+    assert lease is not None
+    TestApp(app).post(f"/orcid/webhook/{webhook_token(SECRET, orcid)}", status=204)
+    reader = threading.Thread(target=Worker.from_registry(app.registry).run_once)
+    reader.start()
+
+    def put_off() -> timedelta | None:  # the read waits for the writer: due again shortly
+        with world.session() as db:
+            task = db.execute(select(OrcidTask)).scalar_one()
+            due = task.due_at if task.due_at.tzinfo else task.due_at.replace(
+                tzinfo=utcnow().tzinfo)
+            left = due - utcnow()
+            return left if timedelta(0) < left < timedelta(minutes=1) else None
+
+    wait_until(lambda: put_off() is not None, "the read to be put off for the writer")
+    lease.release()
+    holder.close()
+    left = put_off()
+    assert left is not None
+    threading.Event().wait(max(left.total_seconds() - 0.5, 0))
+    # a thread of the process with nothing to do wakes the idle ones, as a writer that is done
+    Worker.from_registry(app.registry).run_once()
+    reader.join(30)
+    assert not reader.is_alive()
+
+    calls = _api_calls_by_orcid(emulator).get(orcid, [])
+    assert [c for c in calls if c["method"] == "GET"], "the queued read never happened"
+    with world.session() as db:
+        assert db.execute(select(OrcidTask)).scalars().all() == []
+        assert db.get(OrcidPullCursor, orcid) is not None
