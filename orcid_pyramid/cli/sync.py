@@ -50,6 +50,13 @@ def _summary_table(counts, elapsed: float, pulled=None):
 #: ``--latency-ms 1000``: 100 researchers x 100 works at 0.47 of the bound); and threads with
 #: nobody to send for are not free: at the start of a push each one looks for work.
 MAX_WORKERS = 64
+#: how a worker thread of ``sync`` runs: the one thread of a process that keeps running (and
+#: does the chores while nothing else runs); the one of ``--once`` that stays until nothing is
+#: pending, retries included; an extra thread, for as long as a researcher is free to take
+FOREVER, DRAIN, EXTRA = "forever", "drain", "extra"
+#: seconds between two looks of ``sync`` for researchers whose changes have fallen due and
+#: whom no thread holds (more threads are started for them)
+LOOK_EVERY = 1.0
 #: the worker's database connections: a thread holds one only while it reads or writes, never
 #: while a request is in flight (100 researchers x 100 works, 64 threads on 20 connections:
 #: 0.94 of ORCID's bound at 100 ms a request, 0.96 at 1 s); and two ``sync`` processes
@@ -123,11 +130,13 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     """Run the worker threads until the outbox is drained (``once``) or Ctrl-C.
 
     ``workers`` None (PostgreSQL's default): a thread per researcher with changes to send, up
-    to :data:`MAX_WORKERS`. Without ``once``, one thread keeps running (it also does the
-    chores: queued revocations, webhook pulls); the others send what is due and stop when
-    no researcher is left to take, and each second more are started for researchers whose
-    changes have fallen due since (an idle site, or one waiting for retries, has one thread
-    looking for work, not 64)."""
+    to :data:`MAX_WORKERS`. One thread keeps running: without ``once``, until Ctrl-C; with
+    it, until nothing is pending, retries included. The others send what is due and stop
+    when no researcher is left to take, and each second more are started for researchers
+    whose changes have fallen due since (an idle site, or one waiting for retries, has one
+    thread looking for work, not 64). Threads that stayed after their researcher in a first
+    push of 50 looked for work and asked when the next row fell due while the last
+    researchers' bulks were still being made, on the same interpreter."""
     from orcid_pyramid.gctune import tune as tune_gc
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
@@ -153,24 +162,24 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     threads: list[threading.Thread] = []
     ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 
-    def one(forever: bool) -> None:
+    def one(mode: str) -> None:
         try:
             worker = Worker.from_registry(registry, engine=engine, candidates=candidates,
                                           rate_limiter=limiter)
             try:
-                if forever:
+                if mode == FOREVER:
                     worker.run_forever(stop, progress=progress_cb)
-                else:  # without --once: an extra thread, for as long as there is work
-                    worker.run_once(progress=progress_cb, stop=stop, until_idle=not once)
+                else:  # DRAIN: until nothing is pending; EXTRA: while a researcher is free
+                    worker.run_once(progress=progress_cb, stop=stop, until_idle=mode == EXTRA)
             finally:
                 with lock:
                     total.add(worker.counts)
         finally:
             ended.put(None)
 
-    def start(n: int, forever: bool) -> None:
+    def start(n: int, mode: str) -> None:
         for _ in range(max(0, n)):
-            thread = threading.Thread(target=one, args=(forever,),
+            thread = threading.Thread(target=one, args=(mode,),
                                       name=f"orcid-sync-{len(threads)}")
             threads.append(thread)
             thread.start()
@@ -181,26 +190,30 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     # (orcid_pyramid.gctune: 2.5 ms of CPU a bulk went to collections)
     tune_gc()
     if workers is not None:
-        start(workers, forever=not once)
-    elif once:
-        start(max(1, min(MAX_WORKERS, waiting)), forever=False)
+        start(workers, DRAIN if once else FOREVER)
     else:
-        start(1, forever=True)
-        start(min(MAX_WORKERS, waiting) - 1, forever=False)
+        start(1, DRAIN if once else FOREVER)
+        start(min(MAX_WORKERS, waiting) - 1, EXTRA)
     # the threads say when they end: a Ctrl-C that interrupts Thread.join(timeout) marks the
     # joined thread as stopped while it still runs (CPython's bpo-45274 handling), and the
     # summary then went out without that thread's counts
     finished = 0
+    look_at = time.monotonic() + LOOK_EVERY
     try:
         while finished < len(threads):
             try:
-                ended.get(timeout=1.0)
+                ended.get(timeout=max(0.0, look_at - time.monotonic()))
                 finished += 1
             except queue.Empty:
                 pass
+            # once a second, not at each thread's end: the 40 threads of a first push of
+            # 40 researchers ending within a few milliseconds made 40 looks for nobody
+            if time.monotonic() < look_at:
+                continue
+            look_at = time.monotonic() + LOOK_EVERY
             running = len(threads) - finished
-            if workers is None and not once and running < MAX_WORKERS:
-                start(_more_wanted(engine, running), forever=False)
+            if workers is None and running < MAX_WORKERS:
+                start(_more_wanted(engine, running), EXTRA)
         for thread in threads:
             thread.join()
     except KeyboardInterrupt:

@@ -48,6 +48,37 @@ def test_one_look_serves_many_claims(world, tmp_path, looks):
     assert len(looks) < RESEARCHERS / 2, len(looks)  # one per claim before: over 40
 
 
+@pytest.fixture
+def next_due_asks():
+    """The statements that ask when the outbox's next row falls due (a thread with nobody to
+    take, before it waits), from every engine."""
+    seen: list[str] = []
+
+    def before(conn, cursor, statement, parameters, context, executemany):
+        if statement.startswith("SELECT orcid_outbox.next_attempt_at \nFROM orcid_outbox"):
+            seen.append(statement)
+
+    event.listen(Engine, "before_cursor_execute", before)
+    yield seen
+    event.remove(Engine, "before_cursor_execute", before)
+
+
+def test_the_threads_of_a_push_end_with_their_researchers(world, tmp_path, next_due_asks):
+    """``sync --once`` starts a thread per researcher; once a thread's researcher is sent and
+    nobody is left to take, it ends. One thread stays until nothing is pending (retries
+    included), and ``sync`` starts more, once a second, for researchers whose rows fall due
+    meanwhile. Fails on the code before: every thread stayed, looked for work and asked when
+    the next row fell due while the last researchers' bulks were being made (52-60 asks for
+    these 40 researchers, 2 now)."""
+    orcids = [world.connect(f"u{n}") for n in range(RESEARCHERS)]
+    for n in range(RESEARCHERS):
+        world.put_many(f"u{n}", {f"w{k}": work(n * 100 + k) for k in range(3)})
+    result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once"])
+    assert result.exit_code == 0, result.output
+    assert all(len(world.record_items(orcid)) == 3 for orcid in orcids)
+    assert len(next_due_asks) <= RESEARCHERS / 8, len(next_due_asks)
+
+
 def test_a_look_passes_over_the_rows_of_researchers_others_hold(world):
     """A look reads the due rows in due order, a window of them first (``LOOK_ROWS``), not
     every due row: here the first window holds only the rows of a researcher another
