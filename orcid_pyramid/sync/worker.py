@@ -34,7 +34,7 @@ from ..crypto import TokenCipher
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox
-from .deferred import reads_waiting, run_chores
+from .deferred import READS_WAITING, reads_waiting, run_chores
 from .lease import CandidatePool, Claimer, Lease
 from .outcome import Counts
 from .ratelimit import bucket_for
@@ -204,8 +204,8 @@ class Worker:
                 run_chores(self, session, client)
                 if users:
                     continue
-                if until_idle:
-                    break
+                if until_idle and not session.info.get(READS_WAITING):
+                    break  # (a read this thread put off for a writer: it stays to make it)
                 wait = self._next_due_in(session)
                 if wait is None:
                     with _RELEASED:  # nothing left: every idle thread may stop now

@@ -159,3 +159,46 @@ def test_a_queued_read_stays_pending_when_its_thread_wakes_before_its_retry(
     with world.session() as db:
         assert db.execute(select(OrcidTask)).scalars().all() == []
         assert db.get(OrcidPullCursor, orcid) is not None
+
+
+def test_sync_once_makes_a_read_it_put_off_for_another_machine(emulator_factory, pg_url,
+                                                               tmp_path):
+    """``orcid-pyramid sync --once`` with researchers to send for and a queued read of a record
+    another machine's worker is writing: whichever of its threads does the chores puts the
+    read off, and the command does not end before that read is made (once the other
+    machine's lease lapses), even when the thread was one that ends when nobody is left to
+    take."""
+    from datetime import timedelta
+
+    from click.testing import CliRunner
+
+    from orcid_pyramid.cli import main
+    from orcid_pyramid.models.meta import utcnow
+    from orcid_pyramid.models.tasks import TASK_PULL
+    from orcid_pyramid.sync.deferred import queue_task
+
+    from .sync_support import site_ini
+
+    emulator = emulator_factory()
+    world = build_world(emulator, pg_url)
+    # a thread per researcher; the one that stays until nothing is pending takes the first
+    # (queued first), whose three bulks keep it busy after the others: the chores fall to a
+    # thread that ends once nobody is left to take
+    world.connect("u0")
+    world.put_many("u0", {f"w{i}": work(i) for i in range(WORKS)})
+    for n in range(1, 20):
+        world.connect(f"u{n}")
+        world.put(f"u{n}", "w1", work(1000 + n))
+    held = world.connect("held")
+    with world.session() as db:
+        db.add(OrcidSyncLock(user_id="held", locked_by="other-machine:1:abc#1",
+                             locked_until=utcnow() + timedelta(seconds=3)))
+        queue_task(db, TASK_PULL, held)
+        db.commit()
+    result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once"])
+    assert result.exit_code == 0, result.output
+
+    calls = _api_calls_by_orcid(emulator).get(held, [])
+    assert [c for c in calls if c["method"] == "GET"], "the queued read never happened"
+    with world.session() as db:
+        assert db.execute(select(OrcidTask)).scalars().all() == []
