@@ -16,7 +16,7 @@ fewer than 64 threads run: every due row counted before, one look now (the count
 go past 64).
 
 The reference look is ``Claimer._due_users`` of ``orcid_pyramid/sync/lease.py`` at commit
-4a7b338, the reference count ``researchers_waiting(engine, due_now=True)`` of
+4a7b338, the reference count ``researchers_waiting(engine)`` of
 ``orcid_pyramid/cli/sync.py`` there; their statements are copied below and live only here.
 
     ORCID_PYRAMID_TEST_DATABASE_URL=postgresql+psycopg://... \\
@@ -124,7 +124,7 @@ def measure(rows: int, rounds: int) -> dict:
         times = {"before": [], "now": [], "count before": [], "count now": []}
         found = {}
         counts = {"count before": lambda: reference_count(engine, now),
-                  "count now": lambda: researchers_waiting(engine, due_now=True)}
+                  "count now": lambda: researchers_waiting(engine)}
         with Session(engine) as session:
             looks = {"before": lambda: reference_look(session, now, free),
                      "now": lambda: claimer._due_users(session, now)}

@@ -89,26 +89,18 @@ def _worker_engine(engine, workers: int):
     return worker_engine
 
 
-def researchers_waiting(engine, *, due_now: bool = False) -> int:
-    """How many researchers have changes still to send (due now or retried later). With
-    ``due_now``: only changes due now, of researchers no worker holds (a thread started for
-    a researcher another process is sending for would find nobody to take), up to
+def researchers_waiting(engine) -> int:
+    """How many researchers have changes due now and no worker holds them (a thread started
+    for a researcher another process is sending for would find nobody to take), up to
     ``lease.POOL_SIZE`` (64, what the threads' count needs): one look of the worker
     (``lease.due_users``), which reads the due rows only as far as it needs, where counting
-    them all once a second read the whole outbox each time."""
-    from sqlalchemy import func, select
-
+    them all once a second read the whole outbox each time. Researchers whose changes are
+    retried later get their threads once those fall due (``sync`` asks every second)."""
     from orcid_pyramid.models.meta import utcnow
-    from orcid_pyramid.models.sync import OrcidOutbox
     from orcid_pyramid.sync.lease import due_users
 
     with engine.connect() as connection:
-        if due_now:
-            return len(due_users(connection, utcnow())[0])
-        return connection.execute(
-            select(func.count(func.distinct(OrcidOutbox.user_id)))
-            .where(OrcidOutbox.done_at.is_(None), OrcidOutbox.next_attempt_at.is_not(None))
-        ).scalar_one()
+        return len(due_users(connection, utcnow())[0])
 
 
 def _more_wanted(engine, alive: int) -> int:
@@ -118,7 +110,7 @@ def _more_wanted(engine, alive: int) -> int:
     from sqlalchemy.exc import SQLAlchemyError
 
     try:
-        return min(MAX_WORKERS - alive, researchers_waiting(engine, due_now=True))
+        return min(MAX_WORKERS - alive, researchers_waiting(engine))
     except SQLAlchemyError as exc:
         logging.getLogger("orcid_pyramid.sync").warning(
             "cannot count the researchers waiting (%s): trying again in a second",
@@ -184,8 +176,10 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
             threads.append(thread)
             thread.start()
 
-    # --once drains everything, retries included; otherwise threads are for work due now
-    waiting = researchers_waiting(engine, due_now=not once) if workers is None else 0
+    # threads for the work due now; --once waits for retries in one thread, and more are
+    # started for them once they fall due (counting every researcher with work, due or not,
+    # read every unfinished row of the outbox)
+    waiting = researchers_waiting(engine) if workers is None else 0
     # the start-up is done: its objects out of the collector's way, young collections rarer
     # (orcid_pyramid.gctune: 2.5 ms of CPU a bulk went to collections)
     tune_gc()

@@ -92,6 +92,23 @@ def test_sync_once_sends_for_every_waiting_researcher_at_once(emulator_factory, 
     assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
 
 
+def test_sync_once_sends_for_researchers_whose_work_falls_due_meanwhile_at_once(
+        emulator_factory, pg_url, tmp_path):
+    """``--once`` waits for work retried later in one thread, and starts threads for the
+    researchers once their work falls due: they are sent for together, not one by one."""
+    emulator, world = _world(emulator_factory, pg_url)
+    _queue(world)
+    with world.session() as db:  # retried in 3 seconds (after ORCID was down, say)
+        db.execute(update(OrcidOutbox).values(next_attempt_at=utcnow() + timedelta(seconds=3)))
+        db.commit()
+    start = len(emulator.control.calls())
+    proc = _sync(tmp_path, world, "--once")
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 0, err[-3000:]
+    assert _pending(world) == 0
+    assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
+
+
 @contextmanager
 def _running(tmp_path, world):
     """``orcid-pyramid sync CONFIG`` (no ``--once``), started and past its first look for
