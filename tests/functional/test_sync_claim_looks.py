@@ -22,13 +22,12 @@ def world(emulator, fresh_db_url):
     return build_world(emulator, fresh_db_url)
 
 
-@pytest.fixture
-def looks():
-    """The statements that look for researchers with due rows, from every engine."""
+def _statements(matches):
+    """The statements ``matches`` picks, from every engine, while the fixture lives."""
     seen: list[str] = []
 
     def before(conn, cursor, statement, parameters, context, executemany):
-        if "max(orcid_sync_locks.user_id)" in statement:
+        if matches(statement):
             seen.append(statement)
 
     event.listen(Engine, "before_cursor_execute", before)
@@ -36,31 +35,35 @@ def looks():
     event.remove(Engine, "before_cursor_execute", before)
 
 
-def test_one_look_serves_many_claims(world, tmp_path, looks):
+@pytest.fixture
+def looks():
+    """The statements that look for researchers with due rows."""
+    yield from _statements(lambda statement: "max(orcid_sync_locks.user_id)" in statement)
+
+
+@pytest.fixture
+def next_due_asks():
+    """The statements that ask when the outbox's next row falls due (a thread with nobody to
+    take, before it waits)."""
+    yield from _statements(lambda statement: statement.startswith(
+        "SELECT orcid_outbox.next_attempt_at \nFROM orcid_outbox"))
+
+
+def _first_push(world, tmp_path) -> None:
+    """``sync --once`` for RESEARCHERS researchers of three new works each: all sent."""
     orcids = [world.connect(f"u{n}") for n in range(RESEARCHERS)]
     for n in range(RESEARCHERS):
         world.put_many(f"u{n}", {f"w{k}": work(n * 100 + k) for k in range(3)})
     result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once"])
     assert result.exit_code == 0, result.output
     assert all(len(world.record_items(orcid)) == 3 for orcid in orcids)
+
+
+def test_one_look_serves_many_claims(world, tmp_path, looks):
+    _first_push(world, tmp_path)
     # one look hands out up to 64 researchers; the rest are the idle threads' looks at the
     # end (one per 20 ms at most, whichever thread makes it), not one per researcher
     assert len(looks) < RESEARCHERS / 2, len(looks)  # one per claim before: over 40
-
-
-@pytest.fixture
-def next_due_asks():
-    """The statements that ask when the outbox's next row falls due (a thread with nobody to
-    take, before it waits), from every engine."""
-    seen: list[str] = []
-
-    def before(conn, cursor, statement, parameters, context, executemany):
-        if statement.startswith("SELECT orcid_outbox.next_attempt_at \nFROM orcid_outbox"):
-            seen.append(statement)
-
-    event.listen(Engine, "before_cursor_execute", before)
-    yield seen
-    event.remove(Engine, "before_cursor_execute", before)
 
 
 def test_the_threads_of_a_push_end_with_their_researchers(world, tmp_path, next_due_asks):
@@ -70,12 +73,7 @@ def test_the_threads_of_a_push_end_with_their_researchers(world, tmp_path, next_
     meanwhile. Fails on the code before: every thread stayed, looked for work and asked when
     the next row fell due while the last researchers' bulks were being made (52-60 asks for
     these 40 researchers, 2 now)."""
-    orcids = [world.connect(f"u{n}") for n in range(RESEARCHERS)]
-    for n in range(RESEARCHERS):
-        world.put_many(f"u{n}", {f"w{k}": work(n * 100 + k) for k in range(3)})
-    result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world), "--once"])
-    assert result.exit_code == 0, result.output
-    assert all(len(world.record_items(orcid)) == 3 for orcid in orcids)
+    _first_push(world, tmp_path)
     assert len(next_due_asks) <= RESEARCHERS / 8, len(next_due_asks)
 
 

@@ -79,28 +79,19 @@ def _threads(pid: int) -> int:
     return len(os.listdir(Path("/proc") / str(pid) / "task"))
 
 
+@pytest.mark.parametrize("due_in", [0, 3], ids=["due now", "due in 3 s"])
 def test_sync_once_sends_for_every_waiting_researcher_at_once(emulator_factory, pg_url,
-                                                              tmp_path):
+                                                              tmp_path, due_in):
+    """All together, not one by one: due now (16 threads, the old default, held 16, then the
+    other 14 after the first answers), or due later (retried after ORCID was down, say):
+    ``--once`` waits for them in one thread and starts threads for them once they fall due."""
     emulator, world = _world(emulator_factory, pg_url)
     _queue(world)
-    start = len(emulator.control.calls())
-    proc = _sync(tmp_path, world, "--once")
-    _, err = proc.communicate(timeout=120)
-    assert proc.returncode == 0, err[-3000:]
-    assert _pending(world) == 0
-    # 16 threads (the old default) held 16, then the other 14 after the first answers
-    assert _most_posts_at_once(emulator, start) >= RESEARCHERS - 4
-
-
-def test_sync_once_sends_for_researchers_whose_work_falls_due_meanwhile_at_once(
-        emulator_factory, pg_url, tmp_path):
-    """``--once`` waits for work retried later in one thread, and starts threads for the
-    researchers once their work falls due: they are sent for together, not one by one."""
-    emulator, world = _world(emulator_factory, pg_url)
-    _queue(world)
-    with world.session() as db:  # retried in 3 seconds (after ORCID was down, say)
-        db.execute(update(OrcidOutbox).values(next_attempt_at=utcnow() + timedelta(seconds=3)))
-        db.commit()
+    if due_in:
+        with world.session() as db:
+            db.execute(update(OrcidOutbox).values(
+                next_attempt_at=utcnow() + timedelta(seconds=due_in)))
+            db.commit()
     start = len(emulator.control.calls())
     proc = _sync(tmp_path, world, "--once")
     _, err = proc.communicate(timeout=120)

@@ -10,16 +10,22 @@ requests, and works whose put codes were stored after the read could look delete
 from __future__ import annotations
 
 import threading
+from datetime import timedelta
 
+from click.testing import CliRunner
 from sqlalchemy import select
 from webtest import TestApp
 
+from orcid_pyramid.cli import main
+from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation
+from orcid_pyramid.models.meta import utcnow
 from orcid_pyramid.models.sync import OrcidItem, OrcidPullCursor, OrcidSyncLock
-from orcid_pyramid.models.tasks import OrcidTask
+from orcid_pyramid.models.tasks import TASK_PULL, OrcidTask
+from orcid_pyramid.sync.deferred import queue_task
 from orcid_pyramid.sync.webhook import webhook_token
 from orcid_pyramid.sync.worker import Worker
 
-from .sync_support import build_world, wait_until, work
+from .sync_support import build_world, site_ini, wait_until, work
 from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
 from .test_sync_webhook import SECRET, make_app
 
@@ -70,11 +76,6 @@ def test_a_queued_read_never_overlaps_the_writer_of_its_id(emulator_factory, pg_
 def test_sync_pull_waits_for_the_writer_of_each_record(emulator_factory, pg_url, tmp_path):
     """``orcid-pyramid sync --pull`` while a worker pushes a researcher's works: the command
     reads that record once the writer is done, never in the middle of its requests."""
-    from click.testing import CliRunner
-
-    from orcid_pyramid.cli import main
-
-    from .sync_support import site_ini
 
     emulator = emulator_factory(latency_ms=200)
     world = build_world(emulator, pg_url)
@@ -109,10 +110,6 @@ def test_a_queued_read_stays_pending_when_its_thread_wakes_before_its_retry(
     second, so that the thread's chores began well before the read was put off, and another
     thread of the process finds nothing to do and wakes the idle ones half a second before
     the retry (fails on the code before: no GET)."""
-    from datetime import timedelta
-
-    from orcid_pyramid.models import OrcidLink, OrcidPendingRevocation
-    from orcid_pyramid.models.meta import utcnow
 
     emulator = emulator_factory()
     world = build_world(emulator, pg_url)
@@ -168,16 +165,6 @@ def test_sync_once_makes_a_read_it_put_off_for_another_machine(emulator_factory,
     read off, and the command does not end before that read is made (once the other
     machine's lease lapses), even when the thread was one that ends when nobody is left to
     take."""
-    from datetime import timedelta
-
-    from click.testing import CliRunner
-
-    from orcid_pyramid.cli import main
-    from orcid_pyramid.models.meta import utcnow
-    from orcid_pyramid.models.tasks import TASK_PULL
-    from orcid_pyramid.sync.deferred import queue_task
-
-    from .sync_support import site_ini
 
     emulator = emulator_factory()
     world = build_world(emulator, pg_url)
