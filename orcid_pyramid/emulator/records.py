@@ -11,6 +11,7 @@ import functools
 import hashlib
 import hmac
 import itertools
+import operator
 import os
 import time
 from dataclasses import dataclass, field
@@ -27,6 +28,8 @@ ACTIVITIES = {
 PERSON = {"other-names": "other-name", "keywords": "keyword", "researcher-urls": "researcher-url",
           "external-identifiers": "external-identifier", "address": "address"}
 SANDBOX_HOST = "sandbox.orcid.org"
+#: the sort key of a section's items (in C: a lambda was a call per item and read)
+_PUT_CODE = operator.attrgetter("put_code")
 #: item versions: every assignment to an item's field takes the next number
 _VERSIONS = itertools.count(1)
 
@@ -199,7 +202,7 @@ class Record:
 
     def section_items(self, section: str) -> list[Item]:
         """Items of one section (canonical name), oldest first."""
-        return sorted(self.items.get(section, {}).values(), key=lambda i: i.put_code)
+        return sorted(self.items.get(section, {}).values(), key=_PUT_CODE)
 
     def find(self, section: str, put_code: int) -> Item | None:
         """One item, or None."""

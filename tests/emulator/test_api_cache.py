@@ -133,3 +133,27 @@ def test_json_list_reads_are_byte_for_byte_the_encoded_view(api, other_api, emul
         served = api.get(records.ACTIVITIES[section]).body
         assert json.loads(served) == json.loads(expected)
     assert len(api.get("works").json["group"]) == 2  # the first two works grouped by DOI
+
+
+def test_a_list_read_filters_each_item_by_its_own_visibility_and_source(api, other_api, web,
+                                                                        emulator):
+    """A list read asks the visibility filter once per visibility and source among its items
+    (api_reads._visible), and each item still shows only to whom ORCID shows it
+    (orcid-facts/member-api.md#reads): private to its source, limited to a read-limited
+    token of the record, public to anyone."""
+    shown = {}
+    for client, title, visibility in ((api, "A", "private"), (other_api, "B", "private"),
+                                      (api, "C", "limited"), (other_api, "D", "public"),
+                                      (api, "E", "private"), (other_api, "F", "limited")):
+        shown[title] = (client.create("work", work(title, doi=f"10.1000/{title}")),
+                        visibility)
+    with emulator.state.lock:
+        record = emulator.state.record(ORCID)
+        for put_code, visibility in shown.values():
+            record.find("work", put_code).visibility = visibility
+    public = web.get(f"/pub/v3.0/{ORCID}/works", headers={"Accept": "application/json"})
+    titles = [s["title"]["title"]["value"] for g in public.json["group"]
+              for s in g["work-summary"]]
+    assert titles == ["D"]
+    assert sorted(_titles(api)) == ["A", "C", "D", "E", "F"]
+    assert sorted(_titles(other_api)) == ["B", "C", "D", "F"]
