@@ -154,15 +154,31 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     threads: list[threading.Thread] = []
     ended: queue.SimpleQueue = queue.SimpleQueue()  # one item per thread that has finished
 
+    # PostgreSQL: the researchers due now, claimed and read together, one for each thread
+    # started below (Worker.take_first)
+    firsts: queue.SimpleQueue = queue.SimpleQueue()
+    taken = None
+    if engine.dialect.name == "postgresql":
+        taker = Worker.from_registry(registry, engine=engine, candidates=candidates,
+                                     rate_limiter=limiter)
+        taken = taker.take_first(workers or MAX_WORKERS) or None
+        for entry in taken or ():
+            firsts.put(entry)
+
     def one(mode: str) -> None:
         try:
             worker = Worker.from_registry(registry, engine=engine, candidates=candidates,
                                           rate_limiter=limiter)
             try:
+                first = firsts.get_nowait()
+            except queue.Empty:
+                first = None
+            try:
                 if mode == FOREVER:
-                    worker.run_forever(stop, progress=progress_cb)
+                    worker.run_forever(stop, progress=progress_cb, first=first)
                 else:  # DRAIN: until nothing is pending; EXTRA: while a researcher is free
-                    worker.run_once(progress=progress_cb, stop=stop, until_idle=mode == EXTRA)
+                    worker.run_once(progress=progress_cb, stop=stop, until_idle=mode == EXTRA,
+                                    first=first)
             finally:
                 with lock:
                     total.add(worker.counts)
@@ -179,7 +195,10 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     # threads for the work due now; --once waits for retries in one thread, and more are
     # started for them once they fall due (counting every researcher with work, due or not,
     # read every unfinished row of the outbox)
-    waiting = researchers_waiting(engine) if workers is None else 0
+    if workers is not None:
+        waiting = 0
+    else:
+        waiting = len(taken) if taken else researchers_waiting(engine)
     # the start-up is done: its objects out of the collector's way, young collections rarer
     # (orcid_pyramid.gctune: 2.5 ms of CPU a bulk went to collections)
     tune_gc()

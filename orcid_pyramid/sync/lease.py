@@ -94,6 +94,21 @@ _CLAIM_PG = (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_by = %(token)s, "
              f"locked_until = %(until)s WHERE user_id = (SELECT user_id FROM "
              f"{OrcidSyncLock.__tablename__} WHERE user_id = %(user_id)s AND {_FREE_PG} "
              f"FOR UPDATE SKIP LOCKED) AND {_FREE_PG} RETURNING posting")
+#: the claim of many users at once on PostgreSQL (:meth:`Claimer.claim_many`), each with its
+#: own token, as :data:`_CLAIM_PG` claims one
+_CLAIM_MANY_PG = (f"UPDATE {OrcidSyncLock.__tablename__} AS l SET locked_by = v.token, "
+                  f"locked_until = %(until)s FROM unnest(%(users)s::varchar[], "
+                  f"%(tokens)s::varchar[]) AS v(user_id, token) WHERE l.user_id = v.user_id "
+                  f"AND l.user_id IN (SELECT user_id FROM {OrcidSyncLock.__tablename__} "
+                  f"WHERE user_id = ANY(%(users)s::varchar[]) AND {_FREE_PG} "
+                  "FOR UPDATE SKIP LOCKED) AND (l.locked_until IS NULL OR l.locked_until < "
+                  "%(now)s) RETURNING l.user_id, l.posting")
+#: the fence of many users' first bulk POSTs at once on PostgreSQL (:meth:`Claimer.fence_many`)
+_FENCE_MANY_PG = (f"UPDATE {OrcidSyncLock.__tablename__} AS l SET locked_until = %(until)s, "
+                  "posting = v.posting FROM unnest(%(users)s::varchar[], %(tokens)s::varchar[], "
+                  "%(postings)s::text[]) AS v(user_id, token, posting) "
+                  "WHERE l.user_id = v.user_id AND l.locked_by = v.token "
+                  "RETURNING l.user_id, set_config('synchronous_commit', 'on', true)")
 #: giving a user back on PostgreSQL (``True``: with the bulk POST's marker cleared)
 _GIVE_BACK_PG = {
     cleared: (f"UPDATE {OrcidSyncLock.__tablename__} SET locked_by = NULL, "
@@ -171,6 +186,15 @@ class Lease:
         if posting is not None:
             self._marked, self._fenced_at = posting, started
         return True
+
+    def fenced(self, posting: str, started: float) -> None:
+        """The fence of this lease with the bulk POST marker ``posting`` was made durable by
+        another session (:meth:`Claimer.fence_many`), beginning at ``started``
+        (``time.monotonic()``), and nothing has been written in this one since: the next
+        bulk POST that names it needs no round trip while the lease is young
+        (:meth:`fence`)."""
+        self._marked, self._fenced_at = posting, started
+        self._begun = _watched(self.session)
 
     def fence(self) -> None:
         """Before a request: still ours? Extend past the request's timeout, or raise
@@ -407,6 +431,41 @@ class Claimer:
             if len(leases) >= self.batch:
                 break
         return leases
+
+    def claim_many(self, session, limit: int) -> list[tuple[str, str]]:
+        """PostgreSQL: ``(user, token)`` of up to ``limit`` users with due rows, oldest due
+        first, claimed in one statement: the first researchers of a ``sync`` run, taken by its
+        main thread for its worker threads (each of which made its own claim, one after the
+        other, before its first request). A bulk POST's marker found on a lock row is
+        recovered as :meth:`claim` does. The caller commits; until then the claims are its
+        transaction's (rolled back, nobody is taken)."""
+        now = utcnow()
+        users = self.pool.take(limit, lambda: self._due_users(session, now))
+        if not users:
+            return []
+        tokens = {user_id: f"{self.worker_id}#{next(self._claims)}" for user_id in users}
+        taken = session.connection().exec_driver_sql(
+            _CLAIM_MANY_PG, {"users": users, "tokens": [tokens[u] for u in users],
+                             "until": now + timedelta(seconds=self.seconds), "now": now}
+        ).all()
+        for user_id, posting in taken:
+            recover_posting(session, user_id, posting)
+        claimed = {user_id for user_id, _ in taken}
+        return [(user_id, tokens[user_id]) for user_id in users if user_id in claimed]
+
+    def fence_many(self, session, marks: dict[str, tuple[str, str]]) -> tuple[set, float]:
+        """PostgreSQL: the fence of :meth:`Lease.fence` for many users at once, ``marks``
+        ``{user: (token, bulk POST marker)}``, in one statement of the caller's transaction,
+        whose commit it makes durable: (the users whose lease is still that token, when the
+        fence began, ``time.monotonic()``), for :meth:`Lease.fenced`."""
+        started = time.monotonic()
+        users = list(marks)
+        kept = session.connection().exec_driver_sql(
+            _FENCE_MANY_PG, {"users": users, "tokens": [marks[u][0] for u in users],
+                             "postings": [marks[u][1] for u in users],
+                             "until": utcnow() + timedelta(seconds=self.seconds
+                                                           + self.in_flight)}).all()
+        return {user_id for user_id, _ in kept}, started
 
     def _take(self, session, user_id: str, token: str, now, until) -> bool:
         """Write our token into the user's lock row if it is free: one statement. On

@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import Text, bindparam, cast, select, true
+from sqlalchemy import Text, bindparam, cast, select, text, true
 from sqlalchemy.orm import load_only
 
 from ..client.errors import OrcidMalformedResponse
@@ -72,6 +72,91 @@ def _pg_lookup():
 
 
 _PG_LOOKUP = _pg_lookup()
+#: what the first push reads of each due outbox row
+_DUE = (_OUT.c.id, _OUT.c.section, _OUT.c.local_key, _OUT.c.action, _OUT.c.content_hash,
+        _OUT.c.title)
+
+
+def _can_send(link) -> bool:
+    """The link's columns (:data:`~orcid_pyramid.sync.sender._LINK_SEEN`) allow a first push."""
+    return link is not None and link.status == STATUS_ACTIVE and bool(link.access_token_enc)
+
+
+def _new_work_keys(found) -> set | None:
+    """The keys of the due rows ``found`` (:data:`_DUE`) when every one is a ``put`` of a
+    work, each key once; otherwise None."""
+    keys = set()
+    for _, section, key, action, _, _ in found:
+        if action != "put" or section != "work" or key in keys:
+            return None
+        keys.add(key)
+    return keys or None
+
+
+def _plan(link, found, items: dict) -> list | None:
+    """The first push's plan, ``(row id, item id, content hash)`` of each due row ``found``,
+    when each one's registry row (``items``, by key: :data:`_LOOKED_UP` after the key) is a
+    new work of this iD; otherwise None."""
+    plan = []
+    for row_id, _, key, _, content_hash, title in found:
+        item_id, put_code, in_flight, status, orcid, item_title = items.get(
+            key, (None,) * 6)
+        if (item_id is None or put_code is not None or in_flight
+                or status == STATUS_DELETED_ON_ORCID or orcid not in (None, link.orcid)
+                or (title and title != item_title)):
+            return None
+        plan.append((row_id, item_id, content_hash))
+    return plan or None
+
+
+#: PostgreSQL: the registry rows of many researchers' works by key, each looked up through
+#: the (user, section, key) index (as :func:`~orcid_pyramid.sync.rows.by_key` for one)
+_PG_LOOKUP_MANY = text(
+    "SELECT wanted.user_id, found.local_key, found.id, found.put_code, found.post_in_flight, "
+    "found.status, found.orcid, found.title "
+    "FROM unnest(CAST(:lookup_users AS VARCHAR[]), CAST(:lookup_keys AS VARCHAR[])) "
+    "AS wanted(user_id, local_key) "
+    "JOIN LATERAL (SELECT orcid_items.local_key, orcid_items.id, orcid_items.put_code, "
+    "orcid_items.post_in_flight, orcid_items.status, orcid_items.orcid, orcid_items.title "
+    "FROM orcid_items WHERE orcid_items.user_id = wanted.user_id "
+    "AND orcid_items.section = 'work' AND orcid_items.local_key = wanted.local_key "
+    "OFFSET 0) AS found ON true")
+
+
+def read_new_works(connection, links: dict, users: list[str]) -> dict[str, tuple]:
+    """PostgreSQL: ``{user: (plan, texts)}`` for each of ``users`` whose due rows are all new
+    works and whose link (``links``: :data:`~orcid_pyramid.sync.sender._LINK_SEEN`'s
+    columns, by user) can send: what :meth:`NewWorksMixin._new_works` and
+    :meth:`NewWorksMixin._push_new_works` read for one researcher, read for them all in
+    three statements (the first researchers of a ``sync`` run, whose leases the caller
+    holds: :meth:`~orcid_pyramid.sync.lease.Claimer.claim_many`)."""
+    sendable = [user for user in users if _can_send(links.get(user))]
+    if not sendable:
+        return {}
+    found: dict[str, list] = {user: [] for user in sendable}
+    for user_id, *row in connection.execute(
+            select(_OUT.c.user_id, *_DUE)
+            .where(among(_OUT.c.user_id, sendable, "postgresql"), _OUT.c.done_at.is_(None),
+                   _OUT.c.next_attempt_at <= utcnow())
+            .order_by(_OUT.c.id)):
+        found[user_id].append(row)
+    keys = {user: _new_work_keys(rows) for user, rows in found.items()}
+    wanted = [(user, key) for user, some in keys.items() if some for key in sorted(some)]
+    items: dict[str, dict] = {user: {} for user in keys}
+    if wanted:
+        for user_id, key, *rest in connection.execute(
+                _PG_LOOKUP_MANY, {"lookup_users": [user for user, _ in wanted],
+                                  "lookup_keys": [key for _, key in wanted]}):
+            items[user_id][key] = tuple(rest)
+    plans = {user: _plan(links[user], found[user], items[user])
+             for user, some in keys.items() if some}
+    plans = {user: plan for user, plan in plans.items() if plan}
+    if not plans:
+        return {}
+    texts = _texts(connection, [entry for plan in plans.values() for entry in plan])
+    return {user: ([entry for entry in plan if entry[0] in texts],
+                   {entry[0]: texts[entry[0]] for entry in plan if entry[0] in texts})
+            for user, plan in plans.items()}
 
 
 class NewWorksMixin:
@@ -82,8 +167,7 @@ class NewWorksMixin:
     def _new_works(self, link) -> list | None:
         """The due rows as ``(row id, item id, content hash)`` when every one is a new work
         and the link can send; otherwise None (the ORM path decides, holds or logs)."""
-        if (self.lease_guard is None or link is None or link.status != STATUS_ACTIVE
-                or not link.access_token_enc):
+        if self.lease_guard is None or not _can_send(link):
             return None
         connection = self.session.connection()
         # two statements, not one join: without the planner's statistics (a first push right
@@ -91,17 +175,11 @@ class NewWorksMixin:
         # as a nested loop over every registry row of the user, 29 ms for 500 works alone
         # and 75-163 ms with ten researchers at once, before their first bulk could leave
         found = connection.execute(
-            select(_OUT.c.id, _OUT.c.section, _OUT.c.local_key, _OUT.c.action,
-                   _OUT.c.content_hash, _OUT.c.title)
-            .where(_OUT.c.user_id == self.user_id, _OUT.c.done_at.is_(None),
-                   _OUT.c.next_attempt_at <= utcnow())
+            select(*_DUE).where(_OUT.c.user_id == self.user_id, _OUT.c.done_at.is_(None),
+                                _OUT.c.next_attempt_at <= utcnow())
             .order_by(_OUT.c.id)
         ).all()
-        keys = set()
-        for _, section, key, action, _, _ in found:
-            if action != "put" or section != "work" or key in keys:
-                return None
-            keys.add(key)
+        keys = _new_work_keys(found)
         if not keys:
             return None
         items = {}
@@ -117,41 +195,22 @@ class NewWorksMixin:
                 looked_up = connection.execute(select(
                     *(found_items.c[column.key] for column in _LOOKED_UP)))
             items.update((key, rest) for key, *rest in looked_up)
-        plan = []
-        for row_id, _, key, _, content_hash, title in found:
-            item_id, put_code, in_flight, status, orcid, item_title = items.get(
-                key, (None,) * 6)
-            if (item_id is None or put_code is not None or in_flight
-                    or status == STATUS_DELETED_ON_ORCID or orcid not in (None, link.orcid)
-                    or (title and title != item_title)):
-                return None
-            plan.append((row_id, item_id, content_hash))
-        return plan or None
+        return _plan(link, found, items)
 
-    def _push_new_works(self, link, plan) -> bool:
+    def _push_new_works(self, link, plan, texts: dict | None = None) -> bool:
         """Send the new works of ``plan`` in bulks of 100 (False: the token cannot be read,
-        nothing was done). Raises ``LeaseLost`` and ``Revoked`` like the ORM path."""
+        nothing was done). Raises ``LeaseLost`` and ``Revoked`` like the ORM path.
+        ``texts``: the content of the plan's rows, already read (:func:`read_new_works`;
+        ``plan`` then holds only rows not finished when they were read)."""
         try:
             token = self.cipher.decrypt(link.access_token_enc)
         except TokenDecryptError:
             return False  # the ORM path holds the rows and says why
         api = CommitFirst(self.api_for(link, token), self.session,
                           fence=self.lease_guard.fence, no_answer=self.lease_guard.no_answer)
-        connection = self.session.connection()
-        # read, not claimed: a host's put of one of these works meanwhile deletes its row
-        # and adds a new one (a row nobody claimed is replaced), so finishing the sent row
-        # below matches nothing and the new row stays due (a PUT of the new content, or
-        # nothing if it is the same). Claiming cost an UPDATE of 100 rows a bulk, each a
-        # copy of the row with its content, for the same outcome. Rows finished meanwhile
-        # are left out here, not in the statement: with "done_at IS NULL" in it, PostgreSQL
-        # without statistics (a first push right after the host queued) read the rows
-        # through the index of every unfinished row, the whole outbox for each researcher
-        texts = {row_id: text for row_id, done_at, text in connection.execute(
-            select(_OUT.c.id, _OUT.c.done_at, cast(_OUT.c.payload, Text))
-            .where(among(_OUT.c.id, [row_id for row_id, _, _ in plan],
-                         connection.dialect.name))
-        ) if done_at is None}
-        plan = [entry for entry in plan if entry[0] in texts]
+        if texts is None:
+            texts = _texts(self.session.connection(), plan)
+            plan = [entry for entry in plan if entry[0] in texts]
         waiting: list = []  # (batch, put codes) of bulks ORCID answered, not written yet
         try:
             for start in range(0, len(plan), BULK_MAX):
@@ -212,6 +271,28 @@ class NewWorksMixin:
                 item.orcid = link.orcid
             pairs.append((row, item))
         return pairs
+
+
+def first_marker(plan) -> str:
+    """The bulk POST marker the fence before a first push's first bulk writes (the works of
+    its first ``RECORD_EVERY`` bulks), as :meth:`NewWorksMixin._push_new_works` names them."""
+    return ",".join(str(item_id) for _, item_id, _ in plan[:BULK_MAX * RECORD_EVERY])
+
+
+def _texts(connection, plan) -> dict:
+    """The stored content of the plan's rows still unfinished, by row id."""
+    # read, not claimed: a host's put of one of these works meanwhile deletes its row
+    # and adds a new one (a row nobody claimed is replaced), so finishing the sent row
+    # (``_record_new``) matches nothing and the new row stays due (a PUT of the new content, or
+    # nothing if it is the same). Claiming cost an UPDATE of 100 rows a bulk, each a
+    # copy of the row with its content, for the same outcome. Rows finished meanwhile
+    # are left out here, not in the statement: with "done_at IS NULL" in it, PostgreSQL
+    # without statistics (a first push right after the host queued) read the rows
+    # through the index of every unfinished row, the whole outbox for each researcher
+    return {row_id: text for row_id, done_at, text in connection.execute(
+        select(_OUT.c.id, _OUT.c.done_at, cast(_OUT.c.payload, Text))
+        .where(among(_OUT.c.id, [row_id for row_id, _, _ in plan], connection.dialect.name))
+    ) if done_at is None}
 
 
 def _body(text: str | None):

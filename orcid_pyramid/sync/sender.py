@@ -34,7 +34,7 @@ from .lease import LeaseLost, Unanswered
 from .newworks import NewWorksMixin
 from .outcome import CommitFirst, Counts, Revoked
 from .posting import PostingMixin
-from .rows import RowsMixin
+from .rows import RowsMixin, among
 from .setall import set_all
 
 log = logging.getLogger("orcid_pyramid.sync")
@@ -43,6 +43,14 @@ _LINKS = OrcidLink.__table__
 #: what the first push reads of the user's link (:meth:`UserSender.run`)
 _LINK_SEEN = select(_LINKS.c.user_id, _LINKS.c.orcid, _LINKS.c.status,
                     _LINKS.c.access_token_enc).where(_LINKS.c.user_id == bindparam("link_user"))
+
+
+def links_seen(connection, users: list[str]) -> dict:
+    """PostgreSQL: the columns of :data:`_LINK_SEEN` of each of ``users`` that has a link, by
+    user, in one statement."""
+    return {row.user_id: row for row in connection.execute(
+        select(*_LINK_SEEN.selected_columns).where(among(_LINKS.c.user_id, users,
+                                                        "postgresql")))}
 
 
 class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
@@ -72,14 +80,20 @@ class UserSender(NewWorksMixin, RowsMixin, PostingMixin):
         self._unchanged: list = []  # (row, item) whose content ORCID already has
 
     # -- entry point ---------------------------------------------------------------------
-    def run(self) -> Counts:
-        """Send every due row of the user; returns what happened."""
+    def run(self, read=None) -> Counts:
+        """Send every due row of the user; returns what happened. ``read``: the link's
+        columns (:data:`_LINK_SEEN`), the first push's plan and its content, already read
+        with those of other researchers (:func:`~orcid_pyramid.sync.newworks.read_new_works`)."""
+        if read is not None:
+            seen, plan, texts = read
+            if self._guarded(seen, lambda: self._push_new_works(seen, plan, texts)):
+                return self.counts
         # the first push needs four columns of the link, read as they are: loaded as an ORM
         # object (a wide row, its JSON claims decoded) the link cost some 1 ms of the
         # worker's CPU per researcher; the ORM path below loads it whole
         seen = self.session.connection().execute(
             _LINK_SEEN, {"link_user": self.user_id}).first()
-        plan = self._new_works(seen)
+        plan = self._new_works(seen) if read is None else None
         if plan is not None and self._guarded(seen, lambda: self._push_new_works(seen, plan)):
             return self.counts
         link = self._link() if seen is not None else None  # not connected: nothing to load

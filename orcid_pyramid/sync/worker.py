@@ -27,6 +27,7 @@ import time
 import uuid
 
 from sqlalchemy import event, select
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import sessionmaker
 
 from ..client.factory import client_factory as make_client_factory
@@ -36,9 +37,10 @@ from ..models.meta import utcnow
 from ..models.sync import OrcidOutbox
 from .deferred import READS_WAITING, reads_waiting, run_chores
 from .lease import CandidatePool, Claimer, Lease
+from .newworks import first_marker, read_new_works
 from .outcome import Counts
 from .ratelimit import bucket_for
-from .sender import UserSender
+from .sender import UserSender, links_seen
 
 log = logging.getLogger("orcid_pyramid.sync")
 
@@ -156,8 +158,50 @@ class Worker:
         return [lease.user_id for lease in leases]
 
     # -- sending -------------------------------------------------------------------------
-    def process_user(self, session, client, user_id: str) -> Counts:
-        """Send one claimed user's due rows, then give the user back."""
+    def take_first(self, limit: int) -> list[tuple]:
+        """PostgreSQL: up to ``limit`` users with due rows claimed in one statement, read
+        together (their links, and the plan and content of those whose due rows are all new
+        works) and the first bulk of each such plan fenced: ``(user, token, read, fence)``
+        for :meth:`run_once`'s ``first``; ``read`` None when the user goes the ORM path,
+        ``fence`` the marker and when its fence began (:meth:`Lease.fenced`).
+
+        The first researchers of a ``sync`` run: each of its threads made its own claim (a
+        statement and a commit), four reads (the link, the due rows, their registry rows,
+        their content) and the first bulk's fence (a statement and a commit that waits for
+        the disk), one thread after the other on one interpreter, before its researcher's
+        first request; here they are one claim, four reads, one fence and one durable
+        commit for them all. A database error leaves nobody taken (one transaction) and
+        returns []."""
+        session = self.session_factory()
+        try:
+            taken = self.claimer.claim_many(session, limit)
+            users = [user_id for user_id, _ in taken]
+            links, reads, fenced, started = {}, {}, set(), 0.0
+            if users:
+                connection = session.connection()
+                links = links_seen(connection, users)
+                reads = read_new_works(connection, links, users)
+                # the first bulk's fence too: in this transaction, one durable commit for all
+                tokens = dict(taken)
+                marks = {user_id: (tokens[user_id], first_marker(plan))
+                         for user_id, (plan, _) in reads.items() if plan}
+                if marks:
+                    fenced, started = self.claimer.fence_many(session, marks)
+            session.commit()
+        except SQLAlchemyError as exc:
+            session.rollback()
+            log.warning("could not take the first researchers together (%s): each thread "
+                        "takes its own", type(exc).__name__)
+            return []
+        finally:
+            session.close()
+        return [(user_id, token, (links[user_id], *reads[user_id]) if user_id in reads
+                 else None, (first_marker(reads[user_id][0]), started)
+                 if user_id in fenced else None) for user_id, token in taken]
+
+    def process_user(self, session, client, user_id: str, read=None) -> Counts:
+        """Send one claimed user's due rows, then give the user back (``read``: see
+        :meth:`~orcid_pyramid.sync.sender.UserSender.run`)."""
         lease = self._leases.pop(user_id)
 
         def api_for(link, access_token):
@@ -171,19 +215,21 @@ class Worker:
             backoff_cap=self.backoff_cap, lease_guard=lease, rng=self.rng,
         )
         try:
-            return sender.run()
+            return sender.run(read)
         finally:
             lease.release()  # anything half-done is rolled back; its rows stay due
 
     def run_once(self, *, deadline: float | None = None, progress=None,
-                 stop: threading.Event | None = None, until_idle: bool = False) -> Counts:
+                 stop: threading.Event | None = None, until_idle: bool = False,
+                 first: tuple | None = None) -> Counts:
         """Send everything that is due, waiting for retries, until nothing is pending.
 
         Rows held for a revoked link do not count as pending. ``deadline`` (monotonic
         seconds) stops early; ``progress(counts)`` is called after each user;
         ``until_idle``: return as soon as no user is left to claim, without waiting for
         retries or for users other threads hold (the extra threads of ``orcid-pyramid
-        sync``, started for a push and stopped after it).
+        sync``, started for a push and stopped after it); ``first``: a user claimed and read
+        for this thread (:meth:`take_first`), sent before anything else.
         """
         session = self.session_factory()
         session.info["orcid_worker"] = self.worker_id
@@ -191,6 +237,15 @@ class Worker:
             event.listen(session, "after_begin", _commit_without_waiting)
         client = self.client_factory(db_call_sink(session), self.rate_limiter)
         try:
+            if first is not None:
+                user_id, token, read, fence = first
+                lease = self._leases[user_id] = Lease(
+                    session, user_id, token, self.claimer.seconds, self.claimer.in_flight)
+                if fence is not None:
+                    lease.fenced(*fence)
+                self.counts.add(self.process_user(session, client, user_id, read))
+                if progress is not None:
+                    progress(self.counts)
             while not self._stopping(deadline, stop):
                 users = self.claim(session)
                 for user_id in users:
@@ -216,10 +271,14 @@ class Worker:
             session.close()
         return self.counts
 
-    def run_forever(self, stop: threading.Event, *, poll: float = 1.0, progress=None) -> Counts:
-        """Keep draining until ``stop`` is set, polling every ``poll`` seconds when idle."""
+    def run_forever(self, stop: threading.Event, *, poll: float = 1.0, progress=None,
+                    first: tuple | None = None) -> Counts:
+        """Keep draining until ``stop`` is set, polling every ``poll`` seconds when idle
+        (``first``: see :meth:`run_once`)."""
         while not stop.is_set():
-            self.run_once(deadline=time.monotonic() + 60, progress=progress, stop=stop)
+            self.run_once(deadline=time.monotonic() + 60, progress=progress, stop=stop,
+                          first=first)
+            first = None
             stop.wait(poll)
         return self.counts
 
