@@ -68,7 +68,8 @@ def test_the_researchers_due_at_the_start_are_claimed_and_read_together(world, t
     _sync(world, tmp_path)
     assert [len(_dois(world, orcid)) for orcid in orcids] == [3] * RESEARCHERS
     assert all(len(set(_dois(world, orcid))) == 3 for orcid in orcids)
-    many_claims = [s for s in statements if s.startswith("UPDATE orcid_sync_locks AS l SET locked_by")]
+    many_claims = [s for s in statements
+                   if s.startswith("UPDATE orcid_sync_locks AS l SET locked_by")]
     one_claim = [s for s in statements
                  if s.startswith("UPDATE orcid_sync_locks SET locked_by = %(token)s")]
     own_rows = [s for s in statements if "FROM orcid_outbox \nWHERE orcid_outbox.user_id = %(" in s]
