@@ -128,7 +128,13 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     whose changes have fallen due since (an idle site, or one waiting for retries, has one
     thread looking for work, not 64). Threads that stayed after their researcher in a first
     push of 50 looked for work and asked when the next row fell due while the last
-    researchers' bulks were still being made, on the same interpreter."""
+    researchers' bulks were still being made, on the same interpreter.
+
+    PostgreSQL: before the threads start, the researchers due now are claimed, read and
+    their first bulks fenced together, one statement each for them all
+    (:meth:`~orcid_pyramid.sync.worker.Worker.take_first`), and each thread starts with one
+    of them; the thread count is theirs (a database error there: each thread claims its
+    own, as many as a look counts)."""
     from orcid_pyramid.gctune import tune as tune_gc
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts

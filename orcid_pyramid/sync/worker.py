@@ -4,7 +4,9 @@ Claiming and fencing live in :mod:`~orcid_pyramid.sync.lease`: a thread takes on
 time (so a few researchers spread over all threads instead of queuing behind one), and
 checks before every request that the user is still its own. A lease expires
 (``locked_until``): a worker killed mid-send loses nothing, another one takes the user over.
-SQLite runs one writer at a time, so SQLite gets a single worker.
+SQLite runs one writer at a time, so SQLite gets a single worker. On PostgreSQL the users due
+when ``orcid-pyramid sync`` starts are claimed, read and fenced together by its main thread
+(:meth:`Worker.take_first`), and each thread starts with one of them.
 
 Idle threads (every due user is held by another thread) sleep until the next row falls due,
 at most ``IDLE_MAX``, or until a thread finds nothing left, instead of polling the database
