@@ -14,14 +14,14 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import event
+from sqlalchemy import event, select, update
 from sqlalchemy.engine import Engine
 
 from orcid_pyramid.cli import main
 from orcid_pyramid.models.meta import utcnow
-from orcid_pyramid.models.sync import OrcidSyncLock
+from orcid_pyramid.models.sync import STATUS_PENDING, OrcidItem, OrcidOutbox, OrcidSyncLock
 
-from .sync_support import build_world, site_ini, work
+from .sync_support import assert_each_work_once_and_synced, build_world, site_ini, work
 
 RESEARCHERS = 40
 #: seconds another machine holds a researcher: longer than the command's start-up here
@@ -101,3 +101,32 @@ def test_a_researcher_another_machine_holds_waits_for_it(world, tmp_path, emulat
     others = [c["time"] for c in calls if c["orcid"] in orcids[1:]]
     assert held and min(held) >= until.timestamp(), (min(held), until.timestamp())
     assert max(others) < min(held)  # not held back by the one that waits
+
+
+def test_a_bulk_a_killed_worker_left_unrecorded_is_reconciled_not_posted_again(
+        world, tmp_path, emulator, statements):
+    """The state a worker killed while its bulk's answer was on its way leaves: ORCID holds
+    the works, no put code was written, the lease row names them and its lease has lapsed.
+    The next run takes that researcher among those due at its start (the claim of them all
+    finds the marker): it reads the record and adopts the works, and posts nothing again."""
+    orcid = world.connect("u1")
+    world.put_many("u1", {f"w{n}": work(n) for n in range(3)})
+    _sync(world, tmp_path)  # ORCID now holds the three works
+    with world.session() as db:  # ... and the answer is lost, as if the worker had died
+        ids = db.execute(select(OrcidItem.id)).scalars().all()
+        db.execute(update(OrcidItem).values(put_code=None, status=STATUS_PENDING,
+                                            content_hash=None))
+        db.execute(update(OrcidOutbox).values(done_at=None))
+        db.execute(update(OrcidSyncLock).values(
+            locked_by="gone:1:abc#1", locked_until=utcnow() - timedelta(seconds=1),
+            posting=",".join(str(i) for i in ids)))
+        db.commit()
+    start = len(emulator.control.calls())
+    statements.clear()
+    _sync(world, tmp_path)
+    calls = [c for c in emulator.control.calls()[start:] if c["host"] == "api"]
+    assert [c["method"] for c in calls if c["method"] in ("POST", "PUT")] == []
+    assert any(c["method"] == "GET" and c["path"].endswith("/works") for c in calls)
+    assert_each_work_once_and_synced(world, orcid, 3)
+    assert len([s for s in statements
+                if s.startswith("UPDATE orcid_sync_locks AS l SET locked_by")]) == 1
