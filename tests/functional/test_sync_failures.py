@@ -179,7 +179,9 @@ def _lease_lapsed(world, user_id: str) -> bool:
 def test_a_worker_that_dies_holding_a_lease_loses_nothing(world, emulator):
     orcid = world.connect("u1")
     world.put("u1", "w1", work(1))
-    dead = world.worker(lease_seconds=0.3)
+    # long enough to outlast the next claim on a loaded machine (0.3 s did not, once, in
+    # CI's PostgreSQL run beside another test process on a 2-core machine)
+    dead = world.worker(lease_seconds=3.0)
     with world.session() as db:
         assert dead.claim(db) == ["u1"]  # claimed, then never sent: the process died
     live = world.worker()
