@@ -163,12 +163,12 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     # PostgreSQL: the researchers due now, claimed and read together, one for each thread
     # started below (Worker.take_first)
     firsts: queue.SimpleQueue = queue.SimpleQueue()
-    taken = None
+    taken: list = []
     if engine.dialect.name == "postgresql":
         taker = Worker.from_registry(registry, engine=engine, candidates=candidates,
                                      rate_limiter=limiter)
-        taken = taker.take_first(workers or MAX_WORKERS) or None
-        for entry in taken or ():
+        taken = taker.take_first(workers or MAX_WORKERS)
+        for entry in taken:
             firsts.put(entry)
 
     def one(mode: str) -> None:
@@ -198,13 +198,12 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
             threads.append(thread)
             thread.start()
 
-    # threads for the work due now; --once waits for retries in one thread, and more are
-    # started for them once they fall due (counting every researcher with work, due or not,
-    # read every unfinished row of the outbox)
+    # threads for the work due now (those taken above, else a look's count); --once waits
+    # for retries in one thread, and more are started for them once they fall due
     if workers is not None:
         waiting = 0
     else:
-        waiting = len(taken) if taken else researchers_waiting(engine)
+        waiting = len(taken) or researchers_waiting(engine)
     # the start-up is done: its objects out of the collector's way, young collections rarer
     # (orcid_pyramid.gctune: 2.5 ms of CPU a bulk went to collections)
     tune_gc()

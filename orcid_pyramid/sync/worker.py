@@ -178,7 +178,7 @@ class Worker:
         try:
             taken = self.claimer.claim_many(session, limit)
             users = [user_id for user_id, _ in taken]
-            links, reads, fenced, started = {}, {}, set(), 0.0
+            links, reads, marks, fenced, started = {}, {}, {}, set(), 0.0
             if users:
                 connection = session.connection()
                 links = links_seen(connection, users)
@@ -198,8 +198,8 @@ class Worker:
         finally:
             session.close()
         return [(user_id, token, (links[user_id], *reads[user_id]) if user_id in reads
-                 else None, (first_marker(reads[user_id][0]), started)
-                 if user_id in fenced else None) for user_id, token in taken]
+                 else None, (marks[user_id][1], started) if user_id in fenced else None)
+                for user_id, token in taken]
 
     def process_user(self, session, client, user_id: str, read=None) -> Counts:
         """Send one claimed user's due rows, then give the user back (``read``: see
