@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import ssl
 import threading
+from collections.abc import Callable
 
 #: the ways a relayed connection ends that are nobody's error: the peer went away, the TLS
 #: handshake failed, the first line never came, the relay was stopped
@@ -97,18 +98,23 @@ class RelayServer:
 
 
 async def relay(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-                peer_reader: asyncio.StreamReader, peer_writer: asyncio.StreamWriter) -> None:
-    """Copy both ways until either side ends."""
-    await asyncio.gather(pipe(reader, peer_writer), pipe(peer_reader, writer))
+                peer_reader: asyncio.StreamReader, peer_writer: asyncio.StreamWriter,
+                on_read: Callable[[], None] | None = None) -> None:
+    """Copy both ways until either side ends; ``on_read`` is called each time bytes read
+    from ``reader`` are about to be passed on."""
+    await asyncio.gather(pipe(reader, peer_writer, on_read), pipe(peer_reader, writer))
 
 
-async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+async def pipe(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
+               on_read: Callable[[], None] | None = None) -> None:
     """Copy until end of stream, then pass the end on (close: the relay is per connection)."""
     try:
         while True:
             data = await reader.read(65536)
             if not data:
                 break
+            if on_read is not None:
+                on_read()
             writer.write(data)
             await writer.drain()
     finally:

@@ -7,10 +7,6 @@ the scheme is https, so every URL the emulator writes (discovery document, redir
 
 from __future__ import annotations
 
-import platform
-import socket
-import struct
-import sys
 import tempfile
 import time
 from dataclasses import dataclass, field
@@ -24,6 +20,7 @@ from waitress.task import WSGITask
 from waitress.wasyncore import _DISCONNECTED
 
 from .ratelimit import ARRIVED
+from .stamps import ANCILLARY, kernel_arrival, stamping
 from .tls import LocalCA, TLSFront
 
 
@@ -41,35 +38,6 @@ class Listening:
         if self.front is not None:
             self.front.stop()
         self.server.close()
-
-
-#: Linux's ``SO_TIMESTAMPNS`` (Python names no constant for it): the kernel stamps each
-#: segment it receives with the wall clock, handed back beside the data by ``recvmsg``. Its
-#: value is 35 on the machines listed; elsewhere the arrival is when the loop read the bytes.
-_SO_TIMESTAMPNS = 35
-_STAMPING_MACHINES = {"x86_64", "amd64", "aarch64", "arm64", "armv7l", "i386", "i686",
-                      "riscv64", "ppc64le", "s390x"}
-_TIMESPEC = struct.Struct("@ll")
-
-
-def _stamping(sock) -> bool:
-    """Ask the kernel to stamp what ``sock`` receives; False where it cannot."""
-    if not sys.platform.startswith("linux") or platform.machine() not in _STAMPING_MACHINES:
-        return False
-    try:
-        sock.setsockopt(socket.SOL_SOCKET, _SO_TIMESTAMPNS, 1)
-    except OSError:
-        return False
-    return True
-
-
-def _kernel_arrival(ancillary) -> float | None:
-    """The stamp among ``recvmsg``'s ancillary data, on the ``time.monotonic`` clock."""
-    for level, kind, data in ancillary:
-        if level == socket.SOL_SOCKET and kind == _SO_TIMESTAMPNS and len(data) >= _TIMESPEC.size:
-            seconds, nanoseconds = _TIMESPEC.unpack_from(data)
-            return time.monotonic() - max(0.0, time.time() - (seconds + nanoseconds / 1e9))
-    return None
 
 
 class _ArrivalParser(HTTPRequestParser):
@@ -94,12 +62,14 @@ class _ArrivalChannel(HTTPChannel):
     thread's handling) is counted from its arrival, as ORCID's proxy counts it, and not from
     when the loop got round to reading it: on a loaded 2-core machine that was up to 50 ms
     later, and calls that came apart were counted together (a 503 ORCID would not give).
-    Behind the TLS front, the stamp is when the front passed the bytes on."""
+    Behind the TLS front, the stamp is the one the front's own socket got for the bytes
+    it passed on (the server's ``front_arrivals``, by the front's address on this side),
+    or when the front passed them on when it has none."""
 
     task_class = _ArrivalTask
 
     def __init__(self, server, sock, addr, adj, map=None):  # noqa: A002 - waitress's name
-        self._stamped = _stamping(sock)
+        self._stamped = stamping(sock)
         self._read_at: float | None = None
         super().__init__(server, sock, addr, adj, map)
 
@@ -108,10 +78,12 @@ class _ArrivalChannel(HTTPChannel):
 
     def recv(self, buffer_size):
         if not self._stamped:
-            return super().recv(buffer_size)
+            data = super().recv(buffer_size)
+            self._read_at = self._from_front(None) if data else None
+            return data
         try:
             data, ancillary, _flags, _address = self.socket.recvmsg(
-                buffer_size, socket.CMSG_SPACE(_TIMESPEC.size))
+                buffer_size, ANCILLARY)
         except OSError as why:
             if why.args[0] in _DISCONNECTED:
                 self.handle_close()
@@ -120,8 +92,16 @@ class _ArrivalChannel(HTTPChannel):
         if not data:
             self.handle_close()
             return b""
-        self._read_at = _kernel_arrival(ancillary)
+        self._read_at = self._from_front(kernel_arrival(ancillary))
         return data
+
+    def _from_front(self, stamp: float | None) -> float | None:
+        """The earlier of ``stamp`` and the stamp the TLS front noted for these bytes."""
+        arrivals = getattr(self.server, "front_arrivals", None)
+        front = None if arrivals is None else arrivals.pop(self.addr, None)
+        if front is None:
+            return stamp
+        return front if stamp is None else min(front, stamp)
 
 
 #: open connections the emulator serves at once (waitress's own default is 100)
@@ -141,14 +121,18 @@ def create_server(app, **kwargs):
     up to ``CONNECTIONS``."""
     kwargs.setdefault("connection_limit", CONNECTIONS)
     server = waitress_server(app, **kwargs)
-    servers = [server] if isinstance(server, BaseWSGIServer) else [
-        one for one in server.map.values() if isinstance(one, BaseWSGIServer)]
-    for one in servers:
+    for one in _servers(server):
         one.channel_class = _ArrivalChannel
         # asked for on the listening socket too: the kernel turns its stamping on a moment
         # after the first socket asks (the first connections' segments came unstamped)
-        _stamping(one.socket)
+        stamping(one.socket)
     return server
+
+
+def _servers(server) -> list[BaseWSGIServer]:
+    """waitress's server, or its servers when it listens on several sockets."""
+    return [server] if isinstance(server, BaseWSGIServer) else [
+        one for one in server.map.values() if isinstance(one, BaseWSGIServer)]
 
 
 def make_local_ca(directory: str | Path | None = None) -> LocalCA:
@@ -180,12 +164,22 @@ def listen(app, *, host: str = "127.0.0.1", port: int = 0, threads: int = 8,
         return Listening(f"http://{_url_host(host)}:{server.effective_port}", server)
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, url_scheme="https")
     try:
-        front = TLSFront(("127.0.0.1", server.effective_port), ca.server_context(), host=host,
-                         port=port, connect_delay=connect_delay(app)).start()
+        front = start_front(app, server, ca, host=host, port=port)
     except OSError:
         server.close()
         raise
     return Listening(f"https://{_url_host(host)}:{front.port}", server, front, ca)
+
+
+def start_front(app, server, ca: LocalCA, *, host: str = "127.0.0.1", port: int = 0) -> TLSFront:
+    """Start the TLS front of ``app`` (an emulator) served by ``server`` (waitress, on
+    loopback) on ``host:port``, its stamps of the client's bytes handed to ``server``'s
+    connections (``front_arrivals``). Raises OSError when the port is taken."""
+    front = TLSFront(("127.0.0.1", server.effective_port), ca.server_context(), host=host,
+                     port=port, connect_delay=connect_delay(app)).start()
+    for one in _servers(server):
+        one.front_arrivals = front.arrivals
+    return front
 
 
 #: net allocations between two collections of the young generation (CPython's default: 700)

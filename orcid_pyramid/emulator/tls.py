@@ -28,6 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .relay import RelayServer, relay
+from .stamps import StampingListener
 
 #: the names the server certificate covers: loopback, the ``api.``/``pub.`` hosts under
 #: ``localhost`` (Chromium resolves them to loopback), and ORCID's own host names, so the
@@ -162,17 +163,33 @@ class TLSFront(RelayServer):
         self.context = context
         self.connect_delay = connect_delay
         self.backend = backend
+        #: the backend's side of each relayed connection (this front's address there) →
+        #: the kernel's stamp of the client's bytes passed on and not yet read by the
+        #: backend (the emulator's server counts a request's arrival from it)
+        self.arrivals: dict[tuple, float] = {}
+        self._received: dict[tuple, float] = {}
 
     async def _listen(self) -> asyncio.base_events.Server:
-        if self.connect_delay is None:
-            return await super()._listen()
+        # the listening socket's connections note the kernel's stamp of what they read
+        # (stamps.StampingListener), so a request counts from when it reached this machine,
+        # not from when the front, sharing one interpreter with the emulator, relayed it
+        listener = StampingListener.listen_on(self.host, self.port, backlog=128)
+        self._received = listener.received
         loop = asyncio.get_running_loop()
+        try:
+            if self.connect_delay is None:
+                return await asyncio.start_server(
+                    self._connection, sock=listener, ssl=self.ssl_context,
+                    ssl_handshake_timeout=10)
 
-        def protocol() -> _HeldProtocol:
-            return _HeldProtocol(asyncio.StreamReader(limit=2 ** 16, loop=loop),
-                                 self._connection, loop=loop)
+            def protocol() -> _HeldProtocol:
+                return _HeldProtocol(asyncio.StreamReader(limit=2 ** 16, loop=loop),
+                                     self._connection, loop=loop)
 
-        return await loop.create_server(protocol, self.host, self.port, backlog=128)
+            return await loop.create_server(protocol, sock=listener)
+        except OSError:
+            listener.close()
+            raise
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
                      opened: list[asyncio.StreamWriter]) -> None:
@@ -188,7 +205,18 @@ class TLSFront(RelayServer):
         except OSError:
             return
         opened.append(backend_writer)
-        await relay(reader, writer, backend_reader, backend_writer)
+        peer = writer.get_extra_info("peername")
+        here = backend_writer.get_extra_info("sockname")
+
+        def note_arrival() -> None:
+            stamp = self._received.get(peer)
+            if stamp is not None:
+                self.arrivals.setdefault(here, stamp)
+
+        try:
+            await relay(reader, writer, backend_reader, backend_writer, note_arrival)
+        finally:
+            self.arrivals.pop(here, None)
 
 
 class _HeldProtocol(asyncio.StreamReaderProtocol):
