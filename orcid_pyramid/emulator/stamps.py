@@ -81,16 +81,24 @@ class StampedSocket(socket.socket):
 
 
 class StampingListener(socket.socket):
-    """A listening socket whose accepted connections are :class:`StampedSocket` s (where the
-    kernel stamps; plain sockets elsewhere). ``received``: peer address → the stamp of the
-    last bytes read from that peer, while its connection is open."""
+    """A listening socket whose accepted connections are :class:`StampedSocket` s.
+    ``received``: peer address → the stamp of the last bytes read from that peer, while its
+    connection is open."""
 
     received: dict
 
     @classmethod
-    def listen_on(cls, host: str, port: int, backlog: int = 128) -> StampingListener:
-        info = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
-        family, kind, proto, _name, address = info[0]
+    def listen_on(cls, host: str, port: int, backlog: int = 128) -> StampingListener | None:
+        """A listener on ``host:port``; None where the kernel stamps nothing, or where
+        ``host`` names several addresses ("localhost": IPv6 and IPv4), which the caller's
+        own listening serves all of (asyncio listens on each)."""
+        if not sys.platform.startswith("linux") or platform.machine() not in _STAMPING_MACHINES:
+            return None
+        info = {entry[4]: entry for entry in socket.getaddrinfo(
+            host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)}
+        if len(info) != 1:
+            return None
+        family, kind, proto, _name, address = next(iter(info.values()))
         sock = cls(family, kind, proto)
         try:
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -101,18 +109,17 @@ class StampingListener(socket.socket):
             sock.close()
             raise
         sock.received = {}
-        sock.stamps = stamping(sock)
+        if not stamping(sock):
+            sock.close()
+            return None
         return sock
 
     def accept(self):
         fd, address = self._accept()
-        if not self.stamps:
-            conn = socket.socket(self.family, self.type, self.proto, fileno=fd)
-        else:
-            conn = StampedSocket(self.family, self.type, self.proto, fileno=fd)
-            conn.received = self.received
-            conn.peer = address
-            stamping(conn)
+        conn = StampedSocket(self.family, self.type, self.proto, fileno=fd)
+        conn.received = self.received
+        conn.peer = address
+        stamping(conn)
         if socket.getdefaulttimeout() is None and self.gettimeout():
             conn.setblocking(True)
         return conn, address

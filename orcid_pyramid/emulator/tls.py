@@ -173,22 +173,29 @@ class TLSFront(RelayServer):
         # the listening socket's connections note the kernel's stamp of what they read
         # (stamps.StampingListener), so a request counts from when it reached this machine,
         # not from when the front, sharing one interpreter with the emulator, relayed it
+        # (elsewhere, or on a host name of several addresses, the server's own stamp of
+        # the relayed bytes stands)
         listener = StampingListener.listen_on(self.host, self.port, backlog=128)
-        self._received = listener.received
+        where = {"host": self.host, "port": self.port} if listener is None else {
+            "sock": listener}
+        if listener is not None:
+            self._received = listener.received
         loop = asyncio.get_running_loop()
         try:
             if self.connect_delay is None:
                 return await asyncio.start_server(
-                    self._connection, sock=listener, ssl=self.ssl_context,
-                    ssl_handshake_timeout=10)
+                    self._connection, ssl=self.ssl_context, ssl_handshake_timeout=10,
+                    **({"backlog": 128} if listener is None else {}), **where)
 
             def protocol() -> _HeldProtocol:
                 return _HeldProtocol(asyncio.StreamReader(limit=2 ** 16, loop=loop),
                                      self._connection, loop=loop)
 
-            return await loop.create_server(protocol, sock=listener)
+            return await loop.create_server(
+                protocol, **({"backlog": 128} if listener is None else {}), **where)
         except OSError:
-            listener.close()
+            if listener is not None:
+                listener.close()
             raise
 
     async def handle(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
