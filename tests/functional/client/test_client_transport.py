@@ -87,3 +87,43 @@ def test_no_rate_limited_call_leaves_without_its_token(kind, client, endpoints, 
                    if c["path"].endswith(f"{DEMO_ORCID}/person")]
         assert len(arrived) == 1
     assert bucket.try_acquire() > 0, "the call left without taking the bucket's token"
+
+
+def test_a_netrc_entry_for_orcids_host_never_replaces_the_bearer_token(
+        client, authorize, emulator, tmp_path, monkeypatch):
+    """requests adds a ``~/.netrc`` entry for the host to a call that names no ``auth``, as
+    Basic credentials in place of the call's own ``Authorization`` header. A member API call
+    keeps its bearer token (on the code before the emulator refused it, as ORCID does a call
+    without one: 403, error 9014)."""
+    from urllib.parse import urlsplit
+
+    token = client.exchange_code(authorize())
+    netrc = tmp_path / "netrc"
+    netrc.write_text(f"machine {urlsplit(emulator.base_url).hostname} login someone "
+                     "password not-orcids\n")
+    netrc.chmod(0o600)
+    monkeypatch.setenv("NETRC", str(netrc))
+    monkeypatch.setenv("HOME", str(tmp_path))
+    person = client.member(token.access_token, DEMO_ORCID).read("person")
+    assert person["name"] is not None
+
+
+def test_a_proxy_set_in_the_environment_between_calls_is_used_by_the_next(
+        client, authorize, monkeypatch):
+    """The environment's proxies are read once per host while their variables keep their
+    values: a variable set between two calls is seen by the second (a proxy that refuses:
+    the call fails), and removed again, the third goes straight to ORCID."""
+    from orcid_pyramid.client import OrcidError
+
+    token = client.exchange_code(authorize())
+    api = client.member(token.access_token, DEMO_ORCID)
+    for name in ("no_proxy", "NO_PROXY", "http_proxy", "HTTP_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    api.read("person")
+    for name in ("https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(name, "http://127.0.0.1:9")
+    with pytest.raises(OrcidError):
+        api.read("person")
+    for name in ("https_proxy", "HTTPS_PROXY"):
+        monkeypatch.delenv(name)
+    api.read("person")
