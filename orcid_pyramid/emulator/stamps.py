@@ -7,7 +7,8 @@ then bunches calls that came apart (a 503 ORCID would not give). Linux stamps ea
 receives when asked (``SO_TIMESTAMPNS``) and hands the stamp back beside the data from
 ``recvmsg``: :func:`stamping` asks, :func:`kernel_arrival` reads it, and
 :class:`StampingListener` makes a listening socket whose connections note the stamp of what
-they last received (the TLS front's sockets, which asyncio reads itself).
+they last received (the TLS front's sockets, which asyncio reads itself). Written here: no
+library among the project's dependencies reads the kernel's receive stamps.
 """
 
 from __future__ import annotations
