@@ -7,8 +7,12 @@ the scheme is https, so every URL the emulator writes (discovery document, redir
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import tempfile
+import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +23,7 @@ from waitress.server import create_server as waitress_server
 from waitress.task import WSGITask
 from waitress.wasyncore import _DISCONNECTED
 
+from .faults import HOLD_ANSWER
 from .ratelimit import ARRIVED
 from .stamps import ANCILLARY, kernel_arrival, stamping
 from .tls import LocalCA, TLSFront
@@ -52,7 +57,46 @@ class _ArrivalTask(WSGITask):
     def get_environment(self):
         environ = super().get_environment()
         environ[ARRIVED] = getattr(self.request, "arrived", None)
+        environ[HOLD_ANSWER] = self.channel.hold_answer
         return environ
+
+
+class _Waker:
+    """One daemon thread that calls each function given to :meth:`at` at its moment
+    (``time.monotonic()``): it wakes a server's loop when a held answer may leave."""
+
+    def __init__(self) -> None:
+        self._due: list[tuple[float, int, Callable[[], None]]] = []
+        self._order = itertools.count()
+        self._changed = threading.Condition()
+        self._thread: threading.Thread | None = None
+
+    def at(self, moment: float, call: Callable[[], None]) -> None:
+        with self._changed:
+            heapq.heappush(self._due, (moment, next(self._order), call))
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="orcid-emulator-waker",
+                                                daemon=True)
+                self._thread.start()
+            self._changed.notify()
+
+    def _run(self) -> None:
+        while True:
+            with self._changed:
+                while not self._due:
+                    self._changed.wait()
+                left = self._due[0][0] - time.monotonic()
+                if left > 0:
+                    self._changed.wait(left)
+                    continue
+                _, _, call = heapq.heappop(self._due)
+            try:
+                call()
+            except (OSError, ValueError):
+                pass  # the server was closed meanwhile: nothing to wake
+
+
+_WAKER = _Waker()
 
 
 class _ArrivalChannel(HTTPChannel):
@@ -71,7 +115,28 @@ class _ArrivalChannel(HTTPChannel):
     def __init__(self, server, sock, addr, adj, map=None):  # noqa: A002 - waitress's name
         self._stamped = stamping(sock)
         self._read_at: float | None = None
+        self._held_until = 0.0
         super().__init__(server, sock, addr, adj, map)
+
+    def hold_answer(self, moment: float) -> None:
+        """Called by the task's thread before it writes its answer: what it writes leaves no
+        earlier than ``moment`` (``time.monotonic()``; the call's latency after its
+        arrival), and the thread is free meanwhile (``faults.HOLD_ANSWER``)."""
+        self._held_until = moment
+        _WAKER.at(moment, self.server.pull_trigger)
+
+    def _held(self) -> bool:
+        return self._held_until > time.monotonic()
+
+    def writable(self):
+        """Not while an answer is held (unless the connection is being closed)."""
+        return (self.will_close or not self._held()) and super().writable()
+
+    def _flush_some(self, do_close=True):
+        # the task's thread flushes a large answer itself as it writes: not before its time
+        if self._held() and not self.will_close:
+            return False
+        return super()._flush_some(do_close=do_close)
 
     def parser_class(self, adj) -> _ArrivalParser:  # waitress calls self.parser_class(adj)
         return _ArrivalParser(adj, self._read_at)
