@@ -123,7 +123,7 @@ class _ArrivalChannel(HTTPChannel):
         earlier than ``moment`` (``time.monotonic()``; the call's latency after its
         arrival), and the thread is free meanwhile (``faults.HOLD_ANSWER``)."""
         self._held_until = moment
-        _WAKER.at(moment, self.server.pull_trigger)
+        _WAKER.at(moment, self.server.orcid_wake)
 
     def _held(self) -> bool:
         return self._held_until > time.monotonic()
@@ -188,10 +188,35 @@ def create_server(app, **kwargs):
     server = waitress_server(app, **kwargs)
     for one in _servers(server):
         one.channel_class = _ArrivalChannel
+        _guard_trigger(one)
         # asked for on the listening socket too: the kernel turns its stamping on a moment
         # after the first socket asks (the first connections' segments came unstamped)
         stamping(one.socket)
     return server
+
+
+def _guard_trigger(server) -> None:
+    """``server.orcid_wake()``: wake the server's loop (pull its trigger) only while the
+    server is open, for the waker's thread. The trigger is a pipe whose write end is a file
+    descriptor number: once the server is closed, the number goes to the next file or socket
+    the process opens, and a pull then wrote "x" into another connection (a TLS client of
+    another emulator took it for its server's answer). The trigger's close and the waker's
+    pull take one lock, so a pull never follows the close."""
+    trigger = server.trigger
+    lock = threading.Lock()
+    close = trigger.close
+
+    def guarded_close() -> None:
+        with lock:
+            close()
+
+    def wake() -> None:
+        with lock:
+            if not trigger._closed:
+                trigger.pull_trigger()
+
+    trigger.close = guarded_close
+    server.orcid_wake = wake
 
 
 def _servers(server) -> list[BaseWSGIServer]:

@@ -90,3 +90,44 @@ def test_every_call_is_handled_when_it_arrives_however_many_are_in_their_latency
             break
         time.sleep(0.05)
     assert len(written) == 12, sorted(written)
+
+
+def test_an_answer_held_past_its_servers_close_writes_nothing_into_other_files(
+        emulator_factory):
+    """A call's answer is held for 0.6 s and its server is stopped meanwhile; the process
+    then opens files of its own, which take the numbers the server's pipes had. When the
+    answer falls due, nothing is written into any of them. (Without the guard on the server's
+    trigger, its stale write end took a reused number: an "x" reached a TLS client of another
+    emulator, which failed its handshake.)"""
+    import os
+    import select
+    import threading
+
+    emulator = emulator_factory(rate_limit=None, tls=False)
+    token = _token(emulator)
+    emulator.control.set_latency(600)
+    url = f"{emulator.api_url}/v3.0/{seed.DEMO_ORCID}/works"
+    recorded = emulator.state.calls_recorded
+
+    def read() -> None:
+        try:
+            requests.get(url, headers={"Authorization": f"Bearer {token}"}, timeout=5)
+        except requests.RequestException:
+            pass  # the server went away before answering: the client's own business
+
+    caller = threading.Thread(target=read)
+    caller.start()
+    deadline = time.monotonic() + 5
+    while emulator.state.calls_recorded == recorded and time.monotonic() < deadline:
+        time.sleep(0.01)  # handled on arrival, its answer held
+    emulator.stop()
+    pipes = [os.pipe() for _ in range(32)]
+    try:
+        time.sleep(0.9)  # past the answer's time
+        readable, _, _ = select.select([r for r, _ in pipes], [], [], 0)
+        assert readable == [], "a stopped server wrote into a file it no longer owns"
+    finally:
+        for r, w in pipes:
+            os.close(r)
+            os.close(w)
+        caller.join(10)
