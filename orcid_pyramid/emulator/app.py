@@ -30,8 +30,8 @@ from .seed import apply_seed
 from .state import CallRecord, EmulatorState
 
 log = logging.getLogger("orcid_pyramid.emulator")
-#: the environ key where the handling notes how long the server holds the answer from then
-_HELD = "orcid_emulator.held"
+#: the environ key where the handling notes when its answer may leave (``time.monotonic()``)
+_ANSWER_AT = "orcid_emulator.answer_at"
 _ORCID_IN_PATH = re.compile(r"^/(?:v[\d.]+(?:_rc\d)?/)?(\d{4}-\d{4}-\d{4}-\d{3}[\dX])(?:/|$)")
 _SECRET_PARAMS = {"code", "client_secret", "access_token", "refresh_token", "token", "password",
                   "id_token"}
@@ -160,13 +160,17 @@ class EmulatorApp:
             response = self._server_error(path)
         if call.status == 0:
             call.status = response.status_code
-        self._finish(call, started, environ.get(_HELD, 0.0))
+        self._finish(call, started, environ.get(_ANSWER_AT))
         return response(environ, start_response)
 
-    def _finish(self, call: CallRecord, started: float, held: float = 0.0) -> None:
-        """Record ``call``, which took from ``started`` until now and is answered ``held``
-        seconds from now (the server holds its answer until its latency has passed)."""
-        call.duration_ms = (time.perf_counter() - started + held) * 1000.0
+    def _finish(self, call: CallRecord, started: float, answer_at: float | None = None) -> None:
+        """Record ``call``, which took from ``started`` until now, or until ``answer_at``
+        (``time.monotonic()``) when the server holds its answer until then. Both clocks are
+        read here, together: the time held counted from any earlier moment would push the
+        call's end past its answer (the next call of its client then overlapped it)."""
+        now = time.perf_counter()
+        held = 0.0 if answer_at is None else max(0.0, answer_at - time.monotonic())
+        call.duration_ms = (now - started + held) * 1000.0
         self.state.record_call(call)
 
     @staticmethod
@@ -214,7 +218,8 @@ class EmulatorApp:
                 return self._fault(fault, request, call)
             return self._route(request, host, path)
         finally:
-            request.environ[_HELD] = self.faults.wait_until(answer_at, request.environ)
+            self.faults.wait_until(answer_at, request.environ)
+            request.environ[_ANSWER_AT] = answer_at
 
     def _route(self, request: Request, host: str, path: str) -> Response:
         if "/webhook/" in path and host in ("root", "api"):

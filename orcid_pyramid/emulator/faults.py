@@ -151,20 +151,19 @@ class FaultInjector:
         return start + self.latency_ms / 1000.0
 
     @staticmethod
-    def wait_until(moment: float, environ: dict | None = None) -> float:
-        """Hold the answer until ``moment`` (``time.monotonic()``), if it is still to come;
-        returns the seconds it is held from now. Served by :mod:`.serve`, the server holds
-        the written answer on its connection (``environ[HOLD_ANSWER]``) and the thread goes
-        on to the next call; elsewhere (a WSGI call in process) the thread sleeps."""
+    def wait_until(moment: float, environ: dict | None = None) -> None:
+        """Hold the answer until ``moment`` (``time.monotonic()``), if it is still to come.
+        Served by :mod:`.serve`, the server holds the written answer on its connection
+        (``environ[HOLD_ANSWER]``) and the thread goes on to the next call; elsewhere (a
+        WSGI call in process) the thread sleeps."""
         left = moment - time.monotonic()
         if left <= 0:
-            return 0.0
+            return
         hold = environ.get(HOLD_ANSWER) if environ is not None else None
         if hold is not None:
             hold(moment)
         else:
             time.sleep(left)
-        return left
 
 
 def drop_connection(environ: dict) -> None:
