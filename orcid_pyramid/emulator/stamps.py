@@ -29,9 +29,13 @@ TIMESPEC = struct.Struct("@ll")
 ANCILLARY = socket.CMSG_SPACE(TIMESPEC.size) if hasattr(socket, "CMSG_SPACE") else 0
 
 
+def _stamps_here() -> bool:
+    return sys.platform.startswith("linux") and platform.machine() in _STAMPING_MACHINES
+
+
 def stamping(sock) -> bool:
     """Ask the kernel to stamp what ``sock`` receives; False where it cannot."""
-    if not sys.platform.startswith("linux") or platform.machine() not in _STAMPING_MACHINES:
+    if not _stamps_here():
         return False
     try:
         sock.setsockopt(socket.SOL_SOCKET, SO_TIMESTAMPNS, 1)
@@ -93,7 +97,7 @@ class StampingListener(socket.socket):
         """A listener on ``host:port``; None where the kernel stamps nothing, or where
         ``host`` names several addresses ("localhost": IPv6 and IPv4), which the caller's
         own listening serves all of (asyncio listens on each)."""
-        if not sys.platform.startswith("linux") or platform.machine() not in _STAMPING_MACHINES:
+        if not _stamps_here():
             return None
         info = {entry[4]: entry for entry in socket.getaddrinfo(
             host or None, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)}
@@ -121,6 +125,4 @@ class StampingListener(socket.socket):
         conn.received = self.received
         conn.peer = address
         stamping(conn)
-        if socket.getdefaulttimeout() is None and self.gettimeout():
-            conn.setblocking(True)
-        return conn, address
+        return conn, address  # asyncio makes it non-blocking

@@ -176,23 +176,22 @@ class TLSFront(RelayServer):
         # (elsewhere, or on a host name of several addresses, the server's own stamp of
         # the relayed bytes stands)
         listener = StampingListener.listen_on(self.host, self.port, backlog=128)
-        where = {"host": self.host, "port": self.port} if listener is None else {
-            "sock": listener}
-        if listener is not None:
+        if listener is None:
+            where = {"host": self.host, "port": self.port, "backlog": 128}
+        else:
+            where = {"sock": listener}
             self._received = listener.received
         loop = asyncio.get_running_loop()
         try:
             if self.connect_delay is None:
-                return await asyncio.start_server(
-                    self._connection, ssl=self.ssl_context, ssl_handshake_timeout=10,
-                    **({"backlog": 128} if listener is None else {}), **where)
+                return await asyncio.start_server(self._connection, ssl=self.ssl_context,
+                                                  ssl_handshake_timeout=10, **where)
 
             def protocol() -> _HeldProtocol:
                 return _HeldProtocol(asyncio.StreamReader(limit=2 ** 16, loop=loop),
                                      self._connection, loop=loop)
 
-            return await loop.create_server(
-                protocol, **({"backlog": 128} if listener is None else {}), **where)
+            return await loop.create_server(protocol, **where)
         except OSError:
             if listener is not None:
                 listener.close()
