@@ -136,6 +136,7 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
     of them; the thread count is theirs (a database error there: each thread claims its
     own, as many as a look counts)."""
     from orcid_pyramid.gctune import tune as tune_gc
+    from orcid_pyramid.sync.firstround import FirstRound
     from orcid_pyramid.sync.lease import CandidatePool
     from orcid_pyramid.sync.outcome import Counts
     from orcid_pyramid.sync.ratelimit import bucket_for
@@ -171,14 +172,20 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
         for entry in taken:
             firsts.put(entry)
 
+    # their first requests leave together (sync.firstround), not one thread after the other
+    together = (FirstRound(limiter, len(taken))
+                if len(taken) > 1 and hasattr(limiter, "acquire_many") else None)
+
     def one(mode: str) -> None:
+        mine = limiter
         try:
-            worker = Worker.from_registry(registry, engine=engine, candidates=candidates,
-                                          rate_limiter=limiter)
             try:
                 first = firsts.get_nowait()
             except queue.Empty:
                 first = None
+            mine = together.limiter() if first is not None and together else limiter
+            worker = Worker.from_registry(registry, engine=engine, candidates=candidates,
+                                          rate_limiter=mine)
             try:
                 if mode == FOREVER:
                     worker.run_forever(stop, progress=progress_cb, first=first)
@@ -189,6 +196,8 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
                 with lock:
                     total.add(worker.counts)
         finally:
+            if mine is not limiter:
+                mine.leave()  # (a thread that failed before its first request)
             ended.put(None)
 
     def start(n: int, mode: str) -> None:

@@ -27,7 +27,9 @@ import urllib3.exceptions
 from .redaction import REDACTED, SECRET_KEYS, Redactor
 
 #: ``run``: what this thread's connection runs just before the first byte of the request being
-#: sent leaves (the rate bucket's token; :mod:`orcid_pyramid.client.http` calls it), or None
+#: sent leaves (the rate bucket's token; :mod:`orcid_pyramid.client.http` calls it), or None;
+#: ``after``: what it runs once the whole request has left, before the answer is read (the
+#: rate bucket's ``sent``), or None
 FIRST_WRITE = threading.local()
 
 __all__ = ["REDACTED", "SECRET_KEYS", "CallLog", "CallRecord", "Redactor", "cap"]
@@ -112,6 +114,7 @@ class CallLog:
         log_context: Mapping[str, Any] | None = None,
         secrets: Iterable[str | None] = (),
         first_write: Callable[[], None] | None = None,
+        after_send: Callable[[], None] | None = None,
         **kwargs: Any,
     ) -> requests.Response:
         """Send one request through ``session`` and record it; re-raises transport errors.
@@ -120,6 +123,8 @@ class CallLog:
         ``log_context`` may hold ``user_id``, ``orcid`` and more ``secrets``.
         ``first_write``: run by the connection just before the request's first byte leaves
         (see :data:`FIRST_WRITE`); the record's time and duration start after it.
+        ``after_send``: run by that connection once the request has left, while its answer
+        is awaited (only with ``first_write``).
         """
         exchange = _Exchange(self, method, url, kind, log_context, secrets)
         if first_write is not None:
@@ -127,6 +132,7 @@ class CallLog:
                 first_write()
                 exchange.restart()
             FIRST_WRITE.run = run
+            FIRST_WRITE.after = after_send
         try:
             return session.request(method, url, hooks={"response": [exchange.on_response]},
                                    **kwargs)
@@ -136,7 +142,7 @@ class CallLog:
                                 _exception_text(exchange.redactor, exc))
             raise
         finally:
-            FIRST_WRITE.run = None
+            FIRST_WRITE.run = FIRST_WRITE.after = None
 
     def emit(self, record: CallRecord) -> None:
         """Hand ``record`` to the sink; a failing sink is logged, never raised."""

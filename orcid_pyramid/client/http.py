@@ -30,6 +30,8 @@ from .session import OrcidSession
 DEFAULT_TIMEOUT = 10.0
 USER_AGENT = "orcid-pyramid-client"
 
+log = logging.getLogger("orcid_pyramid.client")
+
 
 #: Third-party loggers that print request lines at DEBUG level (urllib3 logs every path, which
 #: for webhooks holds the callback URL and its secret): their records are redacted.
@@ -107,11 +109,24 @@ class _CheckedFirstWrite:
     and ORCID counting the request."""
 
     _first_write: Callable[[], None] | None = None
+    _after_send: Callable[[], None] | None = None
 
     def request(self, *args: Any, **kwargs: Any) -> None:
         self._first_write = getattr(FIRST_WRITE, "run", None)
-        FIRST_WRITE.run = None
+        self._after_send = getattr(FIRST_WRITE, "after", None) if self._first_write else None
+        FIRST_WRITE.run = FIRST_WRITE.after = None
         return super().request(*args, **kwargs)  # type: ignore[misc]
+
+    def getresponse(self, *args: Any, **kwargs: Any):
+        """Run the sending thread's ``FIRST_WRITE.after`` (the request has left), then
+        read the answer. Its failure is logged: the request is already on its way."""
+        after, self._after_send = self._after_send, None
+        if after is not None:
+            try:
+                after()
+            except Exception as exc:  # noqa: BLE001 - the answer still matters more
+                log.warning("after sending: %s", type(exc).__name__)
+        return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
     def send(self, data: Any) -> None:
         run, self._first_write = self._first_write, None
@@ -272,7 +287,7 @@ class Transport:
         so does a transport failure. Redirects are never followed (a 301 means a
         deprecated record and must surface).
         """
-        take = None
+        take = sent = None
         limiter = self.rate_limiter if rate_limited else None
         if limiter is not None:
             fresh = getattr(limiter, "fresh", None)
@@ -282,16 +297,18 @@ class Transport:
                 if fresh is not None and token is not None:
                     fresh(token)
 
+            # (the sync engine's bucket: the thread's next token, while this one is out)
+            sent = getattr(limiter, "sent", None)
             if not self._checks_tokens(url):
                 take()  # an adapter of the host's: the token is taken before sending
-                take = None
+                take = sent = None
         kwargs.setdefault("timeout", self.timeout)
         kwargs.setdefault("allow_redirects", False)
         secrets = list(secrets)
         try:
             response = self.call_log.send(
                 self.session, method, url, kind=kind, log_context=log_context,
-                secrets=secrets, first_write=take, **kwargs,
+                secrets=secrets, first_write=take, after_send=sent, **kwargs,
             )
         except TRANSPORT_EXCEPTIONS as exc:
             raise error_from_exception(exc, self.redactor.with_secrets(secrets)) from None

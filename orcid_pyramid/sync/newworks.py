@@ -37,6 +37,7 @@ from ..models.sync import STATUS_DELETED_ON_ORCID, OrcidItem, OrcidOutbox
 from .items import item_for
 from .outcome import CommitFirst, Revoked
 from .posting import BULK_MAX, answered_put_code, created_values
+from .ratelimit import AHEAD
 from .rows import (
     _READ,
     LOOKUP_CHUNK,
@@ -223,6 +224,8 @@ class NewWorksMixin:
                 # and asks the database nothing while the lease is young (Lease.fence)
                 ahead = start + BULK_MAX * (RECORD_EVERY - len(waiting))
                 marker = [item_id for done, _ in waiting for _, item_id, _ in done]
+                # another bulk follows this one's answer: its token is taken meanwhile
+                AHEAD.next = start + BULK_MAX < len(plan)
                 outcome = self._post_bulk(
                     api, marker + [item_id for _, item_id, _ in plan[start:ahead]],
                     [_body(texts[row_id]) for row_id, _, _ in batch])
@@ -235,6 +238,8 @@ class NewWorksMixin:
         except Revoked:
             self._record_new(waiting, link)  # what ORCID took before it refused the token
             raise
+        finally:
+            AHEAD.next = False
         self._record_new(waiting, link)
         return True
 

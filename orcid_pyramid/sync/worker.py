@@ -246,6 +246,9 @@ class Worker:
                 if fence is not None:
                     lease.fenced(*fence)
                 self.counts.add(self.process_user(session, client, user_id, read))
+                leave = getattr(self.rate_limiter, "leave", None)
+                if leave is not None:  # (sync.firstround: no request, nobody waits for it)
+                    leave()
                 if progress is not None:
                     progress(self.counts)
             while not self._stopping(deadline, stop):

@@ -1,0 +1,121 @@
+"""The first requests of a ``sync`` run leave together, one per thread (PostgreSQL).
+
+``orcid-pyramid sync`` takes its first researchers together (:meth:`Worker.take_first
+<orcid_pyramid.sync.worker.Worker.take_first>`) and starts a thread for each. The threads
+then started one after the other on one interpreter: each ran until its first request was on
+its way (its worker, its session, the bulk's body, the connection, a token from the shared
+bucket's row, some 2-4 ms of CPU under load) before the next one got going. Ten researchers'
+first bulks reached ORCID over 35-50 ms, and a first push of ten researchers, whose bound is
+one request's latency, reached 0.65-0.71 of it; the token statements on the bucket's one row
+queued behind each other too.
+
+Here each of those threads makes its first request ready, up to its first byte (the
+connection open, the token taken there: :mod:`orcid_pyramid.client.http`), and waits for the
+others; when the last one is ready, or :data:`WAIT_AT_MOST` after the first one was, their
+tokens are taken in one statement (:meth:`~orcid_pyramid.sync.ratelimit.DbTokenBucket.
+acquire_many`) and they all write. Nothing is sent sooner or more often than before: the
+same tokens, from the same bucket, each with its deadline; a thread whose first researcher
+needs no request, or that comes when the round has left, takes its own token as before. The
+round holds at most as many threads as the bucket's burst: requests beyond it would wait
+for tokens anyway.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+
+#: the longest the first thread ready waits for the others (seconds)
+WAIT_AT_MOST = 0.1
+
+
+class FirstRound:
+    """The first requests of ``size`` threads, each from its own :meth:`limiter`, released
+    together through ``bucket`` (a :class:`~orcid_pyramid.sync.ratelimit.DbTokenBucket`)."""
+
+    def __init__(self, bucket, size: int, *, wait_at_most: float = WAIT_AT_MOST,
+                 clock=time.monotonic) -> None:
+        self.bucket = bucket
+        self.size = max(0, min(int(size), int(getattr(bucket, "burst", size))))
+        self.wait_at_most = wait_at_most
+        self.clock = clock
+        self._cond = threading.Condition()
+        self._ready = 0  # threads waiting to write
+        self._gone = 0  # threads whose first researcher needed no request
+        self._open = self.size < 2  # one thread alone has nobody to wait for
+        self._first_ready: float | None = None
+        self._tokens: list | None = None  # (deadline, wait) of each ready thread, once open
+        self.released = 0  # requests that left together (for tests and the summary)
+
+    def limiter(self) -> RoundLimiter:
+        """A limiter for one thread: its first token comes with the round's."""
+        return RoundLimiter(self)
+
+    def _join(self) -> tuple[float, float] | None:
+        """Wait with the others; this thread's ``(deadline, wait)``, or None when the round
+        has left (or could not take its tokens): then the thread takes its own."""
+        with self._cond:
+            if self._open:
+                return None
+            mine = self._ready
+            self._ready += 1
+            if self._first_ready is None:
+                self._first_ready = self.clock()
+            ends = self._first_ready + self.wait_at_most
+            while not self._open:
+                if self._ready + self._gone >= self.size or self.clock() >= ends:
+                    self._release()
+                    break
+                self._cond.wait(max(0.0, ends - self.clock()))
+            return None if self._tokens is None else self._tokens[mine]
+
+    def _leave(self) -> None:
+        """A thread's first researcher is done without a request: nobody waits for it."""
+        with self._cond:
+            self._gone += 1
+            if not self._open and self._ready and self._ready + self._gone >= self.size:
+                self._release()
+
+    def _release(self) -> None:
+        """(Holding the lock) take the ready threads' tokens in one statement, and let them
+        go. A database error: each takes its own (and meets the error there)."""
+        self._open = True
+        try:
+            self._tokens = self.bucket.acquire_many(self._ready)
+            self.released = self._ready
+        except Exception:  # noqa: BLE001 - the threads' own acquire reports it
+            self._tokens = None
+        self._cond.notify_all()
+
+
+class RoundLimiter:
+    """One thread's limiter: the first token from its :class:`FirstRound`, the others from
+    the shared bucket, which answers everything else (``fresh``, ``missed``, figures)."""
+
+    def __init__(self, round_: FirstRound) -> None:
+        self._round = round_
+        self._first = True
+
+    def acquire(self) -> float:
+        if self._first:
+            self._first = False
+            taken = self._round._join()
+            if taken is not None:
+                ends, wait = taken
+                if wait > 0:  # reserved ahead: its turn comes with the refill
+                    self._round.bucket.waited += wait
+                    self._round.bucket.sleep(wait)
+                return ends
+        return self._round.bucket.acquire()
+
+    __call__ = acquire
+
+    def leave(self) -> None:
+        """This thread's first researcher is done: if it made no request, the round does not
+        wait for it."""
+        if self._first:
+            self._first = False
+            self._round._leave()
+
+    def __getattr__(self, name: str):
+        return getattr(self._round.bucket, name)

@@ -1,0 +1,136 @@
+"""The first requests of ``orcid-pyramid sync`` take their tokens together, and a researcher's
+next bulk has its token before the answer to the one in flight (PostgreSQL; issue 13).
+
+- The command's threads started one after the other, each running until its first request was
+  on its way, with a token statement of its own on the bucket's one row: ten researchers'
+  first bulks reached ORCID over 35-50 ms, where the bound of a first push of ten researchers
+  is one request's latency (0.65-0.71 of it). Now the threads of the researchers taken at the
+  start make their first requests ready and take their tokens in one statement
+  (``sync.firstround``).
+- Between two bulks of one researcher, the thread went to the database for the next token
+  after the answer, and waited for the interpreter behind every thread busy with its own
+  answer. Now that token is taken while the bulk before is in flight
+  (``sync.ratelimit.AHEAD``).
+
+Seen through the command, as a site runs it: the statements it sends (with their times), the
+emulator's call log and records."""
+
+from __future__ import annotations
+
+import re
+import time
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import event, update
+from sqlalchemy.engine import Engine
+
+from orcid_pyramid.cli import main
+from orcid_pyramid.models.link import OrcidLink
+from orcid_pyramid.models.sync import OrcidOutbox
+
+from .sync_support import assert_each_work_once_and_synced, build_world, site_ini, work
+
+
+@pytest.fixture
+def reservations():
+    """``(time.time(), tokens)`` of each reservation on the rate bucket that took tokens,
+    while the fixture lives."""
+    seen: list[tuple[float, int]] = []
+
+    def after(conn, cursor, statement, parameters, context, executemany):
+        if (statement.startswith("UPDATE orcid_rate_buckets") and "RETURNING" in statement
+                and cursor.rowcount == 1):
+            seen.append((time.time(), (parameters or {}).get("count", 1)))
+
+    event.listen(Engine, "after_cursor_execute", after)
+    yield seen
+    event.remove(Engine, "after_cursor_execute", after)
+
+
+def _sync(world, tmp_path, rate_limit: str = "1000/1000") -> str:
+    result = CliRunner().invoke(main, ["sync", site_ini(tmp_path, world, rate_limit=rate_limit),
+                                       "--once"])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def _each_once(world, wanted: dict[str, int]) -> None:
+    """Each iD's record holds its number of works, each DOI once."""
+    for orcid, works in wanted.items():
+        dois = Counter(x["item"]["external-ids"]["external-id"][0]["external-id-value"]
+                       for x in world.record_items(orcid))
+        assert len(dois) == works and set(dois.values()) == {1}, orcid
+
+
+def _posts(emulator, start: int) -> list[dict]:
+    return [c for c in emulator.control.calls()[start:]
+            if c["method"] == "POST" and c["path"].endswith("/works")]
+
+
+def test_the_first_researchers_take_their_first_tokens_in_one_statement(
+        emulator, pg_url, tmp_path, reservations):
+    """12 researchers with one bulk each: the first reservation takes 12 tokens, and no
+    token is taken beyond the requests made (on the code before: 12 reservations of one)."""
+    world = build_world(emulator, pg_url)
+    orcids = [world.connect(f"u{n}") for n in range(12)]
+    for n in range(12):
+        world.put_many(f"u{n}", {f"w{k}": work(n * 100 + k) for k in range(3)})
+    start = len(emulator.control.calls())
+    _sync(world, tmp_path)
+    posts = _posts(emulator, start)
+    assert len(posts) == 12 and {c["status"] for c in posts} == {200}
+    assert reservations[0][1] == 12, reservations
+    assert sum(tokens for _, tokens in reservations) == len(posts), reservations
+    _each_once(world, {orcid: 3 for orcid in orcids})
+
+
+def test_a_first_researcher_with_nothing_to_send_takes_no_token(
+        emulator, pg_url, tmp_path, reservations):
+    """Of six researchers taken at the start, one has revoked access: the other five take
+    their tokens together, the sixth none, and its works wait (held, not sent)."""
+    world = build_world(emulator, pg_url)
+    orcids = [world.connect(f"u{n}") for n in range(6)]
+    for n in range(6):
+        world.put_many(f"u{n}", {f"w{k}": work(n * 100 + k) for k in range(2)})
+    with world.session() as db:
+        db.execute(update(OrcidLink).where(OrcidLink.user_id == "u5")
+                   .values(status="revoked"))
+        db.commit()
+    start = len(emulator.control.calls())
+    _sync(world, tmp_path)
+    posts = _posts(emulator, start)
+    assert len(posts) == 5 and orcids[5] not in {c["orcid"] for c in posts}
+    assert [tokens for _, tokens in reservations] == [5], reservations
+    with world.session() as db:
+        waiting = db.query(OrcidOutbox).filter(OrcidOutbox.user_id == "u5",
+                                               OrcidOutbox.done_at.is_(None)).count()
+    assert waiting == 2
+    _each_once(world, {orcid: 2 for orcid in orcids[:5]})
+
+
+def test_the_next_bulks_token_is_taken_while_the_bulk_before_is_in_flight(
+        emulator, pg_url, tmp_path, reservations):
+    """One researcher, 250 works (three bulks), 300 ms a request, a bucket of 2 requests a
+    second (burst 3), below full once the first bulk has its token: the tokens of the second
+    and third bulks are reserved while the first and second are at ORCID, one token a
+    request, none replaced (on the code before: each one after the answer before it)."""
+    world = build_world(emulator, pg_url)
+    orcid = world.connect("u1")
+    world.put_many("u1", {f"w{k}": work(k) for k in range(250)})
+    start = len(emulator.control.calls())
+    emulator.control.set_latency(300)
+    try:
+        output = _sync(world, tmp_path, rate_limit="2/3")
+    finally:
+        emulator.control.set_latency(0)
+    posts = sorted(_posts(emulator, start), key=lambda c: c["time"])
+    assert [c["status"] for c in posts] == [200, 200, 200]
+    assert sum(tokens for _, tokens in reservations) == 3, reservations
+    for bulk in posts[:2]:
+        answered = bulk["time"] + bulk["duration_ms"] / 1000
+        during = [at for at, _ in reservations if bulk["time"] < at < answered]
+        assert len(during) == 1, (bulk, reservations)
+    assert re.search(r"rate tokens replaced \(request held up\)\W+0\b", output), output
+    assert_each_work_once_and_synced(world, orcid, 250)
