@@ -15,6 +15,11 @@ differs. The contenders alternate, ``--rounds`` times. Printed: CPU milliseconds
 process per call (median of the rounds and range), the ratio, and the CPU seconds a second
 of calls at ORCID's limit (24/s) costs each.
 
+Then a bulk answer: the emulator's answer to a bulk POST of 100 works (ORCID's copy of each
+work, some 77 kB), read as the client reads it (``orcid_pyramid.client.api._bulk_entries``:
+the put codes and errors alone, with ``msgspec``) against decoding it whole with ``json`` and
+walking the entries, as the client did: CPU milliseconds an answer, alternating, and the ratio.
+
     .venv/bin/python benchmarks/bench_client_calls.py [--calls 300] [--rounds 5]
 """
 
@@ -40,7 +45,12 @@ def main() -> None:
 
     import requests
 
+    import json
+    import os
+
     from orcid_pyramid.client import build_session
+    from orcid_pyramid.client.api import MEDIA_TYPE
+    from tests.functional.sync_support import work
     from orcid_pyramid.client.http import TimeoutHTTPAdapter
     from orcid_pyramid.models import OrcidLink
 
@@ -69,6 +79,14 @@ def main() -> None:
                 for _ in range(args.calls):
                     api.read("person")
                 cpu[name].append((time.process_time() - started) / args.calls * 1000)
+        # a bulk answer as ORCID writes it, for the second comparison
+        answer = requests.post(
+            f"{w.settings.api_url}/v3.0/{orcid}/works",
+            data=json.dumps({"bulk": [{"work": work(n).to_json()} for n in range(100)]}),
+            headers={"Authorization": f"Bearer {token}", "Accept": MEDIA_TYPE,
+                     "Content-Type": MEDIA_TYPE},
+            verify=os.environ.get("REQUESTS_CA_BUNDLE", True), timeout=30)
+        assert answer.status_code == 200, answer.status_code
         w.engine.dispose()
     medians = {name: statistics.median(values) for name, values in cpu.items()}
     for name, values in cpu.items():
@@ -77,6 +95,38 @@ def main() -> None:
               f"at ORCID's 24 calls/s: {medians[name] * 24 / 1000:.3f} s of CPU a second")
     plain, own = medians["requests.Session"], medians["OrcidSession"]
     print(f"ratio: {plain / own:.2f}x; saved {plain - own:.3f} ms a call")
+    whole, read = bulk_answer(answer, args.rounds)
+    print(f"bulk answer of 100 works ({len(answer.content) / 1000:.0f} kB): decoded whole "
+          f"{whole:.3f} ms, read for its put codes {read:.3f} ms of CPU: {whole / read:.1f}x; "
+          f"saved {whole - read:.3f} ms a bulk")
+
+
+def bulk_answer(answer, rounds: int, reads: int = 200) -> tuple[float, float]:
+    """CPU milliseconds to read ``answer`` (a bulk answer) whole with ``json`` and walk its
+    entries, and as the client reads it: the medians of ``rounds`` alternating rounds."""
+    import json
+
+    from orcid_pyramid.client.api import _bulk_entries
+
+    def whole() -> list:
+        codes = []
+        for entry in json.loads(answer.content.decode("utf-8"))["bulk"]:
+            work = entry.get("work") if isinstance(entry, dict) else None
+            codes.append(work.get("put-code") if isinstance(work, dict) else entry.get("error"))
+        return codes
+
+    def read() -> list:
+        return [e.work.put_code if e.work else e.error for e in _bulk_entries(answer)]
+
+    assert whole() == read()
+    cpu: dict = {whole: [], read: []}
+    for _ in range(rounds):
+        for contender in cpu:
+            started = time.process_time()
+            for _ in range(reads):
+                contender()
+            cpu[contender].append((time.process_time() - started) / reads * 1000)
+    return statistics.median(cpu[whole]), statistics.median(cpu[read])
 
 
 if __name__ == "__main__":

@@ -355,6 +355,11 @@ class DbTokenBucket(_ReplacesLateTokens):
         # (its turn counted from the answer's arrival, after the row's change: acquire())
         self._ahead.token = (now + max(0.0, -left / self.rate), ends)
 
+    def keep_ahead(self, ends: float, ready: float) -> None:
+        """Keep a token taken for this thread's next request (deadline ``ends``, not to
+        leave before ``ready``, this bucket's clock), as :meth:`sent` does."""
+        self._ahead.token = (ready, ends)
+
     def acquire_many(self, count: int) -> list[tuple[float, float]]:
         """Reserve ``count`` tokens in one statement, for as many requests that leave
         together (:class:`~orcid_pyramid.sync.firstround.FirstRound`), without waiting:

@@ -166,3 +166,14 @@ def test_nothing_listening_is_a_transport_error_recorded_without_status(records)
     [record] = records
     assert record.status is None and record.kind == "token"
     assert "ConnectionError" in record.error
+
+
+@pytest.mark.parametrize("kind", ["truncated", "malformed"])
+def test_a_bulk_answer_that_is_not_json_is_malformed_and_retryable(member, faulty, kind):
+    """A bulk answer is read for its put codes alone (``msgspec``, not the whole copy of
+    each work): a cut-off or garbled one is still ``OrcidMalformedResponse``, retryable."""
+    faulty(kind)
+    with pytest.raises(OrcidMalformedResponse) as caught:
+        member.create_works([{"title": {"title": {"value": "A bulk"}},
+                              "type": "journal-article"}])
+    assert caught.value.retryable
