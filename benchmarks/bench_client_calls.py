@@ -43,16 +43,16 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     args = parser.parse_args()
 
-    import requests
-
     import json
     import os
 
+    import requests
+
     from orcid_pyramid.client import build_session
     from orcid_pyramid.client.api import MEDIA_TYPE
-    from tests.functional.sync_support import work
     from orcid_pyramid.client.http import TimeoutHTTPAdapter
     from orcid_pyramid.models import OrcidLink
+    from tests.functional.sync_support import work
 
     def plain_session() -> requests.Session:
         session = requests.Session()
