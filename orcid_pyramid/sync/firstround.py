@@ -22,9 +22,10 @@ sync.ratelimit.AHEAD`) gets its next token from the same statement, where it too
 of its own as its first request left, the threads' statements on the bucket's row and their
 returns to the interpreter then spreading the first requests over 10-13 ms.
 
-Measured (``benchmarks/bench_sync_shapes.py``, 100 ms a request, this 2-core machine): a first
-push of 10 researchers x 100 works at 0.98-0.99 of the bound, where a client that costs
-nothing reached 0.96; 50 x 100 at 0.91-0.92 (the worker's own bucket allows 0.92).
+Measured (``benchmarks/bench_sync_shapes.py --repeat 3``, 100 ms a request, a 2-core machine):
+a first push of 10 researchers x 100 works at 0.95-0.99 of the bound, where a client that costs
+nothing reached 0.95-0.97 and this code's parent 0.65-0.71 the same day; 50 x 100 at 0.92-0.93
+(the worker's own bucket allows 0.92).
 """
 
 from __future__ import annotations
