@@ -23,7 +23,7 @@ from collections import Counter
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import event, update
+from sqlalchemy import event, make_url, update
 from sqlalchemy.engine import Engine
 
 from orcid_pyramid.cli import main
@@ -34,14 +34,18 @@ from .sync_support import assert_each_work_once_and_synced, build_world, site_in
 
 
 @pytest.fixture
-def reservations():
-    """``(time.time(), tokens)`` of each reservation on the rate bucket that took tokens,
-    while the fixture lives."""
+def reservations(pg_url):
+    """``(time.time(), tokens)`` of each reservation that took tokens from this test's
+    database's bucket while the fixture lives (the listener sees every engine of the process:
+    a thread another test left running counts on its own database, not here)."""
+    # (the test's private schema, named in its URL's search_path)
+    ours = str(make_url(pg_url).query.get("options", "")).rpartition("=")[2] or pg_url
     seen: list[tuple[float, int]] = []
 
     def after(conn, cursor, statement, parameters, context, executemany):
         if (statement.startswith("UPDATE orcid_rate_buckets") and "RETURNING" in statement
-                and cursor.rowcount == 1):
+                and cursor.rowcount == 1
+                and ours in conn.engine.url.render_as_string(hide_password=False)):
             seen.append((time.time(), (parameters or {}).get("count", 1)))
 
     event.listen(Engine, "after_cursor_execute", after)
