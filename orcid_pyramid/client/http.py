@@ -125,7 +125,8 @@ class _CheckedFirstWrite:
             try:
                 after()
             except Exception as exc:  # noqa: BLE001 - the answer still matters more
-                log.warning("after sending: %s", type(exc).__name__)
+                log.warning("while a request was on its way, its follow-up work failed "
+                            "(%s); the request goes on", type(exc).__name__)
         return super().getresponse(*args, **kwargs)  # type: ignore[misc]
 
     def send(self, data: Any) -> None:

@@ -206,3 +206,40 @@ def test_json_text_is_a_mapping_of_one_object_only():
     for bad in ("[1, 2]", "  7", ""):
         with pytest.raises(OrcidUsageError):
             JsonText(bad)
+
+
+class FailingFollowUp(CountingLimiter):
+    """A limiter whose ``sent()`` (run once a request has left, before its answer is read)
+    fails, as the sync engine's bucket does when the database is gone."""
+
+    def __init__(self):
+        super().__init__()
+        self.sent_calls = 0
+
+    def sent(self):
+        self.sent_calls += 1
+        raise RuntimeError("the database is gone")
+
+
+def test_a_failing_follow_up_while_a_request_is_out_loses_nothing(endpoints, authorize,
+                                                                   caplog):
+    """The limiter's ``sent()`` runs once per rate-limited request, after it has left; its
+    failure is logged and the call's answer is read and returned as ever."""
+    from orcid_pyramid.client import OrcidClient
+    from tests.functional.client.support import (
+        DEMO_CLIENT_ID,
+        DEMO_CLIENT_SECRET,
+        REDIRECT_URI,
+    )
+
+    limiter = FailingFollowUp()
+    client = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+                         redirect_uri=REDIRECT_URI, rate_limiter=limiter)
+    token = client.exchange_code(authorize())
+    api = client.member(token.access_token, token.orcid)
+    with caplog.at_level("WARNING", logger="orcid_pyramid.client"):
+        codes = api.create_works([make_work(doi="10.5555/follow-up.1"),
+                                  make_work(doi="10.5555/follow-up.2")])
+        assert api.read_item("work", codes[0])["put-code"] == codes[0]
+    assert limiter.count == 2 and limiter.sent_calls == 2
+    assert "follow-up work failed (RuntimeError)" in caplog.text
