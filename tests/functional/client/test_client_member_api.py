@@ -145,7 +145,8 @@ class CountingLimiter:
             self.count += 1
 
 
-def test_the_rate_limiter_is_asked_before_every_api_call(endpoints, authorize):
+def _limited_client(endpoints, limiter):
+    """A client of the demo's credentials whose API calls go through ``limiter``."""
     from orcid_pyramid.client import OrcidClient
     from tests.functional.client.support import (
         DEMO_CLIENT_ID,
@@ -153,9 +154,13 @@ def test_the_rate_limiter_is_asked_before_every_api_call(endpoints, authorize):
         REDIRECT_URI,
     )
 
+    return OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
+                       redirect_uri=REDIRECT_URI, rate_limiter=limiter)
+
+
+def test_the_rate_limiter_is_asked_before_every_api_call(endpoints, authorize):
     limiter = CountingLimiter()
-    client = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-                         redirect_uri=REDIRECT_URI, rate_limiter=limiter)
+    client = _limited_client(endpoints, limiter)
     token = client.exchange_code(authorize())
     assert limiter.count == 0  # token calls are not member-API calls
     api = client.member(token.access_token, token.orcid)
@@ -225,16 +230,8 @@ def test_a_failing_follow_up_while_a_request_is_out_loses_nothing(endpoints, aut
                                                                    caplog):
     """The limiter's ``sent()`` runs once per rate-limited request, after it has left; its
     failure is logged and the call's answer is read and returned as ever."""
-    from orcid_pyramid.client import OrcidClient
-    from tests.functional.client.support import (
-        DEMO_CLIENT_ID,
-        DEMO_CLIENT_SECRET,
-        REDIRECT_URI,
-    )
-
     limiter = FailingFollowUp()
-    client = OrcidClient(endpoints, DEMO_CLIENT_ID, DEMO_CLIENT_SECRET,
-                         redirect_uri=REDIRECT_URI, rate_limiter=limiter)
+    client = _limited_client(endpoints, limiter)
     token = client.exchange_code(authorize())
     api = client.member(token.access_token, token.orcid)
     with caplog.at_level("WARNING", logger="orcid_pyramid.client"):
