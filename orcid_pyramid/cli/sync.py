@@ -173,8 +173,7 @@ def _run_workers(registry, workers: int | None, once: bool, progress_cb):
             firsts.put(entry)
 
     # their first requests leave together (sync.firstround), not one thread after the other
-    together = (FirstRound(limiter, len(taken))
-                if len(taken) > 1 and hasattr(limiter, "acquire_many") else None)
+    together = FirstRound(limiter, len(taken)) if len(taken) > 1 else None
 
     def one(mode: str) -> None:
         mine = limiter

@@ -96,7 +96,9 @@ class RateLimiter(Protocol):
     ``fresh(value)`` then gets what ``acquire()`` returned (the sync engine's buckets: the
     token's deadline), and may replace a token whose request is late
     (:meth:`orcid_pyramid.sync.ratelimit.DbTokenBucket.fresh`); one with a
-    ``missed()`` is told of each 503 a counted call got (its reserve was too small)."""
+    ``missed()`` is told of each 503 a counted call got (its reserve was too small); one with
+    a ``sent()`` has it run once the request has left, while its answer is awaited (the sync
+    engine takes a thread's next token there): its failure is logged, never raised."""
 
     def acquire(self) -> Any: ...
 

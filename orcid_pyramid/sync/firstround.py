@@ -46,7 +46,7 @@ class FirstRound:
     def __init__(self, bucket, size: int, *, wait_at_most: float = WAIT_AT_MOST,
                  clock=time.monotonic) -> None:
         self.bucket = bucket
-        self.size = max(0, min(int(size), int(getattr(bucket, "burst", size))))
+        self.size = max(0, min(int(size), int(bucket.burst)))
         self.wait_at_most = wait_at_most
         self.clock = clock
         self._cond = threading.Condition()
@@ -55,19 +55,18 @@ class FirstRound:
         self._open = self.size < 2  # one thread alone has nobody to wait for
         self._first_ready: float | None = None
         self._wanting: list[bool] = []  # whether each ready thread wants its next token
-        self._tokens: list | None = None  # each ready thread's (token, spare), once open
-        self.released = 0  # requests that left together (for tests and the summary)
+        self._tokens: list | None = None  # each ready thread's tokens, once open
+        self.released = 0  # requests that left together
 
     def limiter(self) -> RoundLimiter:
         """A limiter for one thread: its first token comes with the round's."""
         return RoundLimiter(self)
 
-    def _join(self, wants_next: bool) -> tuple | None:
-        """Wait with the others; this thread's ``((deadline, wait), spare)``, ``spare`` the
-        token of its next request when it wants one (``wants_next``: see
-        :data:`~orcid_pyramid.sync.ratelimit.AHEAD`) as ``(deadline, ready at)``, or None.
-        None altogether when the round has left (or could not take its tokens): then the
-        thread takes its own."""
+    def _join(self, wants_next: bool) -> list | None:
+        """Wait with the others; this thread's tokens as ``(deadline, ready at)``: its first
+        request's, and its next request's when it wants one (``wants_next``: see
+        :data:`~orcid_pyramid.sync.ratelimit.AHEAD`). None when the round has left (or could
+        not take its tokens): then the thread takes its own."""
         with self._cond:
             if self._open:
                 return None
@@ -102,12 +101,10 @@ class FirstRound:
         try:
             taken = self.bucket.acquire_many(ready + sum(self._wanting))
             now = self.bucket.clock()
+            taken = [(ends, now + wait) for ends, wait in taken]
             spares = iter(taken[ready:])
-            self._tokens = []
-            for token, wants in zip(taken[:ready], self._wanting, strict=True):
-                spare = next(spares) if wants else None
-                self._tokens.append(
-                    (token, None if spare is None else (spare[0], now + spare[1])))
+            self._tokens = [[token, next(spares)] if wants else [token]
+                            for token, wants in zip(taken[:ready], self._wanting, strict=True)]
             self.released = ready
         except Exception:  # noqa: BLE001 - the threads' own acquire reports it
             self._tokens = None
@@ -125,16 +122,8 @@ class RoundLimiter:
     def acquire(self) -> float:
         if self._first:
             self._first = False
-            taken = self._round._join(bool(getattr(AHEAD, "next", False)))
-            if taken is not None:
-                (ends, wait), spare = taken
-                bucket = self._round.bucket
-                if spare is not None:
-                    bucket.keep_ahead(*spare)
-                if wait > 0:  # reserved ahead: its turn comes with the refill
-                    bucket.waited += wait
-                    bucket.sleep(wait)
-                return ends
+            for token in self._round._join(bool(getattr(AHEAD, "next", False))) or ():
+                self._round.bucket.keep_ahead(*token)  # handed out, in order, by acquire()
         return self._round.bucket.acquire()
 
     __call__ = acquire

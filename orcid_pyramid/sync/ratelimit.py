@@ -84,20 +84,23 @@ _RESERVE = text(
 #: PostgreSQL: the same reservation on the database's clock, read when the row is ours (after
 #: any wait for another taker's update of it), and how long the statement waited for it
 _DB_NOW = "extract(epoch from clock_timestamp())::float8"
-_RESERVE_PG = text(
-    f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED.replace(':now', _DB_NOW)}) - :count,"
-    f" updated = CASE WHEN {_DB_NOW} > updated THEN {_DB_NOW} ELSE updated END"
-    " WHERE name = :name"
-    " RETURNING tokens, extract(epoch from clock_timestamp() - statement_timestamp())::float8"
-)
+
+
+def _reserve_pg(condition: str = ""):
+    return text(
+        f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED.replace(':now', _DB_NOW)})"
+        " - :count,"
+        f" updated = CASE WHEN {_DB_NOW} > updated THEN {_DB_NOW} ELSE updated END"
+        f" WHERE name = :name{condition}"
+        " RETURNING tokens, extract(epoch from clock_timestamp() - statement_timestamp())"
+        "::float8"
+    )
+
+
+_RESERVE_PG = _reserve_pg()
 #: PostgreSQL: the same, only while the bucket (refilled) holds at most ``:at_most`` tokens
 #: (:meth:`DbTokenBucket.sent`)
-_RESERVE_AHEAD_PG = text(
-    f"UPDATE orcid_rate_buckets SET tokens = ({_REFILLED.replace(':now', _DB_NOW)}) - 1,"
-    f" updated = CASE WHEN {_DB_NOW} > updated THEN {_DB_NOW} ELSE updated END"
-    f" WHERE name = :name AND ({_REFILLED.replace(':now', _DB_NOW)}) <= :at_most"
-    " RETURNING tokens, extract(epoch from clock_timestamp() - statement_timestamp())::float8"
-)
+_RESERVE_AHEAD_PG = _reserve_pg(f" AND ({_REFILLED.replace(':now', _DB_NOW)}) <= :at_most")
 _READ = text("SELECT tokens, updated FROM orcid_rate_buckets WHERE name = :name")
 _CREATE = text(
     "INSERT INTO orcid_rate_buckets (name, tokens, updated) VALUES (:name, :burst, :now)"
@@ -202,7 +205,7 @@ class DbTokenBucket(_ReplacesLateTokens):
         self.retaken = 0  # tokens replaced because their request left too late
         self._read_at: float | None = None  # when the learned reserve was last read
         self._widened = float("-inf")
-        self._ahead = threading.local()  # a thread's token taken ahead (sent())
+        self._ahead = threading.local()  # a thread's tokens taken ahead (keep_ahead())
         self._answer_took = 0.0  # from a request's leaving to its thread's next token
 
     @property
@@ -306,25 +309,24 @@ class DbTokenBucket(_ReplacesLateTokens):
         in the database: never later than the row's change, so an age measured from it is
         never too short. A reservation ahead sleeps its turn from the answer's arrival,
         after the row's change, so it never leaves before its turn."""
-        spare = getattr(self._ahead, "token", None)
         sent = getattr(self._ahead, "sent_at", None)
         if sent is not None:  # how long the answer before took: for sent()'s next choice
             self._ahead.sent_at = None
             self._answer_took = self.clock() - sent
-        if spare is not None:  # taken while this thread's previous request was in flight
-            self._ahead.token = None
-            ready, ends = spare
-            now = self.clock()
+        kept = self._kept()
+        now = self.clock()
+        while kept:  # taken ahead for this thread (sent(), a first round), oldest first
+            ready, ends = kept.pop(0)
             if now <= ends:
-                if ready > now:  # reserved ahead: its turn comes with the refill
-                    self.waited += ready - now
-                    self.sleep(ready - now)
-                return ends
+                break
             self.retaken += 1  # too old to go: left unused, as fresh() would
-        ends, wait = self.acquire_many(1)[0]
-        if wait > 0:  # reserved ahead: our turn comes when the refill covers it
-            self.waited += wait
-            self.sleep(wait)
+        else:
+            ends, wait = self.acquire_many(1)[0]
+            now = self.clock()
+            ready = now + wait  # its turn counted from the answer's arrival
+        if ready > now:  # reserved ahead: our turn comes when the refill covers it
+            self.waited += ready - now
+            self.sleep(ready - now)
         return ends
 
     __call__ = acquire
@@ -339,26 +341,32 @@ class DbTokenBucket(_ReplacesLateTokens):
             return
         AHEAD.next = False
         self._ahead.sent_at = self.clock()
-        if not self._pg or getattr(self._ahead, "token", None):
+        if not self._pg or self._kept():
             return
         needed = 1.25 * self._answer_took + 0.01 - self.window  # delay beyond the reserve's
-        params = {"name": self.name, "rate": self.rate, "burst": self.burst,
+        params = {"name": self.name, "rate": self.rate, "burst": self.burst, "count": 1,
                   "at_most": self.burst - max(0.0, needed) * self.rate}
         with self._autocommit.connect() as conn:
             row = conn.execute(_RESERVE_AHEAD_PG, params).first()
         if row is None:
             return  # the bucket is too full: the token is taken when the request goes
         left, lag = row
-        now = self.clock()
         ends = deadline(self._ahead.sent_at + max(0.0, lag), left, self.burst, self.rate,
                         self.window)
         # (its turn counted from the answer's arrival, after the row's change: acquire())
-        self._ahead.token = (now + max(0.0, -left / self.rate), ends)
+        self.keep_ahead(ends, self.clock() + max(0.0, -left / self.rate))
 
     def keep_ahead(self, ends: float, ready: float) -> None:
-        """Keep a token taken for this thread's next request (deadline ``ends``, not to
-        leave before ``ready``, this bucket's clock), as :meth:`sent` does."""
-        self._ahead.token = (ready, ends)
+        """Keep a token taken for this thread's coming request (deadline ``ends``, not to
+        leave before ``ready``, this bucket's clock): :meth:`acquire` hands it out first."""
+        self._kept().append((ready, ends))
+
+    def _kept(self) -> list:
+        """The tokens kept for this thread (:meth:`keep_ahead`), oldest first."""
+        kept = getattr(self._ahead, "tokens", None)
+        if kept is None:
+            kept = self._ahead.tokens = []
+        return kept
 
     def acquire_many(self, count: int) -> list[tuple[float, float]]:
         """Reserve ``count`` tokens in one statement, for as many requests that leave

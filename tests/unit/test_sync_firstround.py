@@ -16,7 +16,8 @@ from orcid_pyramid.sync.ratelimit import DbTokenBucket
 def _bucket(tmp_path) -> DbTokenBucket:
     engine = create_engine(f"sqlite:///{tmp_path}/bucket.sqlite")
     Base.metadata.create_all(engine)
-    bucket = DbTokenBucket(engine, 10, 20, margin=1.0, jitter=0)
+    # (a token good for 30 s: a thread held up on a loaded machine does not replace it)
+    bucket = DbTokenBucket(engine, 10, 20, margin=1.0, jitter=0, window=30)
     bucket.prepare()
     return bucket
 
