@@ -42,7 +42,7 @@ import threading
 import time
 from datetime import timedelta
 
-from sqlalchemy import case, event, func, or_, select, update
+from sqlalchemy import case, event, func, inspect, or_, select, update
 
 from ..models.calllog import OrcidCall
 from ..models.meta import utcnow
@@ -178,7 +178,7 @@ class Lease:
             ).rowcount
         if kept != 1:
             self.lost = True
-            self.session.rollback()  # nothing half-done of a user we no longer own
+            self._roll_back()  # nothing half-done of a user we no longer own
             return False
         self.session.commit()
         self.checked = time.monotonic()
@@ -219,6 +219,21 @@ class Lease:
             return
         if not self._extend(self.seconds + self.in_flight, self.posting):
             raise LeaseLost(self.user_id)
+
+    def _roll_back(self) -> None:
+        """Roll back what was written for the user, but keep the call-log rows waiting in
+        the session, to commit with the giving back: those requests were made, whoever owns
+        the user now (every call is logged, DM-7). A takeover lost them before, and the
+        records of a run of bulks now wait for the run's put codes
+        (:func:`~orcid_pyramid.client.calllog.held_records`)."""
+        session = self.session
+        calls = [obj for obj in (*session.new, *session.identity_map.values())
+                 if isinstance(obj, OrcidCall)]
+        session.rollback()
+        for call in calls:
+            if inspect(call).transient:  # added in the transaction rolled back (flushed or not)
+                call.id = None  # a flushed row's id went with it: the row gets a new one
+                session.add(call)
 
     def _nothing_to_commit(self) -> bool:
         """Nothing but call-log rows waits in the session since the last fence's commit: no
@@ -277,7 +292,7 @@ class Lease:
         :meth:`give_back` was committed)."""
         if self.released:
             return
-        self.session.rollback()
+        self._roll_back()
         self.give_back()
         self.session.commit()
         self.released = True

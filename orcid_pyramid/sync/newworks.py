@@ -29,6 +29,7 @@ import json
 from sqlalchemy import Text, bindparam, cast, select, text, true
 from sqlalchemy.orm import load_only
 
+from ..client.calllog import held_records, release_records
 from ..client.errors import OrcidMalformedResponse
 from ..crypto import TokenDecryptError
 from ..models.link import STATUS_ACTIVE
@@ -212,6 +213,14 @@ class NewWorksMixin:
         if texts is None:
             texts = _texts(self.session.connection(), plan)
             plan = [entry for entry in plan if entry[0] in texts]
+        # the bulks' call records wait for their put codes (held_records says why)
+        with held_records():
+            self._send_new_works(api, link, plan, texts)
+        return True
+
+    def _send_new_works(self, api, link, plan, texts: dict) -> None:
+        """The bulks of :meth:`_push_new_works`, their put codes written every
+        ``RECORD_EVERY`` bulks and at the end."""
         waiting: list = []  # (batch, put codes) of bulks ORCID answered, not written yet
         try:
             for start in range(0, len(plan), BULK_MAX):
@@ -241,11 +250,12 @@ class NewWorksMixin:
         finally:
             AHEAD.next = False
         self._record_new(waiting, link)
-        return True
 
     def _record_new(self, waiting: list, link) -> None:
         """Write the put codes of the bulks in ``waiting`` (two statements), and empty it;
-        they commit with the next fence or the giving back."""
+        they commit with the next fence or the giving back, as do the call records held
+        meanwhile (released here)."""
+        release_records()
         if not waiting:
             return
         now = utcnow()

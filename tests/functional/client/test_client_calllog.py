@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import json
-from datetime import UTC
+from datetime import UTC, datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
 from orcid_pyramid.client import Endpoints, OrcidClient, OrcidConflict, OrcidError, OrcidTimeout
+from orcid_pyramid.client.calllog import held_records, release_records
 from tests.functional.client.support import (
     DEMO_CLIENT_ID,
     DEMO_CLIENT_SECRET,
@@ -179,3 +180,46 @@ def test_client_logging_never_shows_secrets(client, authorize, emulator, caplog)
     secrets = [s for s in _everything(client, authorize, emulator) if s]
     for secret in secrets:
         assert secret not in caplog.text
+
+
+def test_held_records_are_made_at_their_release_each_as_its_call_was(
+        client, authorize, emulator, records):
+    """``held_records`` (the sync engine's runs of bulks): inside the block the sink gets
+    nothing; ``release_records`` and the block's end, however it ends, hand over every call
+    in order, each with its own time, duration, outcome and nothing secret."""
+    token = client.exchange_code(authorize("/read-limited /activities/update"))
+    api = client.member(token.access_token, DEMO_ORCID, log_context={"user_id": "u-7"})
+    before = len(records)
+    emulator.control.set_latency(30)
+    try:
+        with pytest.raises(RuntimeError, match="the caller's own failure"), held_records():
+            put_code = api.create("work", make_work())
+            with pytest.raises(OrcidConflict):
+                api.create("work", make_work())
+            assert len(records) == before  # held
+            release_records()
+            released = datetime.now(UTC)
+            assert [r.status for r in records[before:]] == [201, 409]
+            emulator.control.set_faults(1.0, ["reset"], seed=3)
+            with pytest.raises(OrcidError):
+                api.read("works")
+            emulator.control.set_faults(0.0)
+            api.delete("work", put_code)
+            assert len(records) == before + 2
+            raise RuntimeError("the caller's own failure")
+    finally:
+        emulator.control.set_faults(0.0)
+        emulator.control.set_latency(0)
+    made = records[before:]
+    assert [(r.method, r.status) for r in made] == [
+        ("POST", 201), ("POST", 409), ("GET", None), ("DELETE", 204)]
+    assert made[2].error and "Connection" in made[2].error
+    assert all(r.user_id == "u-7" and r.orcid == DEMO_ORCID for r in made)
+    assert all(r.duration_ms >= 30 for r in made if r.status is not None)
+    assert [r.at for r in made] == sorted(r.at for r in made)
+    assert made[1].at < released  # its own time, not the release's
+    dumped = json.dumps([r.as_dict() for r in made])
+    assert token.access_token not in dumped and token.refresh_token not in dumped
+    # outside the block, calls are recorded at once again
+    api.read("works")
+    assert len(records) == before + 5
