@@ -4,29 +4,26 @@ A researcher's run of bulks holds its calls' records (redaction, the call-log ro
 run's put codes are written, so that the interpreter goes from one bulk's answer straight to
 the next bulk (``orcid_pyramid.client.calllog.held_records``). These tests run the worker's
 loop against the emulator and show that the records still say what each call was and took,
-and that none is lost, a takeover included (it lost them before).
+and that none is lost (a takeover: ``test_sync_fence_runs.py``).
 """
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
 
 from sqlalchemy import select
 
 from orcid_pyramid.models import OrcidLink
 from orcid_pyramid.models.calllog import OrcidCall
 
-from .sync_support import build_world, take_over, wait_until, work
+from .sync_support import build_world, work
 
 WORKS = 500  # five bulks: one run (RECORD_EVERY)
 
 
-def _work_posts(emulator, start: int, orcid: str | None = None) -> list[dict]:
+def _work_posts(emulator, start: int) -> list[dict]:
     return [c for c in emulator.control.calls()[start:]
-            if c["method"] == "POST" and c["path"].endswith("/works")
-            and (orcid is None or c["orcid"] == orcid)]
+            if c["method"] == "POST" and c["path"].endswith("/works")]
 
 
 def test_a_run_of_bulks_is_recorded_after_its_last_bulk_each_call_as_it_was(
@@ -64,34 +61,3 @@ def test_a_run_of_bulks_is_recorded_after_its_last_bulk_each_call_as_it_was(
     assert token not in "".join(
         (r.request_body or "") + (r.response_body or "") + r.url for r in rows)
 
-
-def test_a_takeover_in_a_run_of_bulks_keeps_the_record_of_every_call_made(
-        emulator_factory, fresh_db_url):
-    """With a lease of 0.3 s and 200 ms a bulk, the fence before the second bulk asks the
-    database, and finds the user taken over: the bulks sent by then are all recorded (before,
-    the rollback that drops what was half-done for the user dropped their records too)."""
-    emulator = emulator_factory(rate_limit="none")
-    world = build_world(emulator, fresh_db_url)
-    orcid = world.connect("u1")
-    world.put_many("u1", {f"w{n}": work(n) for n in range(WORKS)})
-    emulator.control.set_latency(200)
-    start = len(emulator.control.calls())
-    worker = world.worker(lease_seconds=0.3)
-    stop, user_done = threading.Event(), threading.Event()
-    thread = threading.Thread(target=worker.run_once, kwargs={
-        "deadline": time.monotonic() + 30, "stop": stop,
-        "progress": lambda counts: user_done.set()})
-    thread.start()
-    wait_until(lambda: len(_work_posts(emulator, start)) >= 1, "the first bulk")
-    take_over(world, "u1")
-    wait_until(user_done.is_set, "the worker to be done with the user")
-    stop.set()
-    thread.join()
-
-    posts = _work_posts(emulator, start, orcid)
-    assert 1 <= len(posts) < 5  # stopped by the takeover
-    with world.session() as db:
-        logged = db.execute(select(OrcidCall.status).where(
-            OrcidCall.method == "POST", OrcidCall.url.like("%/works"),
-            OrcidCall.orcid == orcid)).scalars().all()
-    assert logged == [200] * len(posts)

@@ -74,7 +74,9 @@ def test_a_takeover_is_seen_before_the_next_bulk_once_the_lease_is_not_young(
         emulator_factory, fresh_db_url):
     """With a lease of 0.3 s, a third of it (0.1 s) has passed by the time a bulk of 0.2 s
     is answered: every bulk is fenced, and a takeover stops the writer. (Without the age
-    check the writer sent every bulk of its run after the takeover.)"""
+    check the writer sent every bulk of its run after the takeover.) The bulks it sent are
+    all in the call log: the rollback of what was half-done for the user keeps the call-log
+    rows (it dropped them before)."""
     emulator = emulator_factory(rate_limit="none")
     world = build_world(emulator, fresh_db_url)
     orcid = world.connect("u1")
@@ -97,6 +99,10 @@ def test_a_takeover_is_seen_before_the_next_bulk_once_the_lease_is_not_young(
              if c["time"] >= taken_over and c["orcid"] == orcid]
     assert len(after) <= 1, "the old writer kept sending"  # at most the one it had fenced
     assert len(_work_posts(emulator, start)) <= 2
+    with world.session() as db:
+        logged = db.execute(select(OrcidCall.status).where(
+            OrcidCall.method == "POST", OrcidCall.url.like("%/works"))).scalars().all()
+    assert logged == [200] * len(_work_posts(emulator, start))
 
 
 @pytest.mark.slow
