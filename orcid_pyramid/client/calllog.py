@@ -102,7 +102,7 @@ def held_records() -> Iterator[None]:
 
     Why: the sync engine sends a researcher's bulks one after the other, each as soon as
     the answer to the one before is in. Redacting a bulk's two bodies (an answer of 100
-    works is some 77 kB) and making its row took 0.7 ms of the interpreter between the
+    works is some 77 kB) and making its row took 0.7-0.9 ms of the interpreter between the
     answer and the next bulk, and when ten researchers' answers came back together each
     thread waited for the others' share too (``bench_sync_shapes.py``). The engine holds
     the records of a run of bulks and releases them with the run's put codes, in the same
