@@ -69,6 +69,31 @@ def _count_begin(session, transaction, connection) -> None:
     session.info[_BEGUN] = session.info.get(_BEGUN, 0) + 1
 
 
+#: ``session.info`` key: the call-log rows flushed in the session's open transaction
+_FLUSHED_CALLS = "orcid_pyramid.flushed_calls"
+
+
+def _keeps_calls(session) -> None:
+    """Have ``session`` hold on to the call-log rows it flushes until its transaction ends:
+    once flushed, the session keeps only a weak reference to an object, and a rollback of
+    the rows' transaction would leave nothing to add again (:meth:`Lease._roll_back`)."""
+    if _FLUSHED_CALLS in session.info:
+        return
+    session.info[_FLUSHED_CALLS] = []
+    event.listen(session, "before_flush", _note_calls)
+    event.listen(session, "after_commit", _forget_calls)
+    event.listen(session, "after_rollback", _forget_calls)
+
+
+def _note_calls(session, flush_context, instances) -> None:
+    session.info[_FLUSHED_CALLS].extend(
+        obj for obj in session.new if isinstance(obj, OrcidCall))
+
+
+def _forget_calls(session) -> None:
+    session.info[_FLUSHED_CALLS].clear()
+
+
 class LeaseLost(Exception):
     """Another worker holds this user now: send nothing more for them."""
 
@@ -138,6 +163,7 @@ class Lease:
     def __init__(self, session, user_id: str, token: str, seconds: float,
                  in_flight: float) -> None:
         self.session = session
+        _keeps_calls(session)
         self.user_id = user_id
         self.token = token
         self.seconds = seconds
@@ -227,8 +253,8 @@ class Lease:
         records of a run of bulks now wait for the run's put codes
         (:func:`~orcid_pyramid.client.calllog.held_records`)."""
         session = self.session
-        calls = [obj for obj in (*session.new, *session.identity_map.values())
-                 if isinstance(obj, OrcidCall)]
+        calls = [*session.info.get(_FLUSHED_CALLS, ()),
+                 *(obj for obj in session.new if isinstance(obj, OrcidCall))]
         session.rollback()
         for call in calls:
             if inspect(call).transient:  # added in the transaction rolled back (flushed or not)

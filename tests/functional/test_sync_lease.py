@@ -11,10 +11,17 @@ from __future__ import annotations
 import threading
 import time
 from collections import Counter
+from datetime import timedelta
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import select, update
 
+from orcid_pyramid.models import OrcidLink
+from orcid_pyramid.models.calllog import OrcidCall
+from orcid_pyramid.models.link import STATUS_ACTIVE, STATUS_REVOKED
+from orcid_pyramid.models.meta import utcnow
 from orcid_pyramid.models.sync import OrcidSyncLock
+from orcid_pyramid.sync.lease import Lease, LeaseLost
 
 from .sync_support import build_world, take_over, wait_until, work
 from .test_sync_one_writer import _api_calls_by_orcid, _overlaps
@@ -91,3 +98,37 @@ def test_a_writer_whose_lease_was_taken_over_sends_nothing_more(emulator_factory
     with world.session() as db:
         lock = db.execute(select(OrcidSyncLock).where(OrcidSyncLock.user_id == "u1")).scalar_one()
     assert lock.locked_by == "another-worker#1"  # the old writer did not release it
+
+
+def test_a_lost_lease_drops_what_was_written_for_the_user_but_not_its_call_records(
+        emulator_factory, fresh_db_url):
+    """The rollback of a lease another worker took over keeps the call-log rows waiting in
+    the session, flushed or not (those requests were made): they commit with the giving
+    back, and nothing else of the user's does (before, the rows went with the rollback)."""
+    world = build_world(emulator_factory(rate_limit="none"), fresh_db_url)
+    world.connect("u1")
+    with world.session() as db:
+        db.add(OrcidSyncLock(user_id="u1", locked_by="worker#1",
+                             locked_until=utcnow() + timedelta(minutes=1)))
+        db.commit()
+    take_over(world, "u1")
+    session = world.session()
+    lease = Lease(session, "u1", "worker#1", seconds=60, in_flight=5)
+    session.add(OrcidCall(method="POST", url="https://api.test/v3.0/x/works", status=200,
+                          user_id="u1"))
+    session.flush()  # in the transaction, as a query's autoflush would send it
+    session.add(OrcidCall(method="GET", url="https://api.test/v3.0/x/works", status=200,
+                          user_id="u1"))
+    session.execute(update(OrcidLink).where(OrcidLink.user_id == "u1")
+                    .values(status=STATUS_REVOKED))  # half-done work for the user
+    session.add(OrcidCall(method="DELETE", url="https://api.test/v3.0/x/work/1", status=204,
+                          user_id="u1"))  # not flushed
+    with pytest.raises(LeaseLost):
+        lease.fence()
+    lease.release()
+    session.close()
+
+    with world.session() as db:
+        assert sorted(db.execute(select(OrcidCall.method)).scalars()) == ["DELETE", "GET", "POST"]
+        assert db.execute(select(OrcidLink.status)).scalar_one() == STATUS_ACTIVE
+        assert db.execute(select(OrcidSyncLock.locked_by)).scalar_one() == "another-worker#1"
