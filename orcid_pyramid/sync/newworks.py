@@ -233,8 +233,9 @@ class NewWorksMixin:
                 # and asks the database nothing while the lease is young (Lease.fence)
                 ahead = start + BULK_MAX * (RECORD_EVERY - len(waiting))
                 marker = [item_id for done, _ in waiting for _, item_id, _ in done]
-                # another bulk follows this one's answer: its token is taken meanwhile
-                AHEAD.next = start + BULK_MAX < len(plan)
+                # the bulks that follow this one's answer: the next one's token is taken
+                # meanwhile
+                AHEAD.next = len(range(start + BULK_MAX, len(plan), BULK_MAX))
                 outcome = self._post_bulk(
                     api, marker + [item_id for _, item_id, _ in plan[start:ahead]],
                     [_body(texts[row_id]) for row_id, _, _ in batch])
@@ -248,7 +249,7 @@ class NewWorksMixin:
             self._record_new(waiting, link)  # what ORCID took before it refused the token
             raise
         finally:
-            AHEAD.next = False
+            AHEAD.next = 0
         self._record_new(waiting, link)
 
     def _record_new(self, waiting: list, link) -> None:

@@ -123,11 +123,13 @@ _LEARN = text(
 )
 
 
-#: ``AHEAD.next = True``: the calling thread's next request follows its current one as soon as
-#: the answer is in (the bulks of one researcher: :mod:`orcid_pyramid.sync.newworks`).
-#: :meth:`DbTokenBucket.sent` then takes that request's token while the current one is in
-#: flight. Why: a token is a round trip to the database, and a thread back from one waits for
-#: the interpreter behind every thread busy with its own answer; ten researchers' bulks,
+#: ``AHEAD.next = n``: the calling thread's next ``n`` requests follow its current one, each as
+#: soon as the answer before it is in (the bulks of one researcher:
+#: :mod:`orcid_pyramid.sync.newworks`; a first round takes tokens for up to two of them:
+#: :mod:`orcid_pyramid.sync.firstround`). :meth:`DbTokenBucket.sent` then takes the next
+#: request's token while the current one is in flight, unless the thread holds one already.
+#: Why: a token is a round trip to the database, and a thread back from one waits for the
+#: interpreter behind every thread busy with its own answer; ten researchers' bulks,
 #: answered together, then left together again 30-45 ms after their answers, round after
 #: round (a first push of 10 x 500 works at 0.80-0.86 of the bound). The token is taken
 #: some 100 ms before its request leaves: its deadline (:func:`deadline`) allows that while
@@ -337,9 +339,9 @@ class DbTokenBucket(_ReplacesLateTokens):
         the answer at once (:data:`AHEAD`), that request's token is taken now, if the bucket
         is far enough below full for the token to still be good when the answer is in (as
         long as the last answer took: :func:`deadline`). See :data:`AHEAD`."""
-        if not getattr(AHEAD, "next", False):
+        if not getattr(AHEAD, "next", 0):
             return
-        AHEAD.next = False
+        AHEAD.next = 0
         self._ahead.sent_at = self.clock()
         if not self._pg or self._kept():
             return

@@ -99,6 +99,25 @@ def test_the_first_researchers_take_their_first_tokens_in_one_statement(
     _each_once(world, {orcid: 3 for orcid in orcids})
 
 
+
+def test_the_round_takes_the_tokens_of_each_researchers_next_two_bulks_too(
+        emulator, pg_url, tmp_path, reservations):
+    """4 researchers with three bulks each: the round's one statement takes 12 tokens, each
+    first bulk's and the two that follow it, so no thread goes to the bucket's row while the
+    second bulks leave together (on the code before: 8 at first, each third bulk's token in
+    a statement of its own as its second bulk left)."""
+    world = build_world(emulator, pg_url)
+    orcids = [world.connect(f"u{n}") for n in range(4)]
+    for n in range(4):
+        world.put_many(f"u{n}", {f"w{k}": work(n * 1000 + k) for k in range(300)})
+    start = len(emulator.control.calls())
+    replaced = _replaced(_sync(world, tmp_path))
+    posts = _posts(emulator, start)
+    assert len(posts) == 12 and {c["status"] for c in posts} == {200}
+    assert reservations[0][1] == 12, reservations
+    assert sum(tokens for _, tokens in reservations) == len(posts) + replaced, reservations
+    _each_once(world, {orcid: 300 for orcid in orcids})
+
 def test_a_first_researcher_with_nothing_to_send_takes_no_token(
         emulator, pg_url, tmp_path, reservations):
     """Of six researchers taken at the start, one has revoked access: the other five take
