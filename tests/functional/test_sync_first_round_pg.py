@@ -68,6 +68,20 @@ def _replaced(output: str) -> int:
     return int(found.group(1))
 
 
+def _first_push(emulator, pg_url, tmp_path, researchers: int, works: int):
+    """``researchers`` with ``works`` new works each, pushed by the command: (the world,
+    their iDs, the bulk POSTs ORCID answered, the tokens the command replaced)."""
+    world = build_world(emulator, pg_url)
+    orcids = [world.connect(f"u{n}") for n in range(researchers)]
+    for n in range(researchers):
+        world.put_many(f"u{n}", {f"w{k}": work(n * 1000 + k) for k in range(works)})
+    start = len(emulator.control.calls())
+    replaced = _replaced(_sync(world, tmp_path))
+    posts = _posts(emulator, start)
+    assert {c["status"] for c in posts} == {200}, posts
+    return world, orcids, posts, replaced
+
+
 def _each_once(world, wanted: dict[str, int]) -> None:
     """Each iD's record holds its number of works, each DOI once."""
     for orcid, works in wanted.items():
@@ -85,14 +99,8 @@ def test_the_first_researchers_take_their_first_tokens_in_one_statement(
         emulator, pg_url, tmp_path, reservations):
     """12 researchers with one bulk each: the first reservation takes 12 tokens, and no
     token is taken beyond the requests made (on the code before: 12 reservations of one)."""
-    world = build_world(emulator, pg_url)
-    orcids = [world.connect(f"u{n}") for n in range(12)]
-    for n in range(12):
-        world.put_many(f"u{n}", {f"w{k}": work(n * 100 + k) for k in range(3)})
-    start = len(emulator.control.calls())
-    replaced = _replaced(_sync(world, tmp_path))
-    posts = _posts(emulator, start)
-    assert len(posts) == 12 and {c["status"] for c in posts} == {200}
+    world, orcids, posts, replaced = _first_push(emulator, pg_url, tmp_path, 12, 3)
+    assert len(posts) == 12
     assert reservations[0][1] == 12, reservations
     # a request held up past its token's deadline takes a new one, one reservation of one
     assert sum(tokens for _, tokens in reservations) == len(posts) + replaced, reservations
@@ -106,14 +114,8 @@ def test_the_round_takes_the_tokens_of_each_researchers_next_two_bulks_too(
     first bulk's and the two that follow it, so no thread goes to the bucket's row while the
     second bulks leave together (on the code before: 8 at first, each third bulk's token in
     a statement of its own as its second bulk left)."""
-    world = build_world(emulator, pg_url)
-    orcids = [world.connect(f"u{n}") for n in range(4)]
-    for n in range(4):
-        world.put_many(f"u{n}", {f"w{k}": work(n * 1000 + k) for k in range(300)})
-    start = len(emulator.control.calls())
-    replaced = _replaced(_sync(world, tmp_path))
-    posts = _posts(emulator, start)
-    assert len(posts) == 12 and {c["status"] for c in posts} == {200}
+    world, orcids, posts, replaced = _first_push(emulator, pg_url, tmp_path, 4, 300)
+    assert len(posts) == 12
     assert reservations[0][1] == 12, reservations
     assert sum(tokens for _, tokens in reservations) == len(posts) + replaced, reservations
     _each_once(world, {orcid: 300 for orcid in orcids})
