@@ -74,11 +74,17 @@ def _replaced(output: str) -> int:
     return int(found.group(1))
 
 
-def _first_push(emulator, pg_url, tmp_path, researchers: int, works: int,
+def _first_push(emulator_factory, pg_url, tmp_path, researchers: int, works: int,
                 revoked: str | None = None):
     """``researchers`` (``u0``, ``u1``...) with ``works`` new works each, pushed by the
     command, ``revoked``'s link marked revoked first: (the world, their iDs, the bulk POSTs
-    ORCID answered, the tokens the command replaced)."""
+    ORCID answered, the tokens the command replaced).
+
+    The emulator speaks plain HTTP here: in this process, each thread's TLS handshake
+    costs the interpreter both its sides (some 8 ms), and twelve of them on CI's loaded
+    machine kept the round's threads from being ready within its 0.1 s ([4, 1, 1, ...]
+    where [12] was due); ORCID's side of a handshake is not the worker's CPU."""
+    emulator = emulator_factory(tls=False)
     world = build_world(emulator, pg_url)
     orcids = [world.connect(f"u{n}") for n in range(researchers)]
     for n in range(researchers):
@@ -111,15 +117,15 @@ def _posts(emulator, start: int) -> list[dict]:
 @pytest.mark.parametrize(("researchers", "works"), [(12, 3), (4, 300)],
                          ids=["12 researchers x 1 bulk", "4 researchers x 3 bulks"])
 def test_the_first_researchers_take_their_first_tokens_in_one_statement(
-        emulator, pg_url, tmp_path, reservations, researchers, works):
+        emulator_factory, pg_url, tmp_path, reservations, researchers, works):
     """The first reservation takes 12 tokens, and no token is taken beyond the requests made.
     12 researchers with one bulk each: their first bulks' (on the code before: 12
     reservations of one). 4 researchers with three bulks each: each first bulk's and the two
     that follow it, so no thread goes to the bucket's row while the second bulks leave
     together (on the code before: 8 at first, each third bulk's token in a statement of its
     own as its second bulk left)."""
-    world, orcids, posts, replaced = _first_push(emulator, pg_url, tmp_path, researchers,
-                                                 works)
+    world, orcids, posts, replaced = _first_push(emulator_factory, pg_url, tmp_path,
+                                                 researchers, works)
     assert len(posts) == 12
     assert reservations[0][1] == 12, reservations
     # a request held up past its token's deadline takes a new one, one reservation of one
@@ -128,10 +134,10 @@ def test_the_first_researchers_take_their_first_tokens_in_one_statement(
 
 
 def test_a_first_researcher_with_nothing_to_send_takes_no_token(
-        emulator, pg_url, tmp_path, reservations):
+        emulator_factory, pg_url, tmp_path, reservations):
     """Of six researchers taken at the start, one has revoked access: the other five take
     their tokens together, the sixth none, and its works wait (held, not sent)."""
-    world, orcids, posts, replaced = _first_push(emulator, pg_url, tmp_path, 6, 2,
+    world, orcids, posts, replaced = _first_push(emulator_factory, pg_url, tmp_path, 6, 2,
                                                  revoked="u5")
     assert len(posts) == 5 and orcids[5] not in {c["orcid"] for c in posts}
     # (a request held up past its token's deadline takes a new one: CI's loaded machine
